@@ -1,0 +1,1 @@
+"""kenshu-bot: a LINE chatbot for the secretariats of professional training programmes."""
