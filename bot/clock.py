@@ -28,3 +28,12 @@ def now() -> datetime:
     if frozen:
         return parse_jst(frozen)
     return datetime.now(JST)
+
+
+def system_now() -> datetime:
+    """Real time, for operational bookkeeping (leases, retries, latency).
+
+    A clock frozen for a demo must not freeze the inbox's leases or the sender's
+    backoff, so those read this instead of ``now``.
+    """
+    return datetime.now(JST)

@@ -1,0 +1,23 @@
+"""CLI commands that need the configured app (registered in the factory)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from bot import migrate
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations).")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)

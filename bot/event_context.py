@@ -1,0 +1,59 @@
+"""Everything one handler needs for one event, passed explicitly."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from linebot.v3.messaging import Message
+from sqlalchemy.orm import Session
+
+from bot.i18n import Gettext, gettext_for
+from bot.line_gateway import LineApiError
+from bot.models import LineUser
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EventContext:
+    event: Any  # a linebot.v3.webhooks event model (UnknownEvent for shapes the SDK does not know)
+    payload: dict[str, Any]  # the event as LINE sent it
+    session: Session
+    services: Services
+    user: LineUser | None
+    now: datetime
+
+    @property
+    def locale(self) -> str:
+        return self.user.locale if self.user else "ja"
+
+    @property
+    def _(self) -> Gettext:  # noqa: N802 - the gettext convention
+        return gettext_for(self.locale)
+
+    @property
+    def reply_token(self) -> str | None:
+        return self.payload.get("replyToken")
+
+    def reply(self, messages: Sequence[Message]) -> None:
+        """Answer with the reply token (free of quota).
+
+        If LINE rejects the token (it expired while the event waited, e.g. across a
+        restart) and the user is reachable, the answer still matters to them, so it
+        goes by push instead, and we log that it did.
+        """
+        token = self.reply_token
+        if not token or not messages:
+            return
+        try:
+            self.services.line.reply(token, messages)
+        except LineApiError as error:
+            if error.status != 400 or self.user is None or self.user.is_blocked:
+                raise
+            log.warning("reply token rejected (%s); answering user %s by push", error.message, self.user.id)
+            self.services.line.push(self.user.line_user_id, messages)

@@ -1,0 +1,106 @@
+"""The webhook inbox: events are stored before the 200 and claimed once for handling.
+
+A unique ``webhookEventId`` makes a redelivered event a no-op. Handling starts by
+claiming the row (an UPDATE that only one worker can win), so two threads or two
+gunicorn workers never handle the same event; rows left pending or stuck in
+processing by a crash are claimed again after a grace period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.models import InboxEvent, InboxStatus
+
+PENDING_GRACE = timedelta(seconds=30)
+PROCESSING_LEASE = timedelta(minutes=2)
+
+
+def event_id_of(event: dict[str, Any]) -> str:
+    """LINE's id for the event, or a stable digest for a malformed event without one."""
+    event_id = event.get("webhookEventId")
+    if isinstance(event_id, str) and 0 < len(event_id) <= 64:
+        return event_id
+    return "nohash-" + hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:40]
+
+
+def _source_user(event: dict[str, Any]) -> str | None:
+    source = event.get("source")
+    user_id = source.get("userId") if isinstance(source, dict) else None
+    return user_id if isinstance(user_id, str) else None
+
+
+def store(session: Session, events: Iterable[dict[str, Any]], known_types: set[str], now: datetime) -> list[int]:
+    """Insert new events; return the ids of the rows that were not already there."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    new_ids: list[int] = []
+    for event in events:
+        event_type = str(event.get("type", ""))[:32]
+        delivery = event.get("deliveryContext")
+        statement = (
+            insert(InboxEvent)
+            .values(
+                webhook_event_id=event_id_of(event),
+                event_type=event_type,
+                source_user_id=_source_user(event),
+                is_redelivery=bool(isinstance(delivery, dict) and delivery.get("isRedelivery")),
+                payload=event,
+                status=InboxStatus.PENDING if event_type in known_types else InboxStatus.IGNORED,
+                attempts=0,
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+            .returning(InboxEvent.id, InboxEvent.status)
+        )
+        row = session.execute(statement).first()
+        if row is not None and row.status == InboxStatus.PENDING:
+            new_ids.append(row.id)
+    return new_ids
+
+
+def claim(session: Session, inbox_id: int, now: datetime) -> bool:
+    """Take the event for handling; False if another worker has it or it is done."""
+    result = session.execute(
+        update(InboxEvent)
+        .where(
+            InboxEvent.id == inbox_id,
+            or_(
+                InboxEvent.status == InboxStatus.PENDING,
+                and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE),
+            ),
+        )
+        .values(status=InboxStatus.PROCESSING, claimed_at=now, attempts=InboxEvent.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def abandoned(session: Session, now: datetime, grace: timedelta = PENDING_GRACE, limit: int = 100) -> list[int]:
+    """Events nobody is handling: pending past ``grace``, or with an expired lease."""
+    rows = session.scalars(
+        select(InboxEvent.id)
+        .where(
+            or_(
+                and_(InboxEvent.status == InboxStatus.PENDING, InboxEvent.received_at <= now - grace),
+                and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE),
+            )
+        )
+        .order_by(InboxEvent.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def finish(session: Session, inbox_id: int, status: InboxStatus, now: datetime, error: str | None = None) -> None:
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id == inbox_id)
+        .values(status=status, handled_at=now, error=error[:2000] if error else None)
+    )

@@ -1,0 +1,170 @@
+"""The one module that talks to LINE, through line-bot-sdk v3.
+
+Everything else hands this gateway SDK message models and gets back plain results
+or a ``LineApiError`` that carries LINE's status and message, so callers decide on
+retry (429, 5xx), "already accepted" (409) and "give up" (other 4xx) without
+knowing the SDK's exception types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    RichMenuRequest,
+    ShowLoadingAnimationRequest,
+)
+
+REQUEST_TIMEOUT_SECONDS = 10
+REAL_DATA_HOST = "https://api-data.line.me"
+
+
+class _DataHostClient(ApiClient):
+    """An ApiClient that sends the data-host calls (image uploads) to our data URL.
+
+    The SDK hard-codes ``api-data.line.me`` for blob endpoints; the fake LINE API
+    serves both hosts on one address, so the gateway points that host elsewhere.
+    """
+
+    def __init__(self, configuration: Configuration, data_base_url: str) -> None:
+        super().__init__(configuration)
+        self._data_base_url = data_base_url
+
+    def call_api(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("_host") == REAL_DATA_HOST:
+            kwargs["_host"] = self._data_base_url
+        return super().call_api(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class LineApiError(Exception):
+    """LINE answered with an error status (or could not be reached: status 0)."""
+
+    status: int
+    message: str
+    accepted_request_id: str | None = None
+
+    def __str__(self) -> str:
+        return f"LINE API {self.status}: {self.message}"
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 0 or self.status == 429 or self.status >= 500
+
+    @property
+    def already_accepted(self) -> bool:
+        """409 on a retry key: LINE accepted the first request with that key."""
+        return self.status == 409
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: str
+    display_name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Quota:
+    """This month's message quota; ``limit`` is None when unlimited."""
+
+    limit: int | None
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+
+def _data_url_for(base_url: str) -> str:
+    """The real API has a separate data host; any other base URL serves both."""
+    return REAL_DATA_HOST if base_url.rstrip("/") == "https://api.line.me" else base_url
+
+
+def _error_from(exc: ApiException) -> LineApiError:
+    message = exc.reason or ""
+    if exc.body:
+        try:
+            message = json.loads(exc.body).get("message", message)
+        except (ValueError, AttributeError):
+            message = str(exc.body)[:500]
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    return LineApiError(int(exc.status or 0), message, headers.get("x-line-accepted-request-id"))
+
+
+class LineGateway:
+    """Reply, push, multicast, profiles, quota, loading animation and rich menus."""
+
+    def __init__(self, base_url: str, access_token: str, data_base_url: str | None = None, pool_size: int = 16) -> None:
+        configuration = Configuration(host=base_url, access_token=access_token)
+        configuration.connection_pool_maxsize = pool_size
+        self._client = _DataHostClient(configuration, data_base_url or _data_url_for(base_url))
+        self._api = MessagingApi(self._client)
+        self._blob = MessagingApiBlob(self._client)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return method(*args, _request_timeout=REQUEST_TIMEOUT_SECONDS, **kwargs)
+        except ApiException as exc:
+            raise _error_from(exc) from None
+        except OSError as exc:  # urllib3 wraps connection failures in OSError subclasses
+            raise LineApiError(0, f"LINE unreachable: {exc.__class__.__name__}") from None
+
+    def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
+        self._call(self._api.reply_message, ReplyMessageRequest(replyToken=reply_token, messages=list(messages)))
+
+    def push(self, user_id: str, messages: Sequence[Message], retry_key: str | None = None) -> None:
+        self._call(
+            self._api.push_message,
+            PushMessageRequest(to=user_id, messages=list(messages)),
+            x_line_retry_key=retry_key,
+        )
+
+    def multicast(self, user_ids: Sequence[str], messages: Sequence[Message], retry_key: str | None = None) -> None:
+        self._call(
+            self._api.multicast,
+            MulticastRequest(to=list(user_ids), messages=list(messages)),
+            x_line_retry_key=retry_key,
+        )
+
+    def profile(self, user_id: str) -> Profile:
+        response = self._call(self._api.get_profile, user_id)
+        return Profile(response.user_id, response.display_name, response.language)
+
+    def quota(self) -> Quota:
+        quota = self._call(self._api.get_message_quota)
+        used = self._call(self._api.get_message_quota_consumption).total_usage
+        limit = quota.value if quota.type == "limited" else None
+        return Quota(limit=limit, used=used)
+
+    def show_loading(self, user_id: str, seconds: int = 5) -> None:
+        self._call(
+            self._api.show_loading_animation,
+            ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds),
+        )
+
+    def create_rich_menu(self, menu: RichMenuRequest, image_png: bytes) -> str:
+        """Create a rich menu with its image and make it every user's default."""
+        rich_menu_id = self._call(self._api.create_rich_menu, menu).rich_menu_id
+        self._call(
+            self._blob.set_rich_menu_image,
+            rich_menu_id,
+            body=image_png,
+            _headers={"Content-Type": "image/png"},
+        )
+        self._call(self._api.set_default_rich_menu, rich_menu_id)
+        return rich_menu_id

@@ -1,0 +1,44 @@
+"""What one app owns: database, LINE gateway, knowledge and the answering index.
+
+Kept in ``app.extensions["kenshu"]`` and handed to handlers inside their event
+context, so no module reaches for globals.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.db import Database
+from bot.line_gateway import LineGateway
+
+if TYPE_CHECKING:
+    from bot.knowledge import Knowledge
+    from bot.qa import Answerer
+
+
+@dataclass
+class Services:
+    db: Database
+    line: LineGateway
+    knowledge: Knowledge
+    data_dir: Path
+    _answerer: Answerer | None = field(default=None, repr=False)
+    _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def answerer(self) -> Answerer:
+        """The question-answering index, built once on first use (or by ``warm``)."""
+        if self._answerer is None:
+            with self._answerer_lock:
+                if self._answerer is None:
+                    from bot.qa import Answerer
+
+                    self._answerer = Answerer(self.knowledge, self.data_dir / "faq")
+        return self._answerer
+
+    def warm(self) -> None:
+        """Build the answering index before the first question arrives."""
+        _ = self.answerer

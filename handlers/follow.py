@@ -1,0 +1,59 @@
+"""Follow: greet and register the user; unfollow: stop every send to them."""
+
+from __future__ import annotations
+
+import logging
+
+from linebot.v3.messaging import MessageAction, QuickReply, QuickReplyItem, TextMessage
+
+from bot.event_context import EventContext
+from bot.line_gateway import LineApiError
+from bot.models import UserStatus
+from handlers.matching import is_follow, is_unfollow
+
+log = logging.getLogger(__name__)
+
+
+def starter_quick_reply(context: EventContext) -> QuickReply:
+    """The questions a new trainee most often has, one tap away."""
+    _ = context._
+    questions = (
+        (_("Dates"), _("When are the training dates?")),
+        (_("Certificate"), _("What are the certificate conditions?")),
+        (_("How to apply"), _("How do I apply?")),
+        (_("Notices"), _("Notification settings")),
+    )
+    return QuickReply(
+        items=[QuickReplyItem(action=MessageAction(label=label, text=text)) for label, text in questions]
+    )
+
+
+def handle_follow(context: EventContext) -> None:
+    user = context.user
+    assert user is not None
+    user.status = UserStatus.ACTIVE
+    user.followed_at = context.now
+    user.blocked_at = None
+    try:
+        profile = context.services.line.profile(user.line_user_id)
+        user.display_name = profile.display_name
+        user.profile_language = profile.language
+    except LineApiError as error:
+        log.info("profile of user %s not available: %s", user.id, error)
+    _ = context._
+    greeting = _(
+        "Thank you for adding us as a friend. I answer questions about the trainings "
+        "(dates, system requirements, certificates, how to apply) and send you reminders. "
+        "Please type your question."
+    )
+    context.reply([TextMessage(text=greeting, quickReply=starter_quick_reply(context))])
+
+
+def handle_unfollow(context: EventContext) -> None:
+    user = context.user
+    assert user is not None
+    user.status = UserStatus.BLOCKED
+    user.blocked_at = context.now
+
+
+ROUTES = ((is_follow, handle_follow), (is_unfollow, handle_unfollow))

@@ -1,0 +1,37 @@
+"""Postbacks, routed by their typed payload's action name.
+
+Feature modules add their actions to ``ACTIONS``; data this bot did not write,
+or an action it no longer knows, gets a polite "please try again" instead of
+silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from linebot.v3.messaging import TextMessage
+
+from bot.event_context import EventContext
+from bot.postback import Postback
+from handlers.matching import is_one_to_one, is_postback
+
+log = logging.getLogger(__name__)
+
+PostbackHandler = Callable[[EventContext, Postback], None]
+
+ACTIONS: dict[str, PostbackHandler] = {}
+
+
+def handle_postback(context: EventContext) -> None:
+    postback = Postback.unpack(context.event.postback.data)
+    handler = ACTIONS.get(postback.action) if postback else None
+    if handler is None:
+        log.info("unknown postback data ignored")
+        _ = context._
+        context.reply([TextMessage(text=_("Sorry, that button is no longer available. Please try again from the menu."))])
+        return
+    handler(context, postback)
+
+
+ROUTES = ((lambda context: is_postback(context) and is_one_to_one(context), handle_postback),)
