@@ -1,11 +1,11 @@
-"""Tables of the foundation: LINE users, the webhook inbox, unanswered questions."""
+"""Tables: LINE users, the webhook inbox, unanswered questions, notices and the delivery ledger."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -28,6 +28,8 @@ class LineUser(Base):
     # The user's own choice wins over the profile language.
     chosen_locale: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.ACTIVE)
+    # 「配信停止」 pauses every notice without forgetting the subscriptions.
+    notices_paused: Mapped[bool] = mapped_column(default=False)
     # Conversation memory: the training of the previous question.
     last_training_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -85,3 +87,107 @@ class UnansweredQuestion(Base):
     kind: Mapped[str] = mapped_column(String(32))
     candidates: Mapped[list] = mapped_column(JSON, default=list)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Subscription(Base):
+    """A user wants the notices of one training."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "training_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"), index=True)
+    training_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Enrolment(Base):
+    """One application from the secretariat's roster, optionally linked to a LINE user.
+
+    The link code is a one-time secret the secretariat mails to the applicant; the
+    applicant sends it to the bot to link their LINE account to this row.
+    """
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("edition_id", "application_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[str] = mapped_column(String(64), index=True)
+    course_id: Mapped[str | None] = mapped_column(String(96), index=True)
+    application_no: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    link_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    link_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"), index=True)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LinkAttempt(Base):
+    """A link code a user sent, kept to throttle guessing."""
+
+    __tablename__ = "link_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"), index=True)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DispatchStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Dispatch(Base):
+    """One send to an audience: an announcement or one firing of a reminder.
+
+    ``key`` makes creating the same dispatch twice impossible (a reminder fired by
+    two clocks is one dispatch); the ledger below makes each recipient's delivery
+    happen at most once.
+    """
+
+    __tablename__ = "dispatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))  # announcement | reminder
+    audience: Mapped[str] = mapped_column(String(200))  # all | training:ID | edition:ID | course:ID | ...
+    content: Mapped[dict] = mapped_column(JSON)  # what to send (messages, or a reminder reference)
+    status: Mapped[str] = mapped_column(String(16), default=DispatchStatus.SCHEDULED)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Delivery(Base):
+    """The ledger: one row per (dispatch, user), written before sending."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("dispatch_id", "user_id"),
+        Index("ix_deliveries_dispatch_status", "dispatch_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    batch: Mapped[int] = mapped_column(default=0)
+    retry_key: Mapped[str | None] = mapped_column(String(36))
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
