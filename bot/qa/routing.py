@@ -1,0 +1,73 @@
+"""Questions routed before any ranking: clinical, greetings and thanks, menu, off-topic.
+
+A clinical question must never reach the FAQ ranking, because a confident
+fact from the nearest entry ("ECTの中級では適応判断を学びます") would read
+as medical advice. Word lists live in ``data/faq/lexicon.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from bot.qa.faq import Lexicon
+from bot.qa.normalise import fold
+
+
+class Route(str, Enum):
+    """What kind of message this is, before ranking."""
+
+    CLINICAL = "clinical"
+    GREETING = "greeting"
+    MENU = "menu"
+    OFF_TOPIC = "out_of_scope"
+    QUESTION = "question"
+
+
+def _folded(words: list[str]) -> tuple[str, ...]:
+    return tuple(fold(word) for word in words if word.strip())
+
+
+class Router:
+    """Classifies a text with the lexicon; built once."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._clinical = _folded(lexicon.clinical_terms)
+        self._soft = _folded(lexicon.clinical_soft_terms)
+        self._exempt = _folded(lexicon.clinical_exempt_terms)
+        self._patterns = tuple(re.compile(fold(p)) for p in lexicon.clinical_patterns)
+        self._greetings = _folded(lexicon.greetings + lexicon.thanks)
+        self._menu = _folded(lexicon.menu_words)
+        self._off_topic = _folded(lexicon.off_topic_terms)
+
+    def route(self, text: str) -> Route:
+        """The route for one question text."""
+        folded = fold(text)
+        if self.is_clinical(folded):
+            return Route.CLINICAL
+        bare = re.sub(r"[\s!！?？。、.,~ー〜wｗ笑]+", "", folded)
+        if any(bare == fold(word).replace(" ", "") for word in self._menu) or any(
+            word in folded for word in self._menu if len(word) >= 3
+        ):
+            return Route.MENU
+        if bare and any(bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings):
+            return Route.GREETING
+        if any(_contains(folded, word) for word in self._off_topic):
+            return Route.OFF_TOPIC
+        return Route.QUESTION
+
+    def is_clinical(self, folded: str) -> bool:
+        """True for questions about treatment, medication or a patient's care."""
+        if any(_contains(folded, word) for word in self._clinical):
+            return True
+        if any(pattern.search(folded) for pattern in self._patterns):
+            return True
+        about_training = any(word in folded for word in self._exempt)
+        return not about_training and any(_contains(folded, word) for word in self._soft)
+
+
+def _contains(folded: str, word: str) -> bool:
+    """Substring for Japanese; whole words for latin terms ("dose" is not in "closed")."""
+    if word.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", folded) is not None
+    return word in folded

@@ -1,0 +1,137 @@
+"""Which training a question is about.
+
+Order of evidence, strongest first (from the issue):
+
+1. a training or course named in the text, nicknames included
+   (クロザピンの研修, ECTの中級, ECMO, 人工呼吸器, 主任ケアマネ, 主任研修);
+2. the user's linked enrolments;
+3. the user's subscriptions;
+4. the training of the previous question in this conversation;
+5. otherwise nobody knows: the answerer asks, with a button per training.
+
+A level that points at several trainings is ambiguous; a weaker level may
+break the tie only by agreeing with one of them (a trainee enrolled in two
+trainings who asked about ECMO a minute ago means ECMO).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.knowledge import Knowledge
+from bot.qa.faq import TrainingNames
+from bot.qa.normalise import fold, normalise, to_katakana
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One way of naming a training (and maybe one of its courses)."""
+
+    folded: str
+    training_id: str
+    course_id: str | None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome: a training, or the candidates to ask about."""
+
+    training_id: str | None
+    source: str  # "named" | "enrolment" | "subscription" | "memory" | "none"
+    candidates: tuple[str, ...]
+    course_ids: tuple[str, ...]
+    remainder: str  # the text with the names taken out, for ranking
+
+
+def _ascii_word(alias: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])")
+
+
+class TrainingResolver:
+    """Finds training names in text and applies the evidence order."""
+
+    def __init__(self, knowledge: Knowledge, names: dict[str, TrainingNames]) -> None:
+        self._knowledge = knowledge
+        aliases: dict[str, Alias] = {}
+
+        def add(name: str, training_id: str, course_id: str | None) -> None:
+            folded = fold(name)
+            if folded and folded not in aliases:
+                aliases[folded] = Alias(folded, training_id, course_id)
+
+        for training_id, training in knowledge.trainings.items():
+            extra = names.get(training_id)
+            for course_id, course_names in (extra.course_aliases if extra else {}).items():
+                for name in course_names:
+                    add(name, training_id, course_id)
+            for edition in knowledge.editions_of(training_id):
+                for course in edition.all_courses():
+                    for name in (*course.aliases, course.name.ja, course.name.en or ""):
+                        add(name, training_id, course.id)
+            for name in (*training.aliases, training.name.ja, *(extra.aliases if extra else ())):
+                add(name, training_id, None)
+            if training.name.en:
+                add(training.name.en, training_id, None)
+        # Longest first, so 主任ケアマネ wins over ケアマネ and ECT中級 over ECT.
+        self._aliases = sorted(aliases.values(), key=lambda a: len(a.folded), reverse=True)
+        self._patterns = {
+            a.folded: _ascii_word(a.folded) if a.folded.isascii() else re.compile(re.escape(a.folded))
+            for a in self._aliases
+        }
+
+    def named(self, text: str) -> tuple[list[Alias], str]:
+        """Aliases found in the text (longest match wins) and the text without them.
+
+        Matching runs on the folded text; folding maps one character to one,
+        so the same spans are blanked in the normalised text, which keeps its
+        hiragana for the tokeniser.
+        """
+        plain = list(normalise(text))
+        folded = to_katakana("".join(plain))
+        found: list[Alias] = []
+        for alias in self._aliases:
+            spans = [m.span() for m in self._patterns[alias.folded].finditer(folded)]
+            if not spans:
+                continue
+            found.append(alias)
+            for start, end in spans:
+                folded = folded[:start] + " " * (end - start) + folded[end:]
+                plain[start:end] = [" "] * (end - start)
+        return found, re.sub(r"\s+", " ", "".join(plain)).strip()
+
+    def resolve(
+        self,
+        text: str,
+        linked_edition_ids: tuple[str, ...],
+        subscribed_training_ids: tuple[str, ...],
+        last_training_id: str | None,
+    ) -> Resolution:
+        """Apply the evidence order to one question."""
+        found, remainder = self.named(text)
+        named = tuple(dict.fromkeys(a.training_id for a in found))
+        courses = tuple(dict.fromkeys(a.course_id for a in found if a.course_id))
+        levels: list[tuple[str, tuple[str, ...]]] = [
+            ("named", named),
+            ("enrolment", self._trainings_of_editions(linked_edition_ids)),
+            ("subscription", tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)),
+            ("memory", (last_training_id,) if last_training_id in self._knowledge.trainings else ()),
+        ]
+        for depth, (source, candidates) in enumerate(levels):
+            if len(candidates) == 1:
+                return Resolution(candidates[0], source, candidates, courses, remainder)
+            if len(candidates) > 1:
+                for _, weaker in levels[depth + 1 :]:
+                    agreeing = [t for t in weaker if t in candidates]
+                    if len(agreeing) == 1:
+                        return Resolution(agreeing[0], source, candidates, courses, remainder)
+                return Resolution(None, source, candidates, courses, remainder)
+        return Resolution(None, "none", tuple(self._knowledge.trainings), courses, remainder)
+
+    def _trainings_of_editions(self, edition_ids: tuple[str, ...]) -> tuple[str, ...]:
+        found = []
+        for edition_id in edition_ids:
+            edition = self._knowledge.editions.get(edition_id)
+            if edition is not None:
+                found.append(edition.training.id)
+        return tuple(dict.fromkeys(found))
