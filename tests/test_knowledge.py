@@ -11,6 +11,8 @@ import pytest
 from bot.clock import JST
 from bot.knowledge import (
     AllocationMethod,
+    ArrivalRule,
+    RequirementKind,
     EventKind,
     FeeStatus,
     Knowledge,
@@ -57,8 +59,22 @@ def test_the_shipped_data_has_no_problems() -> None:
 
 
 def test_every_training_is_known_by_id(knowledge: Knowledge) -> None:
-    assert "nanchisei-tokyo" in knowledge.trainings
+    assert set(knowledge.trainings) == {"nanchisei-tokyo", "ecmo-ventilator", "shunin-caremanager"}
     assert [e.id for e in knowledge.editions_of("nanchisei-tokyo")] == ["nanchisei-tokyo-r5"]
+    assert "主任ケアマネ" in knowledge.trainings["shunin-caremanager"].aliases
+    assert "ECMO" in knowledge.trainings["ecmo-ventilator"].aliases
+
+
+def test_every_edition_produces_events(knowledge: Knowledge) -> None:
+    for edition in knowledge.editions.values():
+        assert edition.events(), edition.id
+
+
+def test_the_check_command_reports_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.knowledge.check_command import run_check
+
+    assert run_check(DATA_DIR) == 0
+    assert capsys.readouterr().out.startswith("OK: 3 edition(s)")
 
 
 def test_course_ids_are_found_across_editions(knowledge: Knowledge) -> None:
@@ -138,6 +154,146 @@ def test_every_fact_group_keeps_its_source(knowledge: Knowledge) -> None:
     assert edition.application.source.file == "000_45e7f4eef985b402.txt"
     assert edition.application.source.section == "研修申込"
     assert all(e.source.file for e in edition.events())
+
+
+# --- 003: 令和7年度 ECMO・人工呼吸器管理研修 -----------------------------------------------------------
+
+ECMO_SESSIONS = [
+    ("chubu-gifu", date(2025, 8, 24), "大垣市民病院"),
+    ("kanto-tokyo-1", date(2025, 9, 14), "ゲティング エクスペリエンスセンター東京"),
+    ("kanto-tokyo-2", date(2025, 9, 15), "ゲティング エクスペリエンスセンター東京"),
+    ("tohoku-miyagi", date(2025, 10, 19), "東北大学医学部良陵会館"),
+    ("chugoku-shikoku-hiroshima", date(2025, 11, 9), "広島大学"),
+    ("hokkaido", date(2025, 12, 7), "札幌医科大学"),
+    ("kyushu-fukuoka", date(2026, 1, 18), "福岡大学病院"),
+    ("kinki-kyoto", date(2026, 2, 15), "京都府立医科大学"),
+]
+
+
+def test_ecmo_has_eight_regional_sessions_with_dates_and_venues(knowledge: Knowledge) -> None:
+    edition = knowledge.edition("ecmo-ventilator-r7")
+    found = [(s.id, s.date.day(), edition.venue(s.venue_id).name.ja)  # type: ignore[arg-type, union-attr]
+             for s in edition.sessions]
+    assert found == ECMO_SESSIONS
+
+
+def test_ecmo_course_hours_are_morning_ventilator_and_afternoon_ecmo(knowledge: Knowledge) -> None:
+    events = [e for e in knowledge.edition("ecmo-ventilator-r7").events()
+              if e.kind is EventKind.COURSE_DAY and e.session_id == "kanto-tokyo-2"]
+    times = {e.course_id: (e.at, e.end) for e in events}
+    assert times["ecmo-ventilator-r7-ventilator"] == (datetime(2025, 9, 15, 8, 30, tzinfo=JST),
+                                                      datetime(2025, 9, 15, 12, 15, tzinfo=JST))
+    assert times["ecmo-ventilator-r7-ecmo"] == (datetime(2025, 9, 15, 13, 0, tzinfo=JST),
+                                                datetime(2025, 9, 15, 18, 0, tzinfo=JST))
+
+
+def test_ecmo_teams_are_one_doctor_two_nurses_one_engineer(knowledge: Knowledge) -> None:
+    team = knowledge.edition("ecmo-ventilator-r7").team
+    assert team is not None
+    assert team.standard_members == {"医師": 1, "看護師": 2, "臨床工学技士": 1}
+    assert set(team.required_roles) == {"医師", "看護師"}
+
+
+def test_ecmo_is_free_and_travel_is_borne_by_trainees(knowledge: Knowledge) -> None:
+    edition = knowledge.edition("ecmo-ventilator-r7")
+    assert edition.fee.status is FeeStatus.FREE and edition.fee.amount_yen is None
+    assert edition.costs_borne_by_trainee is not None
+    assert edition.costs_borne_by_trainee.items[0].ja == "交通費"
+
+
+def test_ecmo_check_tests_are_due_by_each_session_day(knowledge: Knowledge) -> None:
+    tests = [e for e in knowledge.edition("ecmo-ventilator-r7").events() if e.kind is EventKind.COMPREHENSION_TEST]
+    assert len(tests) == 16
+    assert {e.at for e in tests} == {day for _, day, _ in ECMO_SESSIONS}
+
+
+def test_ecmo_selection_prefers_hospitals_with_ecmo_experience(knowledge: Knowledge) -> None:
+    selection = knowledge.edition("ecmo-ventilator-r7").selection
+    assert selection is not None and "ECMOの実施実績" in selection.priority_rules[0].ja
+
+
+# --- 004: 令和5年度 東京都主任介護支援専門員研修 ---------------------------------------------------------
+
+def test_shunin_application_deadline_is_june_30_must_arrive(knowledge: Knowledge) -> None:
+    application = knowledge.edition("shunin-caremanager-r5").application
+    assert application.deadline is not None
+    assert application.deadline.date == date(2023, 6, 30)
+    assert application.deadline.rule is ArrivalRule.MUST_ARRIVE
+    assert application.period is None  # the notice gives no opening day
+    assert len(application.submit_offices) == 62
+    nerima = next(o for o in application.submit_offices if o.municipality == "練馬区")
+    assert nerima.phone == "03-5984-1187"
+
+
+def test_shunin_fee_payment_and_no_refund(knowledge: Knowledge) -> None:
+    fee = knowledge.edition("shunin-caremanager-r5").fee
+    assert (fee.status, fee.amount_yen) == (FeeStatus.PAID, 52600)
+    assert fee.payment is not None and fee.payment.deadline is not None and fee.payment.notice is not None
+    assert fee.payment.notice.date == date(2023, 9, 22) and fee.payment.notice.approximate
+    assert fee.payment.deadline.date == date(2023, 9, 28)
+    assert fee.refund is not None and "返還できません" in fee.refund.ja
+
+
+def test_shunin_courses_a_to_d_with_capacity(knowledge: Knowledge) -> None:
+    edition = knowledge.edition("shunin-caremanager-r5")
+    places = {c.id.removeprefix("shunin-caremanager-r5-"): c.capacity for c in edition.all_courses()}
+    assert places == {"online": 403, "a": 135, "b": 134, "c": 134, "onsite": 90, "d": 90}
+    assert edition.capacity is not None and edition.capacity.total == 493
+
+
+def test_shunin_course_days_follow_the_programme(knowledge: Knowledge) -> None:
+    edition = knowledge.edition("shunin-caremanager-r5")
+    days = {c: [s.date.day() for s in edition.sessions if s.course_ids == [f"shunin-caremanager-r5-{c}"]]
+            for c in "abcd"}
+    assert all(len(d) == 10 for d in days.values())
+    assert days["a"][0] == date(2023, 10, 11) and days["a"][-1] == date(2024, 2, 1)
+    assert days["c"][-1] == date(2024, 2, 26)
+    assert days["d"][0] == date(2023, 10, 19) and days["d"][-1] == date(2024, 2, 27)
+    onsite = [s for s in edition.sessions if s.course_ids == ["shunin-caremanager-r5-d"]]
+    assert all(edition.venue(s.venue_id).address.startswith("千代田区神田神保町2-36-1")  # type: ignore[arg-type, union-attr]
+               for s in onsite)
+
+
+def test_shunin_curriculum_totals_71_5_hours(knowledge: Knowledge) -> None:
+    assert sum(s.hours or 0 for s in knowledge.edition("shunin-caremanager-r5").curriculum) == 71.5
+
+
+def test_shunin_requirements_cover_work_training_experience_recommendation(knowledge: Knowledge) -> None:
+    eligibility = knowledge.edition("shunin-caremanager-r5").eligibility
+    kinds = {r.kind for r in eligibility.requirements}
+    assert {RequirementKind.WORK, RequirementKind.TRAINING, RequirementKind.EXPERIENCE,
+            RequirementKind.RECOMMENDATION} <= kinds
+    assert eligibility.reference_date is not None and eligibility.reference_date.date == date(2023, 6, 1)
+    experience = next(r for r in eligibility.requirements if r.kind is RequirementKind.EXPERIENCE)
+    assert "5年（60か月）以上" in experience.options[0].text.ja
+    assert "3年（36か月）以上" in experience.options[1].text.ja
+    work = next(r for r in eligibility.requirements if r.kind is RequirementKind.WORK)
+    assert any("定員超過" in e.ja for e in work.exceptions)
+
+
+def test_shunin_online_course_forbids_smartphones_and_30_minute_rule(knowledge: Knowledge) -> None:
+    edition = knowledge.edition("shunin-caremanager-r5")
+    assert edition.system_requirements is not None and edition.system_requirements.smartphones_allowed is False
+    assert edition.rules is not None and edition.rules.absence is not None
+    assert "30分を超えた" in edition.rules.absence.ja
+    change = edition.rules.schedule_change
+    assert change is not None and len(change.accepted_reasons) == 6 and change.max_changes == 1
+
+
+def test_shunin_education_training_benefit(knowledge: Knowledge) -> None:
+    benefit = knowledge.edition("shunin-caremanager-r5").education_training_benefit
+    assert benefit is not None and benefit.eligible and "1321459-1920013-8" in benefit.text.ja
+
+
+def test_shunin_events_include_decision_payment_and_course_days(knowledge: Knowledge) -> None:
+    events = knowledge.edition("shunin-caremanager-r5").events()
+    kinds = {e.kind for e in events}
+    assert {EventKind.APPLICATION_DEADLINE, EventKind.DECISION_NOTICE, EventKind.FEE_PAYMENT_NOTICE,
+            EventKind.FEE_PAYMENT_DEADLINE, EventKind.ON_DEMAND_START, EventKind.COURSE_DAY} <= kinds
+    payment = next(e for e in events if e.kind is EventKind.FEE_PAYMENT_DEADLINE)
+    assert payment.audience.value == "enrolled" and payment.at == date(2023, 9, 28)
+    leaf_video = next(e for e in events if e.tentative is not None)
+    assert leaf_video.at is None and "予定" in leaf_video.tentative.label_ja
 
 
 # --- typed dates -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ Problem = tuple[Loc, str]
 
 
 def _course_refs(edition: Edition) -> Iterable[tuple[Loc, str]]:
-    for group in ("on_demand", "live_streams", "sessions", "milestones"):
+    for group in ("on_demand", "live_streams", "sessions", "milestones", "session_tasks"):
         for index, item in enumerate(getattr(edition, group)):
             for ref_index, ref in enumerate(item.course_ids):
                 yield (group, index, "course_ids", ref_index), ref
@@ -49,7 +49,12 @@ def edition_problems(edition: Edition) -> list[Problem]:
     for index, session in enumerate(edition.sessions):
         if session.venue_id is not None and session.venue_id not in venue_ids:
             problems.append((("sessions", index, "venue_id"), f"unknown venue id {session.venue_id!r}"))
-    for group in ("venues", "contacts", "live_streams", "sessions"):
+    subject_ids = {s.id for s in edition.curriculum}
+    for index, session in enumerate(edition.sessions):
+        for subject_index, subject in enumerate(session.subjects):
+            if subject not in subject_ids:
+                problems.append((("sessions", index, "subjects", subject_index), f"unknown subject id {subject!r}"))
+    for group in ("venues", "contacts", "live_streams", "sessions", "curriculum"):
         seen: set[str] = set()
         for index, item in enumerate(getattr(edition, group)):
             if item.id in seen:

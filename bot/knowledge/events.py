@@ -25,6 +25,7 @@ class ScheduledEvent(Strict):
     kind: EventKind
     edition_id: str
     course_id: str | None
+    session_id: str | None = None
     audience: Audience
     title: Text
     at: date | datetime | None = None
@@ -58,7 +59,7 @@ class _Builder:
 
     def add(self, kind: EventKind, audience: Audience, title: Text, source: Source,
             when: When | Deadline | date | datetime | TentativeWindow, course_ids: list[str] | None = None,
-            end: datetime | None = None, approximate: bool = False) -> None:
+            end: datetime | None = None, approximate: bool = False, session_id: str | None = None) -> None:
         at: date | datetime | None = None
         tentative: TentativeWindow | None = None
         if isinstance(when, When):
@@ -74,7 +75,8 @@ class _Builder:
             at = when
         for course_id in course_ids or [None]:
             self.events.append(ScheduledEvent(
-                kind=kind, edition_id=self.edition.id, course_id=course_id, audience=audience, title=title,
+                kind=kind, edition_id=self.edition.id, course_id=course_id, session_id=session_id,
+                audience=audience, title=title,
                 at=at, end=end, tentative=tentative, approximate=approximate, source=source))
 
 
@@ -110,9 +112,9 @@ def _on_demand(b: _Builder) -> None:
         if item.period is None:
             continue
         b.add(EventKind.ON_DEMAND_START, Audience.ENROLLED, Text(ja="オンデマンド配信開始", en="On-demand viewing opens"),
-              item.source, item.period.start, item.course_ids)
+              item.source, item.period.start, item.course_ids, approximate=item.period.approximate)
         b.add(EventKind.ON_DEMAND_END, Audience.ENROLLED, Text(ja="オンデマンド配信終了", en="On-demand viewing closes"),
-              item.source, item.period.end, item.course_ids)
+              item.source, item.period.end, item.course_ids, approximate=item.period.approximate)
 
 
 def _credentials(b: _Builder) -> None:
@@ -150,7 +152,23 @@ def _sessions(b: _Builder) -> None:
             if hours is not None and session.date.date is not None:
                 start, end = hours.on(session.date.date)
                 when = When(at=start, approximate=session.date.approximate)
-            b.add(EventKind.COURSE_DAY, Audience.ENROLLED, session.label, session.source, when, [course_id], end=end)
+            b.add(EventKind.COURSE_DAY, Audience.ENROLLED, session.label, session.source, when, [course_id], end=end,
+                  session_id=session.id)
+            _session_tasks(b, session.id, session.date, course_id)
+
+
+def _session_tasks(b: _Builder, session_id: str, day: When, course_id: str) -> None:
+    """Tasks due before a session day (e.g. 確認テスト 当日までに); tentative days stay tentative."""
+    top_level = [c.id for c in b.edition.courses]
+    for task in b.edition.session_tasks:
+        if course_id not in (task.course_ids or top_level):
+            continue
+        when: When | date = day
+        concrete = day.day()
+        if concrete is not None:
+            when = concrete - timedelta(days=task.days_before)
+        b.add(task.kind, Audience.ENROLLED, task.title, task.source, when, [course_id], session_id=session_id,
+              approximate=day.approximate)
 
 
 def _milestones(b: _Builder) -> None:

@@ -8,6 +8,7 @@ is worse than no bot. All problems are collected (not just the first), each as
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.knowledge.models import Course, Edition
 from bot.knowledge.yaml_source import YamlDocument, parse_yaml
 
 EDITIONS_SUBDIR = "editions"
+_VALIDATOR_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$")
 
 
 class KnowledgeError(Exception):
@@ -96,7 +98,7 @@ def _display_path(path: Path, data_dir: Path) -> str:
 
 def _clean_loc(loc: tuple[str | int, ...]) -> Loc:
     """Drop pydantic's internal location parts (``function-after[...]``) that are not YAML keys."""
-    return tuple(p for p in loc if isinstance(p, int) or not any(c in p for c in "[("))
+    return tuple(p for p in loc if isinstance(p, int) or not _VALIDATOR_TAG.match(p))
 
 
 def _validate_file(path: Path, shown: str) -> tuple[Edition | None, YamlDocument | None, list[str]]:

@@ -194,6 +194,18 @@ class DocumentExemption(Strict):
     notes: list[Text] = Field(default_factory=list)
 
 
+class Office(Strict):
+    """A municipal office that accepts applications (別紙2 区市町村別申込先一覧)."""
+
+    municipality: str
+    department: str | None = None
+    section: str | None = None
+    unit: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
 class Application(Sourced):
     """How, when and where to apply."""
 
@@ -206,6 +218,7 @@ class Application(Sourced):
     document_exemptions: list[DocumentExemption] = Field(default_factory=list)
     documents_url: str | None = None
     submit_to: Text | None = None
+    submit_offices: list[Office] = Field(default_factory=list, description="Where to submit, per municipality")
     confirmation: Text | None = Field(default=None, description="What the applicant receives after applying")
     invalid_when: list[Text] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list)
@@ -313,6 +326,9 @@ class Session(Sourced):
     hours: TimeRange | None = None
     venue_id: str | None = None
     course_ids: list[str] = Field(default_factory=list)
+    region: Text | None = None
+    format: Text | None = Field(default=None, description="e.g. Zoom, 会場")
+    subjects: list[str] = Field(default_factory=list, description="Curriculum subject ids covered that day")
     notes: list[Text] = Field(default_factory=list)
 
 
@@ -368,6 +384,7 @@ class ScheduleChange(Strict):
 
     policy: Text
     accepted_reasons: list[Text] = Field(default_factory=list)
+    rejected_reasons: list[Text] = Field(default_factory=list)
     max_changes: int | None = Field(default=None, ge=0)
     how_to_apply: Text | None = None
     notes: list[Text] = Field(default_factory=list)
@@ -385,6 +402,7 @@ class Rules(Sourced):
     schedule_change: ScheduleChange | None = None
     course_change: Text | None = None
     cancellation_by_organiser: Text | None = None
+    organiser_changes: Text | None = Field(default=None, description="Dates/venues the organiser may change")
     location: Text | None = Field(default=None, description="Where one may attend from (職場・自宅等)")
     privacy: Text | None = None
     other: list[Text] = Field(default_factory=list)
@@ -442,6 +460,29 @@ class Milestone(Sourced):
     notes: list[Text] = Field(default_factory=list)
 
 
+class SessionTask(Sourced):
+    """Something due before every session of some courses (e.g. 確認テスト 当日までに)."""
+
+    kind: MilestoneKind
+    title: Text
+    days_before: int = Field(ge=0, description="0 = by the session day itself")
+    course_ids: list[str] = Field(default_factory=list, description="Empty = every top-level course")
+    notes: list[Text] = Field(default_factory=list)
+
+
+class Subject(Sourced):
+    """A curriculum subject (科目) shared by the courses of an edition."""
+
+    id: str = Field(pattern=SLUG)
+    number: str | None = Field(default=None, description="As numbered in the source, e.g. (1)")
+    name: Text
+    hours: float | None = Field(default=None, gt=0)
+    kind: Text | None = Field(default=None, description="講義, 講義及び演習...")
+    delivery: Text | None = Field(default=None, description="Zoom, 動画視聴 (on demand), 会場...")
+    aim: Text | None = None
+    notes: list[Text] = Field(default_factory=list)
+
+
 class Fact(Sourced):
     """Any other fact worth answering (privacy, renewal system...), by topic."""
 
@@ -484,6 +525,8 @@ class Edition(Strict):
     contacts: list[Contact] = Field(min_length=1)
     links: list[Link] = Field(default_factory=list)
     milestones: list[Milestone] = Field(default_factory=list)
+    session_tasks: list[SessionTask] = Field(default_factory=list)
+    curriculum: list[Subject] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
 
     def all_courses(self) -> list[Course]:

@@ -34,6 +34,7 @@ class Period(Strict):
     start: dt.date
     end: dt.date
     label_ja: str | None = Field(default=None, description="The period as written in the source, for display")
+    approximate: bool = Field(default=False, description="True when the source marks the period （予定）")
 
     @model_validator(mode="after")
     def _start_not_after_end(self) -> Period:
