@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from bot import create_app, migrate
-from bot.fake_line import FakeLine
+from bot.fake_line import FakeLine, RequestContract
 from bot.local_line import LocalLine
 
 CHANNEL_SECRET = "test-channel-secret"
@@ -54,9 +54,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def line_contract() -> RequestContract:
+    """The LINE contract (the shared OpenAPI spec), parsed once per test run."""
+    return RequestContract.load()
+
+
 @pytest.fixture
-def fake_line() -> Iterator[FakeLine]:
-    with FakeLine.running() as fake:
+def fake_line(line_contract: RequestContract) -> Iterator[FakeLine]:
+    with FakeLine.running(contract=line_contract) as fake:
         yield fake
 
 

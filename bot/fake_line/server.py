@@ -46,7 +46,7 @@ class FakeLine:
             return self
         self._server = make_server(self._host, self._port, self.app, threaded=True,
                                    request_handler=_QuietRequestHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-line", daemon=True)
         self._thread.start()
         return self
