@@ -24,6 +24,7 @@ import numpy as np
 from bot.qa.tokenise import Terms
 
 SOUND_WEIGHT = 0.35
+SOUND_COVERAGE_DISCOUNT = 0.85
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,10 @@ class EntryIndex:
         self._words = _Bm25([d.terms.words for d in documents])
         self._sounds = _Bm25([d.terms.sounds for d in documents])
         self._entry_words: list[set[str]] = [set() for _ in self._entry_ids]
+        self._entry_sounds: list[set[str]] = [set() for _ in self._entry_ids]
         for document in documents:
             self._entry_words[position[document.entry_id]].update(document.terms.words)
+            self._entry_sounds[position[document.entry_id]].update(document.terms.sounds)
 
     def rank(self, query: Terms, limit: int = 5) -> list[Candidate]:
         """Best entries first; empty when nothing in the question is known at all."""
@@ -95,10 +98,19 @@ class EntryIndex:
         ]
 
     def _coverage(self, query: Terms, entry_position: int) -> float:
-        """IDF-weighted share of the question's words that the entry knows."""
-        if not query.words:
-            return 0.0
-        vocabulary = self._entry_words[entry_position]
-        weights = [self._words.idf(word) for word in query.words]
-        covered = sum(w for word, w in zip(query.words, weights, strict=True) if word in vocabulary)
-        return covered / sum(weights)
+        """IDF-weighted share of the question the entry knows, by words or (discounted) by sounds.
+
+        Sounds rescue questions typed in kana (しゅうりょうしょう), which Sudachi
+        splits into words no entry has.
+        """
+        by_words = _share(query.words, self._entry_words[entry_position], self._words)
+        by_sounds = _share(query.sounds, self._entry_sounds[entry_position], self._sounds)
+        return max(by_words, SOUND_COVERAGE_DISCOUNT * by_sounds)
+
+
+def _share(terms: Sequence[str], vocabulary: set[str], index: _Bm25) -> float:
+    if not terms:
+        return 0.0
+    weights = [index.idf(term) for term in terms]
+    covered = sum(w for term, w in zip(terms, weights, strict=True) if term in vocabulary)
+    return covered / sum(weights)

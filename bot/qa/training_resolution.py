@@ -31,6 +31,7 @@ class Alias:
     folded: str
     training_id: str
     course_id: str | None
+    names_training: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,24 @@ class TrainingResolver:
         self._knowledge = knowledge
         aliases: dict[str, Alias] = {}
 
-        def add(name: str, training_id: str, course_id: str | None) -> None:
+        def add(name: str, training_id: str, course_id: str | None, names_training: bool = True) -> None:
             folded = fold(name)
             if folded and folded not in aliases:
-                aliases[folded] = Alias(folded, training_id, course_id)
+                aliases[folded] = Alias(folded, training_id, course_id, names_training)
 
         for training_id, training in knowledge.trainings.items():
             extra = names.get(training_id)
             for course_id, course_names in (extra.course_aliases if extra else {}).items():
                 for name in course_names:
                     add(name, training_id, course_id)
+            training_names = [fold(n) for n in (*training.aliases, *(extra.aliases if extra else ()))]
             for edition in knowledge.editions_of(training_id):
                 for course in edition.all_courses():
                     for name in (*course.aliases, course.name.ja, course.name.en or ""):
-                        add(name, training_id, course.id)
+                        # "Aコース" or "会場" name a course only once the training is
+                        # known; "ECT中級" names the training too.
+                        strong = any(n in fold(name) for n in training_names if len(n) >= 2)
+                        add(name, training_id, course.id, strong)
             for name in (*training.aliases, training.name.ja, *(extra.aliases if extra else ())):
                 add(name, training_id, None)
             if training.name.en:
@@ -95,6 +100,8 @@ class TrainingResolver:
             if not spans:
                 continue
             found.append(alias)
+            if not alias.names_training:
+                continue
             for start, end in spans:
                 folded = folded[:start] + " " * (end - start) + folded[end:]
                 plain[start:end] = [" "] * (end - start)
@@ -109,8 +116,8 @@ class TrainingResolver:
     ) -> Resolution:
         """Apply the evidence order to one question."""
         found, remainder = self.named(text)
-        named = tuple(dict.fromkeys(a.training_id for a in found))
-        courses = tuple(dict.fromkeys(a.course_id for a in found if a.course_id))
+        named = tuple(dict.fromkeys(a.training_id for a in found if a.names_training))
+        courses = tuple(dict.fromkeys(a.course_id for a in found if a.course_id and a.names_training))
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
             ("enrolment", self._trainings_of_editions(linked_edition_ids)),
@@ -119,6 +126,8 @@ class TrainingResolver:
         ]
         for depth, (source, candidates) in enumerate(levels):
             if len(candidates) == 1:
+                courses += tuple(a.course_id for a in found
+                                 if not a.names_training and a.training_id == candidates[0] and a.course_id)
                 return Resolution(candidates[0], source, candidates, courses, remainder)
             if len(candidates) > 1:
                 for _, weaker in levels[depth + 1 :]:
