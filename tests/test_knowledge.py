@@ -70,18 +70,6 @@ def test_every_edition_produces_events(knowledge: Knowledge) -> None:
         assert edition.events(), edition.id
 
 
-def test_the_check_command_reports_ok(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.knowledge.check_command import run_check
-
-    assert run_check(DATA_DIR) == 0
-    assert capsys.readouterr().out.startswith("OK: 3 edition(s)")
-
-
-def test_course_ids_are_found_across_editions(knowledge: Knowledge) -> None:
-    course = knowledge.course("nanchisei-tokyo-r5-ect-intermediate")
-    assert course.name.ja == "ＥＣＴ 応用研修 中級（実践）編"
-
-
 # --- 000: 令和5年度 東京都難治性精神疾患研修 ----------------------------------------------------------
 
 def test_nanchisei_application_period_and_form(knowledge: Knowledge) -> None:
@@ -369,6 +357,13 @@ def test_the_loader_refuses_to_start_on_invalid_data(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as raised:
         load_knowledge(data)
     assert "fee.status" in raised.value.problems[0]
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    edit(data, "nanchisei-tokyo-r5", "fiscal_year: 2023\n", "fiscal_year: 2023\nfiscal_year: 2024\n")
+    line = line_of(data, "nanchisei-tokyo-r5", "fiscal_year: 2024")
+    assert check(data) == [f"data/editions/nanchisei-tokyo-r5.yaml:{line}: fiscal_year: key given twice"]
 
 
 def test_invalid_yaml_syntax_names_the_line(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from bot.knowledge.base import Text
 from bot.knowledge.crosscheck import Loc, duplicate_course_ids, edition_problems
 from bot.knowledge.models import Course, Edition
-from bot.knowledge.yaml_source import YamlDocument, parse_yaml
+from bot.knowledge.yaml_source import YamlDocument, duplicate_keys, parse_yaml
 
 EDITIONS_SUBDIR = "editions"
 _VALIDATOR_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$")
@@ -110,6 +110,9 @@ def _validate_file(path: Path, shown: str) -> tuple[Edition | None, YamlDocument
         return None, None, [f"{shown}:{line}: (yaml): {getattr(error, 'problem', None) or error}"]
     except (OSError, UnicodeDecodeError) as error:
         return None, None, [f"{shown}:1: (file): {error}"]
+    duplicates = [f"{shown}:{line}: {path}: key given twice" for line, path in duplicate_keys(document.root)]
+    if duplicates:
+        return None, document, duplicates
     try:
         edition = Edition.model_validate(document.data)
     except ValidationError as error:

@@ -61,6 +61,26 @@ class YamlDocument:
         return line + 1
 
 
+def duplicate_keys(node: Node | None, path: tuple[str | int, ...] = ()) -> list[tuple[int, str]]:
+    """Keys given twice in one mapping, as (1-based line, dotted path).
+
+    PyYAML silently keeps the last value, which would quietly drop a fact.
+    """
+    if isinstance(node, MappingNode):
+        found: list[tuple[int, str]] = []
+        seen: set[object] = set()
+        for key, value in node.value:
+            name = getattr(key, "value", None)
+            if name in seen:
+                found.append((key.start_mark.line + 1, ".".join(str(p) for p in (*path, name))))
+            seen.add(name)
+            found.extend(duplicate_keys(value, (*path, str(name))))
+        return found
+    if isinstance(node, SequenceNode):
+        return [item for index, child in enumerate(node.value) for item in duplicate_keys(child, (*path, index))]
+    return []
+
+
 def parse_yaml(text: str) -> YamlDocument:
     """Parse one YAML document, keeping its node tree; raises ``yaml.YAMLError``."""
     loader = _KnowledgeLoader(text)
