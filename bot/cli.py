@@ -24,8 +24,20 @@ DEMO_USER = "U" + "d" * 32
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
-def main() -> None:
+def cli() -> None:
     """kenshu-bot: the LINE bot for training secretariats."""
+
+
+def main() -> None:
+    """The console script: a setting or data problem is one clear line, not a traceback."""
+    from bot.config import ConfigError
+    from bot.knowledge import KnowledgeError
+
+    try:
+        cli()
+    except (ConfigError, KnowledgeError) as error:
+        click.echo(f"kenshu: {error}", err=True)
+        sys.exit(1)
 
 
 def _print_reply(messages: list[dict]) -> list[dict]:
@@ -39,7 +51,7 @@ def _print_reply(messages: list[dict]) -> list[dict]:
     return choices
 
 
-@main.command("chat")
+@cli.command("chat", with_appcontext=False)
 @click.option("--user", "user_id", default=DEMO_USER, show_default=True, help="LINE user id to chat as.")
 def chat(user_id: str) -> None:
     """Chat with the bot in the terminal (demo mode, fake LINE API)."""
@@ -66,7 +78,7 @@ def chat(user_id: str) -> None:
             choices = _print_reply(line.say(user_id, text))
 
 
-@main.command("demo")
+@cli.command("demo", with_appcontext=False)
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Start the demo: SQLite, the training data, a fake LINE API and a chat."""
@@ -74,7 +86,7 @@ def demo(ctx: click.Context) -> None:
     ctx.invoke(chat, user_id=DEMO_USER)
 
 
-@main.command("ask")
+@cli.command("ask", with_appcontext=False)
 @click.option("--user", "user_id", default=DEMO_USER, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print {text, messages} as JSON.")
 @click.argument("text")
@@ -103,7 +115,7 @@ def _emit(messages: list[dict], as_json: bool) -> None:
         click.echo(visible_text(messages))
 
 
-@main.command("fake-line")
+@cli.command("fake-line", with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
 def fake_line(host: str, port: int) -> None:
@@ -113,12 +125,12 @@ def fake_line(host: str, port: int) -> None:
     serve(host, port)
 
 
-@main.group("data")
+@cli.group("data")
 def data_group() -> None:
     """The training knowledge in data/."""
 
 
-@data_group.command("check")
+@data_group.command("check", with_appcontext=False)
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def data_check(data_dir: Path | None) -> None:
     """Validate data/ as the bot does at start-up; exit 1 on any problem."""

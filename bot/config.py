@@ -45,6 +45,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         # "inline": before the 200 (the CLI chat and ask, tests); "off": store only.
         "KENSHU_DISPATCH": environ.get("KENSHU_DISPATCH") or "threads",
         "KENSHU_DISPATCH_WORKERS": int(environ.get("KENSHU_DISPATCH_WORKERS") or 4),
+        "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),
     }
     return settings
 

@@ -56,7 +56,8 @@ def local_line(overrides: Mapping[str, Any] | None = None) -> Iterator[LocalLine
     from bot import create_app
 
     with FakeLine.running() as fake:
-        config = {"KENSHU_DEMO": True, "KENSHU_DISPATCH": "inline", **(overrides or {})}
+        # Quiet logs: the terminal belongs to the conversation.
+        config = {"KENSHU_DEMO": True, "KENSHU_DISPATCH": "inline", "KENSHU_LOG_LEVEL": "WARNING", **(overrides or {})}
         config["LINE_API_BASE_URL"] = fake.base_url
         for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
             config.setdefault(key, "local-" + key.lower())
