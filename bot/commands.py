@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from bot import migrate
+from bot import announce_cli, migrate
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -21,3 +21,4 @@ def db_upgrade(revision: str) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(announce_cli.announce)

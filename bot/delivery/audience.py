@@ -1,0 +1,121 @@
+"""Who a dispatch goes to: audience strings parsed, validated and streamed from the database.
+
+An audience is stored on the dispatch as text (``all``, ``training:ID``,
+``edition:ID``, ``course:ID``, ``prospects:EDITION_ID``) so a resumed send asks
+the same question again. Recipients are read in user-id order one page at a
+time (keyset pagination), so a send to 100,000 users never holds more than one
+page in memory, and a resume continues after the last user already planned.
+
+Blocked users and users who paused notices are part of the stream (the ledger
+records them as skipped, which answers "why did X not get it?"), but are not
+counted as receivers when estimating quota.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from bot.knowledge import Knowledge
+from bot.models import Enrolment, LineUser, Subscription, UserStatus
+
+KINDS = ("all", "training", "edition", "course", "prospects")
+
+
+class AudienceError(ValueError):
+    """The audience text is malformed or names a training, edition or course that does not exist."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One user of the audience, with what the sender needs to decide and address."""
+
+    user_id: int
+    line_user_id: str
+    blocked: bool
+    paused: bool
+
+    @property
+    def skip_reason(self) -> str | None:
+        if self.blocked:
+            return "blocked the bot"
+        if self.paused:
+            return "notices paused"
+        return None
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A parsed audience; ``ids`` are the course ids a course audience covers (with sub-courses)."""
+
+    kind: str
+    target: str | None = None
+    training_id: str | None = None
+    ids: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.kind if self.target is None else f"{self.kind}:{self.target}"
+
+    def _membership(self) -> ColumnElement[bool]:
+        """The condition a user row meets to belong to this audience (status aside)."""
+        if self.kind == "all":
+            return LineUser.id.is_not(None)
+        if self.kind == "training":
+            return exists().where(Subscription.user_id == LineUser.id, Subscription.training_id == self.target)
+        if self.kind == "edition":
+            return exists().where(Enrolment.user_id == LineUser.id, Enrolment.edition_id == self.target)
+        if self.kind == "course":
+            return exists().where(Enrolment.user_id == LineUser.id, Enrolment.course_id.in_(self.ids))
+        # prospects: interested in the training, not (yet) linked to an application of this edition.
+        return and_(
+            exists().where(Subscription.user_id == LineUser.id, Subscription.training_id == self.training_id),
+            ~exists().where(Enrolment.user_id == LineUser.id, Enrolment.edition_id == self.target),
+        )
+
+    def _receivable(self) -> ColumnElement[bool]:
+        return and_(self._membership(), LineUser.status == UserStatus.ACTIVE, LineUser.notices_paused.is_(False))
+
+    def count_receivers(self, session: Session) -> int:
+        """How many users would actually receive a send now (blocked and paused excluded)."""
+        return session.scalar(select(func.count()).select_from(LineUser).where(self._receivable())) or 0
+
+    def page(self, session: Session, after_user_id: int, size: int) -> list[Recipient]:
+        """The next ``size`` users after ``after_user_id`` in id order (keyset pagination).
+
+        Each page is its own short query, so a long send holds no transaction open
+        and memory stays one page however large the audience is.
+        """
+        rows = session.execute(
+            select(LineUser.id, LineUser.line_user_id, LineUser.status, LineUser.notices_paused)
+            .where(self._membership(), LineUser.id > after_user_id)
+            .order_by(LineUser.id)
+            .limit(size)
+        ).all()
+        return [Recipient(row[0], row[1], row[2] == UserStatus.BLOCKED, bool(row[3])) for row in rows]
+
+
+def parse_audience(text: str, knowledge: Knowledge) -> Audience:
+    """``all`` or ``KIND:ID``, with the id checked against the training knowledge."""
+    kind, _, target = text.strip().partition(":")
+    kind, target = kind.strip(), target.strip()
+    if kind == "all" and not target:
+        return Audience("all")
+    if kind not in KINDS or kind == "all" or not target:
+        raise AudienceError(
+            f"unknown audience {text!r}: use all, training:ID, edition:ID, course:ID or prospects:EDITION_ID"
+        )
+    if kind == "training":
+        if target not in knowledge.trainings:
+            raise AudienceError(f"no training {target!r} (known: {', '.join(sorted(knowledge.trainings))})")
+        return Audience(kind, target)
+    if kind in ("edition", "prospects"):
+        if target not in knowledge.editions:
+            raise AudienceError(f"no edition {target!r} (known: {', '.join(sorted(knowledge.editions))})")
+        return Audience(kind, target, training_id=knowledge.edition(target).training.id)
+    try:
+        course = knowledge.course(target)
+    except KeyError:
+        raise AudienceError(f"no course {target!r} in any edition") from None
+    return Audience(kind, target, ids=tuple(c.id for c in course.walk()))

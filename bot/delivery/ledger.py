@@ -1,0 +1,149 @@
+"""The delivery ledger: a row per (dispatch, user), written before sending, marked after.
+
+The unique (dispatch, user) constraint makes a second delivery of one dispatch
+to one user impossible to even plan. Each pending row carries the retry key its
+request uses; a resumed send re-sends pending rows with the same key, so LINE
+answers 409 for any request that had gone through before the crash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.clock import system_now
+from bot.delivery.audience import Recipient
+from bot.models import Delivery, DeliveryStatus, LineUser
+
+# Fixed forever: retry keys must come out the same in every process and release.
+RETRY_KEY_NAMESPACE = uuid.UUID("6f1c2b9e-4a57-4d0e-9b8a-3c5e7d1f2a60")
+
+
+def batch_retry_key(dispatch_key: str, batch: int) -> str:
+    """The X-Line-Retry-Key of one multicast batch of a dispatch."""
+    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{dispatch_key}/batch/{batch}"))
+
+
+def user_retry_key(dispatch_key: str, user_id: int) -> str:
+    """The X-Line-Retry-Key of one personalised push of a dispatch."""
+    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{dispatch_key}/user/{user_id}"))
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """A planned delivery not yet known to have reached LINE."""
+
+    delivery_id: int
+    user_id: int
+    line_user_id: str
+    retry_key: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Where a dispatch stands, from its ledger."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.skipped + self.pending
+
+
+def progress(session: Session, dispatch_id: int) -> tuple[int, int]:
+    """(last batch number, last planned user id): where planning resumes; (-1, 0) when none."""
+    last_batch, last_user = session.execute(
+        select(func.max(Delivery.batch), func.max(Delivery.user_id)).where(Delivery.dispatch_id == dispatch_id)
+    ).one()
+    return (-1 if last_batch is None else last_batch), (last_user or 0)
+
+
+def plan(
+    session: Session, dispatch_id: int, dispatch_key: str, batch: int, recipients: Sequence[Recipient], personalised: bool
+) -> None:
+    """Insert the batch's rows: pending with their retry key, or skipped with the reason."""
+    now = system_now()
+    multicast_key = None if personalised else batch_retry_key(dispatch_key, batch)
+    rows = []
+    for recipient in recipients:
+        reason = recipient.skip_reason
+        rows.append(
+            {
+                "dispatch_id": dispatch_id,
+                "user_id": recipient.user_id,
+                "status": DeliveryStatus.SKIPPED if reason else DeliveryStatus.PENDING,
+                "batch": batch,
+                "retry_key": None if reason else (multicast_key or user_retry_key(dispatch_key, recipient.user_id)),
+                "attempts": 0,
+                "error": reason,
+                "updated_at": now,
+            }
+        )
+    if rows:
+        session.execute(insert(Delivery), rows)
+
+
+def pending_batches(session: Session, dispatch_id: int) -> list[int]:
+    """Batches with rows still pending (after a crash: at most the one in flight)."""
+    return list(
+        session.scalars(
+            select(Delivery.batch)
+            .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.PENDING)
+            .distinct()
+            .order_by(Delivery.batch)
+        )
+    )
+
+
+def pending(session: Session, dispatch_id: int, batch: int) -> list[PendingRow]:
+    rows = session.execute(
+        select(Delivery.id, Delivery.user_id, LineUser.line_user_id, Delivery.retry_key)
+        .join(LineUser, LineUser.id == Delivery.user_id)
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.batch == batch, Delivery.status == DeliveryStatus.PENDING)
+        .order_by(Delivery.user_id)
+    ).all()
+    return [PendingRow(*row) for row in rows]
+
+
+def mark(session: Session, delivery_ids: Sequence[int], status: DeliveryStatus, attempts: int, error: str | None) -> None:
+    """Record the outcome of rows that shared one result (a multicast batch, or one push)."""
+    if not delivery_ids:
+        return
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids))
+        .values(status=status, attempts=Delivery.attempts + attempts, error=error, updated_at=system_now())
+    )
+
+
+def tally(session: Session, dispatch_id: int) -> Tally:
+    counts = dict(
+        session.execute(
+            select(Delivery.status, func.count()).where(Delivery.dispatch_id == dispatch_id).group_by(Delivery.status)
+        ).all()
+    )
+    return Tally(
+        sent=counts.get(DeliveryStatus.SENT, 0),
+        failed=counts.get(DeliveryStatus.FAILED, 0),
+        skipped=counts.get(DeliveryStatus.SKIPPED, 0),
+        pending=counts.get(DeliveryStatus.PENDING, 0),
+    )
+
+
+def failure_reasons(session: Session, dispatch_id: int, limit: int = 5) -> list[tuple[str, int]]:
+    """The commonest errors of failed rows (LINE's message), for the operator."""
+    rows = session.execute(
+        select(Delivery.error, func.count())
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.FAILED)
+        .group_by(Delivery.error)
+        .order_by(func.count().desc())
+        .limit(limit)
+    ).all()
+    return [(error or "", count) for error, count in rows]
