@@ -1,0 +1,265 @@
+"""The delivery engine: batches, retry keys, the ledger, LINE's errors, audiences, renderers."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from linebot.v3.messaging import TextMessage
+from sqlalchemy import insert, select
+
+from bot import clock
+from bot.delivery import (
+    AudienceError,
+    ContentError,
+    Renderers,
+    RetryPolicy,
+    Sender,
+    Skip,
+    create_dispatch,
+    parse_audience,
+    run_dispatch,
+    run_due,
+    text_content,
+)
+from bot.fake_line import FaultConfig
+from bot.models import Delivery, DeliveryStatus, Dispatch, DispatchStatus, Enrolment, LineUser, Subscription, UserStatus
+
+TRAINING = "ecmo-ventilator"
+EDITION = "ecmo-ventilator-r7"
+COURSE = "ecmo-ventilator-r7-ecmo"
+FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.01)
+
+
+def add_users(app, count: int, *, prefix: str = "U", training: str | None = None, **columns) -> list[str]:  # type: ignore[no-untyped-def]
+    """Create LINE users directly in the database (optionally subscribed); returns their LINE ids."""
+    now = clock.now()
+    ids = [f"{prefix}{n:032x}"[-33:] for n in range(count)]
+    with app.extensions["kenshu"].db.session() as session:
+        session.execute(insert(LineUser), [{"line_user_id": i, "created_at": now, **columns} for i in ids])
+        if training:
+            user_ids = session.scalars(select(LineUser.id).where(LineUser.line_user_id.in_(ids))).all()
+            session.execute(
+                insert(Subscription), [{"user_id": u, "training_id": training, "created_at": now} for u in user_ids]
+            )
+    return ids
+
+
+def enrol(app, line_user_id: str | None, edition: str, course: str | None, number: str) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id)) if line_user_id else None
+        session.add(
+            Enrolment(
+                edition_id=edition, course_id=course, application_no=number, name="受講 者", email="a@example.jp",
+                user_id=user.id if user else None, imported_at=clock.now(),
+            )
+        )
+
+
+def new_dispatch(app, audience: str, content: dict, key: str = "test-dispatch") -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        return create_dispatch(session, key, "announcement", audience, content, clock.now()).id
+
+
+def ledger(app, dispatch_id: int) -> list[Delivery]:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        return list(session.scalars(select(Delivery).where(Delivery.dispatch_id == dispatch_id).order_by(Delivery.user_id)))
+
+
+def received_counts(fake_line) -> Counter[str]:  # type: ignore[no-untyped-def]
+    """How many accepted requests reached each user, from the fake's record."""
+    return Counter(user for record in fake_line.state.requests() if record.accepted for user in record.recipients)
+
+
+def fast_sender(app) -> Sender:  # type: ignore[no-untyped-def]
+    return Sender(app.extensions["kenshu"].line, FAST_RETRIES)
+
+
+def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
+    fake_line.state.set_quota(None)
+    users = add_users(app, 1234, training=TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("研修のお知らせです。"))
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+
+    multicasts = fake_line.state.requests("/v2/bot/message/multicast")
+    assert len(multicasts) == math.ceil(1234 / 500) == 3
+    assert [len(r.body["to"]) for r in multicasts] == [500, 500, 234]
+    assert len({r.retry_key for r in multicasts}) == 3
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+    assert fake_line.state.texts_to(users[0]) == ["研修のお知らせです。"]
+    assert (tally.sent, tally.failed, tally.skipped, tally.pending) == (1234, 0, 0, 0)
+    with app.extensions["kenshu"].db.session() as session:
+        assert session.get(Dispatch, dispatch_id).status == DispatchStatus.DONE
+
+
+def test_running_a_finished_dispatch_again_sends_nothing(app, fake_line):
+    add_users(app, 3, training=TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("一度だけ"))
+    run_dispatch(app.extensions["kenshu"], dispatch_id)
+    run_dispatch(app.extensions["kenshu"], dispatch_id)
+    assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
+
+
+def test_creating_a_dispatch_twice_with_one_key_returns_the_first(app):
+    first = new_dispatch(app, "all", text_content("A"), key="reminder:x:2026-01-01")
+    second = new_dispatch(app, "all", text_content("B"), key="reminder:x:2026-01-01")
+    assert first == second
+    with app.extensions["kenshu"].db.session() as session:
+        assert session.get(Dispatch, first).content == text_content("A")
+
+
+def test_a_429_storm_is_ridden_out_with_backoff_and_nobody_gets_it_twice(app, fake_line):
+    fake_line.state.set_quota(None)
+    users = add_users(app, 1600, training=TRAINING)
+    fake_line.state.faults.configure(
+        FaultConfig(error_rate=0.6, error_status=429, paths=("/v2/bot/message/multicast",)), seed=7
+    )
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("混雑中でも一度だけ"))
+
+    patient = Sender(app.extensions["kenshu"].line, RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01))
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=patient)
+
+    statuses = Counter(r.status for r in fake_line.state.requests("/v2/bot/message/multicast"))
+    assert statuses[429] > 0 and statuses[200] == 4
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+    assert (tally.sent, tally.failed) == (1600, 0)
+    assert max(row.attempts for row in ledger(app, dispatch_id)) > 1
+
+
+def test_retries_are_bounded_and_the_failure_is_recorded(app, fake_line):
+    add_users(app, 2, training=TRAINING)
+    fake_line.state.faults.configure(FaultConfig(error_rate=1.0, error_status=503))
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("届かない"))
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=fast_sender(app))
+
+    assert len(fake_line.state.requests("/v2/bot/message/multicast")) == FAST_RETRIES.attempts
+    assert tally.failed == 2
+    assert all(row.error.startswith("LINE 503") and "gave up after 6 attempts" in row.error for row in ledger(app, dispatch_id))
+
+
+def test_a_400_is_a_failure_with_lines_message_and_is_not_retried(app, fake_line):
+    add_users(app, 2, training=TRAINING)
+    fake_line.state.faults.configure(FaultConfig(error_rate=1.0, error_status=400))
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("不正"))
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=fast_sender(app))
+
+    assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
+    assert tally.failed == 2
+    assert {row.error for row in ledger(app, dispatch_id)} == {"LINE 400: Injected fault (fake LINE)"}
+
+
+def test_the_monthly_limit_is_not_retried(app, fake_line):
+    add_users(app, 3, training=TRAINING)
+    fake_line.state.set_quota(2)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("上限超過"))
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=fast_sender(app))
+
+    assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
+    assert tally.failed == 3
+    assert "monthly limit" in ledger(app, dispatch_id)[0].error
+
+
+def test_blocked_and_paused_users_are_skipped_and_marked(app, fake_line):
+    active = add_users(app, 2, prefix="Ua", training=TRAINING)
+    blocked = add_users(app, 1, prefix="Ub", training=TRAINING, status=UserStatus.BLOCKED)
+    paused = add_users(app, 1, prefix="Up", training=TRAINING, notices_paused=True)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("お知らせ"))
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+
+    assert set(received_counts(fake_line)) == set(active)
+    assert (tally.sent, tally.skipped) == (2, 2)
+    reasons = {row.error for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.SKIPPED}
+    assert reasons == {"blocked the bot", "notices paused"}
+    assert not fake_line.state.texts_to(blocked[0]) and not fake_line.state.texts_to(paused[0])
+
+
+def test_personalised_content_goes_by_concurrent_push_with_a_key_per_user(app, fake_line):
+    users = add_users(app, 40, display_name="研修 太郎")
+    add_users(app, 1, prefix="Un", display_name=None)
+
+    def greeting(session, services, user, params):  # type: ignore[no-untyped-def]
+        if user.display_name is None:
+            return Skip("no name on record")
+        return [TextMessage(text=params["template"].format(name=user.display_name))]
+
+    renderers = Renderers()
+    renderers.register("greeting", greeting)
+    dispatch_id = new_dispatch(app, "all", {"renderer": "greeting", "params": {"template": "{name}様、こんにちは"}})
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, renderers)
+
+    pushes = fake_line.state.requests("/v2/bot/message/push")
+    assert len(pushes) == 40 and len({p.retry_key for p in pushes}) == 40
+    assert fake_line.state.texts_to(users[7]) == ["研修 太郎様、こんにちは"]
+    assert (tally.sent, tally.skipped) == (40, 1)
+    assert [row.error for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.SKIPPED] == ["no name on record"]
+
+
+def test_a_dispatch_naming_an_unregistered_renderer_is_refused_before_sending(app, fake_line):
+    add_users(app, 1)
+    dispatch_id = new_dispatch(app, "all", {"renderer": "credentials", "params": {}})
+    with pytest.raises(ContentError, match="no renderer named 'credentials'"):
+        run_dispatch(app.extensions["kenshu"], dispatch_id)
+    assert fake_line.state.requests("/v2/bot/message/push") == []
+
+
+def test_run_due_sends_what_is_due_and_leaves_the_future_alone(app, fake_line):
+    users = add_users(app, 2)
+    with app.extensions["kenshu"].db.session() as session:
+        due = create_dispatch(session, "due", "announcement", "all", text_content("今"), clock.now() - timedelta(minutes=1)).id
+        later = create_dispatch(session, "later", "announcement", "all", text_content("後で"), clock.now() + timedelta(hours=1)).id
+
+    results = run_due(app.extensions["kenshu"], clock.now())
+
+    assert list(results) == [due] and results[due].sent == 2
+    assert fake_line.state.texts_to(users[0]) == ["今"]
+    with app.extensions["kenshu"].db.session() as session:
+        assert session.get(Dispatch, later).status == DispatchStatus.SCHEDULED
+
+
+def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
+    ecmo, vent, prospect, unlinked_subscriber = add_users(app, 4, training=TRAINING)
+    enrol(app, ecmo, EDITION, COURSE, "1")
+    enrol(app, vent, EDITION, "ecmo-ventilator-r7-ventilator", "2")
+    enrol(app, None, EDITION, COURSE, "3")  # on the roster, not linked to LINE: nobody to send to
+    knowledge = app.extensions["kenshu"].knowledge
+
+    def audience_of(text: str) -> set[str]:
+        with app.extensions["kenshu"].db.session() as session:
+            return {r.line_user_id for r in parse_audience(text, knowledge).page(session, 0, 500)}
+
+    assert audience_of(f"edition:{EDITION}") == {ecmo, vent}
+    assert audience_of(f"course:{COURSE}") == {ecmo}
+    assert audience_of(f"prospects:{EDITION}") == {prospect, unlinked_subscriber}
+    assert audience_of(f"training:{TRAINING}") == {ecmo, vent, prospect, unlinked_subscriber}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("training:no-such-training", "no training 'no-such-training'"),
+        ("edition:nope", "no edition 'nope'"),
+        ("course:nope", "no course 'nope'"),
+        ("everyone", "unknown audience 'everyone'"),
+        ("training:", "unknown audience"),
+    ],
+)
+def test_an_unknown_audience_is_a_clear_error(app, text, message):
+    with pytest.raises(AudienceError, match=message):
+        parse_audience(text, app.extensions["kenshu"].knowledge)
+
+
+def test_content_line_would_refuse_is_never_stored(app):
+    with pytest.raises(ContentError, match="5000"):
+        text_content("あ" * 5001)
+    with pytest.raises(ContentError, match="not a LINE message"):
+        new_dispatch(app, "all", {"messages": [{"type": "text"}]})
+    with app.extensions["kenshu"].db.session() as session:
+        assert session.scalars(select(Dispatch)).all() == []
