@@ -16,7 +16,24 @@ from bot.line_gateway import LineGateway
 
 if TYPE_CHECKING:
     from bot.knowledge import Knowledge
-    from bot.qa import Answerer
+    from bot.qa import Answer, Answerer, Question
+
+
+class SerialAnswerer:
+    """The answering engine, one question at a time per process.
+
+    SudachiPy's tokenizer refuses concurrent use, and the dispatcher answers on
+    several threads; an answer takes about a millisecond, so a lock costs nothing
+    that the GIL was not already costing.
+    """
+
+    def __init__(self, answerer: Answerer) -> None:
+        self._answerer = answerer
+        self._lock = threading.Lock()
+
+    def answer(self, question: Question) -> Answer:
+        with self._lock:
+            return self._answerer.answer(question)
 
 
 @dataclass
@@ -25,18 +42,18 @@ class Services:
     line: LineGateway
     knowledge: Knowledge
     data_dir: Path
-    _answerer: Answerer | None = field(default=None, repr=False)
+    _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
-    def answerer(self) -> Answerer:
+    def answerer(self) -> SerialAnswerer:
         """The question-answering index, built once on first use (or by ``warm``)."""
         if self._answerer is None:
             with self._answerer_lock:
                 if self._answerer is None:
                     from bot.qa import Answerer
 
-                    self._answerer = Answerer(self.knowledge, self.data_dir / "faq")
+                    self._answerer = SerialAnswerer(Answerer(self.knowledge, self.data_dir / "faq"))
         return self._answerer
 
     def warm(self) -> None:
