@@ -1,0 +1,65 @@
+"""A send killed with SIGKILL mid-way resumes: everyone gets the announcement, nobody twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from bot.fake_line import FaultConfig
+from bot.models import DeliveryStatus
+from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
+from tests.test_delivery_engine import TRAINING, add_users, ledger, received_counts
+
+USERS = 6000  # 12 multicasts
+LATENCY_MS = 150
+
+
+def accepted_multicasts(fake_line) -> int:  # type: ignore[no-untyped-def]
+    return sum(r.accepted for r in fake_line.state.requests("/v2/bot/message/multicast"))
+
+
+def start_announce(database_url: str, fake_line) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LINE_API_BASE_URL": fake_line.base_url,
+        "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "KENSHU_SECRET_KEY": "test-secret-key",
+        "KENSHU_DEMO": "0",
+    }
+    kenshu = Path(sys.executable).parent / "kenshu"
+    command = [str(kenshu), "announce", "--audience", f"training:{TRAINING}", "--text", "ライブ配信は明日10時からです。"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_send_killed_mid_way_resumes_without_duplicates_or_gaps(app, fake_line, database_url):
+    fake_line.state.set_quota(None)
+    users = add_users(app, USERS, training=TRAINING)
+    fake_line.state.faults.configure(FaultConfig(latency_ms=LATENCY_MS, paths=("/v2/bot/message/multicast",)))
+
+    sending = start_announce(database_url, fake_line)
+    deadline = time.monotonic() + 60
+    while accepted_multicasts(fake_line) < 4 and sending.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    sending.send_signal(signal.SIGKILL)
+    sending.wait(timeout=10)
+    time.sleep(LATENCY_MS / 1000 * 2)  # let LINE finish the request that was in flight
+
+    assert sending.returncode == -signal.SIGKILL, sending.stdout.read() if sending.stdout else ""
+    delivered_before = len(received_counts(fake_line))
+    assert 0 < delivered_before < USERS
+
+    resumed = app.test_cli_runner().invoke(args=["announce", "resume", "1"])
+
+    assert resumed.exit_code == 0, resumed.output
+    assert f"Sent: {USERS}  Failed: 0  Skipped: 0" in resumed.output
+    counts = received_counts(fake_line)
+    assert [user for user, n in counts.items() if n > 1] == []
+    assert set(users) - set(counts) == set()
+    assert Counter(row.status for row in ledger(app, 1)) == Counter({DeliveryStatus.SENT: USERS})
