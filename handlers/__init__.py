@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.event_context import EventContext
-from handlers import follow, groups, other_messages, postbacks, questions, settings
+from handlers import data_deletion, follow, groups, linking, notices, other_messages, postbacks, questions, settings
 
 Predicate = Callable[[EventContext], bool]
 Handler = Callable[[EventContext], None]
@@ -21,6 +21,9 @@ ROUTES: tuple[tuple[Predicate, Handler], ...] = (
     *postbacks.ROUTES,
     *settings.ROUTES,
     *other_messages.ROUTES,
+    *notices.ROUTES,
+    *data_deletion.ROUTES,
+    *linking.ROUTES,
     *questions.ROUTES,  # free text last: anything not a command is a question
 )
 

@@ -1,4 +1,4 @@
-"""Follow: greet and register the user; unfollow: stop every send to them."""
+"""Follow: greet, register the user and offer notice settings; unfollow: stop every send to them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.event_context import EventContext
 from bot.line_gateway import LineApiError
 from bot.models import UserStatus
 from handlers.matching import is_follow, is_unfollow
+from handlers.notices import settings_message
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ def handle_follow(context: EventContext) -> None:
         "(dates, system requirements, certificates, how to apply) and send you reminders. "
         "Please type your question."
     )
-    context.reply([TextMessage(text=greeting, quickReply=starter_quick_reply(context))])
+    # The notice settings come straight after the greeting: choosing trainings is the first step.
+    context.reply([TextMessage(text=greeting), settings_message(context, quick_reply=starter_quick_reply(context))])
 
 
 def handle_unfollow(context: EventContext) -> None:

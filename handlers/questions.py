@@ -1,12 +1,13 @@
 """Free text is a question: the answering engine replies, and doubts are kept.
 
 Which training the user means is helped by what we know of them: the training
-of their previous question (and, once notices land, their enrolments and
-subscriptions).
+of their previous question, the editions they are linked to and the trainings
+whose notices they receive.
 """
 
 from __future__ import annotations
 
+from bot import linking, subscriptions
 from bot.event_context import EventContext
 from bot.models import UnansweredQuestion
 from bot.qa import Question
@@ -26,6 +27,8 @@ def handle_question(context: EventContext) -> None:
             text=text,
             locale=user.locale,
             now=context.now,
+            linked_edition_ids=linking.linked_edition_ids(context.session, user),
+            subscribed_training_ids=subscriptions.subscribed_training_ids(context.session, user),
             last_training_id=user.last_training_id,
         )
     )

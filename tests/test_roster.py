@@ -1,0 +1,208 @@
+"""``kenshu roster``: the secretariat imports applicant lists and exports link codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.linking import ALPHABET, CODE_LENGTH
+from bot.models import Enrolment
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NANCHISEI = "nanchisei-tokyo-r5"
+CP932_ROSTER = FIXTURES / "roster_nanchisei_cp932.csv"
+
+
+def roster(app, *args: str):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=["roster", *args])
+
+
+def write_roster(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "roster.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def enrolments(app, edition_id: str = NANCHISEI) -> dict[str, Enrolment]:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        rows = session.scalars(select(Enrolment).where(Enrolment.edition_id == edition_id))
+        return {row.application_no: row for row in rows}
+
+
+def import_one(app, tmp_path: Path, application_no: str = "N-900", name: str = "山田 花子",  # type: ignore[no-untyped-def]
+               course: str = "クロザピン基礎研修") -> str:
+    """Import a one-row roster and return the new enrolment's link code."""
+    path = write_roster(tmp_path, f"申込番号,氏名,メールアドレス,コース\n{application_no},{name},a@example.jp,{course}\n",
+                        name=f"{application_no}.csv")
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+    assert result.exit_code == 0, result.output
+    code = enrolments(app)[application_no].link_code
+    assert code is not None
+    return code
+
+
+def test_shift_jis_roster_imports_valid_rows_and_reports_the_bad_one_by_line(app):
+    result = roster(app, "import", str(CP932_ROSTER), "--edition", NANCHISEI)
+
+    assert result.exit_code == 2  # imported, with problems to look at
+    assert "4行目: コース「漢方研修」はこの研修にありません" in result.output
+    assert "4件を読み込みました: 新規 3件、更新 0件、変更なし 0件、取り込まなかった行 1件" in result.output
+    assert "読み込まなかった列: フリガナ" in result.output
+    stored = enrolments(app)
+    assert sorted(stored) == ["N-001", "N-002", "N-004"]
+    assert stored["N-001"].name == "山田 花子"
+    assert stored["N-001"].course_id == "nanchisei-tokyo-r5-clozapine-basic"
+    assert stored["N-001"].organisation == "都立松沢病院"
+    assert stored["N-004"].course_id == "nanchisei-tokyo-r5-ect-senior"  # full-width name matched
+    assert stored["N-004"].organisation is None
+
+
+def test_every_imported_row_gets_its_own_unambiguous_code(app):
+    roster(app, "import", str(CP932_ROSTER), "--edition", NANCHISEI)
+
+    codes = [enrolment.link_code or "" for enrolment in enrolments(app).values()]
+    assert len(set(codes)) == 3
+    for code in codes:
+        assert len(code) == CODE_LENGTH >= 8
+        assert set(code) <= set(ALPHABET)
+        assert not set(code) & set("01OIL")
+
+
+def test_reimporting_the_same_file_changes_nothing(app):
+    roster(app, "import", str(CP932_ROSTER), "--edition", NANCHISEI)
+    before = {number: (e.link_code, e.link_code_expires_at, e.imported_at) for number, e in enrolments(app).items()}
+
+    result = roster(app, "import", str(CP932_ROSTER), "--edition", NANCHISEI)
+
+    assert "新規 0件、更新 0件、変更なし 3件" in result.output
+    after = {number: (e.link_code, e.link_code_expires_at, e.imported_at) for number, e in enrolments(app).items()}
+    assert after == before
+
+
+def test_a_changed_row_is_updated_and_keeps_its_code(app, tmp_path):
+    header = "申込番号,氏名,メールアドレス,コース\n"
+    first = write_roster(tmp_path, header + "N-010,田中 桜,sakura@example.jp,ECT基礎\n", name="first.csv")
+    roster(app, "import", str(first), "--edition", NANCHISEI)
+    code = enrolments(app)["N-010"].link_code
+
+    second = write_roster(tmp_path, header + "N-010,田中 桜,sakura.tanaka@example.jp,ECT中級\n", name="second.csv")
+    result = roster(app, "import", str(second), "--edition", NANCHISEI)
+
+    assert result.exit_code == 0, result.output
+    assert "新規 0件、更新 1件、変更なし 0件" in result.output
+    updated = enrolments(app)["N-010"]
+    assert (updated.email, updated.course_id) == ("sakura.tanaka@example.jp", "nanchisei-tokyo-r5-ect-intermediate")
+    assert updated.link_code == code
+
+
+def test_utf8_with_bom_and_english_headers(app):
+    result = roster(app, "import", str(FIXTURES / "roster_ecmo_utf8_bom.csv"), "--edition", "ecmo-ventilator-r7")
+
+    assert result.exit_code == 0, result.output
+    stored = enrolments(app, "ecmo-ventilator-r7")
+    assert stored["E-101"].course_id == "ecmo-ventilator-r7-ecmo"  # by English course name
+    assert stored["E-102"].course_id == "ecmo-ventilator-r7-ventilator"  # by course id
+
+
+def test_plain_utf8_tab_separated_file_is_read(app, tmp_path):
+    path = write_roster(tmp_path, "受付番号\t氏名\tEメール\tコース\nT-1\t森 陽子\tyoko@example.jp\tECT上級\n")
+
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+
+    assert result.exit_code == 0, result.output
+    assert enrolments(app)["T-1"].course_id == "nanchisei-tokyo-r5-ect-senior"
+
+
+def test_missing_email_bad_email_and_duplicate_numbers_are_reported_and_not_imported(app, tmp_path):
+    path = write_roster(tmp_path, "\n".join([
+        "申込番号,氏名,メールアドレス,コース",
+        "D-1,一番 さん,,クロザピン基礎",
+        "D-2,二番 さん,not-an-address,クロザピン基礎",
+        "D-3,三番 さん,three@example.jp,クロザピン基礎",
+        "D-3,三番 別人,other@example.jp,ECT基礎",
+        "D-4,四番 さん,four@example.jp,",
+        "D-5,五番 さん,five@example.jp,クロザピン応用",
+    ]) + "\n", encoding="cp932")
+
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+
+    assert result.exit_code == 2
+    assert "2行目: メールアドレスがありません" in result.output
+    assert "3行目: メールアドレス「not-an-address」の形式が正しくありません" in result.output
+    assert "4行目: 申込番号 D-3 が 5 行目と重複しています" in result.output
+    assert "5行目: 申込番号 D-3 が 4 行目と重複しています" in result.output
+    assert "6行目: コースがありません" in result.output
+    assert sorted(enrolments(app)) == ["D-5"]
+
+
+def test_a_file_without_the_required_columns_imports_nothing(app, tmp_path):
+    path = write_roster(tmp_path, "番号,氏名\n1,山田\n")
+
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+
+    assert result.exit_code == 1
+    assert "必要な列が見つからないため、取り込みませんでした" in result.output
+    assert "application_no: 申込番号" in result.output
+    assert enrolments(app) == {}
+
+
+def test_a_file_that_is_not_text_gets_a_clear_answer(app, tmp_path):
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(b"PK\x03\x04\x80\x81\xff\xfe\x00binary")
+
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+
+    assert result.exit_code == 1
+    assert "ファイルを読み取れないため、取り込みませんでした" in result.output
+    assert enrolments(app) == {}
+
+
+def test_dry_run_reports_and_saves_nothing(app):
+    result = roster(app, "import", str(CP932_ROSTER), "--edition", NANCHISEI, "--dry-run")
+
+    assert "新規 3件" in result.output
+    assert "（確認のみ: 保存していません）" in result.output
+    assert enrolments(app) == {}
+
+
+def test_unknown_edition_is_refused(app):
+    result = roster(app, "import", str(CP932_ROSTER), "--edition", "no-such-edition")
+
+    assert result.exit_code == 2
+    assert "研修回 no-such-edition はありません" in result.output
+
+
+def test_codes_export_for_a_mail_merge(app, tmp_path):
+    roster(app, "import", str(CP932_ROSTER), "--edition", NANCHISEI)
+    out = tmp_path / "codes.csv"
+
+    result = roster(app, "codes", "--edition", NANCHISEI, "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert "3件の連携コードを" in result.output
+    data = out.read_bytes()
+    assert data.startswith("\ufeff".encode())  # Excel opens UTF-8 with a BOM without garbling
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [row["申込番号"] for row in rows] == ["N-001", "N-002", "N-004"]
+    first = rows[0]
+    code = enrolments(app)["N-001"].link_code or ""
+    assert first["連携コード"] == f"{code[:5]}-{code[5:]}"
+    assert first["LINEで送る文"] == f"連携 {code[:5]}-{code[5:]}"
+    assert (first["氏名"], first["メールアドレス"], first["コース"]) == ("山田 花子", "hanako.yamada@example.jp",
+                                                                "クロザピン 基礎研修")
+    assert first["連携状況"] == "未連携"
+    assert first["有効期限"]
+
+
+def test_reissue_gives_a_new_code(app, tmp_path):
+    old = import_one(app, tmp_path)
+
+    result = roster(app, "reissue", "--edition", NANCHISEI, "--application-no", "N-900")
+
+    assert result.exit_code == 0, result.output
+    new = enrolments(app)["N-900"].link_code or ""
+    assert new != old
+    assert f"{new[:5]}-{new[5:]}" in result.output
