@@ -27,7 +27,7 @@ from bot.knowledge import Edition, Knowledge
 from bot.qa.facts import TABLES, FactContext, fact_function
 from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
 from bot.qa.index import Candidate, EntryIndex
-from bot.qa.normalise import has_japanese, looks_english, normalise
+from bot.qa.normalise import fold, has_japanese, looks_english, normalise
 from bot.qa.render import Choice, messages
 from bot.qa.routing import Route, Router
 from bot.qa.tokenise import Terms, Tokeniser
@@ -35,7 +35,7 @@ from bot.qa.training_resolution import Resolution, TrainingResolver
 from bot.qa.yaml_source import DataFileError
 
 # Thresholds on coverage (share of the question the entry explains).
-ANSWER_COVERAGE = 0.55
+ANSWER_COVERAGE = 0.65
 SUGGEST_COVERAGE = 0.2
 # The winner must beat the runner-up by this factor to be answered outright
 # when its coverage is not decisive.
@@ -89,7 +89,10 @@ class Answerer:
         self._names: dict[str, TrainingNames] = self._faq.trainings
         self._tokeniser = Tokeniser()
         self._router = Router(self._faq.lexicon)
-        self._resolver = TrainingResolver(knowledge, self._names)
+        self._rewrites = _rewrite_table(self._faq.lexicon.rewrites)
+        self._places = _place_names(knowledge)
+        topic_words = {fold(k) for entry in self._faq.entries for k in entry.keywords}
+        self._resolver = TrainingResolver(knowledge, self._names, self._tokeniser.reading, topic_words)
         ja: list[tuple[str, Terms]] = []
         en: list[tuple[str, Terms]] = []
         for entry in self._faq.entries:
@@ -101,9 +104,13 @@ class Answerer:
                 japanese = [k for k in entry.keywords if has_japanese(k)]
                 latin = [k for k in entry.keywords if not has_japanese(k)]
                 if japanese:
-                    ja.append((entry.id, self._tokeniser.japanese(" ".join(japanese))))
+                    ja.append((entry.id, self._tokeniser.japanese(self._rewrite(" ".join(japanese)))))
                 if latin:
                     en.append((entry.id, self._tokeniser.english(" ".join(latin))))
+        self._ambiguous = tuple(
+            (frozenset(self._tokeniser.japanese(self._rewrite(term)).words), entry_ids)
+            for term, entry_ids in self._faq.lexicon.ambiguous.items()
+        )
         self._ja_index = EntryIndex(ja)
         self._en_index = EntryIndex(en)
 
@@ -126,7 +133,12 @@ class Answerer:
             return self._menu(question, locale, resolution, kind=route.value)
         if route is Route.OFF_TOPIC:
             return self._out_of_scope(locale, resolution)
+        ambiguous = self._ambiguous_entries(resolution, locale)
+        if len(ambiguous) > 1:
+            return self._choose_entry(question, ambiguous, resolution, locale)
         candidates = self._rank(resolution, locale)
+        if len(ambiguous) == 1:
+            candidates = [Candidate(ambiguous[0], 1.0, 1.0)]
         if not candidates:
             if resolution.source == "named" and not _has_words(resolution.remainder):
                 return self._entry_answer(question, self._entries[OVERVIEW_ENTRY], resolution, locale, 1.0)
@@ -144,7 +156,25 @@ class Answerer:
     # --- ranking -----------------------------------------------------------------
 
     def _strip_names(self, text: str) -> str:
-        return self._resolver.named(normalise(text))[1]
+        return self._rewrite(self._resolver.named(normalise(text))[1])
+
+    def _rewrite(self, text: str) -> str:
+        """Apply the lexicon's rewrites (誰向け -> 対象者, について -> nothing) and
+        turn municipality names into the word 区市町村, so wording the FAQ does not
+        list still meets the entry that answers it."""
+        plain = normalise(text)
+        folded = fold(plain)
+        for variant, canonical in (*self._rewrites, *self._places):
+            start = folded.find(variant)
+            while start >= 0:
+                end = start + len(variant)
+                plain = f"{plain[:start]} {canonical} {plain[end:]}"
+                folded = fold(plain)
+                start = folded.find(variant, start + len(canonical) + 2)
+        plain = re.sub(r"\s+", " ", plain).strip()
+        # Particles left at the start once a name is taken out (クロザピン研修「の日程」)
+        # would add reading bigrams (ノニ) that match phrasings by accident.
+        return _LEADING_PARTICLES.sub("", plain)
 
     def _locale(self, question: Question, remainder: str) -> str:
         if has_japanese(question.text):
@@ -154,7 +184,7 @@ class Answerer:
         return "en" if question.locale == "en" else "ja"
 
     def _rank(self, resolution: Resolution, locale: str) -> list[Candidate]:
-        remainder = resolution.remainder
+        remainder = self._rewrite(resolution.remainder)
         if locale == "en" and not has_japanese(remainder):
             ranked = self._en_index.rank(self._tokeniser.english(remainder))
         else:
@@ -163,6 +193,33 @@ class Answerer:
         if training_id is None:
             return ranked
         return [c for c in ranked if self._applies(self._entries[c.entry_id], training_id)]
+
+    def _ambiguous_entries(self, resolution: Resolution, locale: str) -> list[str]:
+        """The entries a bare ambiguous word could mean ("配信": live or on-demand?),
+        kept to those that apply to the training; empty when the question says more."""
+        if locale == "en" and not has_japanese(resolution.remainder):
+            return []
+        words = set(self._tokeniser.japanese(self._rewrite(resolution.remainder)).words)
+        if not words:
+            return []
+        for term_words, entry_ids in self._ambiguous:
+            if words <= term_words:
+                return [e for e in entry_ids
+                        if resolution.training_id is None or self._applies(self._entries[e], resolution.training_id)]
+        return []
+
+    def _choose_entry(
+        self, question: Question, entry_ids: list[str], resolution: Resolution, locale: str
+    ) -> Answer:
+        """Ask which of several equally likely topics is meant, one button each."""
+        _ = gettext_for(locale)
+        choices = [
+            Choice(_(self._entries[e].ask), self._ask_text(self._entries[e], resolution.training_id, locale))
+            for e in entry_ids
+        ]
+        text = _("Which of these do you mean?")
+        return self._build(_Reply([text], choices), "did_you_mean", None, resolution.training_id, 0.5, locale,
+                           candidates=tuple(entry_ids))
 
     @staticmethod
     def _applies(entry: FaqEntry, training_id: str) -> bool:
@@ -198,7 +255,14 @@ class Answerer:
         _ = gettext_for(locale)
         training_id = resolution.training_id
         if entry.needs_training and training_id is None:
-            return self._ask_training(question, entry, resolution, locale, confidence)
+            applicable = [t for t in (resolution.candidates or tuple(self._knowledge.trainings))
+                          if self._applies(entry, t)]
+            if len(applicable) != 1:
+                return self._ask_training(question, entry, resolution, locale, confidence)
+            # Only one training has this at all (区市町村の推薦): no need to ask.
+            training_id = applicable[0]
+            resolution = Resolution(training_id, "entry", resolution.candidates, resolution.course_ids,
+                                    resolution.remainder)
         edition = self._edition(training_id, question) if training_id else None
         texts: list[str] = []
         table = None
@@ -214,6 +278,7 @@ class Answerer:
                     gettext=_,
                     course_ids=resolution.course_ids,
                     era=(names.date_style == "era") if names else True,
+                    question=normalise(question.text),
                 )
                 if edition is not None
                 else None
@@ -261,7 +326,8 @@ class Answerer:
         self, question: Question, entry: FaqEntry, resolution: Resolution, locale: str, confidence: float
     ) -> Answer:
         _ = gettext_for(locale)
-        candidates = resolution.candidates or tuple(self._knowledge.trainings)
+        candidates = [t for t in (resolution.candidates or tuple(self._knowledge.trainings))
+                      if self._applies(entry, t)] or list(resolution.candidates or self._knowledge.trainings)
         original = question.text.strip()
         choices = [
             Choice(self._short_name(t, locale), _("{training}: {question}").format(
@@ -390,6 +456,28 @@ class Answerer:
                 raise DataFileError(f"FAQ entry {entry.id!r}: unknown detail table {entry.detail!r}")
         if OVERVIEW_ENTRY not in {e.id for e in self._faq.entries}:
             raise DataFileError(f"FAQ needs an entry with id {OVERVIEW_ENTRY!r}")
+
+
+def _rewrite_table(rewrites: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    """(folded variant, canonical) pairs, longest variant first so 質問したい wins over 質問."""
+    pairs = {fold(v): canonical for canonical, variants in rewrites.items() for v in variants if v.strip()}
+    return tuple(sorted(pairs.items(), key=lambda pair: len(pair[0]), reverse=True))
+
+
+PLACE_WORD = "区市町村"
+_LEADING_PARTICLES = re.compile(r"^(?:の|は|で|って|に|を|が|も|と)+\s*")
+
+
+def _place_names(knowledge: Knowledge) -> tuple[tuple[str, str], ...]:
+    """Municipality names from the editions' submission offices (世田谷区, 世田谷) -> 区市町村."""
+    names: set[str] = set()
+    for edition in knowledge.editions.values():
+        for office in edition.application.submit_offices:
+            names.add(fold(office.municipality))
+            stem = office.municipality[:-1]
+            if office.municipality[-1] in "区市町村" and len(stem) >= 2:
+                names.add(fold(stem))
+    return tuple((name, PLACE_WORD) for name in sorted(names, key=len, reverse=True))
 
 
 def _has_words(text: str) -> bool:

@@ -23,6 +23,7 @@ from bot.knowledge import Edition, Text
 from bot.knowledge.models import AllocationMethod, Contact, Course, FeeStatus
 from bot.knowledge.timing import ArrivalRule, Deadline, Period, TimeRange, When
 from bot.qa.dates import format_clock, format_day, format_range
+from bot.qa.normalise import fold
 
 BULLET = "・"
 
@@ -37,6 +38,7 @@ class FactContext:
     gettext: Gettext
     course_ids: tuple[str, ...] = ()
     era: bool = True
+    question: str = ""  # the question as typed (normalised), for facts that pick from a list
 
     @property
     def today(self) -> date:
@@ -231,6 +233,85 @@ def requirements(ctx: FactContext) -> str | None:
     return lines
 
 
+def requirement(kind: str) -> FactFunction:
+    """One requirement family (work, training, experience, recommendation...) in full:
+    the rule, its options, the exceptions that let people in and the notes that keep them out."""
+
+    def read(ctx: FactContext) -> str | None:
+        found = [r for r in ctx.edition.eligibility.requirements if r.kind.value == kind]
+        if not found:
+            return None
+        _ = ctx.gettext
+        blocks = []
+        for item in found:
+            options = [f"{o.label} {ctx.text(o.text)}" for o in item.options]
+            option_notes = [ctx.text(n) or "" for o in item.options for n in o.notes]
+            exceptions = [ctx.text(e) or "" for e in item.exceptions]
+            notes = [ctx.text(n) or "" for n in item.notes]
+            blocks.append(_join(
+                f"{ctx.text(item.title)}: {ctx.text(item.text)}",
+                _lines(options),
+                _("Exceptions:") + "\n" + (_lines(exceptions) or "") if exceptions else None,
+                _("Notes:") + "\n" + (_lines(option_notes + notes) or "") if option_notes or notes else None,
+            ))
+        reference = ctx.edition.eligibility.reference_date
+        if reference is not None:
+            blocks.insert(0, _("Requirements must be met as of {date}.").format(date=_when(ctx, reference)))
+        return _join(*blocks)
+
+    read.__name__ = f"requirement_{kind}"
+    return read
+
+
+def document(document_id: str) -> FactFunction:
+    """One application document with who needs it and how it must be made."""
+
+    def read(ctx: FactContext) -> str | None:
+        found = [d for d in ctx.edition.application.documents if d.id == document_id]
+        if not found:
+            return None
+        doc = found[0]
+        name = ctx.text(doc.name) or ""
+        if doc.form_code:
+            name = f"{name}（{doc.form_code}）" if ctx.locale == "ja" else f"{name} ({doc.form_code})"
+        who = ctx.gettext("Needed: {who}").format(who=ctx.text(doc.required_when)) if doc.required_when else None
+        return _join(name, who, _lines([ctx.text(n) or "" for n in doc.notes]))
+
+    read.__name__ = f"document_{document_id}"
+    return read
+
+
+def _municipality_stems(municipality: str) -> tuple[str, ...]:
+    stem = municipality[:-1]
+    if municipality[-1] in "区市町村" and len(stem) >= 2:
+        return (municipality, stem)
+    return (municipality,)
+
+
+def submit_office(ctx: FactContext) -> str | None:
+    """Where to hand in the application; the office itself when the question names a municipality."""
+    app = ctx.edition.application
+    if not app.submit_offices:
+        return None
+    _ = ctx.gettext
+    asked = fold(ctx.question)
+    named = [
+        office for office in app.submit_offices
+        if any(fold(name) in asked for name in _municipality_stems(office.municipality))
+    ]
+    # 北区 is inside 北区 but 中央区 must not also match 中央: keep the longest names found.
+    longest = max((len(o.municipality) for o in named), default=0)
+    named = [o for o in named if len(o.municipality) == longest] if named else []
+    if not named:
+        return _join(ctx.text(app.submit_to), _("Tell me your municipality (e.g. \"世田谷区の申込先\") and I will show its office."))
+    lines = []
+    for office in named[:3]:
+        unit = " ".join(part for part in (office.department, office.section, office.unit) if part)
+        address = " ".join(part for part in (f"〒{office.postal_code}" if office.postal_code else None, office.address) if part)
+        lines.append(_join(f"{office.municipality} {unit}", address, office.phone))
+    return _join(*lines, ctx.text(app.method))
+
+
 def requirements_table(ctx: FactContext) -> list[TableRow] | None:
     rows = []
     for requirement in ctx.edition.eligibility.requirements:
@@ -363,8 +444,7 @@ def on_demand(ctx: FactContext) -> str | None:
     for block in ctx.edition.on_demand:
         if not ctx.wanted(block.course_ids) or block.period is None:
             continue
-        names = "・".join(ctx.course_name(c) for c in block.course_ids if ctx.edition.course(c) and
-                         ctx.edition.course(c) in ctx.edition.courses) or ""
+        names = "・".join(ctx.course_name(c) for c in block.course_ids if ctx.edition.course(c)) or ""
         line = ctx.period(block.period) + f" {_period_status(ctx, block.period)}"
         items.append(f"{names}: {line}" if names else line)
         if block.platform is not None:
@@ -416,13 +496,34 @@ def _session_courses(ctx: FactContext, course_ids: list[str]) -> str:
     return "・".join(ctx.course_name(c) for c in course_ids)
 
 
+def _session_groups(ctx: FactContext, sessions: list) -> dict[tuple[str, ...], list]:
+    groups: dict[tuple[str, ...], list] = {}
+    for session in sessions:
+        groups.setdefault(tuple(session.course_ids), []).append(session)
+    return groups
+
+
 def schedule(ctx: FactContext) -> str | None:
-    """A short summary: how many days, the next one, and where to see all."""
+    """A short summary: how many days, the next one, and where to see all.
+
+    When courses run on different days (主任研修 A-D) and none was named, one
+    line per course: mixing four courses' days into one "next day" would be wrong
+    for three of them.
+    """
     sessions = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
         return _join(*parts)
     _ = ctx.gettext
+    groups = _session_groups(ctx, sessions)
+    if len(groups) > 1:
+        lines = []
+        for course_ids, days in groups.items():
+            first, last = days[0].date.earliest_day(), days[-1].date.earliest_day()
+            lines.append(_("{course}: {count} days, {first} to {last}").format(
+                course=_session_courses(ctx, list(course_ids)), count=len(days),
+                first=ctx.day(first), last=ctx.day(last)))
+        return _join(_lines(lines), _("Add the course name (e.g. \"A course schedule\") to see every day."))
     upcoming = [s for s in sessions if s.date.earliest_day() >= ctx.today]
     first, last = sessions[0].date.earliest_day(), sessions[-1].date.earliest_day()
     lines = [_("{count} session days, {first} to {last}.").format(
@@ -441,6 +542,12 @@ def schedule(ctx: FactContext) -> str | None:
 def schedule_table(ctx: FactContext) -> list[TableRow] | None:
     sessions = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
     rows = []
+    groups = _session_groups(ctx, sessions)
+    if len(groups) > 1:
+        for course_ids, days in groups.items():
+            for session in days:
+                rows.append((_when(ctx, session.date), ctx.text(session.label) or ""))
+        return rows if len(rows) <= 30 else None
     for session in sessions:
         venue = ctx.edition.venue(session.venue_id) if session.venue_id else None
         label = ctx.text(session.label) or ""
@@ -609,7 +716,12 @@ def certificate(ctx: FactContext) -> str | None:
         for cond in cert.per_course
         if ctx.wanted(cond.course_ids)
     ]
-    return _join(_lines([ctx.text(c) or "" for c in cert.conditions]), _lines(extra), ctx.text(cert.timing))
+    return _join(
+        _lines([ctx.text(c) or "" for c in cert.conditions]),
+        _lines(extra),
+        ctx.text(cert.timing),
+        _lines([ctx.text(r) or "" for r in cert.revocation]),
+    )
 
 
 def _rule(name: str) -> FactFunction:
@@ -622,12 +734,22 @@ def _rule(name: str) -> FactFunction:
 
 
 def schedule_change(ctx: FactContext) -> str | None:
+    """The policy, every accepted reason (a trainee checks theirs is on the list),
+    the reasons refused and the notes, e.g. the single change after an outage."""
     rules = ctx.edition.rules
     change = rules.schedule_change if rules else None
     if change is None:
         return None
-    reasons = _lines([ctx.text(r) or "" for r in change.accepted_reasons[:4]])
-    return _join(ctx.text(change.policy), reasons, ctx.text(change.how_to_apply))
+    _ = ctx.gettext
+    accepted = _lines([ctx.text(r) or "" for r in change.accepted_reasons])
+    rejected = _lines([ctx.text(r) or "" for r in change.rejected_reasons])
+    return _join(
+        ctx.text(change.policy),
+        _("Accepted reasons (proof):") + "\n" + accepted if accepted else None,
+        _("Not accepted:") + "\n" + rejected if rejected else None,
+        ctx.text(change.how_to_apply),
+        _lines([ctx.text(n) or "" for n in change.notes]),
+    )
 
 
 def absence(ctx: FactContext) -> str | None:
@@ -635,6 +757,15 @@ def absence(ctx: FactContext) -> str | None:
     if rules is None:
         return None
     return _join(ctx.text(rules.absence), ctx.text(rules.lateness), ctx.text(rules.leaving_seat))
+
+
+def other_rules(ctx: FactContext) -> str | None:
+    rules = ctx.edition.rules
+    return _lines([ctx.text(r) or "" for r in rules.other]) if rules is not None else None
+
+
+def application_invalid(ctx: FactContext) -> str | None:
+    return _lines([ctx.text(n) or "" for n in ctx.edition.application.invalid_when])
 
 
 # --- contacts --------------------------------------------------------------------
@@ -736,6 +867,9 @@ FACTS: dict[str, FactFunction] = {
     "course_change": _rule("course_change"),
     "cancellation": _rule("cancellation_by_organiser"),
     "absence": absence,
+    "other_rules": other_rules,
+    "submit_office": submit_office,
+    "application_invalid": application_invalid,
     "schedule_change": schedule_change,
     "secretariat": secretariat,
     "consultation": consultation,
@@ -752,11 +886,16 @@ TABLES: dict[str, TableFunction] = {
 
 
 def fact_function(name: str) -> FactFunction | None:
-    """The function behind a placeholder; ``fact_<topic>`` and ``milestone_<kind>`` are open-ended."""
+    """The function behind a placeholder; ``fact_<topic>``, ``milestone_<kind>``,
+    ``requirement_<kind>`` and ``document_<id>`` are open-ended."""
     if name in FACTS:
         return FACTS[name]
     if name.startswith("fact_"):
         return topic(name.removeprefix("fact_").replace("_", "-"))
     if name.startswith("milestone_"):
         return milestone(name.removeprefix("milestone_"))
+    if name.startswith("requirement_"):
+        return requirement(name.removeprefix("requirement_"))
+    if name.startswith("document_") and name != "document_exemptions":
+        return document(name.removeprefix("document_").replace("_", "-"))
     return None

@@ -99,6 +99,15 @@ class Lexicon(_Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
+    rewrites: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Canonical wording -> ways trainees type it; an empty canonical drops filler (について)",
+    )
+
+    ambiguous: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="A word that alone could mean several entries (配信 -> live-stream, on-demand): ask which",
+    )
 
     @model_validator(mode="after")
     def _patterns_compile(self) -> Lexicon:
@@ -143,4 +152,8 @@ def load_faq(faq_dir: Path) -> Faq:
                 raise DataFileError(f"{origin[entry.id]}: entry {entry.id!r} relates to itself")
     trainings = load_model(faq_dir / "trainings.yaml", TrainingsFile).trainings
     lexicon = load_model(faq_dir / "lexicon.yaml", Lexicon)
+    for term, entry_ids in lexicon.ambiguous.items():
+        unknown = [e for e in entry_ids if e not in origin]
+        if unknown:
+            raise DataFileError(f"{faq_dir / 'lexicon.yaml'}: ambiguous word {term!r} names unknown entries {unknown}")
     return Faq(entries=entries, trainings=trainings, lexicon=lexicon)

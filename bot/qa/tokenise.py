@@ -100,11 +100,20 @@ class Tokeniser:
                 if pos in _SKIPPED_POS:
                     continue
                 word = morpheme.normalized_form().lower()
+                if len(word) == 1 and word.isascii():
+                    # A lone latin letter is a course name (Aコース) or a typo, not a topic.
+                    continue
                 if word in _JA_STOPWORDS or morpheme.surface() in _JA_STOPWORDS or word in seen:
                     continue
                 seen.add(word)
                 words.append(word)
         return Terms(words=tuple(words), sounds=tuple(_bigrams("".join(readings))))
+
+    def reading(self, text: str) -> str:
+        """The katakana reading of a whole text (主任ケアマネ -> シュニンケアマネ), for kana look-ups."""
+        return "".join(
+            _reading(m.surface(), m.reading_form()) for m in self._sudachi.tokenize(normalise(text), SplitMode.C)
+        )
 
     def english(self, text: str) -> Terms:
         """Content words, singularised; sounds are letter bigrams of the words for typos."""

@@ -19,9 +19,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from collections.abc import Callable, Collection
+
 from bot.knowledge import Knowledge
 from bot.qa.faq import TrainingNames
-from bot.qa.normalise import fold, normalise, to_katakana
+from bot.qa.normalise import fold, has_japanese, normalise, to_katakana
+
+# A kanji name typed in kana (しゅにんけあまね) is found through its reading,
+# but only readings this long: short ones (ナンジ for 難治) are ordinary words
+# typed in kana (なんじから = 何時から).
+MIN_READING_LENGTH = 5
 
 
 @dataclass(frozen=True)
@@ -52,14 +59,28 @@ def _ascii_word(alias: str) -> re.Pattern[str]:
 class TrainingResolver:
     """Finds training names in text and applies the evidence order."""
 
-    def __init__(self, knowledge: Knowledge, names: dict[str, TrainingNames]) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        names: dict[str, TrainingNames],
+        reading: Callable[[str], str] | None = None,
+        topic_words: Collection[str] = (),
+    ) -> None:
+        """``reading`` gives the katakana reading of a name; ``topic_words`` are folded
+        FAQ keywords: a course-only alias that is also one ("会場", "オンライン")
+        stays in the text for ranking, others ("Aコース") are taken out."""
         self._knowledge = knowledge
+        self._topic_words = frozenset(topic_words)
         aliases: dict[str, Alias] = {}
 
         def add(name: str, training_id: str, course_id: str | None, names_training: bool = True) -> None:
             folded = fold(name)
             if folded and folded not in aliases:
                 aliases[folded] = Alias(folded, training_id, course_id, names_training)
+            if reading is not None and has_japanese(name) and not folded.isascii():
+                spoken = to_katakana(reading(name))
+                if len(spoken) >= MIN_READING_LENGTH and spoken not in aliases:
+                    aliases[spoken] = Alias(spoken, training_id, course_id, names_training)
 
         for training_id, training in knowledge.trainings.items():
             extra = names.get(training_id)
@@ -85,12 +106,13 @@ class TrainingResolver:
             for a in self._aliases
         }
 
-    def named(self, text: str) -> tuple[list[Alias], str]:
+    def named(self, text: str, blank_courses_of: str | None = None) -> tuple[list[Alias], str]:
         """Aliases found in the text (longest match wins) and the text without them.
 
         Matching runs on the folded text; folding maps one character to one,
         so the same spans are blanked in the normalised text, which keeps its
-        hiragana for the tokeniser.
+        hiragana for the tokeniser. Course-only aliases of ``blank_courses_of``
+        are blanked too unless they are topic words themselves.
         """
         plain = list(normalise(text))
         folded = to_katakana("".join(plain))
@@ -100,7 +122,10 @@ class TrainingResolver:
             if not spans:
                 continue
             found.append(alias)
-            if not alias.names_training:
+            blank = alias.names_training or (
+                alias.training_id == blank_courses_of and alias.folded not in self._topic_words
+            )
+            if not blank:
                 continue
             for start, end in spans:
                 folded = folded[:start] + " " * (end - start) + folded[end:]
@@ -128,6 +153,8 @@ class TrainingResolver:
             if len(candidates) == 1:
                 courses += tuple(a.course_id for a in found
                                  if not a.names_training and a.training_id == candidates[0] and a.course_id)
+                if courses:
+                    remainder = self.named(text, blank_courses_of=candidates[0])[1]
                 return Resolution(candidates[0], source, candidates, courses, remainder)
             if len(candidates) > 1:
                 for _, weaker in levels[depth + 1 :]:
