@@ -85,6 +85,9 @@ class Answerer:
         self._knowledge = knowledge
         self._faq: Faq = load_faq(faq_dir)
         self._check_templates()
+        for locale in ("ja", "en"):
+            # Compile the catalogs now: the first trainee must not wait for it.
+            gettext_for(locale)("")
         self._entries = {entry.id: entry for entry in self._faq.entries}
         self._names: dict[str, TrainingNames] = self._faq.trainings
         self._tokeniser = Tokeniser()
