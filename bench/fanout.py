@@ -1,0 +1,238 @@
+"""Fan-out figures for the delivery engine, against the fake LINE API.
+
+Usage: .venv/bin/python bench/fanout.py [--users 100000] [--pushes 10000] [--latency-ms 20]
+                                        [--database-url URL] [--only 1,2,3]
+
+1. An announcement to N subscribers through ``kenshu announce`` in a child
+   process: multicast requests (must be ceil(N/500)), wall time, the child's
+   peak RSS (goal < 300 MB).
+2. 10,000 personalised pushes with the fake adding latency to each request:
+   pushes/s with the engine's thread pool, against the same engine sending one
+   at a time (goal >= 10x), and the busiest second seen by LINE (limit 2,000/s).
+3. The N-subscriber announcement killed with SIGKILL halfway, then resumed
+   with ``kenshu announce resume``: duplicate and missing recipients counted
+   from the fake's record (goal 0 and 0).
+
+The fake runs in this process; what is measured runs in children (1, 3) or
+in-process through the public engine API (2). Figures come only from here;
+tests never time anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from linebot.v3.messaging import TextMessage
+from sqlalchemy import insert, select
+
+from bot import clock, create_app, migrate
+from bot.db import Database
+from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch
+from bot.fake_line import FakeLine, FaultConfig
+from bot.models import LineUser, Subscription
+
+TRAINING = "ecmo-ventilator"
+SECRET = "bench-channel-secret"
+TOKEN = "bench-access-token"
+MULTICAST = "/v2/bot/message/multicast"
+PUSH = "/v2/bot/message/push"
+
+
+def seed_users(database_url: str, count: int, subscribed: int | None = None) -> None:
+    """``count`` users; the first ``subscribed`` (default all) subscribe to TRAINING."""
+    migrate.upgrade(database_url)
+    db = Database(database_url)
+    now = clock.now()
+    subscribed = count if subscribed is None else subscribed
+    for start in range(0, count, 10_000):
+        chunk = range(start, min(count, start + 10_000))
+        with db.session() as session:
+            session.execute(insert(LineUser), [{"line_user_id": f"U{n:032x}", "created_at": now} for n in chunk])
+    with db.session() as session:
+        ids = session.scalars(select(LineUser.id).order_by(LineUser.id).limit(subscribed)).all()
+    for start in range(0, len(ids), 10_000):
+        with db.session() as session:
+            session.execute(
+                insert(Subscription),
+                [{"user_id": u, "training_id": TRAINING, "created_at": now} for u in ids[start : start + 10_000]],
+            )
+    db.engine.dispose()
+
+
+def child_env(database_url: str, fake: FakeLine) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LINE_API_BASE_URL": fake.base_url,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "KENSHU_SECRET_KEY": "bench",
+        "KENSHU_DEMO": "0",
+    }
+
+
+def kenshu(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "kenshu"), *args]
+
+
+def wait_rss(process: subprocess.Popen[bytes]) -> tuple[int, int]:
+    """Wait for the child: (exit status as Popen reports it, peak RSS in MB)."""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss // 1024
+
+
+def recipients_count(fake: FakeLine) -> Counter[str]:
+    return Counter(user for r in fake.state.requests(MULTICAST) if r.accepted for user in r.recipients)
+
+
+def announcement(database_url: str, fake: FakeLine, users: int) -> None:
+    fake.state.clear_requests()
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        kenshu("announce", "--audience", f"training:{TRAINING}", "--text", "ベンチマークのお知らせ"),
+        env=child_env(database_url, fake), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    code, rss_mb = wait_rss(child)
+    wall = time.perf_counter() - started
+    output = child.stdout.read().decode() if child.stdout else ""
+    requests = [r for r in fake.state.requests(MULTICAST)]
+    received = recipients_count(fake)
+    print(f"[1] announcement to {users:,} subscribers (exit {code})")
+    print(f"    multicast requests: {len(requests)} (ceil(N/500) = {math.ceil(users / 500)}; "
+          f"accepted {sum(r.accepted for r in requests)})")
+    print(f"    recipients reached: {len(received):,}; received twice: {sum(n > 1 for n in received.values())}")
+    print(f"    wall time (whole command, incl. start-up): {wall:.1f} s")
+    print(f"    child peak RSS: {rss_mb} MB (goal < 300 MB)")
+    if code != 0:
+        print(output)
+
+
+def busiest_second(records: list[Any]) -> int:
+    times = sorted(r.at for r in records)
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def push_child(database_url: str, base_url: str, key: str, audience: str, workers: int) -> None:
+    """In a child process (so the fake and the sender do not share one GIL): run one
+    personalised dispatch through the engine and print "sent seconds"."""
+    app = create_app({
+        "KENSHU_DEMO": False, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "KENSHU_SECRET_KEY": "bench", "LINE_API_BASE_URL": base_url, "DATABASE_URL": database_url,
+    })
+    services = app.extensions["kenshu"]
+    renderers = Renderers()
+    renderers.register(
+        "bench", lambda session, services, user, params: [TextMessage(text=f"{user.line_user_id[-6:]}様 受講番号のご案内")]
+    )
+    with services.db.session() as session:
+        dispatch_id = create_dispatch(session, key, "reminder", audience, {"renderer": "bench", "params": {}}, clock.now()).id
+    started = time.perf_counter()
+    tally = run_dispatch(services, dispatch_id, renderers, Sender(services.line, workers=workers))
+    print(tally.sent, time.perf_counter() - started)
+
+
+def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, sequential_sample: int) -> None:
+    seed_users(database_url, count, subscribed=sequential_sample)
+
+    def timed(key: str, audience: str, workers: int) -> tuple[int, float]:
+        command = [sys.executable, __file__, "--push-child", database_url, fake.base_url, key, audience, str(workers)]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+        return int(output[-2]), float(output[-1])
+
+    fake.state.faults.configure(FaultConfig(latency_ms=latency_ms, paths=(PUSH,)))
+    fake.state.clear_requests()
+    one_sent, one_seconds = timed("bench-sequential", f"training:{TRAINING}", workers=1)
+    fake.state.clear_requests()
+    many_sent, many_seconds = timed("bench-concurrent", "all", workers=16)
+    records = fake.state.requests(PUSH)
+    fake.state.clear_faults()
+    one_rate, many_rate = one_sent / one_seconds, many_sent / many_seconds
+    print(f"[2] personalised pushes with {latency_ms:g} ms latency per request (engine incl. ledger)")
+    print(f"    one at a time: {one_sent} pushes in {one_seconds:.1f} s = {one_rate:.0f} pushes/s")
+    print(f"    engine (16 workers): {many_sent:,} pushes in {many_seconds:.1f} s = {many_rate:.0f} pushes/s")
+    print(f"    speedup: {many_rate / one_rate:.1f}x (goal >= 10x)")
+    print(f"    busiest second at LINE: {busiest_second(records)} requests (limit 2,000/s); "
+          f"429 answers: {sum(r.status == 429 for r in records)}")
+
+
+def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
+    fake.state.clear_requests()
+    env = child_env(database_url, fake)
+    half = math.ceil(users / 500) // 2
+    child = subprocess.Popen(
+        kenshu("announce", "--audience", f"training:{TRAINING}", "--text", "再開テスト"),
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    while sum(r.accepted for r in fake.state.requests(MULTICAST)) < half and child.poll() is None:
+        time.sleep(0.001)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    time.sleep(0.5)  # the request in flight at the kill still reaches LINE
+    before = len(recipients_count(fake))
+    from_db = Database(database_url)
+    with from_db.session() as session:
+        from bot.models import Dispatch
+
+        dispatch_id = session.scalars(select(Dispatch.id).order_by(Dispatch.id.desc())).first()
+    from_db.engine.dispose()
+    resumed = subprocess.run(kenshu("announce", "resume", str(dispatch_id)), env=env, capture_output=True, text=True)
+    received = recipients_count(fake)
+    expected = {f"U{n:032x}" for n in range(users)}
+    statuses = Counter(r.status for r in fake.state.requests(MULTICAST))
+    print(f"[3] announcement to {users:,} killed with SIGKILL (exit {child.returncode}) after {before:,} recipients, then resumed")
+    print(f"    resume: {resumed.stdout.strip().splitlines()[-1] if resumed.stdout.strip() else resumed.stderr.strip()}")
+    print(f"    multicast answers: {dict(statuses)} (409 = already accepted before the kill, counted sent)")
+    print(f"    duplicates: {sum(n > 1 for n in received.values())}; missing: {len(expected - set(received))} (goal 0 and 0)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--pushes", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--sequential-sample", type=int, default=300, help="pushes sent one at a time for the baseline")
+    parser.add_argument("--database-url", help="an empty database (default: SQLite files in a temporary folder)")
+    parser.add_argument("--only", default="1,2,3")
+    parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.push_child:
+        database_url, base_url, key, audience, workers = args.push_child
+        push_child(database_url, base_url, key, audience, int(workers))
+        return 0
+    scenarios = set(args.only.split(","))
+    with tempfile.TemporaryDirectory() as folder, FakeLine.running(quota=None, channel_token=TOKEN) as fake:
+        def database(name: str) -> str:
+            return args.database_url or f"sqlite:///{Path(folder) / name}.db"
+
+        if "1" in scenarios or "3" in scenarios:
+            url = database("announce")
+            started = time.perf_counter()
+            seed_users(url, args.users)
+            print(f"seeded {args.users:,} subscribers in {time.perf_counter() - started:.1f} s")
+            if "1" in scenarios:
+                announcement(url, fake, args.users)
+            if "3" in scenarios:
+                kill_and_resume(url, fake, args.users)
+        if "2" in scenarios:
+            pushes(database("pushes"), fake, args.pushes, args.latency_ms, args.sequential_sample)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
