@@ -57,8 +57,11 @@ def handle_link(context: EventContext) -> None:
             else _("Your LINE account is already linked to this application.")
         )
         course = summary.course.name.in_locale(context.locale) if summary.course else "-"
-        details = _("Training: {training}\nCourse: {course}\nName: {initial}… (initial only)").format(
-            training=summary.edition.title.in_locale(context.locale), course=course, initial=summary.name_initial
+        details = _("Training: {training} ({year})\nCourse: {course}\nName: {initial}… (initial only)").format(
+            training=summary.edition.training.name.in_locale(context.locale),
+            year=summary.edition.fiscal_year_label,
+            course=course,
+            initial=summary.name_initial,
         )
         footer = _("You will receive this training's notices. If anything above is wrong, please contact the secretariat.")
         context.reply([TextMessage(text=f"{heading}\n\n{details}\n\n{footer}")])

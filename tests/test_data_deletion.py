@@ -1,0 +1,74 @@
+"""「データ削除」: after a confirmation, the trainee's data is deleted; the application stays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.models import Enrolment, LineUser, LinkAttempt, Subscription
+from bot.visible_text import visible_text
+from tests.test_notices import NANCHISEI, announce, subscriptions_of
+from tests.test_roster import enrolments, import_one
+
+
+def confirm_buttons(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    [template] = [m for m in messages if m.get("type") == "template"]
+    assert template["template"]["type"] == "confirm"
+    return {action["label"]: action for action in template["template"]["actions"]}
+
+
+def user_exists(app, line_user_id: str) -> bool:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        return session.scalar(select(LineUser.id).where(LineUser.line_user_id == line_user_id)) is not None
+
+
+def rows_left(app, table) -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        return len(session.scalars(select(table)).all())
+
+
+def test_deletion_asks_first_and_cancel_keeps_everything(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    line.say(user_id, f"連携 {code}")
+
+    received = line.say(user_id, "データ削除")
+
+    assert "登録データを削除しますか？" in visible_text(received)
+    buttons = confirm_buttons(received)
+    assert set(buttons) == {"削除する", "やめる"}
+    assert visible_text(line.postback(user_id, buttons["やめる"]["data"])) == "削除を取りやめました。"
+    assert user_exists(app, user_id)
+    assert enrolments(app)["N-900"].user_id is not None
+
+
+def test_confirmed_deletion_removes_the_user_and_unlinks_the_application(app, line, fake_line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    line.say(user_id, f"連携 {code}")
+    line.say(user_id, "連携 ABCDE-23456")  # a wrong attempt on record
+    assert subscriptions_of(app, user_id) == [NANCHISEI]
+    buttons = confirm_buttons(line.say(user_id, "データ削除"))
+
+    received = visible_text(line.postback(user_id, buttons["削除する"]["data"]))
+
+    assert "登録データを削除しました" in received
+    assert not user_exists(app, user_id)
+    assert rows_left(app, Subscription) == 0
+    assert rows_left(app, LinkAttempt) == 0
+    enrolment = enrolments(app)["N-900"]
+    assert enrolment.user_id is None  # the application stays with the secretariat, unlinked
+    assert enrolment.name == "山田 花子"
+    announce(app, NANCHISEI, "削除後のお知らせ")
+    assert "削除後のお知らせ" not in fake_line.state.texts_to(user_id)
+
+
+def test_after_deletion_the_old_code_needs_a_new_one_from_the_secretariat(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    line.say(user_id, f"連携 {code}")
+    line.postback(user_id, confirm_buttons(line.say(user_id, "データ削除"))["削除する"]["data"])
+
+    received = visible_text(line.say(user_id, f"連携 {code}"))
+
+    assert "このコードはすでに使用されています" in received
+    with app.extensions["kenshu"].db.session() as session:
+        assert session.scalars(select(Enrolment.user_id)).all() == [None]

@@ -1,0 +1,142 @@
+"""Trainees link their LINE account to their application with the code from the secretariat."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import time_machine
+from sqlalchemy import func, select
+
+from bot.clock import JST
+from bot.models import Enrolment, LineUser, LinkAttempt
+from bot.visible_text import visible_text
+from tests.test_notices import subscriptions_of
+from tests.test_roster import NANCHISEI, enrolments, import_one, roster
+
+WRONG_CODE = "ABCDE-23456"
+
+
+def grouped(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def linked_user(app, application_no: str = "N-900") -> str | None:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        return session.scalar(
+            select(LineUser.line_user_id).join(Enrolment, Enrolment.user_id == LineUser.id)
+            .where(Enrolment.application_no == application_no)
+        )
+
+
+def attempts(app) -> int:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        return session.scalar(select(func.count()).select_from(LinkAttempt)) or 0
+
+
+def test_a_wrong_code_then_the_right_code(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path, name="山田 花子", course="クロザピン基礎研修")
+
+    wrong = visible_text(line.say(user_id, f"連携 {WRONG_CODE}"))
+    assert "そのコードは見つかりませんでした" in wrong
+    assert linked_user(app) is None
+
+    received = visible_text(line.say(user_id, f"連携 {grouped(code)}"))
+
+    assert "連携が完了しました" in received
+    assert "研修：東京都難治性精神疾患研修（令和5年度）" in received
+    assert "クロザピン 基礎研修" in received  # the course
+    assert "お名前：山…（頭文字のみ表示）" in received
+    assert "花子" not in received and "a@example.jp" not in received  # never the full personal data
+    assert linked_user(app) == user_id
+    assert subscriptions_of(app, user_id) == ["nanchisei-tokyo"]  # the training's notices come on
+
+
+def test_the_code_alone_in_any_width_or_case_links(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    typed = grouped(code).lower().translate(str.maketrans("abcdefghjkmnpqrstvwxyz23456789-",
+                                                          "ａｂｃｄｅｆｇｈｊｋｍｎｐｑｒｓｔｖｗｘｙｚ２３４５６７８９ー"))
+
+    assert "連携が完了しました" in visible_text(line.say(user_id, typed))
+    assert linked_user(app) == user_id
+
+
+def test_english_link_command(app, line, tmp_path, fake_line, user_id):
+    fake_line.state.set_profile(user_id, "Alex", language="en")
+    line.follow(user_id)
+    code = import_one(app, tmp_path)
+
+    received = visible_text(line.say(user_id, f"link {code}"))
+
+    assert "Your LINE account is now linked to your application." in received
+    assert "Clozapine basic course" in received
+
+
+def test_sending_the_code_again_confirms_without_harm(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    line.say(user_id, f"連携 {code}")
+
+    assert "すでにお使いのLINEアカウントと連携済み" in visible_text(line.say(user_id, f"連携 {code}"))
+    assert linked_user(app) == user_id
+
+
+def test_an_application_links_to_one_line_user_only(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    line.say(user_id, f"連携 {code}")
+    someone_else = "U" + uuid.uuid4().hex
+
+    received = visible_text(line.say(someone_else, f"連携 {code}"))
+
+    assert "すでに別のLINEアカウントと連携されています" in received
+    assert "事務局へご連絡ください" in received
+    assert linked_user(app) == user_id
+
+
+def test_an_expired_code_is_refused(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+
+    with time_machine.travel(datetime.now(JST) + timedelta(days=61), tick=False):
+        received = visible_text(line.say(user_id, f"連携 {code}"))
+
+    assert "有効期限が切れています" in received
+    assert linked_user(app) is None
+
+
+def test_repeated_wrong_codes_are_throttled_then_allowed_after_an_hour(app, line, tmp_path, user_id):
+    code = import_one(app, tmp_path)
+    start = datetime.now(JST)
+    with time_machine.travel(start, tick=False):
+        for attempt in range(5):
+            assert "見つかりませんでした" in visible_text(line.say(user_id, f"連携 ABCDE-2345{attempt + 2}"))
+
+        received = visible_text(line.say(user_id, f"連携 {code}"))  # even the right code waits
+
+    assert "1時間ほどおいて再度お試しいただくか、事務局へご連絡ください" in received
+    assert linked_user(app) is None
+    with time_machine.travel(start + timedelta(hours=1, minutes=1), tick=False):
+        assert "連携が完了しました" in visible_text(line.say(user_id, f"連携 {code}"))
+
+
+def test_link_alone_explains_what_to_send(app, line, user_id):
+    received = visible_text(line.say(user_id, "連携"))
+
+    assert "事務局からのメールに記載のコードを" in received
+    assert attempts(app) == 0
+
+
+def test_a_sentence_about_linking_is_a_question_not_a_code(app, line, user_id):
+    line.say(user_id, "連携について教えてください")
+    line.say(user_id, "link to the application form")
+
+    assert attempts(app) == 0
+
+
+def test_a_reissued_code_relinks_to_a_new_account(app, line, tmp_path, user_id):
+    old = import_one(app, tmp_path)
+    line.say(user_id, f"連携 {old}")
+    roster(app, "reissue", "--edition", NANCHISEI, "--application-no", "N-900")
+    new = enrolments(app)["N-900"].link_code or ""
+    new_phone = "U" + uuid.uuid4().hex
+
+    assert "連携が完了しました" in visible_text(line.say(new_phone, f"連携 {new}"))
+    assert linked_user(app) == new_phone
