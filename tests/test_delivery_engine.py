@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import insert, select
 
@@ -263,3 +264,40 @@ def test_content_line_would_refuse_is_never_stored(app):
         new_dispatch(app, "all", {"messages": [{"type": "text"}]})
     with app.extensions["kenshu"].db.session() as session:
         assert session.scalars(select(Dispatch)).all() == []
+
+
+class Crash(Exception):
+    """Stands for the process dying between planning a batch and hearing from LINE."""
+
+
+class CrashingSender(Sender):
+    def multicast(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise Crash
+
+
+def test_a_send_interrupted_over_a_day_ago_is_not_resent_blind(app, fake_line):
+    add_users(app, 3, training=TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("古い送信"))
+    with pytest.raises(Crash):
+        run_dispatch(app.extensions["kenshu"], dispatch_id, sender=CrashingSender(app.extensions["kenshu"].line))
+
+    with time_machine.travel(datetime.now(clock.JST) + timedelta(hours=25)):
+        tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+
+    assert fake_line.state.requests("/v2/bot/message/multicast") == []
+    assert tally.failed == 3
+    assert "LINE no longer remembers the retry key" in ledger(app, dispatch_id)[0].error
+
+
+def test_a_send_interrupted_recently_is_resent_with_the_same_retry_key(app, fake_line):
+    users = add_users(app, 3, training=TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("再送"))
+    with pytest.raises(Crash):
+        run_dispatch(app.extensions["kenshu"], dispatch_id, sender=CrashingSender(app.extensions["kenshu"].line))
+    planned_key = ledger(app, dispatch_id)[0].retry_key
+
+    tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+
+    assert [r.retry_key for r in fake_line.state.requests("/v2/bot/message/multicast")] == [planned_key]
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+    assert tally.sent == 3

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 # A sender marks ledger rows every batch; one silent this long has died.
 STALLED_AFTER = timedelta(minutes=5)
+EXPIRED_RETRY_KEY = (
+    "not re-sent: interrupted over a day ago, and LINE no longer remembers the retry key "
+    "that would show whether the first attempt arrived"
+)
 
 
 class DispatchBusy(RuntimeError):
@@ -136,6 +140,10 @@ def _plan_and_send_rest(services: Services, plan: _Plan, sender: Sender, page_si
 def _send_batch(services: Services, plan: _Plan, sender: Sender, batch: int) -> None:
     with services.db.session() as session:
         rows = ledger.pending(session, plan.dispatch_id, batch)
+        now = system_now()
+        expired = [row.delivery_id for row in rows if row.retry_key_expired(now)]
+        ledger.mark(session, expired, DeliveryStatus.FAILED, 0, EXPIRED_RETRY_KEY)
+        rows = [row for row in rows if not row.retry_key_expired(now)]
     if not rows:
         return
     if plan.renderer is None:

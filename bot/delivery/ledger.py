@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +22,8 @@ from bot.models import Delivery, DeliveryStatus, LineUser
 
 # Fixed forever: retry keys must come out the same in every process and release.
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c2b9e-4a57-4d0e-9b8a-3c5e7d1f2a60")
+# LINE remembers a retry key for 24 hours; past that a re-send could deliver twice.
+RETRY_KEY_LIFETIME = timedelta(hours=23)
 
 
 def batch_retry_key(dispatch_key: str, batch: int) -> str:
@@ -41,6 +44,10 @@ class PendingRow:
     user_id: int
     line_user_id: str
     retry_key: str
+    planned_at: datetime
+
+    def retry_key_expired(self, now: datetime) -> bool:
+        return now - self.planned_at > RETRY_KEY_LIFETIME
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ def pending_batches(session: Session, dispatch_id: int) -> list[int]:
 
 def pending(session: Session, dispatch_id: int, batch: int) -> list[PendingRow]:
     rows = session.execute(
-        select(Delivery.id, Delivery.user_id, LineUser.line_user_id, Delivery.retry_key)
+        select(Delivery.id, Delivery.user_id, LineUser.line_user_id, Delivery.retry_key, Delivery.updated_at)
         .join(LineUser, LineUser.id == Delivery.user_id)
         .where(Delivery.dispatch_id == dispatch_id, Delivery.batch == batch, Delivery.status == DeliveryStatus.PENDING)
         .order_by(Delivery.user_id)
