@@ -30,14 +30,12 @@ def _flag(value: str | None) -> bool:
 
 
 def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    """Flask config keys from the environment (``KENSHU_DEMO=1`` fills in demo secrets)."""
-    demo = _flag(environ.get("KENSHU_DEMO"))
+    """Flask config keys from the environment."""
     settings: dict[str, Any] = {
-        "KENSHU_DEMO": demo,
-        "LINE_CHANNEL_SECRET": environ.get("LINE_CHANNEL_SECRET") or (DEMO_CHANNEL_SECRET if demo else ""),
-        "LINE_CHANNEL_ACCESS_TOKEN": environ.get("LINE_CHANNEL_ACCESS_TOKEN")
-        or (DEMO_ACCESS_TOKEN if demo else ""),
-        "KENSHU_SECRET_KEY": environ.get("KENSHU_SECRET_KEY") or (DEMO_SECRET_KEY if demo else ""),
+        "KENSHU_DEMO": _flag(environ.get("KENSHU_DEMO")),
+        "LINE_CHANNEL_SECRET": environ.get("LINE_CHANNEL_SECRET") or "",
+        "LINE_CHANNEL_ACCESS_TOKEN": environ.get("LINE_CHANNEL_ACCESS_TOKEN") or "",
+        "KENSHU_SECRET_KEY": environ.get("KENSHU_SECRET_KEY") or "",
         "LINE_API_BASE_URL": environ.get("LINE_API_BASE_URL") or REAL_LINE_API,
         "DATABASE_URL": environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kenshu.db'}",
         "KENSHU_DATA_DIR": Path(environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data"),
@@ -50,9 +48,21 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
     return settings
 
 
-def require_secrets(config: Mapping[str, Any]) -> None:
-    """Refuse to start outside demo mode without the secrets a real channel needs."""
+DEMO_DEFAULTS = {
+    "LINE_CHANNEL_SECRET": DEMO_CHANNEL_SECRET,
+    "LINE_CHANNEL_ACCESS_TOKEN": DEMO_ACCESS_TOKEN,
+    "KENSHU_SECRET_KEY": DEMO_SECRET_KEY,
+}
+
+
+def require_secrets(config: dict[str, Any]) -> None:
+    """Refuse to start outside demo mode without the secrets a real channel needs.
+
+    In demo mode, missing secrets get demo values (the demo talks to the fake LINE API).
+    """
     if config.get("KENSHU_DEMO"):
+        for name, value in DEMO_DEFAULTS.items():
+            config[name] = config.get(name) or value
         return
     for name in REQUIRED_OUTSIDE_DEMO:
         if not config.get(name):

@@ -47,13 +47,14 @@ class _DataHostClient(ApiClient):
         return super().call_api(*args, **kwargs)
 
 
-@dataclass(frozen=True)
 class LineApiError(Exception):
     """LINE answered with an error status (or could not be reached: status 0)."""
 
-    status: int
-    message: str
-    accepted_request_id: str | None = None
+    def __init__(self, status: int, message: str, accepted_request_id: str | None = None) -> None:
+        super().__init__(status, message)
+        self.status = status
+        self.message = message
+        self.accepted_request_id = accepted_request_id
 
     def __str__(self) -> str:
         return f"LINE API {self.status}: {self.message}"
