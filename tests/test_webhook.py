@@ -17,6 +17,11 @@ def inbox_rows(app) -> list[InboxEvent]:  # type: ignore[no-untyped-def]
         return list(session.scalars(select(InboxEvent).order_by(InboxEvent.id)))
 
 
+def replies_to(fake_line, user_id: str) -> list:  # type: ignore[no-untyped-def]
+    """The accepted reply requests that reached the user."""
+    return [r for r in fake_line.state.requests("/v2/bot/message/reply") if r.accepted and user_id in r.recipients]
+
+
 def post_events(client, events, secret=CHANNEL_SECRET):  # type: ignore[no-untyped-def]
     body, headers = simulator.signed_request(events, secret)
     return client.post("/callback", data=body.encode(), headers=headers)
@@ -97,7 +102,7 @@ def test_event_stored_by_a_process_that_died_is_handled_once_after_restart(datab
     assert dispatcher.recover(grace=timedelta(0)) == 1
     assert dispatcher.recover(grace=timedelta(0)) == 0
     assert [row.status for row in inbox_rows(restarted)] == [InboxStatus.DONE]
-    assert len(fake_line.state.deliveries_to(user_id)) == 1
+    assert len(replies_to(fake_line, user_id)) == 1
 
 
 def test_threaded_dispatch_acknowledges_then_handles(database_url, fake_line, user_id):
@@ -106,7 +111,7 @@ def test_threaded_dispatch_acknowledges_then_handles(database_url, fake_line, us
     assert post_events(app.test_client(), [simulator.follow_event(user_id, token)]).status_code == 200
     app.extensions["kenshu.dispatcher"].stop()  # waits for the worker threads to finish
     assert [row.status for row in inbox_rows(app)] == [InboxStatus.DONE]
-    assert len(fake_line.state.deliveries_to(user_id)) == 1
+    assert len(replies_to(fake_line, user_id)) == 1
 
 
 def test_one_failing_event_does_not_fail_the_batch(client, app, fake_line, user_id):
@@ -124,7 +129,7 @@ def test_one_failing_event_does_not_fail_the_batch(client, app, fake_line, user_
     assert post_events(client, [bad, good]).status_code == 200
     statuses = [row.status for row in inbox_rows(app)]
     assert statuses == [InboxStatus.FAILED, InboxStatus.DONE]
-    assert len(fake_line.state.deliveries_to(user_id)) == 1
+    assert len(replies_to(fake_line, user_id)) == 1
 
 
 def test_user_count_is_one_after_many_events_from_one_user(client, app, fake_line, user_id):
