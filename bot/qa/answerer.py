@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from linebot.v3.messaging import Message
@@ -85,9 +85,6 @@ class Answerer:
         self._knowledge = knowledge
         self._faq: Faq = load_faq(faq_dir)
         self._check_templates()
-        for locale in ("ja", "en"):
-            # Compile the catalogs now: the first trainee must not wait for it.
-            gettext_for(locale)("")
         self._entries = {entry.id: entry for entry in self._faq.entries}
         self._names: dict[str, TrainingNames] = self._faq.trainings
         self._tokeniser = Tokeniser()
@@ -116,6 +113,7 @@ class Answerer:
         )
         self._ja_index = EntryIndex(ja)
         self._en_index = EntryIndex(en)
+        self._warm_up()
 
     # --- public -----------------------------------------------------------------
 
@@ -136,10 +134,11 @@ class Answerer:
             return self._menu(question, locale, resolution, kind=route.value)
         if route is Route.OFF_TOPIC:
             return self._out_of_scope(locale, resolution)
-        ambiguous = self._ambiguous_entries(resolution, locale)
+        terms, japanese = self._terms(resolution, locale)
+        ambiguous = self._ambiguous_entries(resolution, japanese)
         if len(ambiguous) > 1:
             return self._choose_entry(question, ambiguous, resolution, locale)
-        candidates = self._rank(resolution, locale)
+        candidates = self._rank(resolution, terms, english=japanese is None)
         if len(ambiguous) == 1:
             candidates = [Candidate(ambiguous[0], 1.0, 1.0)]
         if not candidates:
@@ -186,25 +185,27 @@ class Answerer:
             return "en"
         return "en" if question.locale == "en" else "ja"
 
-    def _rank(self, resolution: Resolution, locale: str) -> list[Candidate]:
+    def _terms(self, resolution: Resolution, locale: str) -> tuple[Terms, Terms | None]:
+        """The question's terms once: (terms to rank with, Japanese terms or None for English)."""
         remainder = self._rewrite(resolution.remainder)
         if locale == "en" and not has_japanese(remainder):
-            ranked = self._en_index.rank(self._tokeniser.english(remainder))
-        else:
-            ranked = self._ja_index.rank(self._tokeniser.japanese(remainder))
+            return self._tokeniser.english(remainder), None
+        japanese = self._tokeniser.japanese(remainder)
+        return japanese, japanese
+
+    def _rank(self, resolution: Resolution, terms: Terms, english: bool) -> list[Candidate]:
+        ranked = (self._en_index if english else self._ja_index).rank(terms)
         training_id = resolution.training_id
         if training_id is None:
             return ranked
         return [c for c in ranked if self._applies(self._entries[c.entry_id], training_id)]
 
-    def _ambiguous_entries(self, resolution: Resolution, locale: str) -> list[str]:
+    def _ambiguous_entries(self, resolution: Resolution, terms: Terms | None) -> list[str]:
         """The entries a bare ambiguous word could mean ("配信": live or on-demand?),
         kept to those that apply to the training; empty when the question says more."""
-        if locale == "en" and not has_japanese(resolution.remainder):
+        if terms is None or not terms.words:
             return []
-        words = set(self._tokeniser.japanese(self._rewrite(resolution.remainder)).words)
-        if not words:
-            return []
+        words = set(terms.words)
         for term_words, entry_ids in self._ambiguous:
             if words <= term_words:
                 return [e for e in entry_ids
@@ -448,6 +449,15 @@ class Answerer:
         )
 
     # --- start-up checks ---------------------------------------------------------
+
+    def _warm_up(self) -> None:
+        """Answer a question in each language now: catalogs, Babel locale data and
+        first-call costs load at start-up, not while the first trainee waits."""
+        some_day = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        for locale, text in (("ja", "締切"), ("en", "deadline")):
+            for training_id in self._knowledge.trainings:
+                self.answer(Question(text=f"{self._short_name(training_id, locale)} {text}", locale=locale,
+                                     now=some_day))
 
     def _check_templates(self) -> None:
         """Every placeholder must name a known fact, so a typo fails at start-up."""

@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from bot.i18n import Gettext
 from bot.knowledge import Edition, Text
-from bot.knowledge.models import AllocationMethod, Contact, Course, FeeStatus
+from bot.knowledge.models import AllocationMethod, Contact, Course, FeeStatus, Session
 from bot.knowledge.timing import ArrivalRule, Deadline, Period, TimeRange, When
 from bot.qa.dates import format_clock, format_day, format_range
 from bot.qa.normalise import fold
@@ -496,8 +496,9 @@ def _session_courses(ctx: FactContext, course_ids: list[str]) -> str:
     return "・".join(ctx.course_name(c) for c in course_ids)
 
 
-def _session_groups(ctx: FactContext, sessions: list) -> dict[tuple[str, ...], list]:
-    groups: dict[tuple[str, ...], list] = {}
+def _session_groups(ctx: FactContext, sessions: list[Session]) -> dict[tuple[str, ...], list[Session]]:
+    """Session days by course, in document order."""
+    groups: dict[tuple[str, ...], list[Session]] = {}
     for session in sessions:
         groups.setdefault(tuple(session.course_ids), []).append(session)
     return groups

@@ -85,17 +85,25 @@ class EntryIndex:
             self._entry_words[position[document.entry_id]].update(document.terms.words)
             self._entry_sounds[position[document.entry_id]].update(document.terms.sounds)
 
-    def rank(self, query: Terms, limit: int = 5) -> list[Candidate]:
-        """Best entries first; empty when nothing in the question is known at all."""
+    def rank(self, query: Terms, limit: int = 10, pool: int = 20) -> list[Candidate]:
+        """Best entries first; empty when nothing in the question is known at all.
+
+        The ``pool`` best by BM25 are re-ordered by BM25 x coverage: an entry
+        that shares one rare word with a long question (更新 in 離島で船が欠航したら
+        ... 更新?) must not beat the entry that explains most of it.
+        """
         blended = self._words.scores(query.words) + SOUND_WEIGHT * self._sounds.scores(query.sounds)
         best = np.full(len(self._entry_ids), 0.0, dtype=np.float64)
         np.maximum.at(best, self._owner, blended)
-        order = np.argsort(-best)[:limit]
-        return [
-            Candidate(self._entry_ids[i], float(best[i]), self._coverage(query, i))
-            for i in order
-            if best[i] > 0
-        ]
+        order = np.argsort(-best)[:pool]
+        found = []
+        for i in order:
+            if best[i] <= 0:
+                continue
+            coverage = self._coverage(query, i)
+            found.append(Candidate(self._entry_ids[i], float(best[i]) * max(coverage, 0.05), coverage))
+        found.sort(key=lambda c: c.score, reverse=True)
+        return found[:limit]
 
     def _coverage(self, query: Terms, entry_position: int) -> float:
         """IDF-weighted share of the question the entry knows, by words or (discounted) by sounds.

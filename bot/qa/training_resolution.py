@@ -151,8 +151,11 @@ class TrainingResolver:
         ]
         for depth, (source, candidates) in enumerate(levels):
             if len(candidates) == 1:
+                # A course-only alias that is also a topic word ("会場", "オンライン")
+                # is read as the topic, not as a choice of course.
                 courses += tuple(a.course_id for a in found
-                                 if not a.names_training and a.training_id == candidates[0] and a.course_id)
+                                 if not a.names_training and a.training_id == candidates[0] and a.course_id
+                                 and a.folded not in self._topic_words)
                 if courses:
                     remainder = self.named(text, blank_courses_of=candidates[0])[1]
                 return Resolution(candidates[0], source, candidates, courses, remainder)
