@@ -7,6 +7,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from bot import announce_cli, migrate, roster_cli
+from bot.credentials import cli as credentials_cli
+from scheduler import cli as reminders_cli
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -24,3 +26,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(roster_cli.roster_group)
     app.cli.add_command(roster_cli.richmenu_group)
     app.cli.add_command(announce_cli.announce)
+    app.cli.add_command(reminders_cli.reminders_group)
+    app.cli.add_command(reminders_cli.clock_command)
+    app.cli.add_command(credentials_cli.credentials_group)

@@ -1,0 +1,15 @@
+"""Joining details (URL, ID, password) for on-demand periods and live sessions.
+
+Shared details (one Zoom link for everyone in a session) and personal ones (one
+portal login per enrolment) are stored encrypted with a key derived from
+``KENSHU_SECRET_KEY``; listings only ever show them masked.
+"""
+
+from bot.credentials.models import PersonalCredential, SharedCredential
+from bot.credentials.secrets import Cipher, JoinDetails, mask
+from bot.credentials.store import ANY_TARGET, find_details, set_personal, set_shared
+
+__all__ = [
+    "ANY_TARGET", "Cipher", "JoinDetails", "PersonalCredential", "SharedCredential", "find_details", "mask",
+    "set_personal", "set_shared",
+]

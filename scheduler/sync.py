@@ -1,0 +1,105 @@
+"""Keeping APScheduler's job store in step with the planned sends.
+
+Job ids are deterministic (``reminder:EVENT:RULE:FIRETIME``): a changed date is
+a new id, so sync adds the new job and removes the old one (reported as moved);
+a removed event's jobs are removed; an unchanged plan touches nothing. Jobs
+whose reminder was already dispatched, or is no longer useful, are not re-added.
+
+Writes go straight to the job store's table in one transaction (the same rows
+``SQLAlchemyJobStore.add_job`` writes, one at a time), so planning a thousand
+editions stays well under a second and a running clock sees the result at its
+next wake-up.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from datetime import datetime
+
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.util import datetime_to_utc_timestamp
+from sqlalchemy import Engine, delete, insert, select
+
+from bot import clock
+from bot.models import Dispatch
+from scheduler.events import load_set_dates
+from scheduler.planning import JOB_PREFIX, PlannedSend, plan
+from scheduler.rules import load_rules
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+JOBS_TABLE = "apscheduler_jobs"
+JOB_FUNC = "scheduler.fire:fire_reminder"
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    kept: int = 0
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.moved)} moved, {len(self.removed)} removed, "
+                f"{self.kept} unchanged")
+
+
+def job_store(engine: Engine) -> SQLAlchemyJobStore:
+    """The job store the clock runs on, in the app's own database."""
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
+    store.jobs_t.create(engine, checkfirst=True)
+    return store
+
+
+def _job_row(store: SQLAlchemyJobStore, send: PlannedSend) -> dict:
+    job = Job(None, id=send.job_id, func=JOB_FUNC, trigger=DateTrigger(run_date=send.fire_at),
+              executor="default", args=(send.job_id,), kwargs={}, name=send.job_id,
+              misfire_grace_time=None, coalesce=True, max_instances=1)
+    job.next_run_time = send.fire_at
+    return {"id": job.id, "next_run_time": datetime_to_utc_timestamp(job.next_run_time),
+            "job_state": pickle.dumps(job.__getstate__(), store.pickle_protocol)}
+
+
+def _without_time(job_id: str) -> str:
+    return job_id.rsplit(":", 1)[0]
+
+
+def sync(store: SQLAlchemyJobStore, planned: list[PlannedSend], now: datetime) -> SyncReport:
+    """Make the store hold exactly the reminders still to send."""
+    table = store.jobs_t
+    with store.engine.begin() as connection:
+        dispatched = set(connection.scalars(select(Dispatch.key).where(Dispatch.key.startswith(JOB_PREFIX))))
+        wanted = {send.job_id: send for send in planned
+                  if send.useful_until > now and send.job_id not in dispatched}
+        existing = set(connection.scalars(select(table.c.id).where(table.c.id.startswith(JOB_PREFIX))))
+        stale = sorted(existing - wanted.keys())
+        new = sorted(wanted.keys() - existing)
+        if stale:
+            for chunk in range(0, len(stale), 500):
+                connection.execute(delete(table).where(table.c.id.in_(stale[chunk:chunk + 500])))
+        if new:
+            connection.execute(insert(table), [_job_row(store, wanted[job_id]) for job_id in new])
+    report = SyncReport(kept=len(existing & wanted.keys()))
+    old_by_rule = {_without_time(job_id): job_id for job_id in stale}
+    for job_id in new:
+        old = old_by_rule.pop(_without_time(job_id), None)
+        if old is None:
+            report.added.append(job_id)
+        else:
+            report.moved.append((old, job_id))
+    report.removed = sorted(old_by_rule.values())
+    return report
+
+
+def sync_app(app: Flask) -> SyncReport:
+    """Plan from the app's data and the secretariat's dates, and sync the app's job store."""
+    services = app.extensions["kenshu"]
+    with services.db.session() as session:
+        set_dates = load_set_dates(session)
+    planned = plan(services.knowledge, load_rules(services.data_dir), set_dates)
+    return sync(job_store(services.db.engine), planned, clock.now())
