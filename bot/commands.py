@@ -21,8 +21,25 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@click.command("worker")
+@click.option("--threads", default=4, show_default=True, help="Events handled at once.")
+def worker(threads: int) -> None:
+    """Handle stored webhook events (for KENSHU_DISPATCH=worker web processes)."""
+    from bot.dispatcher import Dispatcher
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app.extensions["kenshu"].warm()
+    dispatcher = Dispatcher(app, "worker", threads)
+    click.echo(f"kenshu worker: handling stored events with {threads} threads")
+    try:
+        dispatcher.run_worker()
+    except KeyboardInterrupt:
+        dispatcher.stop()
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(worker)
     app.cli.add_command(roster_cli.roster_group)
     app.cli.add_command(roster_cli.richmenu_group)
     app.cli.add_command(announce_cli.announce)

@@ -39,8 +39,9 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "LINE_API_BASE_URL": environ.get("LINE_API_BASE_URL") or REAL_LINE_API,
         "DATABASE_URL": environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kenshu.db'}",
         "KENSHU_DATA_DIR": Path(environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data"),
-        # "threads": handle inbox events on worker threads after the 200 (the server);
-        # "inline": before the 200 (the CLI chat and ask, tests); "off": store only.
+        # "threads": handle inbox events on threads of the web process after the 200;
+        # "inline": before the 200 (the CLI chat and ask, tests); "worker": store only,
+        # a separate `kenshu worker` process handles them (see bot.dispatcher).
         "KENSHU_DISPATCH": environ.get("KENSHU_DISPATCH") or "threads",
         "KENSHU_DISPATCH_WORKERS": int(environ.get("KENSHU_DISPATCH_WORKERS") or 4),
         "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),

@@ -1,14 +1,20 @@
-"""Handles stored webhook events: on worker threads, inline, or not at all.
+"""Handles stored webhook events: on threads of the web process, inline, or in a worker.
 
 The webhook view only stores and acknowledges; this is where events meet the
 handlers. One event's failure is logged on its row and never touches the others.
+
+Modes (``KENSHU_DISPATCH``): ``threads`` handles on threads of the web process (one
+process, simplest to run); ``inline`` before the 200 (the CLI chat, tests);
+``worker`` leaves handling to a separate ``kenshu worker`` process, so answering
+questions never competes with acknowledging LINE for the web process's CPU.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 10.0
+MODES = ("threads", "inline", "worker")
 
 
 def parse_event(payload: dict) -> object:
@@ -40,8 +47,8 @@ class Dispatcher:
     """Runs the handlers for inbox rows, exactly once per claimed row."""
 
     def __init__(self, app: Flask, mode: str, workers: int) -> None:
-        if mode not in {"threads", "inline", "off"}:
-            raise ValueError(f"KENSHU_DISPATCH must be threads, inline or off, not {mode!r}")
+        if mode not in MODES:
+            raise ValueError(f"KENSHU_DISPATCH must be one of {', '.join(MODES)}, not {mode!r}")
         self.app = app
         self.mode = mode
         self.workers = workers
@@ -101,14 +108,45 @@ class Dispatcher:
             first = False
             self._stop.wait(RECOVERY_INTERVAL_SECONDS)
 
+    def run_worker(self, poll_seconds: float = 0.05, nice: int = 5) -> None:
+        """The ``kenshu worker`` loop: claim stored events oldest first, handle them on threads.
+
+        Runs until ``stop``. The worker lowers its own CPU priority so that, on a
+        busy machine, the web processes acknowledging LINE are served first.
+        """
+        if nice:
+            os.nice(nice)
+        db = self.app.extensions["kenshu"].db
+        in_flight: set[Future[None]] = set()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="kenshu-worker") as pool:
+            while not self._stop.is_set():
+                room = 2 * self.workers - len(in_flight)
+                claimed: list[int] = []
+                if room > 0:
+                    with db.session() as session:
+                        candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
+                    claimed = [inbox_id for inbox_id in candidates if self._claim(inbox_id)]
+                in_flight.update(pool.submit(self._handle_claimed, inbox_id) for inbox_id in claimed)
+                if in_flight:
+                    _, in_flight = wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
+                elif not claimed:
+                    self._stop.wait(poll_seconds)
+
+    def _claim(self, inbox_id: int) -> bool:
+        with self.app.extensions["kenshu"].db.session() as session:
+            return inbox.claim(session, inbox_id, clock.system_now())
+
     def handle(self, inbox_id: int) -> bool:
         """Claim and handle one event; False if it was not ours to handle."""
+        if not self._claim(inbox_id):
+            return False
+        self._handle_claimed(inbox_id)
+        return True
+
+    def _handle_claimed(self, inbox_id: int) -> None:
         from handlers import dispatch
 
         services = self.app.extensions["kenshu"]
-        with services.db.session() as session:
-            if not inbox.claim(session, inbox_id, clock.system_now()):
-                return False
         try:
             with self.app.app_context(), services.db.session() as session:
                 row = session.get(InboxEvent, inbox_id)
@@ -128,4 +166,3 @@ class Dispatcher:
             log.exception("handling inbox event %s failed", inbox_id)
             with services.db.session() as session:
                 inbox.finish(session, inbox_id, InboxStatus.FAILED, clock.system_now(), repr(error))
-        return True

@@ -89,7 +89,7 @@ def test_redelivered_event_is_handled_once(client, app, fake_line, user_id):
 
 def test_event_stored_by_a_process_that_died_is_handled_once_after_restart(database_url, fake_line, user_id):
     # The first process stores and acknowledges but never handles (as if killed).
-    dead = make_app(database_url, fake_line, KENSHU_DISPATCH="off")
+    dead = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     token = fake_line.state.issue_reply_token(user_id)
     assert post_events(dead.test_client(), [simulator.follow_event(user_id, token)]).status_code == 200
     assert [row.status for row in inbox_rows(dead)] == [InboxStatus.PENDING]
@@ -144,3 +144,28 @@ def test_stored_payload_is_the_event_as_sent(client, app, fake_line, user_id):
     post_events(client, [event])
     [row] = inbox_rows(app)
     assert json.dumps(row.payload, sort_keys=True) == json.dumps(event, sort_keys=True)
+
+
+def test_worker_handles_what_the_web_process_stored(database_url, fake_line, user_id):
+    import threading
+    import time
+
+    from bot.dispatcher import Dispatcher
+
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    tokens = [fake_line.state.issue_reply_token(user_id) for _ in range(3)]
+    events = [simulator.follow_event(user_id, tokens[0])] + [
+        simulator.sticker_event(user_id, token) for token in tokens[1:]
+    ]
+    assert post_events(web.test_client(), events).status_code == 200
+
+    worker = Dispatcher(make_app(database_url, fake_line), "worker", workers=2)
+    thread = threading.Thread(target=worker.run_worker, kwargs={"poll_seconds": 0.01, "nice": 0})
+    thread.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(row.status != InboxStatus.DONE for row in inbox_rows(web)):
+        time.sleep(0.05)
+    worker.stop()
+    thread.join()
+    assert [row.status for row in inbox_rows(web)] == [InboxStatus.DONE] * 3
+    assert len(replies_to(fake_line, user_id)) == 3
