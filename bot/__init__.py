@@ -39,7 +39,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     require_secrets(app.config)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     logging.basicConfig(level=app.config["KENSHU_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
     data_dir = Path(app.config["KENSHU_DATA_DIR"])
     app.extensions["kenshu"] = Services(

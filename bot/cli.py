@@ -18,7 +18,7 @@ from flask.cli import FlaskGroup
 
 from bot import create_app
 from bot.config import REPO_ROOT
-from bot.visible_text import quick_reply_choices, visible_text
+from bot.visible_text import tappable_actions, visible_text
 
 DEMO_USER = "U" + "d" * 32
 
@@ -41,8 +41,8 @@ def main() -> None:
 
 
 def _print_reply(messages: list[dict]) -> list[dict]:
-    """Show a reply as the phone would, with numbered quick-reply choices."""
-    choices = quick_reply_choices(messages)
+    """Show a reply as the phone would; every button and quick reply gets a number."""
+    choices = tappable_actions(messages)
     for message in messages:
         text = visible_text([{**message, "quickReply": None}])
         click.echo(click.style("bot> ", fg="green") + text.replace("\n", "\n     "))

@@ -6,6 +6,7 @@ context, so no module reaches for globals.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ class Services:
                 if self._answerer is None:
                     from bot.qa import Answerer
 
+                    # bm25s sets its logger to DEBUG on import and logs every index build.
+                    logging.getLogger("bm25s").setLevel(logging.WARNING)
                     self._answerer = SerialAnswerer(Answerer(self.knowledge, self.data_dir / "faq"))
         return self._answerer
 

@@ -46,3 +46,24 @@ def quick_reply_choices(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     items = (messages[-1].get("quickReply") or {}).get("items") or []
     return [item["action"] for item in items if isinstance(item, dict) and "action" in item]
+
+
+def _button_actions(node: Any, out: list[dict[str, Any]]) -> None:
+    if isinstance(node, list):
+        for child in node:
+            _button_actions(child, out)
+    elif isinstance(node, dict):
+        action = node.get("action")
+        if node.get("type") in {"button", "box", "text", "image"} and isinstance(action, dict):
+            out.append(action)
+        for key in NESTED_KEYS:
+            if key in node and key not in {"quickReply", "action"}:
+                _button_actions(node[key], out)
+
+
+def tappable_actions(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every action a person could tap: buttons inside the messages, then the quick replies."""
+    buttons: list[dict[str, Any]] = []
+    for message in messages:
+        _button_actions(message.get("contents") or message.get("template"), buttons)
+    return buttons + quick_reply_choices(messages)

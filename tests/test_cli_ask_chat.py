@@ -1,0 +1,52 @@
+"""`kenshu ask` and `kenshu chat`: the bot through the webhook path, from a terminal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+
+
+@pytest.fixture
+def fresh_demo_database(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    """A fresh SQLite file and no LINE secrets, as on a new machine."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    monkeypatch.setenv("KENSHU_NOW", "2023-06-27T09:00:00+09:00")
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "KENSHU_SECRET_KEY", "LINE_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_ask_prints_the_reply_text(fresh_demo_database):
+    result = CliRunner().invoke(cli, ["ask", "クロザピン研修のライブ配信はいつ？"])
+    assert result.exit_code == 0, result.output
+    assert "ライブ配信" in result.output
+    assert "予定" in result.output  # a tentative window, never an invented day
+
+
+def test_ask_json_gives_visible_text_and_the_messages_as_sent(fresh_demo_database):
+    result = CliRunner().invoke(cli, ["ask", "--json", "クロザピン研修の修了証の条件は？"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert "修了証" in answer["text"]
+    assert answer["messages"][0]["type"] in {"text", "flex"}
+    labels = [item["action"]["label"] for item in answer["messages"][-1]["quickReply"]["items"]]
+    assert all(label in answer["text"] for label in labels)
+
+
+def test_ask_batch_answers_each_line_as_a_new_user_in_order(fresh_demo_database):
+    result = CliRunner().invoke(cli, ["ask", "-"], input="ECMOの日程\n修了証\n")
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert "ECMO" in first["text"]
+    # A new user has no memory of ECMO, so a bare 修了証 asks which training.
+    assert "ECMO" not in second["text"].splitlines()[0]
+
+
+def test_chat_numbers_buttons_and_quick_replies_and_a_number_taps_one(fresh_demo_database):
+    result = CliRunner().invoke(cli, ["chat"], input="通知設定\n1\n")
+    assert result.exit_code == 0, result.output
+    assert "[1]" in result.output
+    assert "お知らせをお送りします" in result.output
