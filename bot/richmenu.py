@@ -53,11 +53,6 @@ def _japanese(msgid: str) -> str:
     return gettext_for("ja")(msgid)
 
 
-def labels() -> list[str]:
-    """The Japanese labels drawn on the image, in button order."""
-    return [_japanese(button.caption) for button in BUTTONS]
-
-
 def _bounds(index: int) -> tuple[int, int, int, int]:
     """x, y, width, height of a button's tile; the last column and row take the remainder."""
     column, row = index % COLUMNS, index // COLUMNS

@@ -54,8 +54,8 @@ def _edition(edition_id: str, _: Gettext) -> Edition:
 def roster_import(file: Path, edition_id: str, dry_run: bool, code_valid_days: int, locale: str) -> None:
     """Import the applicant list FILE (CSV: UTF-8, UTF-8 with BOM or Shift_JIS).
 
-    Valid rows are imported and rows with problems are listed by line and skipped;
-    importing the same file again changes nothing.
+    Valid rows are imported and rows with problems are listed by line and skipped
+    (exit status 2, so a script notices); importing the same file again changes nothing.
     """
     _ = gettext_for(locale)
     edition = _edition(edition_id, _)

@@ -155,3 +155,13 @@ def test_english_speakers_get_english_settings(line, fake_line, user_id):
     assert "Tokyo Training on Treatment-Resistant Psychiatric Disorders" in rows
     assert "Choose the trainings whose notices" in visible_text(received)
     assert visible_text(line.say(user_id, "stop")).startswith("All notices are stopped.")
+
+
+def test_questions_are_answered_for_the_training_the_user_receives(line, user_id):
+    assert "どの研修についてのご質問ですか" in visible_text(line.say(user_id, "研修の日程"))
+    subscribe(line, user_id)
+
+    answer = visible_text(line.say(user_id, "研修の日程"))
+
+    assert "どの研修" not in answer
+    assert answer.startswith("難治性精神疾患研修")

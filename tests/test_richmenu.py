@@ -77,7 +77,8 @@ def test_the_image_is_a_png_of_the_menu_size(app, tmp_path):
 def test_the_bundled_font_draws_every_character_of_the_labels():
     font = ImageFont.truetype(str(richmenu.FONT_PATH), 64)
     missing_glyph = font.getmask("\ue000")  # a private-use character: drawn as the "missing" box
-    text = "".join(richmenu.labels()) + "".join(button.caption for button in richmenu.BUTTONS)
+    labels = [area.action.label for area in richmenu.menu_request().areas]
+    text = "".join(labels) + "".join(button.caption for button in richmenu.BUTTONS)
     for character in set(text) - {" "}:
         mask = font.getmask(character)
         same = mask.size == missing_glyph.size and ImageChops.difference(
