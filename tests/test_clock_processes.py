@@ -1,0 +1,132 @@
+"""Two real ``kenshu clock`` processes on one database: one leads, one stands by.
+
+The reminder fires a few seconds after the clocks start; the leader is killed
+with SIGKILL while it is pushing. The standby takes over and finishes the send,
+and every trainee ends up with exactly one copy of the reminder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, insert, select
+
+from bot.clock import system_now
+from bot.credentials import Cipher, JoinDetails, set_shared
+from bot.db import make_engine
+from bot.fake_line import FakeLine, FaultConfig
+from bot.models import Delivery, DeliveryStatus, Dispatch, Enrolment, LineUser
+from bot.config import REPO_ROOT
+from sqlalchemy.orm import Session
+
+SECRET_KEY = "clock-test-secret"
+TRAINEES = 300
+EVENT = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"
+KENSHU = str(Path(sys.executable).parent / "kenshu")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """data/ with a single reminder rule: one hour before a live stream, with the joining details."""
+    folder = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "data", folder)
+    (folder / "reminders.yaml").write_text(
+        "defaults:\n  live_stream:\n    - {id: hour-before, minutes_before: 60, credentials: true}\n", encoding="utf-8")
+    return folder
+
+
+def _trainees(database_url: str) -> list[str]:
+    engine = make_engine(database_url)
+    ids = [f"U{n:032x}" for n in range(1, TRAINEES + 1)]
+    now = system_now()
+    with Session(engine) as session, session.begin():
+        session.execute(insert(LineUser), [{"line_user_id": uid, "status": "active", "notices_paused": False,
+                                            "created_at": now} for uid in ids])
+        users = dict(session.execute(select(LineUser.line_user_id, LineUser.id)).all())
+        session.execute(insert(Enrolment), [{
+            "edition_id": "nanchisei-tokyo-r5", "course_id": "nanchisei-tokyo-r5-clozapine-advanced",
+            "application_no": f"A-{n}", "name": f"受講者{n}", "email": f"a{n}@example.jp", "user_id": users[uid],
+            "linked_at": now, "imported_at": now} for n, uid in enumerate(ids)])
+        set_shared(session, Cipher(SECRET_KEY), "nanchisei-tokyo-r5", "clozapine-advanced-live",
+                   JoinDetails("https://zoom.example/j/1", "100 200 300", "pass1"), "Zoom")
+    engine.dispose()
+    return ids
+
+
+class Clock:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen([KENSHU, "clock"], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=log.open("wb"), start_new_session=True)
+
+    def says(self, text: str) -> bool:
+        return text in self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def clocks() -> Iterator[list[Clock]]:
+    started: list[Clock] = []
+    yield started
+    for clock in started:
+        clock.stop()
+
+
+def test_the_standby_clock_finishes_a_send_the_killed_leader_began_and_nobody_gets_it_twice(
+        database_url: str, fake_line: FakeLine, data_dir: Path, tmp_path: Path, clocks: list[Clock]) -> None:
+    trainees = _trainees(database_url)
+    env = {**os.environ, "DATABASE_URL": database_url, "LINE_API_BASE_URL": fake_line.base_url,
+           "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "KENSHU_SECRET_KEY": SECRET_KEY,
+           "KENSHU_DATA_DIR": str(data_dir), "KENSHU_DEMO": "0"}
+    env.pop("KENSHU_NOW", None)
+    fires_at = system_now() + timedelta(seconds=12)
+    starts = (fires_at + timedelta(minutes=60)).replace(tzinfo=None).isoformat(timespec="seconds")
+    setter = subprocess.run([KENSHU, "reminders", "set-date", EVENT, starts], env=env, capture_output=True, text=True)
+    assert setter.returncode == 0, setter.stderr
+    fake_line.state.faults.configure(FaultConfig(latency_ms=400))  # pushes take a while: time to kill mid-send
+
+    leader = Clock(env, tmp_path / "leader.log")
+    clocks.append(leader)
+    wait_until(lambda: leader.says("clock is leader"), 30, "the first clock to lead")
+    standby = Clock(env, tmp_path / "standby.log")
+    clocks.append(standby)
+    wait_until(lambda: standby.says("standing by"), 30, "the second clock to stand by")
+
+    def received() -> int:
+        return len({uid for record in fake_line.state.requests("/v2/bot/message/push") if record.accepted
+                    for uid in record.recipients})
+
+    wait_until(lambda: received() >= 20, 60, "the leader to start sending")
+    leader.stop()
+    assert received() < TRAINEES, "the leader finished before it was killed; nothing was left to take over"
+    wait_until(lambda: standby.says("clock is leader"), 10, "the standby to take over")
+    wait_until(lambda: received() == TRAINEES, 90, "every trainee to receive the reminder")
+
+    assert {len(fake_line.state.texts_to(uid)) for uid in trainees} == {2}  # the reminder and the Zoom details
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Dispatch)) == 1
+        statuses = dict(connection.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+    engine.dispose()
+    assert statuses == {DeliveryStatus.SENT: TRAINEES}
