@@ -40,6 +40,7 @@ from bot import clock, create_app, migrate
 from bot.db import Database
 from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch
 from bot.fake_line import FakeLine, FaultConfig
+from bot.line_gateway import LineGateway
 from bot.models import LineUser, Subscription
 
 TRAINING = "ecmo-ventilator"
@@ -146,11 +147,12 @@ def push_child(database_url: str, base_url: str, key: str, audience: str, worker
     with services.db.session() as session:
         dispatch_id = create_dispatch(session, key, "reminder", audience, {"renderer": "bench", "params": {}}, clock.now()).id
     started = time.perf_counter()
-    tally = run_dispatch(services, dispatch_id, renderers, Sender(services.line, workers=workers))
+    line = LineGateway(base_url, TOKEN, pool_size=max(16, workers))  # a connection per worker
+    tally = run_dispatch(services, dispatch_id, renderers, Sender(line, workers=workers))
     print(tally.sent, time.perf_counter() - started)
 
 
-def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, sequential_sample: int) -> None:
+def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, sequential_sample: int, workers: int) -> None:
     seed_users(database_url, count, subscribed=sequential_sample)
 
     def timed(key: str, audience: str, workers: int) -> tuple[int, float]:
@@ -163,14 +165,14 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     one_sent, one_seconds = timed("bench-sequential", f"training:{TRAINING}", workers=1)
     fake.state.clear_requests()
     fake_cpu = time.process_time()
-    many_sent, many_seconds = timed("bench-concurrent", "all", workers=16)
+    many_sent, many_seconds = timed("bench-concurrent", "all", workers=workers)
     fake_cpu = (time.process_time() - fake_cpu) / many_seconds
     records = fake.state.requests(PUSH)
     fake.state.clear_faults()
     one_rate, many_rate = one_sent / one_seconds, many_sent / many_seconds
     print(f"[2] personalised pushes with {latency_ms:g} ms latency per request (engine incl. ledger)")
     print(f"    one at a time: {one_sent} pushes in {one_seconds:.1f} s = {one_rate:.0f} pushes/s")
-    print(f"    engine (16 workers): {many_sent:,} pushes in {many_seconds:.1f} s = {many_rate:.0f} pushes/s")
+    print(f"    engine ({workers} workers): {many_sent:,} pushes in {many_seconds:.1f} s = {many_rate:.0f} pushes/s")
     print(f"    speedup: {many_rate / one_rate:.1f}x (goal >= 10x)")
     print(f"    busiest second at LINE: {busiest_second(records)} requests (limit 2,000/s); "
           f"429 answers: {sum(r.status == 429 for r in records)}")
@@ -213,6 +215,7 @@ def main() -> int:
     parser.add_argument("--pushes", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--sequential-sample", type=int, default=300, help="pushes sent one at a time for the baseline")
+    parser.add_argument("--workers", type=int, default=16, help="push threads (the Sender's default is 16)")
     parser.add_argument("--database-url", help="an empty database (default: SQLite files in a temporary folder)")
     parser.add_argument("--only", default="1,2,3")
     parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)
@@ -243,7 +246,7 @@ def main() -> int:
             if "3" in scenarios:
                 kill_and_resume(url, fake, args.users)
         if "2" in scenarios:
-            pushes(database("pushes"), fake, args.pushes, args.latency_ms, args.sequential_sample)
+            pushes(database("pushes"), fake, args.pushes, args.latency_ms, args.sequential_sample, args.workers)
     return 0
 
 
