@@ -1,6 +1,6 @@
 """Postbacks, routed by their typed payload's action name.
 
-Feature modules add their actions to ``ACTIONS``; data this bot did not write,
+Feature modules export ``POSTBACK_ACTIONS``, merged into ``ACTIONS`` here; data this bot did not write,
 or an action it no longer knows, gets a polite "please try again" instead of
 silence.
 """
