@@ -5,7 +5,9 @@ rows, and the link to their application. Kept: the enrolment itself, which is
 the secretariat's record of the application; it becomes unlinked, and its code
 stays used (``linked_at``), so linking again needs a new code from the
 secretariat. Questions the bot could not answer stay for the secretariat with
-their sender removed (the table's foreign key sets it to NULL).
+their sender removed (the table's foreign key sets it to NULL). Stored webhook
+events keep only their id (so a redelivery is still recognised), not the user's
+LINE id or what they wrote.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from bot.models import Delivery, Enrolment, LineUser, LinkAttempt, Subscription, UnansweredQuestion
+from bot.models import Delivery, Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription, UnansweredQuestion
 
 
 def delete_user_data(session: Session, user: LineUser) -> None:
@@ -22,6 +24,11 @@ def delete_user_data(session: Session, user: LineUser) -> None:
     session.execute(update(Enrolment).where(Enrolment.user_id == user_id).values(user_id=None))
     session.execute(
         update(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id).values(line_user_id=None)
+    )
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.source_user_id == user.line_user_id)
+        .values(source_user_id=None, payload={})
     )
     for table in (Subscription, LinkAttempt, Delivery):
         session.execute(delete(table).where(table.user_id == user_id))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
 
-from bot.models import Enrolment, LineUser, LinkAttempt, Subscription
+from bot.models import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
 from bot.visible_text import visible_text
 from tests.test_notices import NANCHISEI, announce, subscriptions_of
 from tests.test_roster import enrolments, import_one
@@ -26,6 +27,12 @@ def user_exists(app, line_user_id: str) -> bool:  # type: ignore[no-untyped-def]
 def rows_left(app, table) -> int:  # type: ignore[no-untyped-def]
     with app.extensions["kenshu"].db.session() as session:
         return len(session.scalars(select(table)).all())
+
+
+def stored_events_mentioning(app, line_user_id: str) -> list[int]:  # type: ignore[no-untyped-def]
+    with app.extensions["kenshu"].db.session() as session:
+        events = session.scalars(select(InboxEvent)).all()
+        return [event.id for event in events if line_user_id in json.dumps(event.payload) or event.source_user_id]
 
 
 def test_deletion_asks_first_and_cancel_keeps_everything(app, line, tmp_path, user_id):
@@ -55,6 +62,7 @@ def test_confirmed_deletion_removes_the_user_and_unlinks_the_application(app, li
     assert not user_exists(app, user_id)
     assert rows_left(app, Subscription) == 0
     assert rows_left(app, LinkAttempt) == 0
+    assert stored_events_mentioning(app, user_id) == []  # their words and LINE id are gone from the inbox
     enrolment = enrolments(app)["N-900"]
     assert enrolment.user_id is None  # the application stays with the secretariat, unlinked
     assert enrolment.name == "山田 花子"
