@@ -1,0 +1,128 @@
+"""Reminder figures: planning and syncing 1,000 editions, and one reminder to 10,000 trainees.
+
+Run: ``.venv/bin/python bench/reminders.py`` (SQLite in a temporary folder, the
+fake LINE API in-process). Prints:
+
+* sync: planning 1,000 editions with the rules of data/reminders.yaml and
+  writing the job store from empty, then re-syncing the unchanged plan
+  (goal: under 1 s), and the process's peak RSS;
+* send: one on-demand reminder with personal joining details to 10,000
+  linked trainees through the fake LINE API: time from fire to last send,
+  and decryptions per second (on their own, without the sending around them).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from bot import create_app, migrate  # noqa: E402
+from bot.clock import JST, parse_jst, system_now  # noqa: E402
+from bot.config import REPO_ROOT  # noqa: E402
+from bot.credentials import Cipher, JoinDetails, PersonalCredential  # noqa: E402
+from bot.db import make_engine  # noqa: E402
+from bot.fake_line import FakeLine  # noqa: E402
+from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
+from bot.models import Enrolment, LineUser  # noqa: E402
+from scheduler.fire import fire  # noqa: E402
+from scheduler.planning import plan  # noqa: E402
+from scheduler.render import reminder_renderers  # noqa: E402
+from scheduler.rules import load_rules  # noqa: E402
+from scheduler.sync import job_store, sync  # noqa: E402
+
+EDITIONS = 1_000
+TRAINEES = 10_000
+SECRET_KEY = "bench-secret-key"
+EDITION = "nanchisei-tokyo-r5"
+JOB = f"reminder:{EDITION}/on_demand_start/nanchisei-tokyo-r5-clozapine:week-before:20230725T1000"
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_sync(folder: Path) -> None:
+    knowledge = load_knowledge(REPO_ROOT / "data")
+    template = knowledge.edition(EDITION)
+    many = Knowledge(editions={f"bench-{n:04d}": template.model_copy(update={"id": f"bench-{n:04d}"})
+                               for n in range(EDITIONS)})
+    rules = load_rules(REPO_ROOT / "data")
+    url = f"sqlite:///{folder / 'sync.db'}"
+    migrate.upgrade(url)
+    store = job_store(make_engine(url))
+    now = parse_jst("2023-05-01T09:00")
+    started = time.perf_counter()
+    planned = plan(many, rules, {})
+    planned_in = time.perf_counter() - started
+    report = sync(store, planned, now)
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    again = sync(store, plan(many, rules, {}), now)
+    second = time.perf_counter() - started
+    print(f"sync: {EDITIONS} editions, {len(planned)} planned sends ({len(planned) / EDITIONS:.0f} per edition)")
+    print(f"sync: plan {planned_in:.2f} s; plan + first sync into an empty store {first:.2f} s ({report.summary()})")
+    print(f"sync: plan + re-sync of the unchanged plan {second:.2f} s ({again.summary()})")
+    print(f"sync: peak RSS {peak_rss_mib():.0f} MiB")
+
+
+def bench_send(folder: Path) -> None:
+    url = f"sqlite:///{folder / 'send.db'}"
+    migrate.upgrade(url)
+    cipher = Cipher(SECRET_KEY)
+    with FakeLine.running() as fake:
+        app = create_app({"KENSHU_DEMO": False, "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t",
+                          "KENSHU_SECRET_KEY": SECRET_KEY, "LINE_API_BASE_URL": fake.base_url, "DATABASE_URL": url,
+                          "KENSHU_DISPATCH": "inline"})
+        logging.getLogger().setLevel(logging.WARNING)
+        fake.state.set_quota(None)  # the fake's default free-plan quota (500) would refuse most of them
+        services = app.extensions["kenshu"]
+        now = system_now()
+        with Session(services.db.engine) as session, session.begin():
+            session.execute(insert(LineUser), [{"line_user_id": f"U{n:032x}", "status": "active",
+                                                "notices_paused": False, "created_at": now}
+                                               for n in range(TRAINEES)])
+            user_ids = list(session.scalars(select(LineUser.id).order_by(LineUser.id)))
+            session.execute(insert(Enrolment), [{
+                "edition_id": EDITION, "course_id": "nanchisei-tokyo-r5-clozapine-basic", "application_no": f"B{n}",
+                "name": f"受講者{n}", "email": f"b{n}@example.jp", "user_id": user_id, "linked_at": now,
+                "imported_at": now} for n, user_id in enumerate(user_ids)])
+            enrolment_ids = list(session.scalars(select(Enrolment.id).order_by(Enrolment.id)))
+            tokens = [cipher.encrypt(JoinDetails("https://portal.example.jp/login", f"id-{n:05d}", f"pw-{n:08x}"))
+                      for n in range(TRAINEES)]
+            session.execute(insert(PersonalCredential), [{
+                "enrolment_id": enrolment_id, "target": "*", "tool": None, "secret": token, "updated_at": now}
+                for enrolment_id, token in zip(enrolment_ids, tokens)])
+        started = time.perf_counter()
+        for token in tokens:
+            cipher.decrypt(token)
+        decrypt_rate = TRAINEES / (time.perf_counter() - started)
+        started = time.perf_counter()
+        fired = fire(services, reminder_renderers(app), JOB, parse_jst("2023-07-25T10:00").astimezone(JST))
+        elapsed = time.perf_counter() - started
+        pushes = len(fake.state.requests("/v2/bot/message/push"))
+    assert fired.tally is not None
+    print(f"send: {TRAINEES} trainees with personal details: fire to last send {elapsed:.1f} s "
+          f"({fired.tally.sent} sent, {fired.tally.failed} failed, {fired.tally.skipped} skipped, {pushes} push requests, {TRAINEES / elapsed:.0f} trainees/s)")
+    print(f"send: {decrypt_rate:,.0f} decryptions/s (Fernet, one per trainee)")
+    print(f"send: peak RSS {peak_rss_mib():.0f} MiB")
+
+
+def main() -> None:
+    os.environ.pop("KENSHU_NOW", None)
+    with tempfile.TemporaryDirectory() as folder:
+        bench_sync(Path(folder))
+        bench_send(Path(folder))
+
+
+if __name__ == "__main__":
+    main()
