@@ -107,6 +107,8 @@ class Clock:
 
 def run_clock(app: Flask) -> None:
     """Wait for leadership, then run until SIGTERM/SIGINT."""
+    # The 5-second tick would otherwise log two lines every time it runs.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     services = app.extensions["kenshu"]
     lock = leader_lock(app.config["DATABASE_URL"], services.db.engine)
     wait_for_leadership(lock)

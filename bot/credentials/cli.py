@@ -72,8 +72,7 @@ def set_shared_command(edition_id: str, target: str, url: str | None, login_id: 
     with current_app.extensions["kenshu"].db.session() as session:
         set_shared(session, _cipher(), edition_id, target, details, tool)
     masked = details.masked()
-    click.echo(f"shared details of {edition_id} {target} saved: url={masked.url} id={masked.login_id} "
-               f"password={masked.password}")
+    _echo_row(f"saved shared {target}", tool, details)
 
 
 @credentials_group.command("list")
