@@ -2,7 +2,9 @@
 
 from alembic import context
 
-import bot.models  # noqa: F401  (registers the foundation tables)
+import bot.credentials.models  # noqa: F401  (each import registers its tables on Base.metadata)
+import bot.models  # noqa: F401
+import scheduler.models  # noqa: F401
 from bot.db import Base, make_engine
 
 config = context.config
