@@ -9,10 +9,16 @@ timeout = 30
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
-    """Start each worker's dispatcher at once: it also handles events a crash left behind."""
+    """Start each worker's dispatcher at once: it also handles events a crash left behind.
+
+    With KENSHU_DISPATCH=worker the web process only acknowledges, so it builds no
+    answering index and starts no threads.
+    """
     app = worker.wsgi
-    app.extensions["kenshu"].warm()
-    app.extensions["kenshu.dispatcher"].start()
+    dispatcher = app.extensions["kenshu.dispatcher"]
+    if dispatcher.mode == "threads":
+        app.extensions["kenshu"].warm()
+        dispatcher.start()
 
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]

@@ -23,7 +23,8 @@ def db_upgrade(revision: str) -> None:
 
 @click.command("worker")
 @click.option("--threads", default=4, show_default=True, help="Events handled at once.")
-def worker(threads: int) -> None:
+@click.option("--nice", default=10, show_default=True, help="CPU priority to lower to, so acknowledging LINE comes first.")
+def worker(threads: int, nice: int) -> None:
     """Handle stored webhook events (for KENSHU_DISPATCH=worker web processes)."""
     from bot.dispatcher import Dispatcher
 
@@ -32,7 +33,7 @@ def worker(threads: int) -> None:
     dispatcher = Dispatcher(app, "worker", threads)
     click.echo(f"kenshu worker: handling stored events with {threads} threads")
     try:
-        dispatcher.run_worker()
+        dispatcher.run_worker(nice=nice)
     except KeyboardInterrupt:
         dispatcher.stop()
 

@@ -23,7 +23,7 @@ from linebot.v3.webhooks import Event
 
 from bot import clock, inbox
 from bot.event_context import EventContext
-from bot.models import InboxEvent, InboxStatus
+from bot.models import InboxEvent, InboxStatus, LineUser
 from bot.users import user_for_event
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Dispatcher:
             first = False
             self._stop.wait(RECOVERY_INTERVAL_SECONDS)
 
-    def run_worker(self, poll_seconds: float = 0.05, nice: int = 5) -> None:
+    def run_worker(self, poll_seconds: float = 0.05, nice: int = 10) -> None:
         """The ``kenshu worker`` loop: claim stored events oldest first, handle them on threads.
 
         Runs until ``stop``. The worker lowers its own CPU priority so that, on a
@@ -148,20 +148,27 @@ class Dispatcher:
 
         services = self.app.extensions["kenshu"]
         try:
-            with self.app.app_context(), services.db.session() as session:
+            # The handler's changes and "done" commit together; the reply goes after the
+            # commit (a crash in between loses one reply rather than sending it twice).
+            # The sender's row is created in a transaction of its own, so the handler's
+            # transaction writes only at its end (SQLite has one writer at a time).
+            with services.db.session() as session:
                 row = session.get(InboxEvent, inbox_id)
                 assert row is not None
                 payload = dict(row.payload)
+                user_id = user_for_event(session, payload, clock.now())
+            with self.app.app_context(), services.db.session() as session:
                 context = EventContext(
                     event=parse_event(payload),
                     payload=payload,
                     session=session,
                     services=services,
-                    user=user_for_event(session, payload, clock.now()),
+                    user=session.get(LineUser, user_id) if user_id is not None else None,
                     now=clock.now(),
                 )
                 dispatch(context)
                 inbox.finish(session, inbox_id, InboxStatus.DONE, clock.system_now())
+            context.send_replies()
         except Exception as error:
             log.exception("handling inbox event %s failed", inbox_id)
             with services.db.session() as session:

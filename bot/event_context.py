@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ class EventContext:
     services: Services
     user: LineUser | None
     now: datetime
+    replies: list[Message] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -41,13 +42,21 @@ class EventContext:
         return self.payload.get("replyToken")
 
     def reply(self, messages: Sequence[Message]) -> None:
+        """Queue the answer; it goes out once the handler's changes are committed.
+
+        Sending after the commit means a trainee is never told "subscribed" about a
+        change that was rolled back, and no database lock is held while LINE answers.
+        """
+        self.replies.extend(messages)
+
+    def send_replies(self) -> None:
         """Answer with the reply token (free of quota).
 
         If LINE rejects the token (it expired while the event waited, e.g. across a
         restart) and the user is reachable, the answer still matters to them, so it
         goes by push instead, and we log that it did.
         """
-        token = self.reply_token
+        token, messages = self.reply_token, self.replies
         if not token or not messages:
             return
         try:

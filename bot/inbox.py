@@ -12,10 +12,12 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.orm import Session
 
 from bot.models import InboxEvent, InboxStatus
@@ -38,29 +40,38 @@ def _source_user(event: dict[str, Any]) -> str | None:
     return user_id if isinstance(user_id, str) else None
 
 
+@cache
+def _insert_once(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, built once: this is the webhook's hot path."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(InboxEvent.__table__)
+        .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+        .returning(InboxEvent.id, InboxEvent.status)
+    )
+
+
 def store(session: Session, events: Iterable[dict[str, Any]], known_types: set[str], now: datetime) -> list[int]:
     """Insert new events; return the ids of the rows that were not already there."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    connection = session.connection()
+    statement = _insert_once(connection.dialect.name)
     new_ids: list[int] = []
     for event in events:
         event_type = str(event.get("type", ""))[:32]
         delivery = event.get("deliveryContext")
-        statement = (
-            insert(InboxEvent)
-            .values(
-                webhook_event_id=event_id_of(event),
-                event_type=event_type,
-                source_user_id=_source_user(event),
-                is_redelivery=bool(isinstance(delivery, dict) and delivery.get("isRedelivery")),
-                payload=event,
-                status=InboxStatus.PENDING if event_type in known_types else InboxStatus.IGNORED,
-                attempts=0,
-                received_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-            .returning(InboxEvent.id, InboxEvent.status)
-        )
-        row = session.execute(statement).first()
+        row = connection.execute(
+            statement,
+            {
+                "webhook_event_id": event_id_of(event),
+                "event_type": event_type,
+                "source_user_id": _source_user(event),
+                "is_redelivery": bool(isinstance(delivery, dict) and delivery.get("isRedelivery")),
+                "payload": event,
+                "status": InboxStatus.PENDING if event_type in known_types else InboxStatus.IGNORED,
+                "attempts": 0,
+                "received_at": now,
+            },
+        ).first()
         if row is not None and row.status == InboxStatus.PENDING:
             new_ids.append(row.id)
     return new_ids

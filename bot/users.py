@@ -31,12 +31,12 @@ def get_or_create(session: Session, line_user_id: str, now: datetime) -> LineUse
     return user
 
 
-def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> LineUser | None:
-    """The sender of a one-to-one event (group and room events have no user row)."""
+def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> int | None:
+    """The row id of the sender of a one-to-one event (group and room events have none)."""
     source = payload.get("source")
     if not isinstance(source, dict) or source.get("type") != "user":
         return None
     user_id = source.get("userId")
     if not isinstance(user_id, str) or not user_id:
         return None
-    return get_or_create(session, user_id, now)
+    return get_or_create(session, user_id, now).id
