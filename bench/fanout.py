@@ -215,7 +215,7 @@ def main() -> int:
     parser.add_argument("--pushes", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--sequential-sample", type=int, default=300, help="pushes sent one at a time for the baseline")
-    parser.add_argument("--workers", type=int, default=16, help="push threads (the Sender's default is 16)")
+    parser.add_argument("--workers", type=int, default=32, help="push threads (the Sender's default is 32)")
     parser.add_argument("--database-url", help="an empty database (default: SQLite files in a temporary folder)")
     parser.add_argument("--only", default="1,2,3")
     parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)

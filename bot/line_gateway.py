@@ -107,7 +107,7 @@ def _error_from(exc: ApiException) -> LineApiError:
 class LineGateway:
     """Reply, push, multicast, profiles, quota, loading animation and rich menus."""
 
-    def __init__(self, base_url: str, access_token: str, data_base_url: str | None = None, pool_size: int = 16) -> None:
+    def __init__(self, base_url: str, access_token: str, data_base_url: str | None = None, pool_size: int = 32) -> None:
         configuration = Configuration(host=base_url, access_token=access_token)
         configuration.connection_pool_maxsize = pool_size
         self._client = _DataHostClient(configuration, data_base_url or _data_url_for(base_url))

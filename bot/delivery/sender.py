@@ -64,7 +64,7 @@ class Sender:
         self,
         line: LineGateway,
         policy: RetryPolicy = RetryPolicy(),
-        workers: int = 16,
+        workers: int = 32,
         push_rate: float = PUSH_REQUESTS_PER_SECOND,
         multicast_rate: float = MULTICAST_REQUESTS_PER_SECOND,
         sleep: Callable[[float], None] = time.sleep,
