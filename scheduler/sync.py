@@ -56,13 +56,20 @@ def job_store(engine: Engine) -> SQLAlchemyJobStore:
     return store
 
 
-def _job_row(store: SQLAlchemyJobStore, send: PlannedSend) -> dict:
-    job = Job(None, id=send.job_id, func=JOB_FUNC, trigger=DateTrigger(run_date=send.fire_at),
-              executor="default", args=(send.job_id,), kwargs={}, name=send.job_id,
+def _job_state_template() -> dict:
+    """The state every reminder job shares; building a ``Job`` per row costs ~0.2 ms each."""
+    job = Job(None, id="template", func=JOB_FUNC, trigger=DateTrigger(run_date=clock.system_now()),
+              executor="default", args=("template",), kwargs={}, name="template",
               misfire_grace_time=None, coalesce=True, max_instances=1)
-    job.next_run_time = send.fire_at
-    return {"id": job.id, "next_run_time": datetime_to_utc_timestamp(job.next_run_time),
-            "job_state": pickle.dumps(job.__getstate__(), store.pickle_protocol)}
+    job.next_run_time = None
+    return job.__getstate__()
+
+
+def _job_row(store: SQLAlchemyJobStore, template: dict, send: PlannedSend) -> dict:
+    state = {**template, "id": send.job_id, "name": send.job_id, "args": (send.job_id,),
+             "trigger": DateTrigger(run_date=send.fire_at), "next_run_time": send.fire_at}
+    return {"id": send.job_id, "next_run_time": datetime_to_utc_timestamp(send.fire_at),
+            "job_state": pickle.dumps(state, store.pickle_protocol)}
 
 
 def _without_time(job_id: str) -> str:
@@ -83,7 +90,8 @@ def sync(store: SQLAlchemyJobStore, planned: list[PlannedSend], now: datetime) -
             for chunk in range(0, len(stale), 500):
                 connection.execute(delete(table).where(table.c.id.in_(stale[chunk:chunk + 500])))
         if new:
-            connection.execute(insert(table), [_job_row(store, wanted[job_id]) for job_id in new])
+            template = _job_state_template()
+            connection.execute(insert(table), [_job_row(store, template, wanted[job_id]) for job_id in new])
     report = SyncReport(kept=len(existing & wanted.keys()))
     old_by_rule = {_without_time(job_id): job_id for job_id in stale}
     for job_id in new:
