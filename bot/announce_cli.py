@@ -39,6 +39,7 @@ from bot.delivery.content import message_count
 from bot.line_gateway import LineApiError
 from bot.models import Dispatch
 from bot.services import Services
+from scheduler.render import reminder_renderers
 
 AT_FORMAT = "%Y-%m-%d %H:%M"
 KIND = "announcement"
@@ -180,7 +181,9 @@ def cancel_scheduled(dispatch_id: int) -> None:
 @announce.command("run-due")
 def run_due_command() -> None:
     """Send scheduled announcements whose time has come; resume sends interrupted 5+ minutes ago."""
-    results = run_due(_services(), clock.now())
+    # Reminder dispatches are due here too (the clock normally sends them); they need
+    # the reminder renderer to build each trainee's message.
+    results = run_due(_services(), clock.now(), reminder_renderers(current_app))
     if not results:
         click.echo("Nothing due.")
     for dispatch_id, tally in results.items():
@@ -191,9 +194,9 @@ def run_due_command() -> None:
 @announce.command("resume")
 @click.argument("dispatch_id", type=int)
 def resume(dispatch_id: int) -> None:
-    """Finish a send whose process died: re-send what is pending, then the rest (never twice)."""
+    """Finish a send whose process died (announcement or reminder): re-send what is pending, then the rest (never twice)."""
     try:
-        tally = run_dispatch(_services(), dispatch_id)
+        tally = run_dispatch(_services(), dispatch_id, reminder_renderers(current_app))
     except (AudienceError, ContentError, DispatchError, DispatchBusy) as error:
         raise click.ClickException(str(error)) from None
     _echo_tally(tally, dispatch_id)

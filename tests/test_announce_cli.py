@@ -123,3 +123,23 @@ def test_scheduled_announcements_are_listed_cancelled_and_sent_when_due(app, fak
     assert "No scheduled announcements." in announce(app, "list").output
     with app.extensions["kenshu"].db.session() as session:
         assert session.get(Dispatch, 2).status == DispatchStatus.CANCELLED
+
+
+def test_run_due_also_sends_a_reminder_the_clock_left_scheduled(app, line, fake_line, monkeypatch):
+    from bot.delivery import create_dispatch
+    from scheduler.fire import KIND, find_send
+    from tests.reminder_helpers import follow, subscribe
+
+    persona = follow(line, "runDue")
+    subscribe(app, persona, "shunin-caremanager")
+    job_id = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
+    services = app.extensions["kenshu"]
+    send = find_send(services, job_id)
+    with services.db.session() as session:
+        create_dispatch(session, job_id, KIND, send.event.audience, send.content(), send.fire_at)
+    monkeypatch.setenv("KENSHU_NOW", "2023-06-23T10:01:00+09:00")
+
+    result = app.test_cli_runner().invoke(args=["announce", "run-due"])
+
+    assert result.exit_code == 0, result.output
+    assert fake_line.state.texts_to(persona.line_user_id)[-1].startswith("主任ケアマネ研修の申込締切は令和5年6月30日")
