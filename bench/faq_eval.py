@@ -21,7 +21,7 @@ import yaml
 
 from bot.clock import JST
 from bot.knowledge import load_knowledge
-from bot.qa import Answerer, Question
+from bot.qa import Answer, Answerer, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SET = ROOT / "bench" / "faq_questions.yaml"
@@ -34,12 +34,27 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def build_answerer() -> tuple[Answerer, float]:
+    """The answerer over the real data/, and how long building it took.
+
+    Shared with bench/faq_heldout.py so both benches measure the same path.
+    """
+    started = time.perf_counter()
+    answerer = Answerer(load_knowledge(ROOT / "data"), ROOT / "data" / "faq")
+    return answerer, time.perf_counter() - started
+
+
+def timed_answer(answerer: Answerer, question: Question) -> tuple[Answer, float]:
+    """One answer and its latency in milliseconds."""
+    tick = time.perf_counter()
+    answer = answerer.answer(question)
+    return answer, (time.perf_counter() - tick) * 1000
+
+
 def main(argv: list[str]) -> int:
     path = Path(argv[1]) if len(argv) > 1 else DEFAULT_SET
     items = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
-    started = time.perf_counter()
-    answerer = Answerer(load_knowledge(ROOT / "data"), ROOT / "data" / "faq")
-    build_seconds = time.perf_counter() - started
+    answerer, build_seconds = build_answerer()
 
     latencies: list[float] = []
     failures: list[str] = []
@@ -51,9 +66,8 @@ def main(argv: list[str]) -> int:
     per_training: dict[str, list[int]] = {}
     for item in items:
         question = Question(text=item["text"], locale=item.get("locale", "ja"), now=NOW)
-        tick = time.perf_counter()
-        answer = answerer.answer(question)
-        latencies.append((time.perf_counter() - tick) * 1000)
+        answer, millis = timed_answer(answerer, question)
+        latencies.append(millis)
         expected = item["kind"]
         got = f"{answer.kind}/{answer.entry_id}/{answer.training_id}"
         ok: bool

@@ -1,0 +1,114 @@
+"""Run the blind held-out questions through the answerer and print the automatic figures.
+
+Usage: .venv/bin/python bench/faq_heldout.py [heldout.yaml] [-v]
+
+The held-out set (bench/faq_heldout.yaml) was written from the seed documents
+without looking at the engine or its labelled set, so this measures what the
+engine's authors did not tune against. The automatic part checks the expected
+kind of reply and that each expected fact appears in it (NFKC-folded,
+case-insensitive, "a|b" meaning either); judging tone and whether the reply
+answers the question actually asked stays a human job (see faq_heldout.md).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from faq_eval import ROOT, build_answerer, timed_answer  # noqa: E402
+
+from bot.qa import Answer, Question  # noqa: E402
+
+DEFAULT_SET = ROOT / "bench" / "faq_heldout.yaml"
+ECMO = "ecmo-ventilator"
+FALLBACK_KINDS = {"did_you_mean", "out_of_scope"}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def missing_facts(facts: list[str], reply: str) -> list[str]:
+    """The expected facts (each possibly "a|b") that the reply lacks."""
+    folded = _fold(reply)
+    return [fact for fact in facts if not any(_fold(alt) in folded for alt in fact.split("|"))]
+
+
+def judge(item: dict, answer: Answer) -> tuple[str, str]:
+    """The automatic verdict for one item: (outcome, detail).
+
+    Outcomes: correct, missing-fact (answered, wrong entry or fact absent),
+    wrong-training, fallback (did-you-mean/out-of-scope where a fact was due),
+    redirect (clinical reply where none was due, or none where due), wrong-kind.
+    """
+    expect = item["expect"]
+    kind = answer.kind
+    if expect == "answer":
+        if kind in FALLBACK_KINDS:
+            return "fallback", kind
+        if kind == "clinical":
+            return "redirect", kind
+        if kind != "answer":
+            return "wrong-kind", kind
+        if item.get("training") and answer.training_id != item["training"]:
+            return "wrong-training", str(answer.training_id)
+        missing = missing_facts(item.get("facts", []), answer.text)
+        return ("missing-fact", f"missing {missing} ({answer.entry_id})") if missing else ("correct", "")
+    if expect == "clinical":
+        return ("correct", "") if kind == "clinical" else ("redirect", kind)
+    if expect == "out_of_scope":
+        if kind == "answer":
+            return "wrong-kind", "answered with a fact"
+        return ("correct", "") if kind in FALLBACK_KINDS else ("wrong-kind", kind)
+    return ("correct", "") if kind == expect else ("wrong-kind", kind)
+
+
+def main(argv: list[str]) -> int:
+    verbose = "-v" in argv
+    args = [arg for arg in argv[1:] if arg != "-v"]
+    path = Path(args[0]) if args else DEFAULT_SET
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    now = datetime.fromisoformat(data["now"])
+    now_ecmo = datetime.fromisoformat(data["now_ecmo"])
+    answerer, _ = build_answerer()
+    tallies: dict[str, dict[str, int]] = {}
+    latencies: list[float] = []
+    failures: list[str] = []
+    for item in data["questions"]:
+        when = now_ecmo if item.get("training") == ECMO else now
+        question = Question(text=item["question"], locale=item.get("locale", "ja"), now=when)
+        answer, millis = timed_answer(answerer, question)
+        latencies.append(millis)
+        outcome, detail = judge(item, answer)
+        group = item.get("training") or item["expect"]
+        if item.get("locale") == "en":
+            group = "english"
+        elif item["expect"] in {"clinical", "out_of_scope"}:
+            group = item["expect"]
+        tally = tallies.setdefault(group, {})
+        tally[outcome] = tally.get(outcome, 0) + 1
+        if outcome != "correct":
+            failures.append(f"  [{outcome}] {item['question']!r}: {detail}")
+        if verbose:
+            print(f"--- {item['question']} [{outcome}]\n{answer.text}")
+    total: dict[str, int] = {}
+    print(f"questions: {len(data['questions'])}")
+    for group, tally in sorted(tallies.items()):
+        for outcome, count in tally.items():
+            total[outcome] = total.get(outcome, 0) + count
+        print(f"  {group + ':':<20} " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
+    print("  total:               " + ", ".join(f"{k} {v}" for k, v in sorted(total.items())))
+    print(f"latency p50: {statistics.median(latencies):.2f} ms, max: {max(latencies):.2f} ms")
+    print(f"failures ({len(failures)}):")
+    print("\n".join(failures) if failures else "  none")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
