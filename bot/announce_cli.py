@@ -28,13 +28,13 @@ from bot.delivery import (
     cancel,
     check_quota,
     create_dispatch,
+    ledger,
     parse_audience,
     run_dispatch,
     run_due,
     scheduled,
     text_content,
 )
-from bot.delivery import ledger
 from bot.delivery.content import message_count
 from bot.line_gateway import LineApiError
 from bot.models import Dispatch

@@ -12,8 +12,8 @@ questions never competes with acknowledging LINE for the web process's CPU.
 from __future__ import annotations
 
 import logging
-import threading
 import os
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import TYPE_CHECKING

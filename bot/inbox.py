@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from bot.models import InboxEvent, InboxStatus
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import JST
-from bot.knowledge import Audience, Edition, EventKind, ScheduledEvent, Text, TentativeWindow
+from bot.knowledge import Audience, Edition, EventKind, ScheduledEvent, TentativeWindow, Text
 from scheduler.models import EventDate
 
 # Events whose last reminder carries the joining details people need right before they start.

@@ -9,7 +9,7 @@ at fire time, so a trainee who links their account the day before still gets it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import JST

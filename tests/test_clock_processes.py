@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, insert, select
+from sqlalchemy.orm import Session
 
 from bot.clock import system_now
+from bot.config import REPO_ROOT
 from bot.credentials import Cipher, JoinDetails, set_shared
 from bot.db import make_engine
 from bot.fake_line import FakeLine, FaultConfig
 from bot.models import Delivery, DeliveryStatus, Dispatch, Enrolment, LineUser
-from bot.config import REPO_ROOT
-from sqlalchemy.orm import Session
 
 SECRET_KEY = "clock-test-secret"
 TRAINEES = 300

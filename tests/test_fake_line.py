@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -13,13 +14,13 @@ from linebot.v3.messaging import (
     MessagingApi,
     MessagingApiBlob,
     MulticastRequest,
+    PostbackAction,
     PushMessageRequest,
     ReplyMessageRequest,
     RichMenuArea,
     RichMenuBounds,
     RichMenuRequest,
     RichMenuSize,
-    PostbackAction,
     ShowLoadingAnimationRequest,
     TextMessage,
 )

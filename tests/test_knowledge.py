@@ -12,11 +12,11 @@ from bot.clock import JST
 from bot.knowledge import (
     AllocationMethod,
     ArrivalRule,
-    RequirementKind,
     EventKind,
     FeeStatus,
     Knowledge,
     KnowledgeError,
+    RequirementKind,
     TentativeWindow,
     When,
     check,

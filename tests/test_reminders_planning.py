@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from bot.clock import JST
 from bot.fake_line import FakeLine
+from bot.knowledge import EventKind, Text
 from bot.local_line import LocalLine
 from scheduler.events import ReminderEvent
 from scheduler.fire import fire
 from scheduler.planning import plan_event
 from scheduler.render import reminder_renderers
 from scheduler.rules import QuietHours, Rule
-from bot.knowledge import EventKind, Text
 from tests.reminder_helpers import follow, subscribe
 
 LIVE = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"

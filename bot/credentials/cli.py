@@ -71,7 +71,6 @@ def set_shared_command(edition_id: str, target: str, url: str | None, login_id: 
         raise click.UsageError("give at least one of --url, --id, --password")
     with current_app.extensions["kenshu"].db.session() as session:
         set_shared(session, _cipher(), edition_id, target, details, tool)
-    masked = details.masked()
     _echo_row(f"saved shared {target}", tool, details)
 
 

@@ -24,7 +24,7 @@ from bot.delivery.audience import Audience, parse_audience
 from bot.delivery.content import Renderer, Renderers, Skip
 from bot.delivery.ledger import PendingRow, Tally
 from bot.delivery.sender import MAX_MULTICAST_RECIPIENTS, Outcome, Push, Sender
-from bot.models import Dispatch, DispatchStatus, DeliveryStatus, LineUser
+from bot.models import DeliveryStatus, Dispatch, DispatchStatus, LineUser
 from bot.services import Services
 
 log = logging.getLogger(__name__)

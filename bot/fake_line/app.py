@@ -9,7 +9,8 @@ quota). Each request is recorded with the status it got, accepted or not.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, jsonify, request
 

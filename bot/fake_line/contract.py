@@ -8,9 +8,10 @@ they prove that what we accept is what the real client library can express).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from jsonschema.exceptions import ValidationError
 from linebot.v3 import messaging as sdk
@@ -54,7 +55,7 @@ class RequestContract:
         self.spec = spec
 
     @classmethod
-    def load(cls, spec_path: Path | None = None, use_spec: bool = True) -> "RequestContract":
+    def load(cls, spec_path: Path | None = None, use_spec: bool = True) -> RequestContract:
         """Read the shared spec when present; fall back to SDK models and limits only."""
         if not use_spec:
             return cls(None)

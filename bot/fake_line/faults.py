@@ -23,7 +23,7 @@ class FaultConfig:
     paths: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FaultConfig":
+    def from_json(cls, data: dict[str, Any]) -> FaultConfig:
         rate = float(data.get("error_rate", 0.0))
         if not 0.0 <= rate <= 1.0:
             raise ValueError("error_rate must be between 0 and 1")

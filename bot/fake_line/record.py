@@ -8,8 +8,9 @@ nothing mutates a body after the request is answered.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 
 @dataclass(slots=True)

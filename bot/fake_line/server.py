@@ -7,8 +7,9 @@ fake must absorb that like LINE would (and expose races, e.g. on retry keys).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -41,7 +42,7 @@ class FakeLine:
             raise RuntimeError("the fake LINE server is not running")
         return f"http://{self._host}:{self._server.server_port}"
 
-    def start(self) -> "FakeLine":
+    def start(self) -> FakeLine:
         if self._server is not None:
             return self
         self._server = make_server(self._host, self._port, self.app, threaded=True,
@@ -60,7 +61,7 @@ class FakeLine:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeLine":
+    def __enter__(self) -> FakeLine:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -68,7 +69,7 @@ class FakeLine:
 
     @classmethod
     @contextmanager
-    def running(cls, state: FakeLineState | None = None, **options: Any) -> Iterator["FakeLine"]:
+    def running(cls, state: FakeLineState | None = None, **options: Any) -> Iterator[FakeLine]:
         """``with FakeLine.running(quota=10) as fake: ...``; usable as a pytest fixture body."""
         fake = cls(state, **options)
         fake.start()

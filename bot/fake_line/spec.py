@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -65,7 +66,7 @@ class OpenApiContract:
         self._validators: dict[tuple[str, str], Any] = {}
 
     @classmethod
-    def from_path(cls, path: Path) -> "OpenApiContract":
+    def from_path(cls, path: Path) -> OpenApiContract:
         return cls(load_spec(path))
 
     def request_schema_name(self, method: str, path_template: str) -> str | None:

@@ -12,9 +12,10 @@ import itertools
 import secrets
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bot.fake_line.contract import RequestContract
 from bot.fake_line.faults import FaultConfig, FaultInjector

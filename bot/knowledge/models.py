@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field, model_validator
 
 from bot.knowledge.base import Sourced, Strict, Text
-from bot.knowledge.timing import Deadline, Period, RelativeTiming, TentativeWindow, TimeRange, When
+from bot.knowledge.timing import Deadline, Period, RelativeTiming, TimeRange, When
 
 if TYPE_CHECKING:
     from bot.knowledge.events import ScheduledEvent
