@@ -16,7 +16,7 @@ Flow of ``Answerer.answer``:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from bot.knowledge import Edition, Knowledge
 from bot.qa.facts import TABLES, FactContext, fact_function
 from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
 from bot.qa.index import Candidate, EntryIndex
-from bot.qa.normalise import fold, has_japanese, looks_english, normalise
+from bot.qa.normalise import fold, has_japanese, looks_english, normalise, to_katakana
+from bot.qa.places import named_venues
 from bot.qa.render import Choice, messages
 from bot.qa.routing import Route, Router
 from bot.qa.tokenise import Terms, Tokeniser
@@ -42,6 +43,7 @@ SUGGEST_COVERAGE = 0.2
 CLEAR_MARGIN = 1.25
 DECISIVE_COVERAGE = 0.8
 OVERVIEW_ENTRY = "overview"
+VENUE_ENTRY = "venue"
 MENU_ENTRIES = ("application-period", "schedule", "certificate", "fee", "contact")
 
 
@@ -101,10 +103,10 @@ class Answerer:
             for phrasing in entry.questions.en:
                 en.append((entry.id, self._tokeniser.english(self._strip_names(phrasing))))
             if entry.keywords:
-                japanese = [k for k in entry.keywords if has_japanese(k)]
                 latin = [k for k in entry.keywords if not has_japanese(k)]
-                if japanese:
-                    ja.append((entry.id, self._tokeniser.japanese(self._rewrite(" ".join(japanese)))))
+                # Latin keywords go to the Japanese index too: trainees type
+                # CPU, Zoom or URL inside Japanese questions ("ECT研修 CPU").
+                ja.append((entry.id, self._tokeniser.japanese(self._rewrite(" ".join(entry.keywords)))))
                 if latin:
                     en.append((entry.id, self._tokeniser.english(" ".join(latin))))
         self._ambiguous = tuple(
@@ -134,7 +136,11 @@ class Answerer:
             return self._menu(question, locale, resolution, kind=route.value)
         if route is Route.OFF_TOPIC:
             return self._out_of_scope(locale, resolution)
+        resolution, named_place = self._without_places(question, resolution)
         terms, japanese = self._terms(resolution, locale)
+        if named_place and not terms.words:
+            # "ECMO 北海道": a place alone asks when and where it is held there.
+            return self._entry_answer(question, self._entries[VENUE_ENTRY], resolution, locale, 1.0)
         ambiguous = self._ambiguous_entries(resolution, japanese)
         if len(ambiguous) > 1:
             return self._choose_entry(question, ambiguous, resolution, locale)
@@ -157,6 +163,30 @@ class Answerer:
 
     # --- ranking -----------------------------------------------------------------
 
+    def _without_places(self, question: Question, resolution: Resolution) -> tuple[Resolution, bool]:
+        """Take the training's venue places out of the text to rank.
+
+        A city (福岡, 北海道) says which session, not which topic: left in, it is
+        an unknown word that drags every entry's coverage below the answer line.
+        The facts pick the named city's sessions from the question text.
+        """
+        if resolution.training_id is None:
+            return resolution, False
+        edition = self._edition(resolution.training_id, question)
+        if edition is None or not edition.venues:
+            return resolution, False
+        _venues, words = named_venues(edition, resolution.remainder)
+        if not words:
+            return resolution, False
+        remainder = normalise(resolution.remainder)
+        for word in words:
+            # fold() maps a normalised text one character to one, so the folded
+            # match's position cuts the text as typed (kana stay kana: いつ).
+            start = fold(remainder).find(word)
+            if start >= 0 and len(fold(remainder)) == len(remainder):
+                remainder = f"{remainder[:start]} {remainder[start + len(word):]}"
+        return replace(resolution, remainder=remainder), True
+
     def _strip_names(self, text: str) -> str:
         return self._rewrite(self._resolver.named(normalise(text))[1])
 
@@ -170,9 +200,12 @@ class Answerer:
             start = folded.find(variant)
             while start >= 0:
                 end = start + len(variant)
-                plain = f"{plain[:start]} {canonical} {plain[end:]}"
-                folded = fold(plain)
-                start = folded.find(variant, start + len(canonical) + 2)
+                # Re-normalised so plain and folded stay the same length: fold()
+                # collapses the double spaces a dropped word leaves, and a stale
+                # offset would cut the next rewrite mid-word (締切 めきり).
+                plain = normalise(f"{plain[:start]} {canonical} {plain[end:]}")
+                folded = to_katakana(plain)
+                start = folded.find(variant, start + (len(canonical) + 1 if canonical else 0))
         plain = re.sub(r"\s+", " ", plain).strip()
         # Particles left at the start once a name is taken out (クロザピン研修「の日程」)
         # would add reading bigrams (ノニ) that match phrasings by accident.

@@ -24,6 +24,7 @@ from bot.knowledge.models import AllocationMethod, Contact, Course, FeeStatus, S
 from bot.knowledge.timing import ArrivalRule, Deadline, Period, TimeRange, When
 from bot.qa.dates import format_clock, format_day, format_range
 from bot.qa.normalise import fold
+from bot.qa.places import named_venues
 
 BULLET = "・"
 
@@ -504,14 +505,21 @@ def _session_groups(ctx: FactContext, sessions: list[Session]) -> dict[tuple[str
     return groups
 
 
+def _named_place_sessions(ctx: FactContext, sessions: list[Session]) -> list[Session]:
+    """The sessions at the venues the question names (ECMO 京都 -> the Kyoto day), else all."""
+    venue_ids, _words = named_venues(ctx.edition, ctx.question)
+    picked = [s for s in sessions if s.venue_id in venue_ids]
+    return picked or sessions
+
+
 def schedule(ctx: FactContext) -> str | None:
     """A short summary: how many days, the next one, and where to see all.
 
     When courses run on different days (主任研修 A-D) and none was named, one
     line per course: mixing four courses' days into one "next day" would be wrong
-    for three of them.
+    for three of them. A named city keeps only its days.
     """
-    sessions = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
+    sessions = _named_place_sessions(ctx, [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)])
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
         return _join(*parts)
@@ -527,7 +535,7 @@ def schedule(ctx: FactContext) -> str | None:
         return _join(_lines(lines), _("Add the course name (e.g. \"A course schedule\") to see every day."))
     upcoming = [s for s in sessions if s.date.earliest_day() >= ctx.today]
     first, last = sessions[0].date.earliest_day(), sessions[-1].date.earliest_day()
-    lines = [_("{count} session days, {first} to {last}.").format(
+    lines = [] if len(sessions) == 1 else [_("{count} session days, {first} to {last}.").format(
         count=len(sessions), first=ctx.day(first), last=ctx.day(last))]
     if upcoming:
         nxt = min(upcoming, key=lambda s: s.date.earliest_day())
@@ -580,8 +588,12 @@ def hours(ctx: FactContext) -> str | None:
 
 
 def venues(ctx: FactContext) -> str | None:
+    """Each venue with its region and days; only the named city's when the question names one."""
     items = []
+    named, _words = named_venues(ctx.edition, ctx.question)
     for venue in ctx.edition.venues:
+        if named and venue.id not in named:
+            continue
         used = [s for s in ctx.edition.sessions if s.venue_id == venue.id]
         if used and not any(ctx.wanted(s.course_ids) for s in used):
             continue
@@ -706,6 +718,17 @@ def smartphone(ctx: FactContext) -> str | None:
 def technical_support(ctx: FactContext) -> str | None:
     req = ctx.edition.system_requirements
     return ctx.text(req.technical_support) if req else None
+
+
+def session_tasks(ctx: FactContext) -> str | None:
+    """What a trainee does before the session day (self-study, a check test per lecture).
+
+    Its own fact so "確認テストはいつまで" finds the prework, not the certificate
+    entry's honest but wrong "the guide does not say".
+    """
+    tasks = [_join(ctx.text(task.title), *(ctx.text(note) for note in task.notes))
+             for task in ctx.edition.session_tasks]
+    return _join(*tasks)
 
 
 def certificate(ctx: FactContext) -> str | None:
@@ -860,6 +883,7 @@ FACTS: dict[str, FactFunction] = {
     "smartphone": smartphone,
     "technical_support": technical_support,
     "certificate": certificate,
+    "session_tasks": session_tasks,
     "recording": _rule("recording"),
     "sns": _rule("sns"),
     "photography": _rule("photography_by_organiser"),

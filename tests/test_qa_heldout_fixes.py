@@ -1,0 +1,77 @@
+"""Behaviours fixed after the blind held-out evaluation (bench/faq_heldout.yaml).
+
+The questions here are deliberately worded differently from the held-out set,
+so these tests check the general behaviour, not the benchmark items.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import JST
+from bot.knowledge import load_knowledge
+from bot.qa import Answer, Answerer, Question
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+JUNE_20 = datetime(2023, 6, 20, 9, 0, tzinfo=JST)
+AUGUST_2025 = datetime(2025, 8, 5, 9, 0, tzinfo=JST)
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return Answerer(load_knowledge(DATA), DATA / "faq")
+
+
+def ask(answerer: Answerer, text: str, now: datetime = JUNE_20, locale: str = "ja") -> Answer:
+    return answerer.answer(Question(text=text, locale=locale, now=now))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [
+        ("エクモ研修 北海道", "札幌医科大学", "福岡大学病院"),
+        ("ECMO研修 広島の会場は", "広島大学", "大垣市民病院"),
+        ("人工呼吸器研修 京都はいつ", "2026年2月15日", "2025年8月24日"),
+    ],
+)
+def test_a_question_naming_one_city_gets_that_citys_session_only(
+    answerer: Answerer, text: str, shown: str, hidden: str
+) -> None:
+    answer = ask(answerer, text, AUGUST_2025)
+    assert answer.kind == "answer"
+    assert shown in answer.messages[0].text  # type: ignore[attr-defined]
+    assert hidden not in answer.messages[0].text  # type: ignore[attr-defined]
+
+
+def test_a_question_naming_no_city_still_lists_every_venue(answerer: Answerer) -> None:
+    answer = ask(answerer, "ECMO研修の会場はどこ", AUGUST_2025)
+    assert answer.entry_id == "venue"
+    assert "札幌医科大学" in answer.text and "福岡大学病院" in answer.text
+
+
+def test_the_ecmo_check_test_deadline_is_given_not_denied(answerer: Answerer) -> None:
+    answer = ask(answerer, "ECMOの確認テストっていつまでにやるの", AUGUST_2025)
+    assert answer.kind == "answer"
+    assert "当日まで" in answer.text
+    assert "記載がありません" not in answer.text
+
+
+def test_a_wedding_is_a_reason_to_change_days_not_small_talk(answerer: Answerer) -> None:
+    answer = ask(answerer, "主任研修 友人の結婚式と重なった 日程変更は？")
+    assert answer.kind == "answer"
+    assert "招待状" in answer.text
+
+
+@pytest.mark.parametrize("text", ["難治性研修 必要なメモリ", "クロザピン研修 CPUは？", "ECT研修 プラグインは"])
+def test_a_question_about_one_device_spec_gets_the_device_requirements(answerer: Answerer, text: str) -> None:
+    answer = ask(answerer, text)
+    assert answer.entry_id == "equipment"
+
+
+def test_the_word_training_typed_in_kana_is_ignored_like_the_kanji(answerer: Answerer) -> None:
+    answer = ask(answerer, "くろざぴん けんしゅう しめきり")
+    assert answer.entry_id == "application-period"
+    assert "6月30日" in answer.text
