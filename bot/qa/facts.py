@@ -549,7 +549,8 @@ def schedule(ctx: FactContext) -> str | None:
 
 
 def schedule_table(ctx: FactContext) -> list[TableRow] | None:
-    sessions = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
+    """Every day as a table row; only the named city's days when the question names one."""
+    sessions = _named_place_sessions(ctx, [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)])
     rows = []
     groups = _session_groups(ctx, sessions)
     if len(groups) > 1:
