@@ -75,3 +75,8 @@ def test_the_word_training_typed_in_kana_is_ignored_like_the_kanji(answerer: Ans
     answer = ask(answerer, "くろざぴん けんしゅう しめきり")
     assert answer.entry_id == "application-period"
     assert "6月30日" in answer.text
+
+
+@pytest.mark.parametrize("text", ["クロザピンって最大何mgまで？", "ECTの前の薬 何錠までいい？"])
+def test_a_dose_question_in_milligrams_or_tablets_is_redirected(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text).kind == "clinical"
