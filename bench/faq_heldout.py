@@ -34,10 +34,13 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def missing_facts(facts: list[str], reply: str) -> list[str]:
-    """The expected facts (each possibly "a|b") that the reply lacks."""
+def missing_facts(facts: list[str | int | float], reply: str) -> list[str]:
+    """The expected facts (each possibly "a|b") that the reply lacks.
+
+    YAML reads a bare number such as 300 as an int; facts are compared as text.
+    """
     folded = _fold(reply)
-    return [fact for fact in facts if not any(_fold(alt) in folded for alt in fact.split("|"))]
+    return [str(fact) for fact in facts if not any(_fold(alt) in folded for alt in str(fact).split("|"))]
 
 
 def judge(item: dict, answer: Answer) -> tuple[str, str]:
