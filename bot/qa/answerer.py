@@ -28,7 +28,7 @@ from bot.qa.facts import TABLES, FactContext, fact_function
 from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
 from bot.qa.index import Candidate, EntryIndex
 from bot.qa.normalise import fold, has_japanese, looks_english, normalise, to_katakana
-from bot.qa.places import named_venues
+from bot.qa.places import kana_place_spellings, named_venues, with_kanji_places
 from bot.qa.render import Choice, messages
 from bot.qa.routing import Route, Router
 from bot.qa.tokenise import Terms, Tokeniser
@@ -89,10 +89,11 @@ class Answerer:
         self._check_templates()
         self._entries = {entry.id: entry for entry in self._faq.entries}
         self._names: dict[str, TrainingNames] = self._faq.trainings
-        self._tokeniser = Tokeniser()
+        self._tokeniser = Tokeniser(frozenset(self._faq.lexicon.topic_free_words))
         self._router = Router(self._faq.lexicon)
         self._rewrites = _rewrite_table(self._faq.lexicon.rewrites)
         self._places = _place_names(knowledge)
+        self._kana_places = kana_place_spellings(knowledge, self._tokeniser.reading)
         topic_words = {fold(k) for entry in self._faq.entries for k in entry.keywords}
         self._resolver = TrainingResolver(knowledge, self._names, self._tokeniser.reading, topic_words)
         ja: list[tuple[str, Terms]] = []
@@ -121,6 +122,7 @@ class Answerer:
 
     def answer(self, question: Question) -> Answer:
         """Answer one question; never raises for odd input."""
+        question = replace(question, text=with_kanji_places(question.text, self._kana_places))
         text = normalise(question.text)
         resolution = self._resolver.resolve(
             text, question.linked_edition_ids, question.subscribed_training_ids, question.last_training_id

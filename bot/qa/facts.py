@@ -456,6 +456,18 @@ def on_demand(ctx: FactContext) -> str | None:
     return "\n".join(unique)
 
 
+def on_demand_notes(ctx: FactContext) -> str | None:
+    """The notes on the on-demand lectures (same as last year's, where materials are):
+    what a trainee asking "is it the same as last year?" needs, without the dates."""
+    notes = [ctx.text(n) or "" for block in ctx.edition.on_demand if ctx.wanted(block.course_ids) for n in block.notes]
+    return _lines(list(dict.fromkeys(n for n in notes if n)))
+
+
+def organisers(ctx: FactContext) -> str | None:
+    """Who commissions and who runs the training, with the role the document gives."""
+    return _lines([f"{o.role}: {ctx.text(o.name)}" for o in ctx.edition.organisers])
+
+
 def live_stream(ctx: FactContext) -> str | None:
     _ = ctx.gettext
     blocks = []
@@ -870,6 +882,8 @@ FACTS: dict[str, FactFunction] = {
     "training_benefit": training_benefit,
     "on_demand": on_demand,
     "live_stream": live_stream,
+    "on_demand_notes": on_demand_notes,
+    "organisers": organisers,
     "schedule": schedule,
     "hours": hours,
     "venues": venues,

@@ -99,6 +99,10 @@ class Lexicon(_Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
+    topic_free_words: list[str] = Field(
+        default_factory=list,
+        description="Words that say nothing about which answer is wanted (必要, 使う, 見る): never ranked or counted",
+    )
     rewrites: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Canonical wording -> ways trainees type it; an empty canonical drops filler (について)",

@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge import Edition
-from bot.qa.normalise import fold
+from collections.abc import Callable
+
+from bot.knowledge import Edition, Knowledge
+from bot.qa.normalise import fold, normalise
 
 # Suffixes trainees drop when naming a place (岐阜県 -> 岐阜, 中部地方 -> 中部).
 _SUFFIXES = ("地方", "都", "府", "県")
 _PARTS = re.compile(r"[（）()・\s/]+")
+# Institution words after the city in a venue name (札幌医科大学 -> 札幌,
+# 京都府立医科大学 -> 京都): trainees name the city, not the institution.
+_INSTITUTION = re.compile(r"(府立|県立|市立|市民|医科大学|大学|病院)")
+# Kana spellings shorter than this are too likely to occur inside other words.
+_MIN_VENUE_READING = 3
+_MIN_MUNICIPALITY_READING = 4
 
 
 def _keys(texts: list[str]) -> set[str]:
@@ -28,6 +36,9 @@ def _keys(texts: list[str]) -> set[str]:
             if len(part) < 2:
                 continue
             keys.add(part)
+            city = _INSTITUTION.split(part)[0]
+            if 2 <= len(city) < len(part):
+                keys.add(city)
             for suffix in _SUFFIXES:
                 if part.endswith(suffix) and len(part) - len(suffix) >= 2:
                     keys.add(part[: -len(suffix)])
@@ -64,3 +75,52 @@ def named_venues(edition: Edition, text: str) -> tuple[set[str], list[str]]:
         found.append(word)
         venue_ids |= ids
     return venue_ids, found
+
+
+def kana_place_spellings(knowledge: Knowledge, reading: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
+    """Katakana reading -> kanji spelling of every venue place and municipality, longest first.
+
+    Trainees type place names in kana on a phone (ふくおか, はちおうじ市); the
+    documents spell them in kanji. Readings come from the tokeniser's
+    dictionary, the names from the editions, so no place list is kept in code.
+    """
+    spellings: dict[str, str] = {}
+
+    def add(name: str, shortest: int) -> None:
+        kana = fold(reading(name))
+        if len(kana) >= shortest and kana != fold(name):
+            spellings.setdefault(kana, name)
+
+    for edition in knowledge.editions.values():
+        for venue in edition.venues:
+            texts = [venue.name.ja, venue.region.ja if venue.region else None]
+            for text in texts:
+                for part in _PARTS.split(text or ""):
+                    city = _INSTITUTION.split(part.strip())[0]
+                    if len(city) >= 2:
+                        add(city, _MIN_VENUE_READING)
+                        for suffix in _SUFFIXES:
+                            if city.endswith(suffix) and len(city) - len(suffix) >= 2:
+                                add(city[: -len(suffix)], _MIN_VENUE_READING)
+        for office in edition.application.submit_offices:
+            name = office.municipality
+            add(name, _MIN_MUNICIPALITY_READING)
+            if name[-1] in "区市町村" and len(name) >= 3:
+                add(name[:-1], _MIN_MUNICIPALITY_READING)
+    return tuple(sorted(spellings.items(), key=lambda item: -len(item[0])))
+
+
+def with_kanji_places(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
+    """The text with kana place names in their kanji spelling (ふくおか -> 福岡);
+    unchanged when none occurs, so ordinary questions keep their exact wording."""
+    plain = normalise(text)
+    folded = fold(plain)
+    changed = False
+    for kana, kanji in spellings:
+        start = folded.find(kana)
+        while start >= 0:
+            plain = plain[:start] + kanji + plain[start + len(kana):]
+            folded = fold(plain)
+            changed = True
+            start = folded.find(kana, start + len(kanji))
+    return plain if changed else text

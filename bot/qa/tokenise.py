@@ -83,8 +83,12 @@ def _singular(word: str) -> str:
 class Tokeniser:
     """Japanese and English term extraction; the Sudachi dictionary is loaded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, topic_free: frozenset[str] = frozenset()) -> None:
+        """``topic_free``: extra stopwords from the lexicon (generic verbs such as 必要,
+        使う, 見る) kept as data, because each one left in a short question lowers its
+        coverage below the answer line ("zoom使う？" is about Zoom, not about using)."""
         self._sudachi = Dictionary(dict="core").tokenizer()
+        self._topic_free = frozenset(word.lower() for word in topic_free)
 
     def japanese(self, text: str) -> Terms:
         """Words (normalised forms, long and short split) and reading bigrams."""
@@ -103,7 +107,10 @@ class Tokeniser:
                 if len(word) == 1 and word.isascii():
                     # A lone latin letter is a course name (Aコース) or a typo, not a topic.
                     continue
-                if word in _JA_STOPWORDS or morpheme.surface() in _JA_STOPWORDS or word in seen:
+                surface = morpheme.surface()
+                if word in _JA_STOPWORDS or surface in _JA_STOPWORDS or word in seen:
+                    continue
+                if word in self._topic_free or surface in self._topic_free:
                     continue
                 seen.add(word)
                 words.append(word)
