@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import urllib3
 from linebot.v3.messaging import (
     ApiClient,
     ApiException,
@@ -122,7 +123,7 @@ class LineGateway:
             return method(*args, _request_timeout=REQUEST_TIMEOUT_SECONDS, **kwargs)
         except ApiException as exc:
             raise _error_from(exc) from None
-        except OSError as exc:  # urllib3 wraps connection failures in OSError subclasses
+        except (OSError, urllib3.exceptions.HTTPError) as exc:  # timeouts, refused or dropped connections
             raise LineApiError(0, f"LINE unreachable: {exc.__class__.__name__}") from None
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:

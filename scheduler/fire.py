@@ -91,7 +91,10 @@ def resume_abandoned(services: Services, renderers: Renderers) -> list[int]:
             Dispatch.kind == KIND, Dispatch.status == DispatchStatus.SENDING).order_by(Dispatch.id)))
     for dispatch_id in ids:
         log.warning("resuming reminder dispatch %s left unfinished by the previous clock", dispatch_id)
-        run_dispatch(services, dispatch_id, renderers)
+        try:
+            run_dispatch(services, dispatch_id, renderers)
+        except Exception:  # one broken dispatch must not keep every clock from starting
+            log.exception("reminder dispatch %s could not be resumed; the clock goes on without it", dispatch_id)
     return ids
 
 

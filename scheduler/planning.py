@@ -44,6 +44,7 @@ class PlannedSend:
             "start": event.start.isoformat() if event.start else None,
             "target": event.target, "credentials": self.rule.credentials,
             "only_with_credentials": self.rule.only_with_credentials, "late": late,
+            "useful_until": self.useful_until.isoformat(),
         }}
 
 

@@ -19,6 +19,7 @@ from linebot.v3.messaging import Message, TextMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import clock as bot_clock
 from bot.credentials import Cipher, find_details
 from bot.credentials.store import FoundDetails
 from bot.delivery import Renderers, Skip
@@ -66,6 +67,12 @@ class ReminderRenderer:
                  params: dict[str, Any]) -> list[Message] | Skip | None:
         if user.is_blocked:
             return Skip("blocked the bot")
+        # A send resumed after a crash may come too late: joining details after the
+        # stream, a deadline reminder after the deadline. Checked per user, so every
+        # route into the engine (fresh, resumed, run-due) obeys it.
+        useful_until = params.get("useful_until")
+        if useful_until and bot_clock.now() >= datetime.fromisoformat(useful_until):
+            return Skip("no longer useful: the deadline or start has passed")
         edition = services.knowledge.editions.get(params["edition_id"])
         if edition is None:
             return Skip("the edition is no longer in data/")

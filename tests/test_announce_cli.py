@@ -143,3 +143,25 @@ def test_run_due_also_sends_a_reminder_the_clock_left_scheduled(app, line, fake_
 
     assert result.exit_code == 0, result.output
     assert fake_line.state.texts_to(persona.line_user_id)[-1].startswith("主任ケアマネ研修の申込締切は令和5年6月30日")
+
+
+def test_a_reminder_resumed_after_its_deadline_sends_nothing(app, line, fake_line, monkeypatch):
+    from bot.delivery import create_dispatch
+    from scheduler.fire import KIND, find_send
+    from tests.reminder_helpers import follow, subscribe
+
+    persona = follow(line, "tooLate")
+    subscribe(app, persona, "shunin-caremanager")
+    job_id = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
+    services = app.extensions["kenshu"]
+    send = find_send(services, job_id)
+    with services.db.session() as session:
+        create_dispatch(session, job_id, KIND, send.event.audience, send.content(), send.fire_at)
+    before = len(fake_line.state.texts_to(persona.line_user_id))
+    monkeypatch.setenv("KENSHU_NOW", "2023-07-01T09:00:00+09:00")  # the 6/30 deadline has passed
+
+    result = app.test_cli_runner().invoke(args=["announce", "run-due"])
+
+    assert result.exit_code == 0, result.output
+    assert "Skipped: 1" in result.output
+    assert len(fake_line.state.texts_to(persona.line_user_id)) == before

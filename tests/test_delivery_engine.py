@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -301,3 +302,20 @@ def test_a_send_interrupted_recently_is_resent_with_the_same_retry_key(app, fake
     assert [r.retry_key for r in fake_line.state.requests("/v2/bot/message/multicast")] == [planned_key]
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
     assert tally.sent == 3
+
+
+def test_an_unreachable_line_is_a_retryable_gateway_error_not_a_crash():
+    import socket
+
+    from bot.line_gateway import LineApiError, LineGateway
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    gateway = LineGateway(f"http://127.0.0.1:{port}", "token")
+    try:
+        gateway.push("U" + "0" * 32, [TextMessage(text="hello")], str(uuid.uuid4()))
+    except LineApiError as error:
+        assert (error.status, error.retryable) == (0, True)
+    else:
+        raise AssertionError("a push to a closed port cannot succeed")

@@ -79,19 +79,24 @@ def test_list_shows_audience_sizes(app: Flask, line: LocalLine, monkeypatch: pyt
 
 
 def test_a_reminder_missed_while_the_clock_was_down_is_sent_late_if_still_useful_else_skipped(
-        app: Flask, line: LocalLine, fake_line: FakeLine, caplog: pytest.LogCaptureFixture) -> None:
+        app: Flask, line: LocalLine, fake_line: FakeLine, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     persona = follow(line, "late")
     subscribe(app, persona, "shunin-caremanager")
     services, renderers = app.extensions["kenshu"], reminder_renderers(app)
     before = len(fake_line.state.texts_to(persona.line_user_id))
     week = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
     day = "reminder:shunin-caremanager-r5/application_deadline:day-before:20230629T1000"
-    late = fire(services, renderers, week, datetime(2023, 6, 25, 9, 0, tzinfo=JST))
-    missed = fire(services, renderers, day, datetime(2023, 7, 1, 9, 0, tzinfo=JST))
+    def fire_at(job_id: str, now: datetime):  # type: ignore[no-untyped-def]
+        monkeypatch.setenv("KENSHU_NOW", now.isoformat())  # the bot's clock, which renderers read too
+        return fire(services, renderers, job_id, now)
+
+    late = fire_at(week, datetime(2023, 6, 25, 9, 0, tzinfo=JST))
+    missed = fire_at(day, datetime(2023, 7, 1, 9, 0, tzinfo=JST))
     assert (late.outcome, missed.outcome) == ("late", "missed")
     assert fake_line.state.texts_to(persona.line_user_id)[before:] == [
         "主任ケアマネ研修の申込締切は令和5年6月30日（金）です。まだの方はお早めにお申し込みください。"]
     assert "is late" in caplog.text and "missed" in caplog.text
-    again = fire(services, renderers, week, datetime(2023, 6, 25, 9, 5, tzinfo=JST))
+    again = fire_at(week, datetime(2023, 6, 25, 9, 5, tzinfo=JST))
     assert again.tally is not None and again.tally.sent == 1
     assert len(fake_line.state.texts_to(persona.line_user_id)[before:]) == 1  # the ledger decides: once

@@ -93,6 +93,8 @@ def run_due(services: Services, now: datetime, renderers: Renderers | None = Non
             results[dispatch_id] = run_dispatch(services, dispatch_id, renderers)
         except (ValueError, RuntimeError) as error:  # the error kinds above, and DispatchBusy
             log.error("dispatch %s not sent: %s", dispatch_id, error)
+        except Exception:  # any other failure is this dispatch's, never the others'
+            log.exception("dispatch %s failed; it is resumed once it counts as stalled", dispatch_id)
     return results
 
 
@@ -165,7 +167,8 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> list[tup
         users = {u.id: u for u in session.scalars(select(LineUser).where(LineUser.id.in_([r.user_id for r in rows])))}
         skipped: dict[str, list[int]] = defaultdict(list)
         for row in rows:
-            rendered = plan.renderer(session, services, users[row.user_id], params)
+            user = users.get(row.user_id)  # None: the trainee deleted their data since planning
+            rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
             if rendered is None or isinstance(rendered, Skip):
                 reason = rendered.reason if isinstance(rendered, Skip) else "nothing to send to this user"
                 skipped[reason].append(row.delivery_id)
