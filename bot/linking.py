@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.knowledge import Course, Edition, Knowledge
@@ -123,13 +123,27 @@ def link(session: Session, user: LineUser, typed_code: str, now: datetime) -> Li
     code = normalise(typed_code)
     enrolment = session.scalar(select(Enrolment).where(Enrolment.link_code == code).with_for_update())
     outcome = _outcome(enrolment, user, now)
+    if outcome is LinkOutcome.LINKED and not _claim(session, enrolment, user, now):
+        outcome = LinkOutcome.LINKED_TO_SOMEONE_ELSE
     succeeded = outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_YOURS)
     session.add(LinkAttempt(user_id=user.id, succeeded=succeeded, at=now))
-    if outcome is LinkOutcome.LINKED:
-        assert enrolment is not None
-        enrolment.user_id = user.id
-        enrolment.linked_at = now
     return LinkResult(outcome, enrolment if succeeded else None)
+
+
+def _claim(session: Session, enrolment: Enrolment | None, user: LineUser, now: datetime) -> bool:
+    """Link with a conditional UPDATE: of two users racing with one code, one wins.
+
+    SQLite ignores FOR UPDATE, so reading the row first is not enough on its own.
+    """
+    assert enrolment is not None
+    claimed = session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.user_id.is_(None), Enrolment.linked_at.is_(None))
+        .values(user_id=user.id, linked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(enrolment)
+    return claimed == 1
 
 
 def _outcome(enrolment: Enrolment | None, user: LineUser, now: datetime) -> LinkOutcome:

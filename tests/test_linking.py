@@ -140,3 +140,36 @@ def test_a_reissued_code_relinks_to_a_new_account(app, line, tmp_path, user_id):
 
     assert "連携が完了しました" in visible_text(line.say(new_phone, f"連携 {new}"))
     assert linked_user(app) == new_phone
+
+
+def test_of_two_users_racing_with_one_code_only_one_is_told_it_linked(app, tmp_path, monkeypatch, database_url):
+    """The second user links between the first one's check and write (SQLite has no row locks)."""
+    import pytest
+
+    from bot import linking, users
+    from bot.clock import now
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("on PostgreSQL, SELECT ... FOR UPDATE makes the second user wait: no window to race in")
+    code = import_one(app, tmp_path)
+    db = app.extensions["kenshu"].db
+    with db.session() as session:
+        first_id = users.get_or_create(session, "U" + "1" * 32, now()).id
+        second_id = users.get_or_create(session, "U" + "2" * 32, now()).id
+    checked_outcome = linking._outcome
+    second_result = []
+
+    def second_user_links_meanwhile(enrolment, user, at):  # type: ignore[no-untyped-def]
+        outcome = checked_outcome(enrolment, user, at)
+        if user.id == first_id and not second_result:
+            with db.session() as other:
+                second_result.append(linking.link(other, other.get(LineUser, second_id), code, now()).outcome)
+        return outcome
+
+    monkeypatch.setattr(linking, "_outcome", second_user_links_meanwhile)
+    with db.session() as session:
+        first_result = linking.link(session, session.get(LineUser, first_id), code, now()).outcome
+
+    assert [first_result.name, second_result[0].name] == ["LINKED_TO_SOMEONE_ELSE", "LINKED"]
+    with db.session() as session:
+        assert session.scalars(select(Enrolment)).one().user_id == second_id
