@@ -206,3 +206,17 @@ def test_reissue_gives_a_new_code(app, tmp_path):
     new = enrolments(app)["N-900"].link_code or ""
     assert new != old
     assert f"{new[:5]}-{new[5:]}" in result.output
+
+
+def test_a_cell_longer_than_the_database_keeps_is_reported_by_line_and_the_rest_imported(app, tmp_path):
+    path = write_roster(tmp_path, "\n".join([
+        "申込番号,氏名,メールアドレス,コース,所属",
+        "L-1,長い 所属,long@example.jp,クロザピン基礎," + "病院" * 127,
+        "L-2,普通 さん,ok@example.jp,クロザピン基礎,都立病院",
+    ]) + "\n")
+
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+
+    assert result.exit_code == 2, result.output
+    assert "2行目: 所属が200文字を超えています" in result.output
+    assert sorted(enrolments(app)) == ["L-2"]

@@ -37,6 +37,7 @@ class ProblemKind(StrEnum):
     MISSING_COURSE = "missing_course"
     UNKNOWN_COURSE = "unknown_course"
     DUPLICATE_APPLICATION_NO = "duplicate_application_no"
+    TOO_LONG = "too_long"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ def course_index(edition: Edition) -> dict[str, str]:
     return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
 
 
+def column_limit(field: str) -> int:
+    """The longest value the database keeps for a roster field (PostgreSQL refuses longer)."""
+    return Enrolment.__table__.c[field].type.length
+
+
 def _clean(cell: str) -> str:
     return unicodedata.normalize("NFKC", cell).strip()
 
@@ -112,6 +118,10 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], courses: di
         problems.append(RowProblem(line, ProblemKind.MISSING_EMAIL))
     elif not _EMAIL.match(email):
         problems.append(RowProblem(line, ProblemKind.INVALID_EMAIL, email))
+    for field, value in (("application_no", application_no), ("name", name), ("email", email),
+                         ("organisation", organisation)):
+        if len(value) > column_limit(field):
+            problems.append(RowProblem(line, ProblemKind.TOO_LONG, field))
     course_id = courses.get(fold(course_text)) if course_text else None
     if not course_text:
         problems.append(RowProblem(line, ProblemKind.MISSING_COURSE))

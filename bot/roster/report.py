@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import Gettext
-from bot.roster.importer import ImportReport, ProblemKind, RowProblem
+from bot.roster.importer import ImportReport, ProblemKind, RowProblem, column_limit
 
 
 def problem_text(problem: RowProblem, _: Gettext) -> str:
@@ -16,9 +16,19 @@ def problem_text(problem: RowProblem, _: Gettext) -> str:
         ProblemKind.MISSING_COURSE: _("course is missing"),
         ProblemKind.UNKNOWN_COURSE: _("unknown course \"{value}\""),
         ProblemKind.DUPLICATE_APPLICATION_NO: _("application number {value} also appears on line {lines}"),
+        ProblemKind.TOO_LONG: _("{field} is longer than {limit} characters"),
+    }
+    fields = {
+        "application_no": _("application number"),
+        "name": _("name"),
+        "email": _("e-mail address"),
+        "organisation": _("organisation"),
     }
     detail = texts[problem.kind].format(
-        value=problem.value, lines=", ".join(str(line) for line in problem.other_lines)
+        value=problem.value,
+        lines=", ".join(str(line) for line in problem.other_lines),
+        field=fields.get(problem.value, problem.value),
+        limit=column_limit(problem.value) if problem.kind is ProblemKind.TOO_LONG else "",
     )
     return _("line {line}: {detail}").format(line=problem.line, detail=detail)
 
