@@ -36,6 +36,14 @@ def test_import_reports_bad_rows_by_line_and_imports_the_rest(app: Flask, tmp_pa
     assert again.output.splitlines()[-1] == "4 rows read: 0 added, 0 updated, 1 unchanged, 3 not imported"
 
 
+def test_full_width_application_numbers_from_excel_match_the_roster(app: Flask, tmp_path: Path) -> None:
+    enrol(app, "nanchisei-tokyo-r5", "nanchisei-tokyo-r5-clozapine-basic", "A-1")
+    csv_file = tmp_path / "creds.csv"
+    csv_file.write_bytes("受付番号,ログインID,パスワード\nＡ－１,id-1,Secret-Pass-1\n".encode("cp932"))
+    result = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5")
+    assert result.output.splitlines()[-1] == "1 rows read: 1 added, 0 updated, 0 unchanged, 0 not imported"
+
+
 def test_a_file_without_the_needed_columns_imports_nothing(app: Flask, tmp_path: Path) -> None:
     csv_file = tmp_path / "creds.csv"
     csv_file.write_text("氏名,メール\n山田,a@example.jp\n", encoding="utf-8")

@@ -32,6 +32,7 @@ from bot.knowledge import Edition
 from bot.models import Enrolment
 from bot.roster.decoding import RosterFileError, read_rows
 from bot.roster.headers import FIELD_HEADERS, fold
+from bot.roster.importer import normalise_cell
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "application_no": FIELD_HEADERS["application_no"],
@@ -97,7 +98,7 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
             index = columns.get(name)
             return raw.cells[index].strip() if index is not None and index < len(raw.cells) else ""
 
-        number, target = cell("application_no"), cell("target") or ANY_TARGET
+        number, target = normalise_cell(cell("application_no")), cell("target") or ANY_TARGET
         details = JoinDetails(cell("url") or None, cell("login_id") or None, cell("password") or None)
         enrolment = enrolments.get(number)
         problem = None

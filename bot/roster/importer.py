@@ -97,7 +97,8 @@ def column_limit(field: str) -> int:
     return Enrolment.__table__.c[field].type.length
 
 
-def _clean(cell: str) -> str:
+def normalise_cell(cell: str) -> str:
+    """Width-folded and trimmed: Excel on Japanese Windows often writes Ｎ－００１ for N-001."""
     return unicodedata.normalize("NFKC", cell).strip()
 
 
@@ -107,7 +108,7 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], courses: di
         index = columns.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    application_no, name, email = _clean(cell("application_no")), cell("name"), _clean(cell("email"))
+    application_no, name, email = normalise_cell(cell("application_no")), cell("name"), normalise_cell(cell("email"))
     course_text, organisation = cell("course"), cell("organisation")
     problems: list[RowProblem] = []
     if not application_no:
