@@ -220,3 +220,21 @@ def test_a_cell_longer_than_the_database_keeps_is_reported_by_line_and_the_rest_
     assert result.exit_code == 2, result.output
     assert "2行目: 所属が200文字を超えています" in result.output
     assert sorted(enrolments(app)) == ["L-2"]
+
+
+def test_a_linked_application_taken_over_by_another_person_is_unlinked_with_a_new_code(app, line, tmp_path):
+    code = import_one(app, tmp_path, application_no="N-020", name="佐藤 一郎")
+    first_trainee = "U" + "5" * 32
+    line.say(first_trainee, f"連携 {code}")
+    assert enrolments(app)["N-020"].user_id is not None
+
+    substitute = write_roster(
+        tmp_path, "申込番号,氏名,メールアドレス,コース\nN-020,鈴木 二郎,jiro@example.jp,クロザピン基礎研修\n",
+        name="substitute.csv",
+    )
+    result = roster(app, "import", str(substitute), "--edition", NANCHISEI)
+
+    assert "申込者が変わったため、LINE連携を解除し新しいコードを発行しました：N-020" in result.output
+    changed = enrolments(app)["N-020"]
+    assert changed.user_id is None  # the first trainee will not get the substitute's joining details
+    assert changed.link_code not in (None, code)

@@ -66,6 +66,8 @@ class ImportReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Linked applications whose applicant changed (name or e-mail): unlinked, new code.
+    unlinked: list[str] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
@@ -191,6 +193,12 @@ def import_roster(session: Session, edition: Edition, data: bytes, now: datetime
                 ))
         elif _differs(enrolment, row):
             report.updated.append(row.application_no)
+            # Another person under the same number (a substitute trainee) must not get
+            # the first person's joining details through the old LINE link.
+            if enrolment.user_id is not None and (enrolment.name, enrolment.email) != (row.name, row.email):
+                report.unlinked.append(row.application_no)
+                if not dry_run:
+                    linking.reissue(session, enrolment, now, valid_days)
             if not dry_run:
                 enrolment.name, enrolment.email = row.name, row.email
                 enrolment.course_id, enrolment.organisation = row.course_id, row.organisation

@@ -36,6 +36,9 @@ def problem_text(problem: RowProblem, _: Gettext) -> str:
 def report_lines(report: ImportReport, _: Gettext, dry_run: bool = False) -> list[str]:
     """The whole report: problems by line, then the counts."""
     lines = [problem_text(problem, _) for problem in report.problems]
+    if report.unlinked:
+        lines.append(_("applicant changed, LINE link removed and a new code issued: {numbers}").format(
+            numbers=", ".join(report.unlinked)))
     if report.ignored_columns:
         lines.append(_("ignored columns: {columns}").format(columns=", ".join(report.ignored_columns)))
     summary = _("{rows} rows read: {added} added, {updated} updated, {unchanged} unchanged, {rejected} not imported")
