@@ -92,11 +92,11 @@ class Dispatcher:
         handled = 0
         while True:
             with db.session() as session:
-                ids = inbox.abandoned(session, clock.system_now(), grace=grace)
-            if not ids:
+                rows = inbox.abandoned(session, clock.system_now(), grace=grace)
+            if not rows:
                 return handled
-            for inbox_id in ids:
-                handled += self.handle(inbox_id)
+            for row in rows:
+                handled += self.handle(row.id)
 
     def _recovery_loop(self) -> None:
         first = True
@@ -117,19 +117,30 @@ class Dispatcher:
         if nice:
             os.nice(nice)
         db = self.app.extensions["kenshu"].db
-        in_flight: set[Future[None]] = set()
+        # One event per user at a time, oldest first: a follow and the unfollow right
+        # after it are applied in the order the user did them.
+        in_flight: dict[Future[None], str | None] = {}
         with ThreadPoolExecutor(self.workers, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
                 room = 2 * self.workers - len(in_flight)
-                claimed: list[int] = []
+                claimed = 0
                 if room > 0:
                     with db.session() as session:
                         candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
-                    claimed = [inbox_id for inbox_id in candidates if self._claim(inbox_id)]
-                in_flight.update(pool.submit(self._handle_claimed, inbox_id) for inbox_id in claimed)
+                    busy_users = {user for user in in_flight.values() if user}
+                    for row in candidates:
+                        user = row.source_user_id
+                        if (user and user in busy_users) or not self._claim(row.id):
+                            continue
+                        in_flight[pool.submit(self._handle_claimed, row.id)] = user
+                        if user:
+                            busy_users.add(user)
+                        claimed += 1
                 if in_flight:
-                    _, in_flight = wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
-                elif not claimed:
+                    done, _ = wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        del in_flight[future]
+                else:
                     self._stop.wait(poll_seconds)
 
     def _claim(self, inbox_id: int) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -23,7 +23,7 @@ from sqlalchemy.sql.dml import Insert
 from bot.models import InboxEvent, InboxStatus
 
 PENDING_GRACE = timedelta(seconds=30)
-PROCESSING_LEASE = timedelta(minutes=2)
+PROCESSING_LEASE = timedelta(minutes=10)  # far beyond any handler; a crashed one's events wait this long
 
 
 def event_id_of(event: dict[str, Any]) -> str:
@@ -93,10 +93,12 @@ def claim(session: Session, inbox_id: int, now: datetime) -> bool:
     return result.rowcount == 1
 
 
-def abandoned(session: Session, now: datetime, grace: timedelta = PENDING_GRACE, limit: int = 100) -> list[int]:
-    """Events nobody is handling: pending past ``grace``, or with an expired lease."""
-    rows = session.scalars(
-        select(InboxEvent.id)
+def abandoned(
+    session: Session, now: datetime, grace: timedelta = PENDING_GRACE, limit: int = 100
+) -> list[Row[tuple[int, str | None]]]:
+    """Events nobody is handling, oldest first: pending past ``grace``, or with an expired lease."""
+    rows = session.execute(
+        select(InboxEvent.id, InboxEvent.source_user_id)
         .where(
             or_(
                 and_(InboxEvent.status == InboxStatus.PENDING, InboxEvent.received_at <= now - grace),

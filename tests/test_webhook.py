@@ -169,3 +169,36 @@ def test_worker_handles_what_the_web_process_stored(database_url, fake_line, use
     thread.join()
     assert [row.status for row in inbox_rows(web)] == [InboxStatus.DONE] * 3
     assert len(replies_to(fake_line, user_id)) == 3
+
+
+def test_worker_applies_one_users_follow_and_unfollow_in_order(database_url, fake_line, user_id):
+    import threading
+    import time
+
+    from bot.dispatcher import Dispatcher
+    from bot.models import UserStatus
+
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    token = fake_line.state.issue_reply_token(user_id)
+    events = [simulator.follow_event(user_id, token), simulator.unfollow_event(user_id)]
+    assert post_events(web.test_client(), events).status_code == 200
+
+    worker_app = make_app(database_url, fake_line)
+    slow_profile = worker_app.extensions["kenshu"].line.profile
+
+    def profile_that_takes_a_while(line_user_id):  # type: ignore[no-untyped-def]
+        time.sleep(0.5)  # the follow is still running when a free thread could take the unfollow
+        return slow_profile(line_user_id)
+
+    worker_app.extensions["kenshu"].line.profile = profile_that_takes_a_while
+    worker = Dispatcher(worker_app, "worker", workers=2)
+    thread = threading.Thread(target=worker.run_worker, kwargs={"poll_seconds": 0.01, "nice": 0})
+    thread.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(row.status != InboxStatus.DONE for row in inbox_rows(web)):
+        time.sleep(0.05)
+    worker.stop()
+    thread.join()
+    with web.extensions["kenshu"].db.session() as session:
+        user = session.scalars(select(LineUser).where(LineUser.line_user_id == user_id)).one()
+        assert user.status == UserStatus.BLOCKED
