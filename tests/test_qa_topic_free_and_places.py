@@ -94,3 +94,14 @@ def test_a_survey_question_about_a_training_without_one_is_not_answered_with_ecm
 ) -> None:
     answer = ask(answerer, "主任研修 アンケートある？")
     assert answer.kind != "answer"
+
+
+def test_a_question_about_blood_tests_for_a_patient_is_clinical_but_one_about_the_course_is_not():
+    from bot.clock import now
+    from bot.config import REPO_ROOT
+    from bot.knowledge import load_knowledge
+    from bot.qa import Answerer, Question
+
+    answerer = Answerer(load_knowledge(REPO_ROOT / "data"), REPO_ROOT / "data" / "faq")
+    assert answerer.answer(Question("クロザピン 採血って何週ごと？", "ja", now())).kind == "clinical"
+    assert answerer.answer(Question("クロザピン研修の採血の講義はありますか", "ja", now())).kind != "clinical"
