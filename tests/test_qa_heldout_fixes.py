@@ -80,3 +80,32 @@ def test_the_word_training_typed_in_kana_is_ignored_like_the_kanji(answerer: Ans
 @pytest.mark.parametrize("text", ["クロザピンって最大何mgまで？", "ECTの前の薬 何錠までいい？"])
 def test_a_dose_question_in_milligrams_or_tablets_is_redirected(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).kind == "clinical"
+
+
+# --- answers carry the key fact the question asked for -------------------------
+
+
+def test_the_device_answer_gives_browser_cpu_memory_and_plugins(answerer: Answerer) -> None:
+    answer = ask(answerer, "クロザピン研修の推奨環境を教えて")
+    assert answer.entry_id == "equipment"
+    for fact in ("Chrome", "Cookie", "2GHz", "3GB", "プラグイン：不要"):
+        assert fact in answer.text
+
+
+def test_a_fee_question_also_names_the_costs_the_trainee_pays(answerer: Answerer) -> None:
+    answer = ask(answerer, "ECT研修って費用はかかりますか")
+    assert answer.entry_id == "fee"
+    assert "受講者負担" in answer.text and "通信料" in answer.text
+    assert answer.text.count("記載") == 1  # the "not stated" wording is not repeated
+
+
+def test_the_after_applying_answer_says_whom_to_mail_when_nothing_arrives(answerer: Answerer) -> None:
+    answer = ask(answerer, "クロザピン研修 申し込んだ後どうなりますか")
+    assert answer.entry_id == "after-applying"
+    assert "jimu-nanchisei-tokyo@ncnp.go.jp" in answer.text
+
+
+def test_the_hours_answer_gives_the_curriculum_total(answerer: Answerer) -> None:
+    answer = ask(answerer, "主任ケアマネ研修は全部で何時間の研修ですか")
+    assert answer.entry_id == "hours"
+    assert "合計71.5時間" in answer.text

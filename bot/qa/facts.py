@@ -383,7 +383,17 @@ def fee(ctx: FactContext) -> str | None:
         FeeStatus.PAID: _("The fee is {amount} yen.").format(amount=f"{charge.amount_yen or 0:,}"),
         FeeStatus.NOT_STATED: _("The guide does not mention a training fee."),
     }[charge.status]
-    return _join(headline, ctx.text(charge.text) if charge.status is not FeeStatus.PAID else None)
+    note = ctx.text(charge.text) if charge.status is not FeeStatus.PAID else None
+    if note and charge.status is FeeStatus.NOT_STATED:
+        headline = None  # the edition's own wording already says so
+    # A fee question is also a question about money the trainee pays anyway.
+    costs = ctx.edition.costs_borne_by_trainee
+    borne = None
+    if costs is not None and costs.items:
+        borne = _("Costs borne by the trainee: {items}").format(
+            items="、".join(ctx.text(item) or "" for item in costs.items) if ctx.locale == "ja"
+            else "; ".join(ctx.text(item) or "" for item in costs.items))
+    return _join(headline, note, borne)
 
 
 def payment(ctx: FactContext) -> str | None:
@@ -588,6 +598,15 @@ def schedule_table(ctx: FactContext) -> list[TableRow] | None:
     return rows or None
 
 
+def _total_hours(ctx: FactContext) -> str | None:
+    """The curriculum's total hours, when the subjects carry them."""
+    total = sum(subject.hours or 0 for subject in ctx.edition.curriculum)
+    if not total:
+        return None
+    shown = f"{total:g}"
+    return ctx.gettext("Total: {hours} hours").format(hours=shown)
+
+
 def hours(ctx: FactContext) -> str | None:
     items = []
     for course in ctx.edition.all_courses():
@@ -597,7 +616,7 @@ def hours(ctx: FactContext) -> str | None:
         if session.hours is not None and ctx.wanted(session.course_ids):
             items.append(f"{ctx.text(session.label)}: {_hours(session.hours)}")
     unique = list(dict.fromkeys(items))
-    return _lines(unique[:6])
+    return _join(_total_hours(ctx), _lines(unique[:6]))
 
 
 def venues(ctx: FactContext) -> str | None:
@@ -688,6 +707,18 @@ def system_requirements(ctx: FactContext) -> str | None:
         parts.append(_("PC: {items}").format(items=", ".join(req.pc_os)))
     if req.smartphone_os:
         parts.append(_("Smartphone/tablet: {items}").format(items=", ".join(req.smartphone_os)))
+    if req.browsers:
+        notes = " ".join(ctx.text(n) or "" for n in req.browser_notes)
+        parts.append(_("Browser: {items}").format(items=", ".join(req.browsers)) + (
+            (f"（{notes}）" if ctx.locale == "ja" else f" ({notes})") if notes else ""))
+    if req.cpu or req.memory:
+        parts.append(" / ".join(
+            text for text in (
+                _("CPU: {value}").format(value=req.cpu) if req.cpu else None,
+                _("Memory: {value}").format(value=req.memory) if req.memory else None,
+            ) if text))
+    if req.plugins is not None:
+        parts.append(_("Plug-ins: {value}").format(value=ctx.text(req.plugins)))
     if req.bandwidth is not None:
         parts.append(_("Connection: {value}").format(value=ctx.text(req.bandwidth)))
     return _join(
