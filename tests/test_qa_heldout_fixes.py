@@ -109,3 +109,33 @@ def test_the_hours_answer_gives_the_curriculum_total(answerer: Answerer) -> None
     answer = ask(answerer, "主任ケアマネ研修は全部で何時間の研修ですか")
     assert answer.entry_id == "hours"
     assert "合計71.5時間" in answer.text
+
+
+def test_a_course_without_a_live_stream_is_told_which_courses_have_one(answerer: Answerer) -> None:
+    answer = ask(answerer, "ECT上級のライブ配信の日程は")
+    assert answer.entry_id == "live-stream"
+    assert "ライブ配信はありません" in answer.text and "中級" in answer.text
+    assert "記載がありません" not in answer.text
+
+
+def test_connection_help_reminds_to_test_zoom_beforehand(answerer: Answerer) -> None:
+    answer = ask(answerer, "ECT研修 ZOOMに入れない")
+    assert answer.entry_id == "technical-help"
+    assert "接続確認" in answer.text
+
+
+def test_a_team_training_answers_how_many_with_the_team_size(answerer: Answerer) -> None:
+    answer = ask(answerer, "What is the team size for the ECMO training?", AUGUST_2025, locale="en")
+    assert answer.kind == "answer"
+    assert "4 people" in answer.text
+
+
+def test_the_experience_certificate_answer_ends_with_the_office_to_mail(answerer: Answerer) -> None:
+    answer = ask(answerer, "主任研修 前の職場が潰れて実務経験証明書がもらえない")
+    assert answer.entry_id == "experience-certificate"
+    assert "S0000615@section.metro.tokyo.jp" in answer.text
+
+
+def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
+    answer = ask(answerer, "clozapine training: until when can I apply?", locale="en")
+    assert "30 June" in answer.text

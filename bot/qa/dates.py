@@ -30,9 +30,9 @@ def era_year(day: date) -> str:
 
 
 def format_day(day: date, locale: str, *, era: bool = True, with_year: bool = True) -> str:
-    """One day for a phone screen: 令和5年6月30日（金） / Fri, 30 Jun 2023."""
+    """One day for a phone screen: 令和5年6月30日（金） / Fri, 30 June 2023."""
     if locale == "en":
-        pattern = "EEE, d MMM yyyy" if with_year else "EEE, d MMM"
+        pattern = "EEE, d MMMM yyyy" if with_year else "EEE, d MMMM"
         return format_date(day, pattern, locale="en")
     weekday = format_date(day, "EEE", locale="ja")
     year = (era_year(day) if era else f"{day.year}年") if with_year else ""

@@ -333,7 +333,8 @@ def capacity(ctx: FactContext) -> str | None:
     cap = ctx.edition.capacity
     courses_with_places = [c for c in ctx.edition.all_courses() if c.capacity is not None and ctx.wanted([c.id])]
     if cap is None and not courses_with_places:
-        return None
+        # Trainings that recruit teams state the team size instead of places.
+        return team(ctx)
     _ = ctx.gettext
     items = []
     if cap is not None:
@@ -495,7 +496,12 @@ def live_stream(ctx: FactContext) -> str | None:
         status = _event_status(ctx, stream.when)
         blocks.append(_join(" / ".join(d for d in details if d), status))
     if not blocks:
-        return None
+        if not ctx.edition.live_streams:
+            return None
+        # The course asked about has none: say so, and which courses do have one.
+        streamed = dict.fromkeys(ctx.course_name(c) for s in ctx.edition.live_streams for c in s.course_ids)
+        return _("No live stream for this course. Only these courses have one: {courses}").format(
+            courses="・".join(streamed))
     return "\n".join(b for b in blocks if b)
 
 
@@ -761,7 +767,10 @@ def smartphone(ctx: FactContext) -> str | None:
 
 def technical_support(ctx: FactContext) -> str | None:
     req = ctx.edition.system_requirements
-    return ctx.text(req.technical_support) if req else None
+    if req is None:
+        return None
+    # Testing the connection beforehand is the trainee's part of avoiding trouble.
+    return _join(ctx.text(req.connection_check), ctx.text(req.technical_support))
 
 
 def session_tasks(ctx: FactContext) -> str | None:
@@ -858,6 +867,15 @@ def consultation(ctx: FactContext) -> str | None:
 def contacts(ctx: FactContext) -> str | None:
     items = [f"{ctx.text(c.purpose)}: {_contact_lines(ctx, c)}" for c in ctx.edition.contacts if c.role != "consultation"]
     return _lines(items[:5])
+
+
+def contact_role(role: str) -> FactFunction:
+    """The contacts of one role (``contact_prefecture``...), e.g. the office a document question ends with."""
+
+    def read(ctx: FactContext) -> str | None:
+        return _lines([_contact_lines(ctx, c) for c in ctx.edition.contacts if c.role == role])
+
+    return read
 
 
 def links(ctx: FactContext) -> str | None:
@@ -958,7 +976,7 @@ TABLES: dict[str, TableFunction] = {
 
 def fact_function(name: str) -> FactFunction | None:
     """The function behind a placeholder; ``fact_<topic>``, ``milestone_<kind>``,
-    ``requirement_<kind>`` and ``document_<id>`` are open-ended."""
+    ``requirement_<kind>``, ``contact_<role>`` and ``document_<id>`` are open-ended."""
     if name in FACTS:
         return FACTS[name]
     if name.startswith("fact_"):
@@ -967,6 +985,8 @@ def fact_function(name: str) -> FactFunction | None:
         return milestone(name.removeprefix("milestone_"))
     if name.startswith("requirement_"):
         return requirement(name.removeprefix("requirement_"))
+    if name.startswith("contact_"):
+        return contact_role(name.removeprefix("contact_"))
     if name.startswith("document_") and name != "document_exemptions":
         return document(name.removeprefix("document_").replace("_", "-"))
     return None
