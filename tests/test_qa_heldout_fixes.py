@@ -139,3 +139,14 @@ def test_the_experience_certificate_answer_ends_with_the_office_to_mail(answerer
 def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
     answer = ask(answerer, "clozapine training: until when can I apply?", locale="en")
     assert "30 June" in answer.text
+
+
+def test_a_training_named_in_hiragana_is_recognised(answerer: Answerer) -> None:
+    answer = ask(answerer, "しゅにん研修の受講料はいくら")
+    assert answer.kind == "answer" and answer.training_id == "shunin-caremanager"
+
+
+def test_hedges_like_ii_or_ukerareru_do_not_block_an_answer(answerer: Answerer) -> None:
+    answer = ask(answerer, "主任研修 推薦がなくても受けられる？")
+    assert answer.entry_id == "requirement-recommendation"
+
