@@ -41,7 +41,7 @@ def handle_question(context: EventContext) -> None:
                 text=text,
                 locale=answer.locale,
                 kind=answer.kind,
-                candidates=[],
+                candidates=list(answer.candidates),  # the entries offered, for the secretariat
                 asked_at=context.now,
             )
         )

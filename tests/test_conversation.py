@@ -76,3 +76,15 @@ def test_unknown_postback_gets_a_polite_answer(line, user_id):
     received = line.postback(user_id, Postback("no-such-action").pack())
     assert "このボタンは現在ご利用いただけません" in visible_text(received)
     assert "このボタン" in visible_text(line.postback(user_id, "data-from-somewhere-else"))
+
+
+def test_a_question_the_bot_is_unsure_of_is_kept_for_the_secretariat(app, line, user_id):
+    from bot.models import UnansweredQuestion
+
+    line.say(user_id, "今日の天気はどうですか")  # out of scope
+    line.say(user_id, "ECMO研修 修了証")  # answered: not kept
+
+    with app.extensions["kenshu"].db.session() as session:
+        kept = session.scalars(select(UnansweredQuestion)).all()
+        assert [(question.text, question.kind) for question in kept] == [("今日の天気はどうですか", "out_of_scope")]
+        assert kept[0].line_user_id == stored_user(app, user_id).id
