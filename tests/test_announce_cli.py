@@ -125,18 +125,26 @@ def test_scheduled_announcements_are_listed_cancelled_and_sent_when_due(app, fak
         assert session.get(Dispatch, 2).status == DispatchStatus.CANCELLED
 
 
-def test_run_due_also_sends_a_reminder_the_clock_left_scheduled(app, line, fake_line, monkeypatch):
+DEADLINE_WEEK_BEFORE = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
+
+
+def reminder_left_scheduled(app, line, name: str):  # type: ignore[no-untyped-def]
+    """A subscriber, and the week-before deadline reminder stored but not sent (as a dead clock leaves it)."""
     from bot.delivery import create_dispatch
     from scheduler.fire import KIND, find_send
     from tests.reminder_helpers import follow, subscribe
 
-    persona = follow(line, "runDue")
+    persona = follow(line, name)
     subscribe(app, persona, "shunin-caremanager")
-    job_id = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
     services = app.extensions["kenshu"]
-    send = find_send(services, job_id)
+    send = find_send(services, DEADLINE_WEEK_BEFORE)
     with services.db.session() as session:
-        create_dispatch(session, job_id, KIND, send.event.audience, send.content(), send.fire_at)
+        create_dispatch(session, DEADLINE_WEEK_BEFORE, KIND, send.event.audience, send.content(), send.fire_at)
+    return persona
+
+
+def test_run_due_also_sends_a_reminder_the_clock_left_scheduled(app, line, fake_line, monkeypatch):
+    persona = reminder_left_scheduled(app, line, "runDue")
     monkeypatch.setenv("KENSHU_NOW", "2023-06-23T10:01:00+09:00")
 
     result = app.test_cli_runner().invoke(args=["announce", "run-due"])
@@ -146,17 +154,7 @@ def test_run_due_also_sends_a_reminder_the_clock_left_scheduled(app, line, fake_
 
 
 def test_a_reminder_resumed_after_its_deadline_sends_nothing(app, line, fake_line, monkeypatch):
-    from bot.delivery import create_dispatch
-    from scheduler.fire import KIND, find_send
-    from tests.reminder_helpers import follow, subscribe
-
-    persona = follow(line, "tooLate")
-    subscribe(app, persona, "shunin-caremanager")
-    job_id = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
-    services = app.extensions["kenshu"]
-    send = find_send(services, job_id)
-    with services.db.session() as session:
-        create_dispatch(session, job_id, KIND, send.event.audience, send.content(), send.fire_at)
+    persona = reminder_left_scheduled(app, line, "tooLate")
     before = len(fake_line.state.texts_to(persona.line_user_id))
     monkeypatch.setenv("KENSHU_NOW", "2023-07-01T09:00:00+09:00")  # the 6/30 deadline has passed
 
