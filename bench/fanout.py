@@ -36,12 +36,12 @@ from typing import Any
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import insert, select
 
-from bot import clock, create_app, migrate
-from bot.db import Database
+from bot import clock, create_app
+from bot.db import Database, migrate
+from bot.db.tables import LineUser, Subscription
 from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch
-from bot.fake_line import FakeLine, FaultConfig
-from bot.line_gateway import LineGateway
-from bot.models import LineUser, Subscription
+from bot.devtools.fake_line import FakeLine, FaultConfig
+from bot.line.gateway import LineGateway
 
 TRAINING = "ecmo-ventilator"
 SECRET = "bench-channel-secret"
@@ -195,7 +195,7 @@ def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
     before = len(recipients_count(fake))
     from_db = Database(database_url)
     with from_db.session() as session:
-        from bot.models import Dispatch
+        from bot.db.tables import Dispatch
 
         dispatch_id = session.scalars(select(Dispatch.id).order_by(Dispatch.id.desc())).first()
     from_db.engine.dispose()

@@ -26,17 +26,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot import create_app, migrate  # noqa: E402
+from bot import create_app
 from bot.clock import JST, parse_jst, system_now  # noqa: E402
 from bot.config import REPO_ROOT  # noqa: E402
 from bot.credentials import Cipher, JoinDetails, PersonalCredential  # noqa: E402
-from bot.db import make_engine  # noqa: E402
-from bot.fake_line import FakeLine  # noqa: E402
+from bot.db import (
+    make_engine,  # noqa: E402
+    migrate,  # noqa: E402
+)
+from bot.db.tables import Enrolment, LineUser  # noqa: E402
+from bot.devtools.fake_line import FakeLine  # noqa: E402
 from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
-from bot.models import Enrolment, LineUser  # noqa: E402
 from scheduler.fire import fire  # noqa: E402
 from scheduler.planning import plan  # noqa: E402
-from scheduler.render import reminder_renderers  # noqa: E402
+from scheduler.reminder_message import reminder_renderers  # noqa: E402
 from scheduler.rules import load_rules  # noqa: E402
 from scheduler.sync import job_store, sync  # noqa: E402
 

@@ -30,8 +30,8 @@ from sqlalchemy import create_engine, func, select, text
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot import simulator  # noqa: E402
-from bot.models import InboxEvent  # noqa: E402
+from bot.db.tables import InboxEvent  # noqa: E402
+from bot.devtools import simulator  # noqa: E402
 
 SECRET = "bench-channel-secret"
 

@@ -15,11 +15,11 @@ from linebot.v3 import WebhookParser
 
 from bot.config import load_settings, require_secrets
 from bot.db import Database
-from bot.dispatcher import Dispatcher
-from bot.line_gateway import LineGateway
+from bot.line.gateway import LineGateway
+from bot.line.webhook import MAX_BODY_BYTES
+from bot.line.webhook import blueprint as webhook_blueprint
+from bot.line.worker import Dispatcher
 from bot.services import Services
-from bot.webhook import MAX_BODY_BYTES
-from bot.webhook import blueprint as webhook_blueprint
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,7 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     Refuses to start on a missing secret (outside demo mode) or invalid data/.
     """
-    from bot.commands import register_commands
+    from bot.cli.commands import register_commands
     from bot.knowledge import load_knowledge
 
     app = Flask(__name__, instance_relative_config=True)

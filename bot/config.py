@@ -41,7 +41,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_DATA_DIR": Path(environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data"),
         # "threads": handle inbox events on threads of the web process after the 200;
         # "inline": before the 200 (the CLI chat and ask, tests); "worker": store only,
-        # a separate `kenshu worker` process handles them (see bot.dispatcher).
+        # a separate `kenshu worker` process handles them (see bot.line.worker).
         "KENSHU_DISPATCH": environ.get("KENSHU_DISPATCH") or "threads",
         "KENSHU_DISPATCH_WORKERS": int(environ.get("KENSHU_DISPATCH_WORKERS") or 4),
         "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.db import Database
-from bot.line_gateway import LineGateway
+from bot.line.gateway import LineGateway
 
 if TYPE_CHECKING:
     from bot.knowledge import Knowledge

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.event_context import EventContext
+from bot.line.context import EventContext
 from handlers import data_deletion, follow, groups, linking, notices, other_messages, postbacks, questions, settings
 
 Predicate = Callable[[EventContext], bool]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from linebot.v3.messaging import ConfirmTemplate, PostbackAction, TemplateMessage, TextMessage
 
-from bot.data_deletion import delete_user_data
-from bot.event_context import EventContext
-from bot.postback import Postback
+from bot.line.context import EventContext
+from bot.line.postback import Postback
+from bot.trainees.deletion import delete_user_data
 from handlers.matching import text_is
 
 DELETE_COMMANDS = ("データ削除", "データを削除", "登録削除", "delete my data", "delete data")

@@ -6,9 +6,9 @@ import logging
 
 from linebot.v3.messaging import MessageAction, QuickReply, QuickReplyItem, TextMessage
 
-from bot.event_context import EventContext
-from bot.line_gateway import LineApiError
-from bot.models import UserStatus
+from bot.db.tables import UserStatus
+from bot.line.context import EventContext
+from bot.line.gateway import LineApiError
 from handlers.matching import is_follow, is_unfollow
 from handlers.notices import settings_message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from linebot.v3.messaging import TextMessage
 from linebot.v3.webhooks import JoinEvent, MemberJoinedEvent
 
-from bot.event_context import EventContext
+from bot.line.context import EventContext
 
 
 def is_group_event(context: EventContext) -> bool:

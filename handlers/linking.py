@@ -12,9 +12,9 @@ import unicodedata
 
 from linebot.v3.messaging import TextMessage
 
-from bot import linking, subscriptions
-from bot.event_context import EventContext
-from bot.linking import LinkOutcome
+from bot.line.context import EventContext
+from bot.trainees import linking, subscriptions
+from bot.trainees.linking import LinkOutcome
 from handlers.matching import is_text, message_text, text_is
 
 HELP_COMMANDS = ("連携", "連携コード", "link", "link code", "アカウント連携")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UnfollowEvent
 
-from bot.event_context import EventContext
+from bot.line.context import EventContext
 
 Predicate = Callable[[EventContext], bool]
 

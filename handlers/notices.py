@@ -21,9 +21,9 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from bot import subscriptions
-from bot.event_context import EventContext
-from bot.postback import Postback
+from bot.line.context import EventContext
+from bot.line.postback import Postback
+from bot.trainees import subscriptions
 from handlers.matching import text_is
 
 SETTINGS_COMMANDS = ("通知設定", "お知らせ設定", "配信設定", "settings", "notification settings", "notices")

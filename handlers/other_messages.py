@@ -5,7 +5,7 @@ from __future__ import annotations
 from linebot.v3.messaging import TextMessage
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
 
-from bot.event_context import EventContext
+from bot.line.context import EventContext
 from handlers.follow import starter_quick_reply
 from handlers.matching import is_one_to_one
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from linebot.v3.messaging import TextMessage
 
-from bot.event_context import EventContext
-from bot.postback import Postback
+from bot.line.context import EventContext
+from bot.line.postback import Postback
 from handlers import data_deletion, notices
 from handlers.matching import is_one_to_one, is_postback
 

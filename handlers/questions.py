@@ -7,10 +7,10 @@ whose notices they receive.
 
 from __future__ import annotations
 
-from bot import linking, subscriptions
-from bot.event_context import EventContext
-from bot.models import UnansweredQuestion
+from bot.db.tables import UnansweredQuestion
+from bot.line.context import EventContext
 from bot.qa import Question
+from bot.trainees import linking, subscriptions
 from handlers.matching import is_text, message_text
 
 # Answers the secretariat should see in the console: the bot was not sure.

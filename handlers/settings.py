@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linebot.v3.messaging import TextMessage
 
-from bot.event_context import EventContext
+from bot.line.context import EventContext
 from handlers.matching import text_is
 
 ENGLISH_COMMANDS = ("English", "英語", "in English")

@@ -17,12 +17,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from bot import clock
+from bot.db.tables import Dispatch, DispatchStatus
 from bot.delivery import Renderers, Tally, cancel, create_dispatch, run_dispatch
-from bot.models import Dispatch, DispatchStatus
 from bot.services import Services
-from scheduler.events import load_set_dates
 from scheduler.planning import PlannedSend, edition_of_job, plan_edition
-from scheduler.render import reminder_renderers
+from scheduler.reminder_events import load_set_dates
+from scheduler.reminder_message import reminder_renderers
 from scheduler.rules import load_rules
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def resume_abandoned(services: Services, renderers: Renderers) -> list[int]:
 def fire_reminder(job_id: str) -> None:
     """The APScheduler job: module-level and given only an id, so the job store can keep it.
 
-    Runs inside the clock's app context (see ``scheduler.clock``); the date is the
+    Runs inside the clock's app context (see ``scheduler.clock_process``); the date is the
     bot's clock (``KENSHU_NOW`` in a demo), APScheduler only decides when to call.
     """
     services: Services = current_app.extensions["kenshu"]

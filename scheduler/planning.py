@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.clock import JST
 from bot.knowledge import Edition, Knowledge
-from scheduler.events import LIVE_KINDS, ReminderEvent, SetDates, reminder_events
+from scheduler.reminder_events import LIVE_KINDS, ReminderEvent, SetDates, reminder_events
 from scheduler.rules import QuietHours, ReminderRules, Rule
 
 RENDERER = "reminder"

@@ -25,9 +25,9 @@ from apscheduler.util import datetime_to_utc_timestamp
 from sqlalchemy import Engine, delete, insert, select
 
 from bot import clock
-from bot.models import Dispatch
-from scheduler.events import load_set_dates
+from bot.db.tables import Dispatch
 from scheduler.planning import JOB_PREFIX, PlannedSend, plan
+from scheduler.reminder_events import load_set_dates
 from scheduler.rules import load_rules
 
 if TYPE_CHECKING:

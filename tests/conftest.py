@@ -16,9 +16,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
 
-from bot import create_app, migrate
-from bot.fake_line import FakeLine, RequestContract
-from bot.local_line import LocalLine
+from bot import create_app
+from bot.db import migrate
+from bot.devtools.fake_line import FakeLine, RequestContract
+from bot.devtools.local_line import LocalLine
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"

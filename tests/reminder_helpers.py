@@ -15,10 +15,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot import simulator
 from bot.clock import system_now
-from bot.local_line import LocalLine
-from bot.models import Enrolment, LineUser, Subscription
+from bot.db.tables import Enrolment, LineUser, Subscription
+from bot.devtools import simulator
+from bot.devtools.local_line import LocalLine
 from scheduler.fire import fire_reminder
 from scheduler.sync import job_store, sync_app
 

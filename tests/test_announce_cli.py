@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select
 
 from bot import clock
-from bot.models import Dispatch, DispatchStatus, LineUser, Subscription
+from bot.db.tables import Dispatch, DispatchStatus, LineUser, Subscription
 from tests.test_delivery_engine import TRAINING, add_users
 
 

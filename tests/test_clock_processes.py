@@ -25,8 +25,8 @@ from bot.clock import system_now
 from bot.config import REPO_ROOT
 from bot.credentials import Cipher, JoinDetails, set_shared
 from bot.db import make_engine
-from bot.fake_line import FakeLine, FaultConfig
-from bot.models import Delivery, DeliveryStatus, Dispatch, Enrolment, LineUser
+from bot.db.tables import Delivery, DeliveryStatus, Dispatch, Enrolment, LineUser
+from bot.devtools.fake_line import FakeLine, FaultConfig
 
 SECRET_KEY = "clock-test-secret"
 TRAINEES = 300

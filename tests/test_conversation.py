@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import simulator
-from bot.models import LineUser, UserStatus
-from bot.postback import Postback
-from bot.visible_text import quick_reply_choices, visible_text
+from bot.db.tables import LineUser, UserStatus
+from bot.devtools import simulator
+from bot.devtools.visible_text import quick_reply_choices, visible_text
+from bot.line.postback import Postback
 from tests.test_webhook import post_events
 
 
@@ -79,7 +79,7 @@ def test_unknown_postback_gets_a_polite_answer(line, user_id):
 
 
 def test_a_question_the_bot_is_unsure_of_is_kept_for_the_secretariat(app, line, user_id):
-    from bot.models import UnansweredQuestion
+    from bot.db.tables import UnansweredQuestion
 
     line.say(user_id, "今日の天気はどうですか")  # out of scope
     line.say(user_id, "ECMO研修 修了証")  # answered: not kept

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.models import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
-from bot.visible_text import visible_text
+from bot.db.tables import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
+from bot.devtools.visible_text import visible_text
 from tests.test_notices import NANCHISEI, announce, subscriptions_of
 from tests.test_roster import enrolments, import_one
 

@@ -13,6 +13,16 @@ from linebot.v3.messaging import TextMessage
 from sqlalchemy import insert, select
 
 from bot import clock
+from bot.db.tables import (
+    Delivery,
+    DeliveryStatus,
+    Dispatch,
+    DispatchStatus,
+    Enrolment,
+    LineUser,
+    Subscription,
+    UserStatus,
+)
 from bot.delivery import (
     AudienceError,
     ContentError,
@@ -26,8 +36,7 @@ from bot.delivery import (
     run_due,
     text_content,
 )
-from bot.fake_line import FaultConfig
-from bot.models import Delivery, DeliveryStatus, Dispatch, DispatchStatus, Enrolment, LineUser, Subscription, UserStatus
+from bot.devtools.fake_line import FaultConfig
 
 TRAINING = "ecmo-ventilator"
 EDITION = "ecmo-ventilator-r7"
@@ -307,7 +316,7 @@ def test_a_send_interrupted_recently_is_resent_with_the_same_retry_key(app, fake
 def test_an_unreachable_line_is_a_retryable_gateway_error_not_a_crash():
     import socket
 
-    from bot.line_gateway import LineApiError, LineGateway
+    from bot.line.gateway import LineApiError, LineGateway
 
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))

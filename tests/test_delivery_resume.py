@@ -10,8 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.fake_line import FaultConfig
-from bot.models import DeliveryStatus
+from bot.db.tables import DeliveryStatus
+from bot.devtools.fake_line import FaultConfig
 from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
 from tests.test_delivery_engine import TRAINING, add_users, ledger, received_counts
 

@@ -26,8 +26,8 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
-from bot.fake_line import FakeLine, FakeLineState, ManualClock
-from bot.fake_line.spec import default_spec_path
+from bot.devtools.fake_line import FakeLine, FakeLineState, ManualClock
+from bot.devtools.fake_line.spec import default_spec_path
 
 AUTH = {"Authorization": "Bearer test-token"}
 REPLY = "/v2/bot/message/reply"
@@ -399,7 +399,7 @@ def test_deliveries_are_exposed_over_http(fake: FakeLine) -> None:
 
 
 def test_state_can_be_shared_with_an_app_under_flask_test_client(clock: ManualClock) -> None:
-    from bot.fake_line import create_fake_line_app
+    from bot.devtools.fake_line import create_fake_line_app
 
     state = FakeLineState(clock=clock)
     client = create_fake_line_app(state).test_client()

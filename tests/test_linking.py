@@ -9,8 +9,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from bot.clock import JST
-from bot.models import Enrolment, LineUser, LinkAttempt
-from bot.visible_text import visible_text
+from bot.db.tables import Enrolment, LineUser, LinkAttempt
+from bot.devtools.visible_text import visible_text
 from tests.test_notices import subscriptions_of
 from tests.test_roster import NANCHISEI, enrolments, import_one, roster
 
@@ -146,8 +146,8 @@ def test_of_two_users_racing_with_one_code_only_one_is_told_it_linked(app, tmp_p
     """The second user links between the first one's check and write (SQLite has no row locks)."""
     import pytest
 
-    from bot import linking, users
     from bot.clock import now
+    from bot.trainees import linking, users
 
     if not database_url.startswith("sqlite"):
         pytest.skip("on PostgreSQL, SELECT ... FOR UPDATE makes the second user wait: no window to race in")

@@ -6,9 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-import bot.credentials.models  # noqa: F401
-import bot.models  # noqa: F401
-import scheduler.models  # noqa: F401
+import bot.db.tables  # noqa: F401
 from bot.db import Base
 
 

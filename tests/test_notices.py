@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import simulator
-from bot.models import LineUser, Subscription
-from bot.postback import Postback
-from bot.visible_text import quick_reply_choices, visible_text
+from bot.db.tables import LineUser, Subscription
+from bot.devtools import simulator
+from bot.devtools.visible_text import quick_reply_choices, visible_text
+from bot.line.postback import Postback
 from tests.test_webhook import post_events
 
 NANCHISEI = "nanchisei-tokyo"

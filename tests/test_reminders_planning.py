@@ -9,13 +9,13 @@ import pytest
 from flask import Flask
 
 from bot.clock import JST
-from bot.fake_line import FakeLine
+from bot.devtools.fake_line import FakeLine
+from bot.devtools.local_line import LocalLine
 from bot.knowledge import EventKind, Text
-from bot.local_line import LocalLine
-from scheduler.events import ReminderEvent
 from scheduler.fire import fire
 from scheduler.planning import plan_event
-from scheduler.render import reminder_renderers
+from scheduler.reminder_events import ReminderEvent
+from scheduler.reminder_message import reminder_renderers
 from scheduler.rules import QuietHours, Rule
 from tests.reminder_helpers import follow, subscribe
 

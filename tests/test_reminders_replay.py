@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 
 from bot.clock import JST
-from bot.fake_line import FakeLine
-from bot.local_line import LocalLine
+from bot.devtools.fake_line import FakeLine
+from bot.devtools.local_line import LocalLine
 from tests.reminder_helpers import Persona, enrol, follow, link, replay, subscribe, unfollow
 
 

@@ -6,9 +6,9 @@ from io import BytesIO
 
 from PIL import Image, ImageChops, ImageFont
 
-from bot import richmenu
-from bot.fake_line import FaultConfig
-from bot.visible_text import visible_text
+from bot.devtools.fake_line import FaultConfig
+from bot.devtools.visible_text import visible_text
+from bot.line import richmenu
 
 
 def deploy(app):  # type: ignore[no-untyped-def]

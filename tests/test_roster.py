@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.linking import ALPHABET, CODE_LENGTH
-from bot.models import Enrolment
+from bot.db.tables import Enrolment
+from bot.trainees.linking import ALPHABET, CODE_LENGTH
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NANCHISEI = "nanchisei-tokyo-r5"

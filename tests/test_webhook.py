@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot import simulator
-from bot.models import InboxEvent, InboxStatus, LineUser
+from bot.db.tables import InboxEvent, InboxStatus, LineUser
+from bot.devtools import simulator
 from tests.conftest import CHANNEL_SECRET, make_app
 
 
@@ -150,7 +150,7 @@ def test_worker_handles_what_the_web_process_stored(database_url, fake_line, use
     import threading
     import time
 
-    from bot.dispatcher import Dispatcher
+    from bot.line.worker import Dispatcher
 
     web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     tokens = [fake_line.state.issue_reply_token(user_id) for _ in range(3)]
@@ -175,8 +175,8 @@ def test_worker_applies_one_users_follow_and_unfollow_in_order(database_url, fak
     import threading
     import time
 
-    from bot.dispatcher import Dispatcher
-    from bot.models import UserStatus
+    from bot.db.tables import UserStatus
+    from bot.line.worker import Dispatcher
 
     web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     token = fake_line.state.issue_reply_token(user_id)

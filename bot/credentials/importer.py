@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.credentials.models import PersonalCredential
 from bot.credentials.secrets import Cipher, JoinDetails
 from bot.credentials.store import ANY_TARGET, known_targets, set_personal
+from bot.db.tables import Enrolment, PersonalCredential
 from bot.knowledge import Edition
-from bot.models import Enrolment
 from bot.roster.decoding import RosterFileError, read_rows
 from bot.roster.headers import FIELD_HEADERS, fold
 from bot.roster.importer import normalise_cell

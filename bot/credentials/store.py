@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
-from bot.credentials.models import PersonalCredential, SharedCredential
 from bot.credentials.secrets import Cipher, JoinDetails
+from bot.db.tables import PersonalCredential, SharedCredential
 from bot.knowledge import Edition
 
 ANY_TARGET = "*"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from bot.db.tables import Enrolment, LineUser, Subscription, UserStatus
 from bot.knowledge import Knowledge
-from bot.models import Enrolment, LineUser, Subscription, UserStatus
 
 KINDS = ("all", "training", "edition", "course", "prospects")
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from linebot.v3.messaging import Message
 from sqlalchemy.orm import Session
 
-from bot.models import LineUser
+from bot.db.tables import LineUser
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
+from bot.db.tables import Delivery, Dispatch, DispatchStatus
 from bot.delivery import content as content_rules
-from bot.models import Delivery, Dispatch, DispatchStatus
 
 
 class DispatchError(RuntimeError):

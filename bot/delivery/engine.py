@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import system_now
+from bot.db.tables import DeliveryStatus, Dispatch, DispatchStatus, LineUser
 from bot.delivery import content as content_rules
 from bot.delivery import dispatches, ledger
 from bot.delivery.audience import Audience, parse_audience
 from bot.delivery.content import Renderer, Renderers, Skip
 from bot.delivery.ledger import PendingRow, Tally
 from bot.delivery.sender import MAX_MULTICAST_RECIPIENTS, Outcome, Push, Sender
-from bot.models import DeliveryStatus, Dispatch, DispatchStatus, LineUser
 from bot.services import Services
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
+from bot.db.tables import Delivery, DeliveryStatus, LineUser
 from bot.delivery.audience import Recipient
-from bot.models import Delivery, DeliveryStatus, LineUser
 
 # Fixed forever: retry keys must come out the same in every process and release.
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c2b9e-4a57-4d0e-9b8a-3c5e7d1f2a60")

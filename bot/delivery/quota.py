@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.line_gateway import LineGateway
+from bot.line.gateway import LineGateway
 
 
 @dataclass(frozen=True)

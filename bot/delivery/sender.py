@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from linebot.v3.messaging import Message
 
+from bot.db.tables import DeliveryStatus
 from bot.delivery.ratelimit import MULTICAST_REQUESTS_PER_SECOND, PUSH_REQUESTS_PER_SECOND, TokenBucket
-from bot.line_gateway import LineApiError, LineGateway
-from bot.models import DeliveryStatus
+from bot.line.gateway import LineApiError, LineGateway
 
 MAX_MULTICAST_RECIPIENTS = 500
 QUOTA_EXHAUSTED_MESSAGE = "monthly limit"  # LINE: "You have reached your monthly limit."

@@ -6,7 +6,6 @@ returns the same problems for ``kenshu data check``.
 """
 
 from bot.knowledge.base import Source, Sourced, Text
-from bot.knowledge.events import EventKind, ScheduledEvent
 from bot.knowledge.loader import Knowledge, KnowledgeError, Training, check, default_data_dir, load_knowledge
 from bot.knowledge.models import (
     AllocationMethod,
@@ -31,6 +30,7 @@ from bot.knowledge.models import (
     SystemRequirements,
     Venue,
 )
+from bot.knowledge.schedule import EventKind, ScheduledEvent
 from bot.knowledge.timing import ArrivalRule, Deadline, JstDateTime, Period, TentativeWindow, TimeRange, When
 
 __all__ = [

@@ -17,7 +17,7 @@ from bot.knowledge.base import Sourced, Strict, Text
 from bot.knowledge.timing import Deadline, Period, RelativeTiming, TimeRange, When
 
 if TYPE_CHECKING:
-    from bot.knowledge.events import ScheduledEvent
+    from bot.knowledge.schedule import ScheduledEvent
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -550,7 +550,7 @@ class Edition(Strict):
 
     def events(self) -> list[ScheduledEvent]:
         """Every dated event of the edition, for reminders, in chronological order."""
-        from bot.knowledge.events import edition_events
+        from bot.knowledge.schedule import edition_events
 
         return edition_events(self)
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from linebot.v3.messaging import Message
 
-from bot.i18n import Gettext, gettext_for
+from bot.i18n import gettext_for
 from bot.knowledge import Edition, Knowledge
 from bot.qa.facts import TABLES, FactContext, fact_function
 from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
@@ -488,7 +488,7 @@ class Answerer:
     def _warm_up(self) -> None:
         """Answer a question in each language now: catalogs, Babel locale data and
         first-call costs load at start-up, not while the first trainee waits."""
-        some_day = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        some_day = datetime(2000, 1, 1, tzinfo=UTC)
         for locale, text in (("ja", "締切"), ("en", "deadline")):
             for training_id in self._knowledge.trainings:
                 self.answer(Question(text=f"{self._short_name(training_id, locale)} {text}", locale=locale,

@@ -11,7 +11,6 @@ spellings the documents use, and their short forms (岐阜県 -> 岐阜,
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 
 from bot.knowledge import Edition, Knowledge

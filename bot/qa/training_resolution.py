@@ -17,9 +17,8 @@ trainings who asked about ECMO a minute ago means ECMO).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from bot.knowledge import Knowledge
 from bot.qa.faq import TrainingNames

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import linking
 from bot.clock import JST
+from bot.db.tables import Enrolment
 from bot.i18n import Gettext
 from bot.knowledge import Edition
-from bot.models import Enrolment
+from bot.trainees import linking
 
 
 def enrolments(session: Session, edition_id: str) -> list[Enrolment]:

@@ -20,11 +20,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import linking
+from bot.db.tables import Enrolment
 from bot.knowledge import Edition
-from bot.models import Enrolment
 from bot.roster.decoding import RosterFileError, read_rows
 from bot.roster.headers import REQUIRED_FIELDS, fold, map_headers
+from bot.trainees import linking
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 

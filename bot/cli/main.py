@@ -1,0 +1,145 @@
+"""The ``kenshu`` command line.
+
+Commands that configure their own app (the demo chat, ``ask``, the fake LINE API,
+``data check``) live on the group, so they run before, and without, the
+environment's app; the rest are registered on the app in ``bot.cli.commands``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import click
+from flask.cli import FlaskGroup
+
+from bot import create_app
+from bot.config import REPO_ROOT
+from bot.devtools.visible_text import tappable_actions, visible_text
+
+DEMO_USER = "U" + "d" * 32
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def cli() -> None:
+    """kenshu-bot: the LINE bot for training secretariats."""
+
+
+def main() -> None:
+    """The console script: a setting or data problem is one clear line, not a traceback."""
+    from bot.config import ConfigError
+    from bot.knowledge import KnowledgeError
+
+    try:
+        cli()
+    except (ConfigError, KnowledgeError) as error:
+        click.echo(f"kenshu: {error}", err=True)
+        sys.exit(1)
+
+
+def _print_reply(messages: list[dict]) -> list[dict]:
+    """Show a reply as the phone would; every button and quick reply gets a number."""
+    choices = tappable_actions(messages)
+    for message in messages:
+        text = visible_text([{**message, "quickReply": None}])
+        click.echo(click.style("bot> ", fg="green") + text.replace("\n", "\n     "))
+    for number, action in enumerate(choices, start=1):
+        click.echo(f"     [{number}] {action.get('label', '')}")
+    return choices
+
+
+@cli.command("chat", with_appcontext=False)
+@click.option("--user", "user_id", default=DEMO_USER, show_default=True, help="LINE user id to chat as.")
+def chat(user_id: str) -> None:
+    """Chat with the bot in the terminal (demo mode, fake LINE API)."""
+    from bot.devtools.local_line import local_line
+
+    with local_line() as line:
+        click.echo("kenshu-bot demo. Type a question; a number picks a choice; Ctrl-D quits.")
+        choices = _print_reply(line.follow(user_id))
+        while True:
+            try:
+                text = input("you> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                click.echo()
+                return
+            if not text:
+                continue
+            if text.isdigit() and 1 <= int(text) <= len(choices):
+                action = choices[int(text) - 1]
+                if action.get("type") == "postback":
+                    choices = _print_reply(line.postback(user_id, action["data"]))
+                    continue
+                text = action.get("text") or action.get("label", "")
+                click.echo(f"you> {text}")
+            choices = _print_reply(line.say(user_id, text))
+
+
+@cli.command("demo", with_appcontext=False)
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Start the demo: SQLite, the training data, a fake LINE API and a chat."""
+    os.environ["KENSHU_DEMO"] = "1"
+    ctx.invoke(chat, user_id=DEMO_USER)
+
+
+@cli.command("ask", with_appcontext=False)
+@click.option("--user", "user_id", default=DEMO_USER, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print {text, messages} as JSON.")
+@click.argument("text")
+def ask(user_id: str, as_json: bool, text: str) -> None:
+    """Ask one question through the webhook path and print the reply.
+
+    With TEXT "-", reads one question per line from standard input and answers each
+    as the first message of a new user, printing one JSON object per line.
+    """
+    from bot.devtools.local_line import local_line
+
+    with local_line() as line:
+        if text != "-":
+            _emit(line.say(user_id, text), as_json)
+            return
+        for question in sys.stdin:
+            question = question.rstrip("\n")
+            fresh_user = "U" + uuid.uuid4().hex
+            _emit(line.say(fresh_user, question), as_json=True)
+
+
+def _emit(messages: list[dict], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"text": visible_text(messages), "messages": messages}, ensure_ascii=False))
+    else:
+        click.echo(visible_text(messages))
+
+
+@cli.command("fake-line", with_appcontext=False)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8081, show_default=True, type=int)
+def fake_line(host: str, port: int) -> None:
+    """Run the fake LINE Messaging API (validates requests, records them)."""
+    from bot.devtools.fake_line import serve
+
+    serve(host, port)
+
+
+@cli.group("data")
+def data_group() -> None:
+    """The training knowledge in data/."""
+
+
+@data_group.command("check", with_appcontext=False)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None)
+def data_check(data_dir: Path | None) -> None:
+    """Validate data/ as the bot does at start-up; exit 1 on any problem."""
+    from bot.knowledge import check
+
+    folder = data_dir or Path(os.environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data")
+    problems = check(folder)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{folder}: OK")

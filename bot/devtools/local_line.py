@@ -1,0 +1,68 @@
+"""The LINE platform in one process, for ``kenshu chat``, ``kenshu ask`` and tests.
+
+A fake LINE API runs on a local port; events are signed and posted to the app's
+``/callback`` exactly as LINE would post them; what the user "receives" is read
+back from the fake's record of the bot's requests. Nothing reaches real LINE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+
+from bot.db import migrate
+from bot.devtools import simulator
+from bot.devtools.fake_line import FakeLine
+
+
+class LocalLine:
+    """Sends webhook events as a user and returns the messages the bot sent back."""
+
+    def __init__(self, app: Flask, fake: FakeLine) -> None:
+        self.app = app
+        self.fake = fake
+        self._client = app.test_client()
+
+    def _deliver(self, user_id: str, event: dict[str, Any]) -> list[dict[str, Any]]:
+        seen = len(self.fake.state.log)
+        body, headers = simulator.signed_request([event], self.app.config["LINE_CHANNEL_SECRET"])
+        response = self._client.post("/callback", data=body.encode(), headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"webhook answered {response.status_code}: {response.get_data(as_text=True)}")
+        received: list[dict[str, Any]] = []
+        for record in self.fake.state.log.all()[seen:]:
+            if record.accepted and user_id in record.recipients:
+                received.extend(record.messages)
+        return received
+
+    def say(self, user_id: str, text: str) -> list[dict[str, Any]]:
+        token = self.fake.state.issue_reply_token(user_id)
+        return self._deliver(user_id, simulator.text_event(user_id, text, token))
+
+    def follow(self, user_id: str) -> list[dict[str, Any]]:
+        token = self.fake.state.issue_reply_token(user_id)
+        return self._deliver(user_id, simulator.follow_event(user_id, token))
+
+    def postback(self, user_id: str, data: str) -> list[dict[str, Any]]:
+        token = self.fake.state.issue_reply_token(user_id)
+        return self._deliver(user_id, simulator.postback_event(user_id, data, token))
+
+
+@contextmanager
+def local_line(overrides: Mapping[str, Any] | None = None) -> Iterator[LocalLine]:
+    """A demo-configured app wired to a fresh in-process fake LINE API."""
+    from bot import create_app
+
+    with FakeLine.running() as fake:
+        # Quiet logs: the terminal belongs to the conversation.
+        config = {"KENSHU_DEMO": True, "KENSHU_DISPATCH": "inline", "KENSHU_LOG_LEVEL": "WARNING", **(overrides or {})}
+        config["LINE_API_BASE_URL"] = fake.base_url
+        for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+            config.setdefault(key, "local-" + key.lower())
+        app = create_app(config)
+        migrate.upgrade(app.config["DATABASE_URL"])
+        app.extensions["kenshu"].warm()
+        yield LocalLine(app, fake)

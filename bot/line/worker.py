@@ -1,0 +1,187 @@
+"""Handles stored webhook events: on threads of the web process, inline, or in a worker.
+
+The webhook view only stores and acknowledges; this is where events meet the
+handlers. One event's failure is logged on its row and never touches the others.
+
+Modes (``KENSHU_DISPATCH``): ``threads`` handles on threads of the web process (one
+process, simplest to run); ``inline`` before the 200 (the CLI chat, tests);
+``worker`` leaves handling to a separate ``kenshu worker`` process, so answering
+questions never competes with acknowledging LINE for the web process's CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from linebot.v3.models.events import UnknownEvent
+from linebot.v3.webhooks import Event
+
+from bot import clock
+from bot.db.tables import InboxEvent, InboxStatus, LineUser
+from bot.line import inbox
+from bot.line.context import EventContext
+from bot.trainees.users import user_for_event
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+RECOVERY_INTERVAL_SECONDS = 10.0
+MODES = ("threads", "inline", "worker")
+
+
+def parse_event(payload: dict) -> object:
+    """The SDK's typed event, or UnknownEvent for shapes it does not know."""
+    try:
+        return Event.from_dict(payload)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return UnknownEvent.new_from_json_dict(payload)
+
+
+class Dispatcher:
+    """Runs the handlers for inbox rows, exactly once per claimed row."""
+
+    def __init__(self, app: Flask, mode: str, workers: int) -> None:
+        if mode not in MODES:
+            raise ValueError(f"KENSHU_DISPATCH must be one of {', '.join(MODES)}, not {mode!r}")
+        self.app = app
+        self.mode = mode
+        self.workers = workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._recovery: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        """Start worker threads and the recovery loop (threads mode; idempotent)."""
+        if self.mode != "threads" or self._executor is not None:
+            return
+        with self._start_lock:
+            if self._executor is not None:
+                return
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="kenshu-dispatch")
+            self._recovery = threading.Thread(target=self._recovery_loop, name="kenshu-recovery", daemon=True)
+            self._recovery.start()
+
+    def stop(self) -> None:
+        """Finish the events in hand, then stop (used at shutdown and by tests)."""
+        self._stop.set()
+        if self._recovery is not None:
+            self._recovery.join()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    def submit(self, inbox_ids: list[int]) -> None:
+        if self.mode == "inline":
+            for inbox_id in inbox_ids:
+                self.handle(inbox_id)
+        elif self.mode == "threads":
+            self.start()
+            assert self._executor is not None
+            for inbox_id in inbox_ids:
+                self._executor.submit(self.handle, inbox_id)
+
+    def recover(self, grace: timedelta = inbox.PENDING_GRACE) -> int:
+        """Handle events a crashed process stored but never finished; returns how many."""
+        db = self.app.extensions["kenshu"].db
+        handled = 0
+        while True:
+            with db.session() as session:
+                rows = inbox.abandoned(session, clock.system_now(), grace=grace)
+            if not rows:
+                return handled
+            for row in rows:
+                handled += self.handle(row.id)
+
+    def _recovery_loop(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                self.recover(grace=timedelta(0) if first else inbox.PENDING_GRACE)
+            except Exception:
+                log.exception("inbox recovery failed; will try again")
+            first = False
+            self._stop.wait(RECOVERY_INTERVAL_SECONDS)
+
+    def run_worker(self, poll_seconds: float = 0.05, nice: int = 10) -> None:
+        """The ``kenshu worker`` loop: claim stored events oldest first, handle them on threads.
+
+        Runs until ``stop``. The worker lowers its own CPU priority so that, on a
+        busy machine, the web processes acknowledging LINE are served first.
+        """
+        if nice:
+            os.nice(nice)
+        db = self.app.extensions["kenshu"].db
+        # One event per user at a time, oldest first: a follow and the unfollow right
+        # after it are applied in the order the user did them.
+        in_flight: dict[Future[None], str | None] = {}
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="kenshu-worker") as pool:
+            while not self._stop.is_set():
+                room = 2 * self.workers - len(in_flight)
+                claimed = 0
+                if room > 0:
+                    with db.session() as session:
+                        candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
+                    busy_users = {user for user in in_flight.values() if user}
+                    for row in candidates:
+                        user = row.source_user_id
+                        if (user and user in busy_users) or not self._claim(row.id):
+                            continue
+                        in_flight[pool.submit(self._handle_claimed, row.id)] = user
+                        if user:
+                            busy_users.add(user)
+                        claimed += 1
+                if in_flight:
+                    done, _ = wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        del in_flight[future]
+                else:
+                    self._stop.wait(poll_seconds)
+
+    def _claim(self, inbox_id: int) -> bool:
+        with self.app.extensions["kenshu"].db.session() as session:
+            return inbox.claim(session, inbox_id, clock.system_now())
+
+    def handle(self, inbox_id: int) -> bool:
+        """Claim and handle one event; False if it was not ours to handle."""
+        if not self._claim(inbox_id):
+            return False
+        self._handle_claimed(inbox_id)
+        return True
+
+    def _handle_claimed(self, inbox_id: int) -> None:
+        from handlers import dispatch
+
+        services = self.app.extensions["kenshu"]
+        try:
+            # The handler's changes and "done" commit together; the reply goes after the
+            # commit (a crash in between loses one reply rather than sending it twice).
+            # The sender's row is created in a transaction of its own, so the handler's
+            # transaction writes only at its end (SQLite has one writer at a time).
+            with services.db.session() as session:
+                row = session.get(InboxEvent, inbox_id)
+                assert row is not None
+                payload = dict(row.payload)
+                user_id = user_for_event(session, payload, clock.now())
+            with self.app.app_context(), services.db.session() as session:
+                context = EventContext(
+                    event=parse_event(payload),
+                    payload=payload,
+                    session=session,
+                    services=services,
+                    user=session.get(LineUser, user_id) if user_id is not None else None,
+                    now=clock.now(),
+                )
+                dispatch(context)
+                inbox.finish(session, inbox_id, InboxStatus.DONE, clock.system_now())
+            context.send_replies()
+        except Exception as error:
+            log.exception("handling inbox event %s failed", inbox_id)
+            with services.db.session() as session:
+                inbox.finish(session, inbox_id, InboxStatus.FAILED, clock.system_now(), repr(error))

@@ -1,0 +1,1 @@
+"""Trainees as the bot knows them: users, notice subscriptions, linking, data deletion (no Flask)."""

@@ -1,0 +1,178 @@
+"""Linking a LINE user to their application with a one-time code.
+
+The secretariat mails each applicant a code from the roster; the applicant sends
+it to the bot. Codes are drawn with ``secrets`` from an alphabet without the
+characters people confuse on paper and phones (0/O, 1/I/L, U), and always mix
+letters and digits, so a message that is exactly a code can be told apart from
+an ordinary word. A code links once: ``linked_at`` stays set after the link ends
+(for example when the trainee deletes their data), and a used code never links
+again; relinking needs a fresh code from the secretariat.
+
+Guessing is throttled per LINE user: after ``MAX_FAILED_ATTEMPTS`` wrong codes in
+``THROTTLE_WINDOW`` the bot asks the user to wait, without checking further codes.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db.tables import Enrolment, LineUser, LinkAttempt
+from bot.knowledge import Course, Edition, Knowledge
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+LINK_CODE_VALID_DAYS = 60
+MAX_FAILED_ATTEMPTS = 5
+THROTTLE_WINDOW = timedelta(hours=1)
+
+# Separators people type between the groups of a code (ASCII after NFKC, plus the
+# katakana long-vowel mark a Japanese keyboard produces for "-").
+_SEPARATORS = re.compile(r"[\s\-‐‑–—ー_]+")
+_PLAUSIBLE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def new_code() -> str:
+    """A fresh random code of letters and digits (never all of one kind)."""
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        if any(c.isdigit() for c in code) and any(c.isalpha() for c in code):
+            return code
+
+
+def unique_code(session: Session) -> str:
+    """A fresh code no enrolment has yet (collisions are astronomically rare, but cheap to rule out)."""
+    while True:
+        code = new_code()
+        if session.scalar(select(Enrolment.id).where(Enrolment.link_code == code)) is None:
+            return code
+
+
+def display_code(code: str) -> str:
+    """The code in two groups (``ABCDE-23456``), easier to read in an e-mail."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def normalise(typed: str) -> str:
+    """What the user typed, as a stored code would look: width, case and separators folded."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", typed)).upper()
+
+
+def is_plausible_code(typed: str) -> bool:
+    """True when the text, folded, has the exact shape of a code."""
+    code = normalise(typed)
+    return bool(_PLAUSIBLE.match(code)) and any(c.isdigit() for c in code) and any(c.isalpha() for c in code)
+
+
+class LinkOutcome(StrEnum):
+    LINKED = "linked"
+    ALREADY_YOURS = "already_yours"
+    LINKED_TO_SOMEONE_ELSE = "linked_to_someone_else"
+    USED = "used"  # linked once, since unlinked: the secretariat issues a new code
+    EXPIRED = "expired"
+    WRONG = "wrong"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    outcome: LinkOutcome
+    enrolment: Enrolment | None = None
+
+
+@dataclass(frozen=True)
+class LinkSummary:
+    """What the bot may show the trainee about an enrolment: never the full personal data."""
+
+    edition: Edition
+    course: Course | None
+    name_initial: str
+
+
+def summary(knowledge: Knowledge, enrolment: Enrolment) -> LinkSummary:
+    edition = knowledge.edition(enrolment.edition_id)
+    course = edition.course(enrolment.course_id) if enrolment.course_id else None
+    initial = next((c for c in enrolment.name if not c.isspace()), "")
+    return LinkSummary(edition, course, initial)
+
+
+def _recent_failures(session: Session, user: LineUser, now: datetime) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(LinkAttempt)
+        .where(
+            LinkAttempt.user_id == user.id,
+            LinkAttempt.succeeded.is_(False),
+            LinkAttempt.at > now - THROTTLE_WINDOW,
+        )
+    ) or 0
+
+
+def link(session: Session, user: LineUser, typed_code: str, now: datetime) -> LinkResult:
+    """Try to link the user with the code they sent; every checked code is recorded."""
+    if _recent_failures(session, user, now) >= MAX_FAILED_ATTEMPTS:
+        return LinkResult(LinkOutcome.THROTTLED)
+    code = normalise(typed_code)
+    enrolment = session.scalar(select(Enrolment).where(Enrolment.link_code == code).with_for_update())
+    outcome = _outcome(enrolment, user, now)
+    if outcome is LinkOutcome.LINKED and not _claim(session, enrolment, user, now):
+        outcome = LinkOutcome.LINKED_TO_SOMEONE_ELSE
+    succeeded = outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_YOURS)
+    session.add(LinkAttempt(user_id=user.id, succeeded=succeeded, at=now))
+    return LinkResult(outcome, enrolment if succeeded else None)
+
+
+def _claim(session: Session, enrolment: Enrolment | None, user: LineUser, now: datetime) -> bool:
+    """Link with a conditional UPDATE: of two users racing with one code, one wins.
+
+    SQLite ignores FOR UPDATE, so reading the row first is not enough on its own.
+    """
+    assert enrolment is not None
+    claimed = session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment.id, Enrolment.user_id.is_(None), Enrolment.linked_at.is_(None))
+        .values(user_id=user.id, linked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(enrolment)
+    return claimed == 1
+
+
+def _outcome(enrolment: Enrolment | None, user: LineUser, now: datetime) -> LinkOutcome:
+    if enrolment is None:
+        return LinkOutcome.WRONG
+    if enrolment.user_id == user.id:
+        return LinkOutcome.ALREADY_YOURS
+    if enrolment.user_id is not None:
+        return LinkOutcome.LINKED_TO_SOMEONE_ELSE
+    if enrolment.linked_at is not None:
+        return LinkOutcome.USED
+    if enrolment.link_code_expires_at is not None and enrolment.link_code_expires_at <= now:
+        return LinkOutcome.EXPIRED
+    return LinkOutcome.LINKED
+
+
+def linked_enrolments(session: Session, user: LineUser) -> list[Enrolment]:
+    return list(session.scalars(select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.id)))
+
+
+def linked_edition_ids(session: Session, user: LineUser) -> tuple[str, ...]:
+    """Editions of the user's linked enrolments, for answering their questions."""
+    return tuple(dict.fromkeys(e.edition_id for e in linked_enrolments(session, user)))
+
+
+def reissue(session: Session, enrolment: Enrolment, now: datetime, valid_days: int = LINK_CODE_VALID_DAYS) -> str:
+    """End any link and give the enrolment a fresh code (the secretariat's relink)."""
+    enrolment.user_id = None
+    enrolment.linked_at = None
+    enrolment.link_code = unique_code(session)
+    enrolment.link_code_expires_at = now + timedelta(days=valid_days)
+    return enrolment.link_code

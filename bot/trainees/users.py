@@ -1,0 +1,42 @@
+"""The user registry: every LINE user who follows or writes to the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.db.tables import LineUser
+
+
+def find(session: Session, line_user_id: str) -> LineUser | None:
+    return session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id))
+
+
+def get_or_create(session: Session, line_user_id: str, now: datetime) -> LineUser:
+    """The user's row, created on first contact (safe when two events race)."""
+    user = find(session, line_user_id)
+    if user is not None:
+        return user
+    try:
+        with session.begin_nested():
+            user = LineUser(line_user_id=line_user_id, created_at=now)
+            session.add(user)
+    except IntegrityError:
+        user = find(session, line_user_id)
+        assert user is not None
+    return user
+
+
+def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> int | None:
+    """The row id of the sender of a one-to-one event (group and room events have none)."""
+    source = payload.get("source")
+    if not isinstance(source, dict) or source.get("type") != "user":
+        return None
+    user_id = source.get("userId")
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    return get_or_create(session, user_id, now).id
