@@ -2,6 +2,8 @@
 
 import os
 
+from bot.services import Services
+
 bind = "0.0.0.0:" + os.environ.get("PORT", "8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
@@ -17,7 +19,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     app = worker.wsgi
     dispatcher = app.extensions["kenshu.dispatcher"]
     if dispatcher.mode == "threads":
-        app.extensions["kenshu"].warm()
+        Services.of(app).warm()
         dispatcher.start()
 
 

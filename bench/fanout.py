@@ -42,6 +42,7 @@ from bot.db.tables import LineUser, Subscription
 from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.gateway import LineGateway
+from bot.services import Services
 
 TRAINING = "ecmo-ventilator"
 SECRET = "bench-channel-secret"
@@ -139,7 +140,7 @@ def push_child(database_url: str, base_url: str, key: str, audience: str, worker
         "KENSHU_DEMO": False, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "KENSHU_SECRET_KEY": "bench", "LINE_API_BASE_URL": base_url, "DATABASE_URL": database_url,
     })
-    services = app.extensions["kenshu"]
+    services = Services.of(app)
     renderers = Renderers()
     renderers.register(
         "bench", lambda session, services, user, params: [TextMessage(text=f"{user.line_user_id[-6:]}様 受講番号のご案内")]

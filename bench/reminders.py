@@ -37,6 +37,7 @@ from bot.db import (
 from bot.db.tables import Enrolment, LineUser  # noqa: E402
 from bot.devtools.fake_line import FakeLine  # noqa: E402
 from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
+from bot.services import Services
 from scheduler.fire import fire  # noqa: E402
 from scheduler.planning import plan  # noqa: E402
 from scheduler.reminder_message import reminder_renderers  # noqa: E402
@@ -88,7 +89,7 @@ def bench_send(folder: Path) -> None:
                           "KENSHU_DISPATCH": "inline"})
         logging.getLogger().setLevel(logging.WARNING)
         fake.state.set_quota(None)  # the fake's default free-plan quota (500) would refuse most of them
-        services = app.extensions["kenshu"]
+        services = Services.of(app)
         now = system_now()
         with Session(services.db.engine) as session, session.begin():
             session.execute(insert(LineUser), [{"line_user_id": f"U{n:032x}", "status": "active",

@@ -1,7 +1,8 @@
 """What one app owns: database, LINE gateway, knowledge and the answering index.
 
-Kept in ``app.extensions["kenshu"]`` and handed to handlers inside their event
-context, so no module reaches for globals.
+Installed on the app by ``create_app`` and handed to handlers inside their event
+context; code outside a handler asks ``Services.of(app)`` or ``Services.current()``,
+never a string key.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flask import Flask, current_app
+
 from bot.db import Database
 from bot.line.gateway import LineGateway
 
 if TYPE_CHECKING:
     from bot.knowledge import Knowledge
     from bot.qa import Answer, Answerer, Question
+
+
+_EXTENSION_KEY = "kenshu"
 
 
 class SerialAnswerer:
@@ -58,6 +64,21 @@ class Services:
                     logging.getLogger("bm25s").setLevel(logging.WARNING)
                     self._answerer = SerialAnswerer(Answerer(self.knowledge, self.data_dir / "faq"))
         return self._answerer
+
+    def install(self, app: Flask) -> Services:
+        """Make these the services of ``app`` (done once, by ``create_app``)."""
+        app.extensions[_EXTENSION_KEY] = self
+        return self
+
+    @classmethod
+    def of(cls, app: Flask) -> Services:
+        """The services ``create_app`` built for ``app``."""
+        return app.extensions[_EXTENSION_KEY]
+
+    @classmethod
+    def current(cls) -> Services:
+        """The services of the app whose context is active (CLI commands, views)."""
+        return cls.of(current_app)
 
     def warm(self) -> None:
         """Build the answering index before the first question arrives."""

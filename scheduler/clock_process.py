@@ -23,6 +23,7 @@ from bot import clock as bot_clock
 from bot.clock import JST
 from bot.delivery import run_due
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.services import Services
 from scheduler.fire import resume_abandoned
 from scheduler.leader import LeaderLock, leader_lock, wait_for_leadership
 from scheduler.reminder_message import reminder_renderers
@@ -69,7 +70,7 @@ class Clock:
     def __init__(self, app: Flask, lock: LeaderLock) -> None:
         self.app = app
         self.lock = lock
-        self.services = app.extensions["kenshu"]
+        self.services = Services.of(app)
         self.renderers = reminder_renderers(app)
         self.scheduler = BlockingScheduler(
             jobstores={"default": job_store(self.services.db.engine), "local": MemoryJobStore()},
@@ -109,7 +110,7 @@ def run_clock(app: Flask) -> None:
     """Wait for leadership, then run until SIGTERM/SIGINT."""
     # The 5-second tick would otherwise log two lines every time it runs.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    services = app.extensions["kenshu"]
+    services = Services.of(app)
     lock = leader_lock(app.config["DATABASE_URL"], services.db.engine)
     wait_for_leadership(lock)
     clock = Clock(app, lock)

@@ -104,5 +104,5 @@ def fire_reminder(job_id: str) -> None:
     Runs inside the clock's app context (see ``scheduler.clock_process``); the date is the
     bot's clock (``KENSHU_NOW`` in a demo), APScheduler only decides when to call.
     """
-    services: Services = current_app.extensions["kenshu"]
+    services: Services = Services.current()
     fire(services, reminder_renderers(current_app), job_id, clock.now())

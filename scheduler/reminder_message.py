@@ -151,5 +151,5 @@ class ReminderRenderer:
 
 def reminder_renderers(app: Flask) -> Renderers:
     """The renderers the clock passes to the delivery engine."""
-    services = app.extensions["kenshu"]
+    services = Services.of(app)
     return Renderers({RENDERER: ReminderRenderer(Cipher(app.config["KENSHU_SECRET_KEY"]), services.data_dir)})

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, delete, insert, select
 
 from bot import clock
 from bot.db.tables import Dispatch
+from bot.services import Services
 from scheduler.planning import JOB_PREFIX, PlannedSend, plan
 from scheduler.reminder_events import load_set_dates
 from scheduler.rules import load_rules
@@ -106,7 +107,7 @@ def sync(store: SQLAlchemyJobStore, planned: list[PlannedSend], now: datetime) -
 
 def sync_app(app: Flask) -> SyncReport:
     """Plan from the app's data and the secretariat's dates, and sync the app's job store."""
-    services = app.extensions["kenshu"]
+    services = Services.of(app)
     with services.db.session() as session:
         set_dates = load_set_dates(session)
     planned = plan(services.knowledge, load_rules(services.data_dir), set_dates)

@@ -20,6 +20,7 @@ from bot import create_app
 from bot.db import migrate
 from bot.devtools.fake_line import FakeLine, RequestContract
 from bot.devtools.local_line import LocalLine
+from bot.services import Services
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
@@ -85,7 +86,7 @@ def make_app(database_url: str, fake: FakeLine, **overrides: object) -> Flask:
 def app(database_url: str, fake_line: FakeLine) -> Iterator[Flask]:
     app = make_app(database_url, fake_line)
     yield app
-    app.extensions["kenshu"].db.engine.dispose()
+    Services.of(app).db.engine.dispose()
 
 
 @pytest.fixture

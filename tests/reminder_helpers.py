@@ -19,6 +19,7 @@ from bot.clock import system_now
 from bot.db.tables import Enrolment, LineUser, Subscription
 from bot.devtools import simulator
 from bot.devtools.local_line import LocalLine
+from bot.services import Services
 from scheduler.fire import fire_reminder
 from scheduler.sync import job_store, sync_app
 
@@ -40,13 +41,13 @@ def _user(session, persona: Persona) -> LineUser:  # type: ignore[no-untyped-def
 
 
 def subscribe(app: Flask, persona: Persona, training_id: str) -> None:
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         session.add(Subscription(user_id=_user(session, persona).id, training_id=training_id, created_at=system_now()))
 
 
 def enrol(app: Flask, edition_id: str, course_id: str, application_no: str, persona: Persona | None = None) -> None:
     """An application from the roster; linked to the persona's LINE account when given."""
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         user_id = _user(session, persona).id if persona else None
         session.add(Enrolment(edition_id=edition_id, course_id=course_id, application_no=application_no,
                               name=f"受講者{application_no}", email=f"{application_no}@example.jp",
@@ -55,7 +56,7 @@ def enrol(app: Flask, edition_id: str, course_id: str, application_no: str, pers
 
 
 def link(app: Flask, persona: Persona, edition_id: str, application_no: str) -> None:
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         enrolment = session.scalar(select(Enrolment).filter_by(edition_id=edition_id, application_no=application_no))
         enrolment.user_id, enrolment.linked_at = _user(session, persona).id, system_now()
 
@@ -76,7 +77,7 @@ def replay(app: Flask, monkeypatch: pytest.MonkeyPatch, start: datetime, end: da
     and the secretariat's actions scheduled before then are done first.
     Returns the (time, job id) of every firing.
     """
-    store = job_store(app.extensions["kenshu"].db.engine)
+    store = job_store(Services.of(app).db.engine)
     table = store.jobs_t
     pending = sorted(actions, key=lambda item: item[0])
     fired: list[tuple[datetime, str]] = []

@@ -6,6 +6,7 @@ from sqlalchemy import insert, select
 
 from bot import clock
 from bot.db.tables import Dispatch, DispatchStatus, LineUser, Subscription
+from bot.services import Services
 from tests.test_delivery_engine import TRAINING, add_users
 
 
@@ -17,7 +18,7 @@ def test_follow_subscribe_announce_round_trip(app, line, fake_line, user_id):
     line.follow(user_id)
     bystander = "U" + "b" * 32
     line.follow(bystander)
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         user = session.scalar(select(LineUser).where(LineUser.line_user_id == user_id))
         session.execute(insert(Subscription), [{"user_id": user.id, "training_id": TRAINING, "created_at": clock.now()}])
 
@@ -42,7 +43,7 @@ def test_exceeding_the_quota_is_refused_without_force(app, fake_line):
     assert "Quota remaining this month: 3" in result.output
     assert "needs 5 messages but only 3 remain" in result.output
     assert fake_line.state.requests("/v2/bot/message/multicast") == []
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.scalars(select(Dispatch)).all() == []
 
 
@@ -121,7 +122,7 @@ def test_scheduled_announcements_are_listed_cancelled_and_sent_when_due(app, fak
     assert "#1" in ran.output and "Sent: 2" in ran.output
     assert fake_line.state.texts_to(users[0]) == ["第1回のお知らせ"]
     assert "No scheduled announcements." in announce(app, "list").output
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.get(Dispatch, 2).status == DispatchStatus.CANCELLED
 
 
@@ -136,7 +137,7 @@ def reminder_left_scheduled(app, line, name: str):  # type: ignore[no-untyped-de
 
     persona = follow(line, name)
     subscribe(app, persona, "shunin-caremanager")
-    services = app.extensions["kenshu"]
+    services = Services.of(app)
     send = find_send(services, DEADLINE_WEEK_BEFORE)
     with services.db.session() as session:
         create_dispatch(session, DEADLINE_WEEK_BEFORE, KIND, send.event.audience, send.content(), send.fire_at)

@@ -8,11 +8,12 @@ from bot.db.tables import LineUser, UserStatus
 from bot.devtools import simulator
 from bot.devtools.visible_text import quick_reply_choices, visible_text
 from bot.line.postback import Postback
+from bot.services import Services
 from tests.test_webhook import post_events
 
 
 def stored_user(app, line_user_id: str) -> LineUser:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return session.scalars(select(LineUser).where(LineUser.line_user_id == line_user_id)).one()
 
 
@@ -84,7 +85,7 @@ def test_a_question_the_bot_is_unsure_of_is_kept_for_the_secretariat(app, line, 
     line.say(user_id, "今日の天気はどうですか")  # out of scope
     line.say(user_id, "ECMO研修 修了証")  # answered: not kept
 
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         kept = session.scalars(select(UnansweredQuestion)).all()
         assert [(question.text, question.kind) for question in kept] == [("今日の天気はどうですか", "out_of_scope")]
         assert kept[0].line_user_id == stored_user(app, user_id).id

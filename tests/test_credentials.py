@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot.credentials import PersonalCredential, SharedCredential
+from bot.services import Services
 from tests.reminder_helpers import enrol
 
 
@@ -61,7 +62,7 @@ def test_details_are_encrypted_at_rest_and_listed_masked(app: Flask, tmp_path: P
     shared = cli(app, "credentials", "set-shared", "--edition", "nanchisei-tokyo-r5", "--target",
                  "clozapine-advanced-live", "--url", "https://zoom.example/j/555", "--password", "zoompass99")
     assert shared.exit_code == 0, shared.output
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         stored = [row.secret for row in session.scalars(select(PersonalCredential))] + [
             row.secret for row in session.scalars(select(SharedCredential))]
     for secret in ("Secret-Pass-1", "user-0001", "portal.example.jp", "zoompass99", "zoom.example"):
@@ -82,4 +83,4 @@ def test_details_stored_with_another_key_are_refused_not_garbled(app: Flask, tmp
     result = cli(other, "credentials", "list", "--edition", "nanchisei-tokyo-r5")
     assert result.exit_code != 0
     assert "KENSHU_SECRET_KEY differs" in str(result.exception)
-    other.extensions["kenshu"].db.engine.dispose()
+    Services.of(other).db.engine.dispose()

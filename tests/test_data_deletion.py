@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.db.tables import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
 from bot.devtools.visible_text import visible_text
+from bot.services import Services
 from tests.test_notices import NANCHISEI, announce, subscriptions_of
 from tests.test_roster import enrolments, import_one
 
@@ -20,17 +21,17 @@ def confirm_buttons(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
 
 
 def user_exists(app, line_user_id: str) -> bool:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return session.scalar(select(LineUser.id).where(LineUser.line_user_id == line_user_id)) is not None
 
 
 def rows_left(app, table) -> int:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return len(session.scalars(select(table)).all())
 
 
 def stored_events_mentioning(app, line_user_id: str) -> list[int]:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         events = session.scalars(select(InboxEvent)).all()
         return [event.id for event in events if line_user_id in json.dumps(event.payload) or event.source_user_id]
 
@@ -78,5 +79,5 @@ def test_after_deletion_the_old_code_needs_a_new_one_from_the_secretariat(app, l
     received = visible_text(line.say(user_id, f"連携 {code}"))
 
     assert "このコードはすでに使用されています" in received
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.scalars(select(Enrolment.user_id)).all() == [None]

@@ -37,6 +37,7 @@ from bot.delivery import (
     text_content,
 )
 from bot.devtools.fake_line import FaultConfig
+from bot.services import Services
 
 TRAINING = "ecmo-ventilator"
 EDITION = "ecmo-ventilator-r7"
@@ -48,7 +49,7 @@ def add_users(app, count: int, *, prefix: str = "U", training: str | None = None
     """Create LINE users directly in the database (optionally subscribed); returns their LINE ids."""
     now = clock.now()
     ids = [f"{prefix}{n:032x}"[-33:] for n in range(count)]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         session.execute(insert(LineUser), [{"line_user_id": i, "created_at": now, **columns} for i in ids])
         if training:
             user_ids = session.scalars(select(LineUser.id).where(LineUser.line_user_id.in_(ids))).all()
@@ -59,7 +60,7 @@ def add_users(app, count: int, *, prefix: str = "U", training: str | None = None
 
 
 def enrol(app, line_user_id: str | None, edition: str, course: str | None, number: str) -> None:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id)) if line_user_id else None
         session.add(
             Enrolment(
@@ -70,12 +71,12 @@ def enrol(app, line_user_id: str | None, edition: str, course: str | None, numbe
 
 
 def new_dispatch(app, audience: str, content: dict, key: str = "test-dispatch") -> int:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return create_dispatch(session, key, "announcement", audience, content, clock.now()).id
 
 
 def ledger(app, dispatch_id: int) -> list[Delivery]:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return list(session.scalars(select(Delivery).where(Delivery.dispatch_id == dispatch_id).order_by(Delivery.user_id)))
 
 
@@ -85,7 +86,7 @@ def received_counts(fake_line) -> Counter[str]:  # type: ignore[no-untyped-def]
 
 
 def fast_sender(app) -> Sender:  # type: ignore[no-untyped-def]
-    return Sender(app.extensions["kenshu"].line, FAST_RETRIES)
+    return Sender(Services.of(app).line, FAST_RETRIES)
 
 
 def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
@@ -93,7 +94,7 @@ def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
     users = add_users(app, 1234, training=TRAINING)
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("研修のお知らせです。"))
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+    tally = run_dispatch(Services.of(app), dispatch_id)
 
     multicasts = fake_line.state.requests("/v2/bot/message/multicast")
     assert len(multicasts) == math.ceil(1234 / 500) == 3
@@ -102,15 +103,15 @@ def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
     assert fake_line.state.texts_to(users[0]) == ["研修のお知らせです。"]
     assert (tally.sent, tally.failed, tally.skipped, tally.pending) == (1234, 0, 0, 0)
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.get(Dispatch, dispatch_id).status == DispatchStatus.DONE
 
 
 def test_running_a_finished_dispatch_again_sends_nothing(app, fake_line):
     add_users(app, 3, training=TRAINING)
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("一度だけ"))
-    run_dispatch(app.extensions["kenshu"], dispatch_id)
-    run_dispatch(app.extensions["kenshu"], dispatch_id)
+    run_dispatch(Services.of(app), dispatch_id)
+    run_dispatch(Services.of(app), dispatch_id)
     assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
 
 
@@ -118,7 +119,7 @@ def test_creating_a_dispatch_twice_with_one_key_returns_the_first(app):
     first = new_dispatch(app, "all", text_content("A"), key="reminder:x:2026-01-01")
     second = new_dispatch(app, "all", text_content("B"), key="reminder:x:2026-01-01")
     assert first == second
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.get(Dispatch, first).content == text_content("A")
 
 
@@ -130,8 +131,8 @@ def test_a_429_storm_is_ridden_out_with_backoff_and_nobody_gets_it_twice(app, fa
     )
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("混雑中でも一度だけ"))
 
-    patient = Sender(app.extensions["kenshu"].line, RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01))
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=patient)
+    patient = Sender(Services.of(app).line, RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01))
+    tally = run_dispatch(Services.of(app), dispatch_id, sender=patient)
 
     statuses = Counter(r.status for r in fake_line.state.requests("/v2/bot/message/multicast"))
     assert statuses[429] > 0 and statuses[200] == 4
@@ -145,7 +146,7 @@ def test_retries_are_bounded_and_the_failure_is_recorded(app, fake_line):
     fake_line.state.faults.configure(FaultConfig(error_rate=1.0, error_status=503))
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("届かない"))
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=fast_sender(app))
+    tally = run_dispatch(Services.of(app), dispatch_id, sender=fast_sender(app))
 
     assert len(fake_line.state.requests("/v2/bot/message/multicast")) == FAST_RETRIES.attempts
     assert tally.failed == 2
@@ -157,7 +158,7 @@ def test_a_400_is_a_failure_with_lines_message_and_is_not_retried(app, fake_line
     fake_line.state.faults.configure(FaultConfig(error_rate=1.0, error_status=400))
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("不正"))
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=fast_sender(app))
+    tally = run_dispatch(Services.of(app), dispatch_id, sender=fast_sender(app))
 
     assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
     assert tally.failed == 2
@@ -169,7 +170,7 @@ def test_the_monthly_limit_is_not_retried(app, fake_line):
     fake_line.state.set_quota(2)
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("上限超過"))
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, sender=fast_sender(app))
+    tally = run_dispatch(Services.of(app), dispatch_id, sender=fast_sender(app))
 
     assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
     assert tally.failed == 3
@@ -182,7 +183,7 @@ def test_blocked_and_paused_users_are_skipped_and_marked(app, fake_line):
     paused = add_users(app, 1, prefix="Up", training=TRAINING, notices_paused=True)
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("お知らせ"))
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+    tally = run_dispatch(Services.of(app), dispatch_id)
 
     assert set(received_counts(fake_line)) == set(active)
     assert (tally.sent, tally.skipped) == (2, 2)
@@ -204,7 +205,7 @@ def test_personalised_content_goes_by_concurrent_push_with_a_key_per_user(app, f
     renderers.register("greeting", greeting)
     dispatch_id = new_dispatch(app, "all", {"renderer": "greeting", "params": {"template": "{name}様、こんにちは"}})
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id, renderers)
+    tally = run_dispatch(Services.of(app), dispatch_id, renderers)
 
     pushes = fake_line.state.requests("/v2/bot/message/push")
     assert len(pushes) == 40 and len({p.retry_key for p in pushes}) == 40
@@ -217,21 +218,21 @@ def test_a_dispatch_naming_an_unregistered_renderer_is_refused_before_sending(ap
     add_users(app, 1)
     dispatch_id = new_dispatch(app, "all", {"renderer": "credentials", "params": {}})
     with pytest.raises(ContentError, match="no renderer named 'credentials'"):
-        run_dispatch(app.extensions["kenshu"], dispatch_id)
+        run_dispatch(Services.of(app), dispatch_id)
     assert fake_line.state.requests("/v2/bot/message/push") == []
 
 
 def test_run_due_sends_what_is_due_and_leaves_the_future_alone(app, fake_line):
     users = add_users(app, 2)
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         due = create_dispatch(session, "due", "announcement", "all", text_content("今"), clock.now() - timedelta(minutes=1)).id
         later = create_dispatch(session, "later", "announcement", "all", text_content("後で"), clock.now() + timedelta(hours=1)).id
 
-    results = run_due(app.extensions["kenshu"], clock.now())
+    results = run_due(Services.of(app), clock.now())
 
     assert list(results) == [due] and results[due].sent == 2
     assert fake_line.state.texts_to(users[0]) == ["今"]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.get(Dispatch, later).status == DispatchStatus.SCHEDULED
 
 
@@ -240,10 +241,10 @@ def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
     enrol(app, ecmo, EDITION, COURSE, "1")
     enrol(app, vent, EDITION, "ecmo-ventilator-r7-ventilator", "2")
     enrol(app, None, EDITION, COURSE, "3")  # on the roster, not linked to LINE: nobody to send to
-    knowledge = app.extensions["kenshu"].knowledge
+    knowledge = Services.of(app).knowledge
 
     def audience_of(text: str) -> set[str]:
-        with app.extensions["kenshu"].db.session() as session:
+        with Services.of(app).db.session() as session:
             return {r.line_user_id for r in parse_audience(text, knowledge).page(session, 0, 500)}
 
     assert audience_of(f"edition:{EDITION}") == {ecmo, vent}
@@ -264,7 +265,7 @@ def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
 )
 def test_an_unknown_audience_is_a_clear_error(app, text, message):
     with pytest.raises(AudienceError, match=message):
-        parse_audience(text, app.extensions["kenshu"].knowledge)
+        parse_audience(text, Services.of(app).knowledge)
 
 
 def test_content_line_would_refuse_is_never_stored(app):
@@ -272,7 +273,7 @@ def test_content_line_would_refuse_is_never_stored(app):
         text_content("あ" * 5001)
     with pytest.raises(ContentError, match="not a LINE message"):
         new_dispatch(app, "all", {"messages": [{"type": "text"}]})
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.scalars(select(Dispatch)).all() == []
 
 
@@ -289,10 +290,10 @@ def test_a_send_interrupted_over_a_day_ago_is_not_resent_blind(app, fake_line):
     add_users(app, 3, training=TRAINING)
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("古い送信"))
     with pytest.raises(Crash):
-        run_dispatch(app.extensions["kenshu"], dispatch_id, sender=CrashingSender(app.extensions["kenshu"].line))
+        run_dispatch(Services.of(app), dispatch_id, sender=CrashingSender(Services.of(app).line))
 
     with time_machine.travel(datetime.now(clock.JST) + timedelta(hours=25)):
-        tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+        tally = run_dispatch(Services.of(app), dispatch_id)
 
     assert fake_line.state.requests("/v2/bot/message/multicast") == []
     assert tally.failed == 3
@@ -303,10 +304,10 @@ def test_a_send_interrupted_recently_is_resent_with_the_same_retry_key(app, fake
     users = add_users(app, 3, training=TRAINING)
     dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("再送"))
     with pytest.raises(Crash):
-        run_dispatch(app.extensions["kenshu"], dispatch_id, sender=CrashingSender(app.extensions["kenshu"].line))
+        run_dispatch(Services.of(app), dispatch_id, sender=CrashingSender(Services.of(app).line))
     planned_key = ledger(app, dispatch_id)[0].retry_key
 
-    tally = run_dispatch(app.extensions["kenshu"], dispatch_id)
+    tally = run_dispatch(Services.of(app), dispatch_id)
 
     assert [r.retry_key for r in fake_line.state.requests("/v2/bot/message/multicast")] == [planned_key]
     assert received_counts(fake_line) == Counter({user: 1 for user in users})

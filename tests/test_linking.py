@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.clock import JST
 from bot.db.tables import Enrolment, LineUser, LinkAttempt
 from bot.devtools.visible_text import visible_text
+from bot.services import Services
 from tests.test_notices import subscriptions_of
 from tests.test_roster import NANCHISEI, enrolments, import_one, roster
 
@@ -22,7 +23,7 @@ def grouped(code: str) -> str:
 
 
 def linked_user(app, application_no: str = "N-900") -> str | None:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return session.scalar(
             select(LineUser.line_user_id).join(Enrolment, Enrolment.user_id == LineUser.id)
             .where(Enrolment.application_no == application_no)
@@ -30,7 +31,7 @@ def linked_user(app, application_no: str = "N-900") -> str | None:  # type: igno
 
 
 def attempts(app) -> int:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return session.scalar(select(func.count()).select_from(LinkAttempt)) or 0
 
 
@@ -152,7 +153,7 @@ def test_of_two_users_racing_with_one_code_only_one_is_told_it_linked(app, tmp_p
     if not database_url.startswith("sqlite"):
         pytest.skip("on PostgreSQL, SELECT ... FOR UPDATE makes the second user wait: no window to race in")
     code = import_one(app, tmp_path)
-    db = app.extensions["kenshu"].db
+    db = Services.of(app).db
     with db.session() as session:
         first_id = users.get_or_create(session, "U" + "1" * 32, now()).id
         second_id = users.get_or_create(session, "U" + "2" * 32, now()).id

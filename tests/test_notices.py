@@ -10,6 +10,7 @@ from bot.db.tables import LineUser, Subscription
 from bot.devtools import simulator
 from bot.devtools.visible_text import quick_reply_choices, visible_text
 from bot.line.postback import Postback
+from bot.services import Services
 from tests.test_webhook import post_events
 
 NANCHISEI = "nanchisei-tokyo"
@@ -36,7 +37,7 @@ def tap(line, user_id: str, action: dict[str, Any]) -> list[dict[str, Any]]:  # 
 
 
 def subscriptions_of(app, line_user_id: str) -> list[str]:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return list(session.scalars(
             select(Subscription.training_id).join(LineUser, LineUser.id == Subscription.user_id)
             .where(LineUser.line_user_id == line_user_id)

@@ -12,6 +12,7 @@ from bot.clock import JST
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.knowledge import EventKind, Text
+from bot.services import Services
 from scheduler.fire import fire
 from scheduler.planning import plan_event
 from scheduler.reminder_events import ReminderEvent
@@ -83,7 +84,7 @@ def test_a_reminder_missed_while_the_clock_was_down_is_sent_late_if_still_useful
         monkeypatch: pytest.MonkeyPatch) -> None:
     persona = follow(line, "late")
     subscribe(app, persona, "shunin-caremanager")
-    services, renderers = app.extensions["kenshu"], reminder_renderers(app)
+    services, renderers = Services.of(app), reminder_renderers(app)
     before = len(fake_line.state.texts_to(persona.line_user_id))
     week = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
     day = "reminder:shunin-caremanager-r5/application_deadline:day-before:20230629T1000"

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.db.tables import Enrolment
+from bot.services import Services
 from bot.trainees.linking import ALPHABET, CODE_LENGTH
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -27,7 +28,7 @@ def write_roster(tmp_path: Path, text: str, encoding: str = "utf-8", name: str =
 
 
 def enrolments(app, edition_id: str = NANCHISEI) -> dict[str, Enrolment]:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         rows = session.scalars(select(Enrolment).where(Enrolment.edition_id == edition_id))
         return {row.application_no: row for row in rows}
 

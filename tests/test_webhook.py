@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from bot.db.tables import InboxEvent, InboxStatus, LineUser
 from bot.devtools import simulator
+from bot.services import Services
 from tests.conftest import CHANNEL_SECRET, make_app
 
 
 def inbox_rows(app) -> list[InboxEvent]:  # type: ignore[no-untyped-def]
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         return list(session.scalars(select(InboxEvent).order_by(InboxEvent.id)))
 
 
@@ -116,14 +117,14 @@ def test_threaded_dispatch_acknowledges_then_handles(database_url, fake_line, us
 
 def test_one_failing_event_does_not_fail_the_batch(client, app, fake_line, user_id):
     crashing_user = "U" + "b" * 32
-    real_profile = app.extensions["kenshu"].line.profile
+    real_profile = Services.of(app).line.profile
 
     def profile_that_crashes_for_one_user(line_user_id):  # type: ignore[no-untyped-def]
         if line_user_id == crashing_user:
             raise RuntimeError("a bug in one handler")
         return real_profile(line_user_id)
 
-    app.extensions["kenshu"].line.profile = profile_that_crashes_for_one_user
+    Services.of(app).line.profile = profile_that_crashes_for_one_user
     bad = simulator.follow_event(crashing_user, fake_line.state.issue_reply_token(crashing_user))
     good = simulator.follow_event(user_id, fake_line.state.issue_reply_token(user_id))
     assert post_events(client, [bad, good]).status_code == 200
@@ -135,7 +136,7 @@ def test_one_failing_event_does_not_fail_the_batch(client, app, fake_line, user_
 def test_user_count_is_one_after_many_events_from_one_user(client, app, fake_line, user_id):
     events = [simulator.sticker_event(user_id, fake_line.state.issue_reply_token(user_id)) for _ in range(3)]
     assert post_events(client, events).status_code == 200
-    with app.extensions["kenshu"].db.session() as session:
+    with Services.of(app).db.session() as session:
         assert session.scalar(select(func.count()).select_from(LineUser)) == 1
 
 
@@ -184,13 +185,13 @@ def test_worker_applies_one_users_follow_and_unfollow_in_order(database_url, fak
     assert post_events(web.test_client(), events).status_code == 200
 
     worker_app = make_app(database_url, fake_line)
-    slow_profile = worker_app.extensions["kenshu"].line.profile
+    slow_profile = Services.of(worker_app).line.profile
 
     def profile_that_takes_a_while(line_user_id):  # type: ignore[no-untyped-def]
         time.sleep(0.5)  # the follow is still running when a free thread could take the unfollow
         return slow_profile(line_user_id)
 
-    worker_app.extensions["kenshu"].line.profile = profile_that_takes_a_while
+    Services.of(worker_app).line.profile = profile_that_takes_a_while
     worker = Dispatcher(worker_app, "worker", workers=2)
     thread = threading.Thread(target=worker.run_worker, kwargs={"poll_seconds": 0.01, "nice": 0})
     thread.start()
@@ -199,6 +200,6 @@ def test_worker_applies_one_users_follow_and_unfollow_in_order(database_url, fak
         time.sleep(0.05)
     worker.stop()
     thread.join()
-    with web.extensions["kenshu"].db.session() as session:
+    with Services.of(web).db.session() as session:
         user = session.scalars(select(LineUser).where(LineUser.line_user_id == user_id)).one()
         assert user.status == UserStatus.BLOCKED

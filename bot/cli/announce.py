@@ -46,7 +46,7 @@ KIND = "announcement"
 
 
 def _services() -> Services:
-    return current_app.extensions["kenshu"]
+    return Services.current()
 
 
 def _parse_at(value: str) -> datetime:

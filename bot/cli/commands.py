@@ -11,6 +11,7 @@ from bot.cli import credentials as credentials_cli
 from bot.cli import reminders as reminders_cli
 from bot.cli import roster as roster_cli
 from bot.db import migrate
+from bot.services import Services
 
 db_group = AppGroup("db", help="Database schema (Alembic migrations).")
 
@@ -31,7 +32,7 @@ def worker(threads: int, nice: int) -> None:
     from bot.line.worker import Dispatcher
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    app.extensions["kenshu"].warm()
+    Services.of(app).warm()
     dispatcher = Dispatcher(app, "worker", threads)
     click.echo(f"kenshu worker: handling stored events with {threads} threads")
     try:

@@ -15,6 +15,7 @@ from bot.credentials.store import ANY_TARGET, known_targets, set_shared
 from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
 from bot.knowledge import Edition
 from bot.roster.decoding import RosterFileError
+from bot.services import Services
 
 credentials_group = AppGroup("credentials", help="Joining details (URL, ID, password) sent before sessions.")
 
@@ -24,7 +25,7 @@ def _cipher() -> Cipher:
 
 
 def _edition(edition_id: str) -> Edition:
-    editions = current_app.extensions["kenshu"].knowledge.editions
+    editions = Services.current().knowledge.editions
     if edition_id not in editions:
         raise click.BadParameter(f"no edition {edition_id!r} (known: {', '.join(sorted(editions))})",
                                  param_hint="--edition")
@@ -38,7 +39,7 @@ def _edition(edition_id: str) -> Edition:
 def import_command(file: Path, edition_id: str, dry_run: bool) -> None:
     """Import personal joining details from a CSV (columns: 申込番号, URL, ID, パスワード[, 対象, ツール])."""
     edition = _edition(edition_id)
-    services = current_app.extensions["kenshu"]
+    services = Services.current()
     try:
         with services.db.session() as session:
             report = import_credentials(session, _cipher(), edition, file.read_bytes(), dry_run=dry_run)
@@ -68,7 +69,7 @@ def set_shared_command(edition_id: str, target: str, url: str | None, login_id: 
     details = JoinDetails(url, login_id, password)
     if details.is_empty():
         raise click.UsageError("give at least one of --url, --id, --password")
-    with current_app.extensions["kenshu"].db.session() as session:
+    with Services.current().db.session() as session:
         set_shared(session, _cipher(), edition_id, target, details, tool)
     _echo_row(f"saved shared {target}", tool, details)
 
@@ -79,7 +80,7 @@ def list_command(edition_id: str) -> None:
     """List stored details, masked (nothing here can be used to join)."""
     _edition(edition_id)
     cipher = _cipher()
-    with current_app.extensions["kenshu"].db.session() as session:
+    with Services.current().db.session() as session:
         shared = session.scalars(select(SharedCredential).filter_by(edition_id=edition_id)
                                  .order_by(SharedCredential.target)).all()
         personal = session.execute(select(PersonalCredential, Enrolment).join(Enrolment)

@@ -14,6 +14,7 @@ from bot import clock
 from bot.db.tables import EventDate
 from bot.delivery import parse_audience
 from bot.knowledge import Knowledge
+from bot.services import Services
 from scheduler.planning import PlannedSend, plan
 from scheduler.reminder_events import load_set_dates, reminder_events
 from scheduler.rules import RulesError, load_rules
@@ -24,7 +25,7 @@ reminders_group = AppGroup("reminders", help="Reminders planned from data/ and s
 
 def _rules():  # type: ignore[no-untyped-def]
     try:
-        return load_rules(current_app.extensions["kenshu"].data_dir)
+        return load_rules(Services.current().data_dir)
     except RulesError as error:
         raise click.ClickException(str(error)) from None
 
@@ -61,7 +62,7 @@ def _upcoming(session: Session, knowledge: Knowledge) -> list[tuple[PlannedSend,
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: sends and events waiting for a date.")
 def list_command(as_json: bool) -> None:
     """Upcoming reminders with their audience sizes, and tentative events waiting for a date."""
-    services = current_app.extensions["kenshu"]
+    services = Services.current()
     with services.db.session() as session:
         upcoming = _upcoming(session, services.knowledge)
         set_dates = load_set_dates(session)
@@ -107,7 +108,7 @@ def set_date_command(event_id: str, when: str) -> None:
 
     WHEN is Japan time: 2023-10-28T18:00, or 2023-10-28 for a whole-day deadline.
     """
-    services = current_app.extensions["kenshu"]
+    services = Services.current()
     edition = services.knowledge.editions.get(event_id.split("/", 1)[0])
     known = {e.event_id for e in reminder_events(edition, {})} if edition else set()
     if event_id not in known:

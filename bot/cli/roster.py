@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -35,7 +34,7 @@ locale_option = click.option("--locale", default="ja", show_default=True, help="
 
 
 def _services() -> Services:
-    return current_app.extensions["kenshu"]
+    return Services.current()
 
 
 def _edition(edition_id: str, _: Gettext) -> Edition:

@@ -16,6 +16,7 @@ from flask import Flask
 from bot.db import migrate
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
+from bot.services import Services
 
 
 class LocalLine:
@@ -64,5 +65,5 @@ def local_line(overrides: Mapping[str, Any] | None = None) -> Iterator[LocalLine
             config.setdefault(key, "local-" + key.lower())
         app = create_app(config)
         migrate.upgrade(app.config["DATABASE_URL"])
-        app.extensions["kenshu"].warm()
+        Services.of(app).warm()
         yield LocalLine(app, fake)

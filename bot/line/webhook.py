@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import clock
 from bot.line import inbox
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def callback():  # type: ignore[no-untyped-def]
         log.info("rejected a signed but malformed webhook body: %s", error.__class__.__name__)
         return _bad_request("malformed webhook body")
 
-    services = current_app.extensions["kenshu"]
+    services = Services.current()
     with services.db.session() as session:
         new_ids = inbox.store(session, events, HANDLED_EVENT_TYPES, clock.system_now())
     current_app.extensions["kenshu.dispatcher"].submit(new_ids)

@@ -25,6 +25,7 @@ from bot import clock
 from bot.db.tables import InboxEvent, InboxStatus, LineUser
 from bot.line import inbox
 from bot.line.context import EventContext
+from bot.services import Services
 from bot.trainees.users import user_for_event
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class Dispatcher:
 
     def recover(self, grace: timedelta = inbox.PENDING_GRACE) -> int:
         """Handle events a crashed process stored but never finished; returns how many."""
-        db = self.app.extensions["kenshu"].db
+        db = Services.of(self.app).db
         handled = 0
         while True:
             with db.session() as session:
@@ -117,7 +118,7 @@ class Dispatcher:
         """
         if nice:
             os.nice(nice)
-        db = self.app.extensions["kenshu"].db
+        db = Services.of(self.app).db
         # One event per user at a time, oldest first: a follow and the unfollow right
         # after it are applied in the order the user did them.
         in_flight: dict[Future[None], str | None] = {}
@@ -145,7 +146,7 @@ class Dispatcher:
                     self._stop.wait(poll_seconds)
 
     def _claim(self, inbox_id: int) -> bool:
-        with self.app.extensions["kenshu"].db.session() as session:
+        with Services.of(self.app).db.session() as session:
             return inbox.claim(session, inbox_id, clock.system_now())
 
     def handle(self, inbox_id: int) -> bool:
@@ -158,7 +159,7 @@ class Dispatcher:
     def _handle_claimed(self, inbox_id: int) -> None:
         from handlers import dispatch
 
-        services = self.app.extensions["kenshu"]
+        services = Services.of(self.app)
         try:
             # The handler's changes and "done" commit together; the reply goes after the
             # commit (a crash in between loses one reply rather than sending it twice).

@@ -1,0 +1,61 @@
+"""``create_app``: the one place that builds the bot's parts and wires them together.
+
+Importing this module has no side effects; everything is built per app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+from linebot.v3 import WebhookParser
+
+from bot.config import load_settings, require_secrets
+from bot.db import Database
+from bot.line.gateway import LineGateway
+from bot.line.webhook import MAX_BODY_BYTES
+from bot.line.webhook import blueprint as webhook_blueprint
+from bot.line.worker import Dispatcher
+from bot.services import Services
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The web app and everything it owns, configured from the environment.
+
+    Refuses to start on a missing secret (outside demo mode) or invalid data/.
+    """
+    from bot.cli.commands import register_commands
+    from bot.knowledge import load_knowledge
+
+    app = Flask(__name__, instance_relative_config=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_settings(instance))
+    if test_config:
+        app.config.update(test_config)
+    require_secrets(app.config)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    logging.basicConfig(level=app.config["KENSHU_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    data_dir = Path(app.config["KENSHU_DATA_DIR"])
+    Services(
+        db=Database(app.config["DATABASE_URL"]),
+        line=LineGateway(app.config["LINE_API_BASE_URL"], app.config["LINE_CHANNEL_ACCESS_TOKEN"]),
+        knowledge=load_knowledge(data_dir),
+        data_dir=data_dir,
+    ).install(app)
+    app.extensions["kenshu.webhook_parser"] = WebhookParser(app.config["LINE_CHANNEL_SECRET"])
+    app.extensions["kenshu.dispatcher"] = Dispatcher(
+        app, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"]
+    )
+    app.register_blueprint(webhook_blueprint)
+    register_commands(app)
+
+    @app.get("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        return jsonify({"status": "ok"})
+
+    return app
