@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from flask import Flask
@@ -28,10 +28,9 @@ from bot.i18n import Gettext, gettext_for
 from bot.knowledge import Edition, EventKind
 from bot.qa.dates import format_clock, format_day
 from bot.qa.faq import TrainingsFile
+from bot.services import Services
 from scheduler.planning import RENDERER
 
-if TYPE_CHECKING:
-    from bot.services import Services
 
 def N_(message: str) -> str:
     """Marks a msgid for extraction; translated at render time with the user's gettext."""
