@@ -27,7 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     Refuses to start on a missing secret (outside demo mode) or invalid data/.
     """
-    from bot.cli.commands import register_commands
+    from bot.cli.registration import register_commands
     from bot.knowledge import load_knowledge
 
     app = Flask(__name__, instance_relative_config=True)

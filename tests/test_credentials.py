@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.credentials import PersonalCredential, SharedCredential
+from bot.credentials import Cipher, JoinDetails, PersonalCredential, SharedCredential
+from bot.secretariat import credentials
+from bot.secretariat.credentials import MaskedCredential
+from bot.secretariat.editions import UnknownEdition
 from bot.services import Services
 from tests.reminder_helpers import enrol
 
@@ -28,13 +32,19 @@ def test_import_reports_bad_rows_by_line_and_imports_the_rest(app: Flask, tmp_pa
     result = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "line 3: no application A-9 in the roster of nanchisei-tokyo-r5 (import the roster first)",
-        "line 4: no URL, ID or password",
-        "line 5: unknown target 'no-such-session' (use on-demand, a live stream, session or course id, or leave empty)",
-        "4 rows read: 1 added, 0 updated, 0 unchanged, 3 not imported",
+        "3行目: 申込番号 A-9 は名簿にありません（先に名簿を取り込んでください）",
+        "4行目: URL・ID・パスワードがありません",
+        "5行目: 対象「no-such-session」はありません"
+        "（on-demand、ライブ配信・セッション・コースのIDを指定するか、空欄にしてください）",
+        "4件を読み込みました: 新規 1件、更新 0件、変更なし 0件、取り込まなかった行 3件",
     ]
-    again = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5")
-    assert again.output.splitlines()[-1] == "4 rows read: 0 added, 0 updated, 1 unchanged, 3 not imported"
+    again = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5", "--locale", "en")
+    assert again.output.splitlines() == [
+        "line 3: no application A-9 in the roster of this edition (import the roster first)",
+        "line 4: no URL, ID or password",
+        "line 5: unknown target no-such-session (use on-demand, a live stream, session or course id, or leave empty)",
+        "4 rows read: 0 added, 0 updated, 1 unchanged, 3 not imported",
+    ]
 
 
 def test_full_width_application_numbers_from_excel_match_the_roster(app: Flask, tmp_path: Path) -> None:
@@ -42,7 +52,8 @@ def test_full_width_application_numbers_from_excel_match_the_roster(app: Flask, 
     csv_file = tmp_path / "creds.csv"
     csv_file.write_bytes("受付番号,ログインID,パスワード\nＡ－１,id-1,Secret-Pass-1\n".encode("cp932"))
     result = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5")
-    assert result.output.splitlines()[-1] == "1 rows read: 1 added, 0 updated, 0 unchanged, 0 not imported"
+    assert result.output.splitlines()[-1] == (
+        "1件を読み込みました: 新規 1件、更新 0件、変更なし 0件、取り込まなかった行 0件")
 
 
 def test_a_file_without_the_needed_columns_imports_nothing(app: Flask, tmp_path: Path) -> None:
@@ -50,7 +61,7 @@ def test_a_file_without_the_needed_columns_imports_nothing(app: Flask, tmp_path:
     csv_file.write_text("氏名,メール\n山田,a@example.jp\n", encoding="utf-8")
     result = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5")
     assert result.exit_code == 1
-    assert "missing columns" in result.output and "nothing was imported" in result.output
+    assert "申込番号の列と、URL・ID・パスワードのいずれかの列が必要です。取り込みませんでした。" in result.output
 
 
 def test_details_are_encrypted_at_rest_and_listed_masked(app: Flask, tmp_path: Path) -> None:
@@ -70,8 +81,9 @@ def test_details_are_encrypted_at_rest_and_listed_masked(app: Flask, tmp_path: P
     listing = cli(app, "credentials", "list", "--edition", "nanchisei-tokyo-r5").output
     for secret in ("Secret-Pass-1", "user-0001", "zoompass99", "https://zoom.example/j/555"):
         assert secret not in listing + shared.output
-    assert "A-1 * (linked)" not in listing and "A-1 * (not linked)" in listing
-    assert "password=Se*********-1" in listing
+    assert "A-1 *（連携済み）" not in listing and "A-1 *（未連携）" in listing
+    assert "パスワード=Se*********-1" in listing
+    assert "共通の参加情報を保存しました（clozapine-advanced-live）" in shared.output
 
 
 def test_details_stored_with_another_key_are_refused_not_garbled(app: Flask, tmp_path: Path, database_url: str,
@@ -81,6 +93,31 @@ def test_details_stored_with_another_key_are_refused_not_garbled(app: Flask, tmp
     assert cli(app, "credentials", "set-shared", "--edition", "nanchisei-tokyo-r5", "--password", "x1").exit_code == 0
     other = make_app(database_url, fake_line, KENSHU_SECRET_KEY="a-different-key")
     result = cli(other, "credentials", "list", "--edition", "nanchisei-tokyo-r5")
-    assert result.exit_code != 0
-    assert "KENSHU_SECRET_KEY differs" in str(result.exception)
+    assert result.exit_code == 1
+    assert "保存されている参加情報を復号できません。KENSHU_SECRET_KEY が保存したときと異なります" in result.output
     Services.of(other).db.engine.dispose()
+
+
+def test_the_use_cases_return_masked_details_and_name_what_is_wrong(app: Flask) -> None:
+    services, cipher = Services.of(app), Cipher(app.config["KENSHU_SECRET_KEY"])
+    enrol(app, "nanchisei-tokyo-r5", "nanchisei-tokyo-r5-clozapine-basic", "A-1")
+    with pytest.raises(UnknownEdition) as unknown:
+        credentials.set_shared(services, cipher, "no-such-edition", JoinDetails(password="zoompass99"))
+    assert "nanchisei-tokyo-r5" in unknown.value.known
+    with pytest.raises(credentials.UnknownTarget):
+        credentials.set_shared(services, cipher, "nanchisei-tokyo-r5", JoinDetails(password="x1"), "no-such-live")
+    with pytest.raises(credentials.NoDetails):
+        credentials.set_shared(services, cipher, "nanchisei-tokyo-r5", JoinDetails())
+
+    zoom = JoinDetails("https://zoom.example/j/555", None, "zoompass99")
+    saved = credentials.set_shared(services, cipher, "nanchisei-tokyo-r5", zoom, "clozapine-advanced-live", "Zoom")
+    report = credentials.import_file(services, cipher, "nanchisei-tokyo-r5",
+                                     "申込番号,ID,パスワード\nA-1,user-0001,Secret-Pass-1\n".encode())
+    listing = credentials.list_masked(services, cipher, "nanchisei-tokyo-r5")
+
+    assert saved == MaskedCredential("clozapine-advanced-live", "Zoom", zoom.masked())
+    assert saved.details.password == "zo******99"
+    assert (report.added, report.problems) == (1, [])
+    assert listing.shared == [saved]
+    assert listing.personal == [MaskedCredential("*", None, JoinDetails(None, "us*****01", "Se*********-1"),
+                                                 application_no="A-1", linked=False)]

@@ -58,7 +58,7 @@ def test_a_send_killed_mid_way_resumes_without_duplicates_or_gaps(app, fake_line
     resumed = app.test_cli_runner().invoke(args=["announce", "resume", "1"])
 
     assert resumed.exit_code == 0, resumed.output
-    assert f"Sent: {USERS}  Failed: 0  Skipped: 0" in resumed.output
+    assert f"送信 {USERS}件  失敗 0件  対象外 0件" in resumed.output
     counts = received_counts(fake_line)
     assert [user for user, n in counts.items() if n > 1] == []
     assert set(users) - set(counts) == set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, time
 
 import pytest
 from flask import Flask
@@ -12,13 +12,14 @@ from bot.clock import JST
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.knowledge import EventKind, Text
+from bot.secretariat import reminders
 from bot.services import Services
 from scheduler.fire import fire
 from scheduler.planning import plan_event
 from scheduler.reminder_events import ReminderEvent
 from scheduler.reminder_message import reminder_renderers
 from scheduler.rules import QuietHours, Rule
-from tests.reminder_helpers import follow, subscribe
+from tests.reminder_helpers import enrol, follow, subscribe
 
 LIVE = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"
 
@@ -59,15 +60,15 @@ def test_a_tentative_live_stream_waits_for_its_date_then_is_planned(app: Flask,
 
     cli(app, "reminders", "sync")
     output = cli(app, "reminders", "set-date", LIVE, "2023-10-28T18:00")
-    assert "2 added, 0 moved, 0 removed" in output
+    assert "追加 2件、移動 0件、削除 0件" in output
     listed = json.loads(cli(app, "reminders", "list", "--json"))
     assert [(s["rule"], s["fire_at"], s["audience"]) for s in listed["sends"] if s["event_id"] == LIVE] == [
         ("evening-before", "2023-10-27T19:00:00+09:00", "course:nanchisei-tokyo-r5-clozapine-advanced"),
         ("hour-before", "2023-10-28T17:00:00+09:00", "course:nanchisei-tokyo-r5-clozapine-advanced")]
 
     moved = cli(app, "reminders", "set-date", LIVE, "2023-11-04T18:00")
-    assert "0 added, 2 moved, 0 removed" in moved
-    assert cli(app, "reminders", "sync").strip().endswith("0 added, 0 moved, 0 removed, 146 unchanged")
+    assert "追加 0件、移動 2件、削除 0件" in moved
+    assert cli(app, "reminders", "sync").strip().endswith("追加 0件、移動 0件、削除 0件、変更なし 146件")
 
 
 def test_list_shows_audience_sizes(app: Flask, line: LocalLine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,8 +76,33 @@ def test_list_shows_audience_sizes(app: Flask, line: LocalLine, monkeypatch: pyt
     monkeypatch.setenv("KENSHU_NOW", "2023-06-25T12:00")
     output = cli(app, "reminders", "list")
     assert ("2023-06-29 10:00  shunin-caremanager-r5/application_deadline  day-before  "
-            "prospects:shunin-caremanager-r5 (1 receivers)") in output
-    assert "waiting for a date: nanchisei-tokyo-r5/live_stream/clozapine-advanced-live" in output
+            "prospects:shunin-caremanager-r5（1人）") in output
+    assert "日付の確定待ち: nanchisei-tokyo-r5/live_stream/clozapine-advanced-live" in output
+    english = cli(app, "reminders", "list", "--locale", "en")
+    assert "prospects:shunin-caremanager-r5 (1 receivers)" in english
+    assert "waiting for a date: nanchisei-tokyo-r5/live_stream/clozapine-advanced-live" in english
+
+
+def test_the_use_cases_list_set_a_date_and_sync_with_typed_results(app: Flask, line: LocalLine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    enrol(app, "nanchisei-tokyo-r5", "nanchisei-tokyo-r5-clozapine-advanced", "N-1", follow(line, "advanced"))
+    monkeypatch.setenv("KENSHU_NOW", "2023-10-01T12:00")
+    services = Services.of(app)
+    reminders.sync_jobs(services)
+    assert LIVE in [event.event_id for event in reminders.outlook(services).waiting_for_date]
+    with pytest.raises(reminders.UnknownEvent):
+        reminders.set_date(services, "nanchisei-tokyo-r5/no-such-event", date(2023, 10, 28))
+
+    result = reminders.set_date(services, LIVE, date(2023, 10, 28), time(18, 0))
+
+    assert (len(result.sync.added), result.sync.moved, result.sync.removed) == (2, [], [])
+    outlook = reminders.outlook(services)
+    assert LIVE not in [event.event_id for event in outlook.waiting_for_date]
+    live = [upcoming for upcoming in outlook.sends if upcoming.send.event.event_id == LIVE]
+    assert [(u.send.rule.id, u.send.fire_at, u.receivers) for u in live] == [
+        ("evening-before", datetime(2023, 10, 27, 19, 0, tzinfo=JST), 1),
+        ("hour-before", datetime(2023, 10, 28, 17, 0, tzinfo=JST), 1)]
+    assert reminders.sync_jobs(services).added == []
 
 
 def test_a_reminder_missed_while_the_clock_was_down_is_sent_late_if_still_useful_else_skipped(

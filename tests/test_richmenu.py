@@ -55,7 +55,7 @@ def test_a_refusal_from_line_is_reported(app, fake_line):
     result = deploy(app)
 
     assert result.exit_code == 1
-    assert "LINE refused the rich menu" in result.output
+    assert "LINEがリッチメニューを受け付けませんでした" in result.output
 
 
 def test_the_notice_settings_button_opens_the_settings(line, user_id):

@@ -5,12 +5,12 @@ send consumes and what remains of this month's quota, and refuses to exceed the
 quota unless ``--force``. With ``--at`` the announcement is stored as a scheduled
 dispatch; ``kenshu announce run-due`` (run periodically, e.g. from cron or the
 clock process) sends those whose time has come and resumes any interrupted send.
+The use cases are in ``bot.secretariat.announcements``.
 """
 
 from __future__ import annotations
 
 import getpass
-import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -19,64 +19,64 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from bot import clock
-from bot.db.tables import Dispatch
-from bot.delivery import (
-    AudienceError,
-    ContentError,
-    DispatchBusy,
-    DispatchError,
-    Tally,
-    cancel,
-    check_quota,
-    create_dispatch,
-    ledger,
-    parse_audience,
-    run_dispatch,
-    run_due,
-    scheduled,
-    text_content,
-)
-from bot.delivery.content import message_count
-from bot.line.gateway import LineApiError
+from bot.cli.clerk import failure, locale_option
+from bot.i18n import Gettext, gettext_for
+from bot.secretariat import announcements
+from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 from scheduler.reminder_message import reminder_renderers
 
 AT_FORMAT = "%Y-%m-%d %H:%M"
-KIND = "announcement"
+PREVIEW_CHARS = 40
 
 
-def _services() -> Services:
-    return Services.current()
-
-
-def _parse_at(value: str) -> datetime:
+def _parse_at(value: str, _: Gettext) -> datetime:
     try:
-        at = datetime.strptime(value.strip(), AT_FORMAT).replace(tzinfo=clock.JST)
+        return datetime.strptime(value.strip(), AT_FORMAT).replace(tzinfo=clock.JST)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not YYYY-MM-DD HH:MM (Japan time)", param_hint="--at") from None
-    if at <= clock.now():
-        raise click.BadParameter(f"{value} (Japan time) has already passed", param_hint="--at")
-    return at
+        raise click.BadParameter(_("{value} is not YYYY-MM-DD HH:MM (Japan time)").format(value=value),
+                                 param_hint="--at") from None
 
 
-def _read_text(text: str | None, file: Path | None) -> str:
+def _read_text(text: str | None, file: Path | None, _: Gettext) -> str:
     if (text is None) == (file is None):
-        raise click.UsageError("give the announcement as --text TEXT or --file FILE (one of them)")
+        raise click.UsageError(_("give the announcement as --text TEXT or --file FILE (one of them)"))
     if file is None:
         return text or ""
     try:
         return file.read_text(encoding="utf-8").strip()
     except UnicodeDecodeError:
-        raise click.ClickException(f"{file} is not UTF-8 text; save it as UTF-8 and try again") from None
+        raise click.ClickException(_("{file} is not UTF-8 text; save it as UTF-8 and try again").format(
+            file=file)) from None
 
 
-def _echo_tally(tally: Tally, dispatch_id: int) -> None:
-    click.echo(f"Sent: {tally.sent}  Failed: {tally.failed}  Skipped: {tally.skipped}")
+def _fail(error: SecretariatError, _: Gettext) -> click.ClickException:
+    if isinstance(error, announcements.TimeHasPassed):
+        return click.BadParameter(error.message(_), param_hint="--at")
+    if isinstance(error, announcements.OverQuota):
+        return click.ClickException(_("{error} (use --force to send anyway: LINE refuses what exceeds the quota)")
+                                    .format(error=error.message(_)))
+    return failure(error, _)
+
+
+def _echo_draft(draft: announcements.Draft, _: Gettext) -> None:
+    click.echo(_("Audience: {audience} ({count} recipients)").format(audience=draft.audience, count=draft.receivers))
+    click.echo(_("Messages to consume: {count}").format(count=draft.quota.needed))
+    if draft.quota.remaining is None:
+        click.echo(_("Quota remaining this month: unlimited"))
+    else:
+        click.echo(_("Quota remaining this month: {remaining}").format(remaining=draft.quota.remaining))
+
+
+def _echo_report(report: announcements.SendReport, _: Gettext) -> None:
+    tally = report.tally
+    click.echo(_("Sent: {sent}  Failed: {failed}  Skipped: {skipped}").format(
+        sent=tally.sent, failed=tally.failed, skipped=tally.skipped))
     if tally.pending:
-        click.echo(f"Still pending: {tally.pending} (run `kenshu announce resume {dispatch_id}`)")
-    with _services().db.session() as session:
-        for error, count in ledger.failure_reasons(session, dispatch_id):
-            click.echo(f"  failed x{count}: {error}")
+        click.echo(_("Still pending: {pending} (run `kenshu announce resume {id}`)").format(
+            pending=tally.pending, id=report.dispatch_id))
+    for error, count in report.failures:
+        click.echo("  " + _("failed x{count}: {error}").format(count=count, error=error))
 
 
 @click.group("announce", cls=AppGroup, invoke_without_command=True)
@@ -86,6 +86,7 @@ def _echo_tally(tally: Tally, dispatch_id: int) -> None:
 @click.option("--at", "at_text", metavar='"YYYY-MM-DD HH:MM"', help="Send at this Japan time instead of now.")
 @click.option("--dry-run", is_flag=True, help="Show audience and quota; send nothing.")
 @click.option("--force", is_flag=True, help="Send even if it exceeds this month's remaining quota.")
+@locale_option
 @click.pass_context
 @with_appcontext
 def announce(
@@ -96,6 +97,7 @@ def announce(
     at_text: str | None,
     dry_run: bool,
     force: bool,
+    locale: str,
 ) -> None:
     """Send an announcement to an audience now or at a given time (subcommands manage scheduled ones)."""
     if ctx.invoked_subcommand is not None:
@@ -103,100 +105,81 @@ def announce(
     if audience is None:
         click.echo(ctx.get_help())
         return
-    services = _services()
+    _ = gettext_for(locale)
+    services = Services.current()
+    body = _read_text(text, file, _)
+    at = _parse_at(at_text, _) if at_text else None
     try:
-        parsed = parse_audience(audience, services.knowledge)
-        content = text_content(_read_text(text, file))
-    except (AudienceError, ContentError) as error:
-        raise click.ClickException(str(error)) from None
-    at = _parse_at(at_text) if at_text else None
-
-    with services.db.session() as session:
-        receivers = parsed.count_receivers(session)
-    try:
-        quota = check_quota(services.line, receivers, message_count(content))
-    except LineApiError as error:
-        raise click.ClickException(f"could not read this month's quota from LINE ({error}); nothing sent") from None
-    click.echo(f"Audience: {parsed} ({receivers} recipients)")
-    click.echo(f"Messages to consume: {quota.needed}")
-    click.echo(f"Quota remaining this month: {'unlimited' if quota.remaining is None else quota.remaining}")
-    if not quota.fits:
-        if not force:
-            raise click.ClickException(
-                f"this needs {quota.needed} messages but only {quota.remaining} remain this month; "
-                "nothing sent (use --force to send anyway: LINE refuses what exceeds the quota)"
-            )
-        click.echo("Warning: exceeding the quota (--force); LINE will refuse the messages beyond it.")
-    if dry_run:
-        click.echo("Dry run: nothing sent.")
-        return
-
-    with services.db.session() as session:
-        dispatch = create_dispatch(
-            session,
-            key=f"{KIND}:{uuid.uuid4()}",
-            kind=KIND,
-            audience=str(parsed),
-            content=content,
-            scheduled_at=at or clock.now(),
-            note=f"kenshu announce by {getpass.getuser()}",
-        )
-        dispatch_id = dispatch.id
-    if at is not None:
-        click.echo(f"Scheduled as #{dispatch_id} for {at:%Y-%m-%d %H:%M} (Japan time); `kenshu announce run-due` sends it.")
-        return
-    click.echo(f"Sending #{dispatch_id}...")
-    _echo_tally(run_dispatch(services, dispatch_id), dispatch_id)
+        draft = announcements.prepare(services, audience, body, at)
+        _echo_draft(draft, _)
+        announcements.ensure_fits(draft, force)
+        if not draft.quota.fits:
+            click.echo(_("Warning: exceeding the quota (--force); LINE will refuse the messages beyond it."))
+        if dry_run:
+            click.echo(_("Dry run: nothing sent."))
+            return
+        dispatch_id = announcements.create(services, draft, note=f"kenshu announce by {getpass.getuser()}",
+                                           force=force)
+        if at is not None:
+            click.echo(_("Scheduled as #{id} for {time} (Japan time); `kenshu announce run-due` sends it.").format(
+                id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"))
+            return
+        click.echo(_("Sending #{id}...").format(id=dispatch_id))
+        _echo_report(announcements.send(services, dispatch_id), _)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
 
 
 @announce.command("list")
-def list_scheduled() -> None:
+@locale_option
+def list_scheduled(locale: str) -> None:
     """Announcements scheduled and not yet sent."""
-    with _services().db.session() as session:
-        waiting = scheduled(session, KIND)
-        if not waiting:
-            click.echo("No scheduled announcements.")
-        for dispatch in waiting:
-            text = dispatch.content["messages"][0].get("text", "").replace("\n", " ")
-            preview = text if len(text) <= 40 else text[:39] + "…"
-            at = dispatch.scheduled_at.astimezone(clock.JST)
-            click.echo(f"#{dispatch.id}  {at:%Y-%m-%d %H:%M}  {dispatch.audience}  {preview}")
+    _ = gettext_for(locale)
+    waiting = announcements.scheduled_announcements(Services.current())
+    if not waiting:
+        click.echo(_("No scheduled announcements."))
+    for announcement in waiting:
+        text = announcement.text.replace("\n", " ")
+        preview = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
+        click.echo(f"#{announcement.dispatch_id}  {announcement.at:%Y-%m-%d %H:%M}  {announcement.audience}  {preview}")
 
 
 @announce.command("cancel")
 @click.argument("dispatch_id", type=int)
-def cancel_scheduled(dispatch_id: int) -> None:
+@locale_option
+def cancel_scheduled(dispatch_id: int, locale: str) -> None:
     """Cancel a scheduled announcement before it is sent."""
-    with _services().db.session() as session:
-        dispatch = session.get(Dispatch, dispatch_id)
-        if dispatch is None or dispatch.kind != KIND:
-            raise click.ClickException(f"no announcement #{dispatch_id}")
-        try:
-            cancel(session, dispatch_id)
-        except DispatchError as error:
-            raise click.ClickException(str(error)) from None
-    click.echo(f"Cancelled #{dispatch_id}.")
+    _ = gettext_for(locale)
+    try:
+        announcements.cancel(Services.current(), dispatch_id)
+    except SecretariatError as error:
+        raise failure(error, _) from None
+    click.echo(_("Cancelled #{id}.").format(id=dispatch_id))
 
 
 @announce.command("run-due")
-def run_due_command() -> None:
+@locale_option
+def run_due_command(locale: str) -> None:
     """Send scheduled announcements whose time has come; resume sends interrupted 5+ minutes ago."""
+    _ = gettext_for(locale)
     # Reminder dispatches are due here too (the clock normally sends them); they need
     # the reminder renderer to build each trainee's message.
-    results = run_due(_services(), clock.now(), reminder_renderers(current_app))
-    if not results:
-        click.echo("Nothing due.")
-    for dispatch_id, tally in results.items():
-        click.echo(f"#{dispatch_id}")
-        _echo_tally(tally, dispatch_id)
+    reports = announcements.run_due(Services.current(), reminder_renderers(current_app))
+    if not reports:
+        click.echo(_("Nothing due."))
+    for report in reports:
+        click.echo(f"#{report.dispatch_id}")
+        _echo_report(report, _)
 
 
 @announce.command("resume")
 @click.argument("dispatch_id", type=int)
-def resume(dispatch_id: int) -> None:
+@locale_option
+def resume(dispatch_id: int, locale: str) -> None:
     """Finish a send whose process died (announcement or reminder): re-send what is pending, then the rest (never twice)."""
+    _ = gettext_for(locale)
     try:
-        tally = run_dispatch(_services(), dispatch_id, reminder_renderers(current_app))
-    except (AudienceError, ContentError, DispatchError, DispatchBusy) as error:
-        raise click.ClickException(str(error)) from None
-    _echo_tally(tally, dispatch_id)
+        report = announcements.send(Services.current(), dispatch_id, reminder_renderers(current_app))
+    except SecretariatError as error:
+        raise failure(error, _) from None
+    _echo_report(report, _)

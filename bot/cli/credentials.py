@@ -1,4 +1,7 @@
-"""``kenshu credentials``: import, set and list joining details (always shown masked)."""
+"""``kenshu credentials``: import, set and list joining details (always shown masked).
+
+The use cases are in ``bot.secretariat.credentials``.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from bot.credentials.importer import import_credentials
+from bot.cli.clerk import failure, locale_option
 from bot.credentials.secrets import Cipher, JoinDetails
-from bot.credentials.store import ANY_TARGET, known_targets, set_shared
-from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
-from bot.knowledge import Edition
-from bot.roster.decoding import RosterFileError
+from bot.credentials.store import ANY_TARGET
+from bot.i18n import Gettext, gettext_for
+from bot.roster import MissingColumnsError, RosterFileError
+from bot.secretariat import credentials
+from bot.secretariat.editions import UnknownEdition
+from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
 credentials_group = AppGroup("credentials", help="Joining details (URL, ID, password) sent before sessions.")
@@ -24,28 +28,35 @@ def _cipher() -> Cipher:
     return Cipher(current_app.config["KENSHU_SECRET_KEY"])
 
 
-def _edition(edition_id: str) -> Edition:
-    editions = Services.current().knowledge.editions
-    if edition_id not in editions:
-        raise click.BadParameter(f"no edition {edition_id!r} (known: {', '.join(sorted(editions))})",
-                                 param_hint="--edition")
-    return editions[edition_id]
+def _fail(error: SecretariatError, _: Gettext) -> click.ClickException:
+    if isinstance(error, UnknownEdition):
+        return click.BadParameter(error.message(_), param_hint="--edition")
+    if isinstance(error, credentials.UnknownTarget):
+        return click.BadParameter(error.message(_), param_hint="--target")
+    if isinstance(error, credentials.NoDetails):
+        return click.UsageError(_("give at least one of --url, --id, --password"))
+    return failure(error, _)
 
 
 @credentials_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--edition", "edition_id", required=True, help="Edition the applications belong to.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report, without saving.")
-def import_command(file: Path, edition_id: str, dry_run: bool) -> None:
+@locale_option
+def import_command(file: Path, edition_id: str, dry_run: bool, locale: str) -> None:
     """Import personal joining details from a CSV (columns: 申込番号, URL, ID, パスワード[, 対象, ツール])."""
-    edition = _edition(edition_id)
-    services = Services.current()
+    _ = gettext_for(locale)
     try:
-        with services.db.session() as session:
-            report = import_credentials(session, _cipher(), edition, file.read_bytes(), dry_run=dry_run)
+        report = credentials.import_file(Services.current(), _cipher(), edition_id, file.read_bytes(), dry_run=dry_run)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
+    except MissingColumnsError:
+        raise click.ClickException(_("{file}: needs a column for the application number and one for at least one of "
+                                     "URL, ID, password; nothing was imported").format(file=file)) from None
     except RosterFileError as error:
-        raise click.ClickException(f"{file}: {error}; nothing was imported") from None
-    for line in report.lines(dry_run):
+        raise click.ClickException(_("{file}: cannot read the file ({error}); nothing imported.").format(
+            file=file, error=error)) from None
+    for line in report.lines(_, dry_run):
         click.echo(line)
 
 
@@ -58,44 +69,45 @@ def import_command(file: Path, edition_id: str, dry_run: bool) -> None:
 @click.option("--password", help="Password or passcode (prompted, hidden, when --prompt-password).")
 @click.option("--prompt-password", is_flag=True, help="Ask for the password without echoing it.")
 @click.option("--tool", help="e.g. Zoom, Zoom ウェビナー, Leaf")
+@locale_option
 def set_shared_command(edition_id: str, target: str, url: str | None, login_id: str | None, password: str | None,
-                       prompt_password: bool, tool: str | None) -> None:
+                       prompt_password: bool, tool: str | None, locale: str) -> None:
     """Set the details everyone in a session shares (one Zoom link for everyone)."""
-    edition = _edition(edition_id)
-    if target not in known_targets(edition):
-        raise click.BadParameter(f"unknown target {target!r} for {edition_id}", param_hint="--target")
-    if prompt_password:
-        password = click.prompt("Password", hide_input=True)
-    details = JoinDetails(url, login_id, password)
-    if details.is_empty():
-        raise click.UsageError("give at least one of --url, --id, --password")
-    with Services.current().db.session() as session:
-        set_shared(session, _cipher(), edition_id, target, details, tool)
-    _echo_row(f"saved shared {target}", tool, details)
+    _ = gettext_for(locale)
+    services = Services.current()
+    try:
+        credentials.check_target(services, edition_id, target)
+        if prompt_password:
+            password = click.prompt(_("Password"), hide_input=True)
+        saved = credentials.set_shared(services, _cipher(), edition_id, JoinDetails(url, login_id, password),
+                                       target, tool)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
+    _echo_row(_("saved shared {target}").format(target=saved.target), saved, _)
 
 
 @credentials_group.command("list")
 @click.option("--edition", "edition_id", required=True)
-def list_command(edition_id: str) -> None:
+@locale_option
+def list_command(edition_id: str, locale: str) -> None:
     """List stored details, masked (nothing here can be used to join)."""
-    _edition(edition_id)
-    cipher = _cipher()
-    with Services.current().db.session() as session:
-        shared = session.scalars(select(SharedCredential).filter_by(edition_id=edition_id)
-                                 .order_by(SharedCredential.target)).all()
-        personal = session.execute(select(PersonalCredential, Enrolment).join(Enrolment)
-                                   .where(Enrolment.edition_id == edition_id)
-                                   .order_by(Enrolment.application_no, PersonalCredential.target)).all()
-        for row in shared:
-            _echo_row(f"shared {row.target}", row.tool, cipher.decrypt(row.secret))
-        for credential, enrolment in personal:
-            linked = "linked" if enrolment.user_id else "not linked"
-            _echo_row(f"{enrolment.application_no} {credential.target} ({linked})", credential.tool,
-                      cipher.decrypt(credential.secret))
-    click.echo(f"{len(shared)} shared, {len(personal)} personal")
+    _ = gettext_for(locale)
+    try:
+        listing = credentials.list_masked(Services.current(), _cipher(), edition_id)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
+    for row in listing.shared:
+        _echo_row(_("shared {target}").format(target=row.target), row, _)
+    for row in listing.personal:
+        label = (_("{number} {target} (linked)") if row.linked else _("{number} {target} (not linked)")).format(
+            number=row.application_no, target=row.target)
+        _echo_row(label, row, _)
+    click.echo(_("{shared} shared, {personal} personal").format(
+        shared=len(listing.shared), personal=len(listing.personal)))
 
 
-def _echo_row(label: str, tool: str | None, details: JoinDetails) -> None:
-    masked = details.masked()
-    click.echo(f"{label}: tool={tool or '-'} url={masked.url or '-'} id={masked.login_id or '-'} "
-               f"password={masked.password or '-'}")
+def _echo_row(label: str, row: credentials.MaskedCredential, _: Gettext) -> None:
+    details = row.details
+    click.echo(_("{label}: tool={tool} url={url} id={id} password={password}").format(
+        label=label, tool=row.tool or "-", url=details.url or "-", id=details.login_id or "-",
+        password=details.password or "-"))

@@ -2,7 +2,7 @@
 
 Commands that configure their own app (the demo chat, ``ask``, the fake LINE API,
 ``data check``) live on the group, so they run before, and without, the
-environment's app; the rest are registered on the app in ``bot.cli.commands``.
+environment's app; the rest are registered on the app in ``bot.cli.registration``.
 """
 
 from __future__ import annotations

@@ -1,48 +1,35 @@
-"""``kenshu roster`` and ``kenshu richmenu``: the secretariat's commands.
+"""``kenshu roster``: import the applicant list, export link codes, reissue a code.
 
-Thin wrappers over ``bot.roster``, ``bot.trainees.linking`` and ``bot.line.richmenu`` (the web
-console will call the same functions); output is Japanese by default, for the
-clerks who run them.
+The use cases are in ``bot.secretariat.roster``; output is Japanese by default,
+for the clerks who run them.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from bot import clock
-from bot.db.tables import Enrolment
+from bot.cli.clerk import failure, locale_option, usage_failure
 from bot.i18n import Gettext, gettext_for
-from bot.knowledge import Edition
-from bot.line import richmenu
-from bot.line.gateway import LineApiError
-from bot.roster import MissingColumnsError, RosterFileError, codes_csv, import_roster
+from bot.roster import MissingColumnsError, RosterFileError
 from bot.roster.headers import FIELD_HEADERS
 from bot.roster.report import report_lines
+from bot.secretariat import roster
+from bot.secretariat.editions import UnknownEdition
+from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 from bot.trainees import linking
 
 roster_group = AppGroup("roster", help="The applicant roster and link codes.")
-richmenu_group = AppGroup("richmenu", help="The rich menu under the chat.")
-
-locale_option = click.option("--locale", default="ja", show_default=True, help="Language of the output (ja, en).")
 
 
-def _services() -> Services:
-    return Services.current()
-
-
-def _edition(edition_id: str, _: Gettext) -> Edition:
-    editions = _services().knowledge.editions
-    if edition_id not in editions:
-        known = ", ".join(sorted(editions))
-        raise click.UsageError(_("unknown edition {edition} (known: {known})").format(edition=edition_id, known=known))
-    return editions[edition_id]
+def _fail(error: SecretariatError, _: Gettext) -> click.ClickException:
+    if isinstance(error, UnknownEdition | roster.NoSuchApplication):
+        return usage_failure(error, _)
+    return failure(error, _)
 
 
 @roster_group.command("import")
@@ -59,11 +46,11 @@ def roster_import(file: Path, edition_id: str, dry_run: bool, code_valid_days: i
     (exit status 2, so a script notices); importing the same file again changes nothing.
     """
     _ = gettext_for(locale)
-    edition = _edition(edition_id, _)
     try:
-        with _services().db.session() as session:
-            report = import_roster(session, edition, file.read_bytes(), clock.now(),
-                                   valid_days=code_valid_days, dry_run=dry_run)
+        report = roster.import_file(Services.current(), edition_id, file.read_bytes(),
+                                    code_valid_days=code_valid_days, dry_run=dry_run)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
     except MissingColumnsError as error:
         headers = "; ".join(f"{name}: {' / '.join(FIELD_HEADERS[name])}" for name in error.fields)
         click.echo(_("{file}: required columns not found, nothing imported. Accepted headers: {headers}").format(
@@ -86,11 +73,12 @@ def roster_import(file: Path, edition_id: str, dry_run: bool, code_valid_days: i
 def roster_codes(edition_id: str, out: Path, locale: str) -> None:
     """Write the link codes of an edition to a CSV file for a mail merge (UTF-8 with BOM)."""
     _ = gettext_for(locale)
-    edition = _edition(edition_id, _)
-    with _services().db.session() as session:
-        text, count = codes_csv(session, edition, clock.now(), _)
-    out.write_text(text, encoding="utf-8", newline="")
-    click.echo(_("{count} link codes written to {file}").format(count=count, file=out))
+    try:
+        export = roster.export_codes(Services.current(), edition_id, _)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
+    out.write_text(export.text, encoding="utf-8", newline="")
+    click.echo(_("{count} link codes written to {file}").format(count=export.rows, file=out))
 
 
 @roster_group.command("reissue")
@@ -101,35 +89,9 @@ def roster_codes(edition_id: str, out: Path, locale: str) -> None:
 def roster_reissue(edition_id: str, application_no: str, code_valid_days: int, locale: str) -> None:
     """Unlink one application and give it a new link code (to relink a trainee)."""
     _ = gettext_for(locale)
-    edition = _edition(edition_id, _)
-    with _services().db.session() as session:
-        enrolment = session.scalar(select(Enrolment).where(
-            Enrolment.edition_id == edition.id, Enrolment.application_no == application_no))
-        if enrolment is None:
-            raise click.UsageError(_("no application {number} in {edition}").format(
-                number=application_no, edition=edition.id))
-        now = clock.now()
-        code = linking.reissue(session, enrolment, now, code_valid_days)
-    valid_until = (now + timedelta(days=code_valid_days)).strftime("%Y-%m-%d")
-    click.echo(_("new link code for {number}: {code} (valid until {date})").format(
-        number=application_no, code=linking.display_code(code), date=valid_until))
-
-
-@richmenu_group.command("deploy")
-def richmenu_deploy() -> None:
-    """Create the rich menu, upload its image and make it every user's default."""
     try:
-        rich_menu_id = _services().line.create_rich_menu(richmenu.menu_request(), richmenu.render_png())
-    except LineApiError as error:
-        click.echo(f"LINE refused the rich menu: {error}", err=True)
-        sys.exit(1)
-    click.echo(f"rich menu {rich_menu_id} is now the default")
-
-
-@richmenu_group.command("render")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def richmenu_render(out: Path) -> None:
-    """Write the rich menu image to a PNG file, to look at before deploying."""
-    png = richmenu.render_png()
-    out.write_bytes(png)
-    click.echo(f"{out}: {len(png)} bytes")
+        reissued = roster.reissue(Services.current(), edition_id, application_no, code_valid_days)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
+    click.echo(_("new link code for {number}: {code} (valid until {date})").format(
+        number=reissued.application_no, code=reissued.code, date=f"{reissued.valid_until:%Y-%m-%d}"))

@@ -21,6 +21,7 @@ tool            no       ツール, 使用ツール, tool
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,10 +29,11 @@ from sqlalchemy.orm import Session
 from bot.credentials.secrets import Cipher, JoinDetails
 from bot.credentials.store import ANY_TARGET, known_targets, set_personal
 from bot.db.tables import Enrolment, PersonalCredential
+from bot.i18n import Gettext
 from bot.knowledge import Edition
-from bot.roster.decoding import RosterFileError, read_rows
+from bot.roster.decoding import read_rows
 from bot.roster.headers import FIELD_HEADERS, fold
-from bot.roster.importer import normalise_cell
+from bot.roster.importer import MissingColumnsError, normalise_cell
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "application_no": FIELD_HEADERS["application_no"],
@@ -44,10 +46,33 @@ HEADERS: dict[str, tuple[str, ...]] = {
 _BY_HEADER = {fold(header): name for name, headers in HEADERS.items() for header in headers}
 
 
+class ProblemKind(StrEnum):
+    MISSING_APPLICATION_NO = "missing_application_no"
+    UNKNOWN_APPLICATION_NO = "unknown_application_no"
+    NO_DETAILS = "no_details"
+    UNKNOWN_TARGET = "unknown_target"
+    DUPLICATE = "duplicate"
+
+
 @dataclass(frozen=True)
 class Problem:
     line: int
-    text: str
+    kind: ProblemKind
+    value: str = ""  # the application number or target the problem is about
+    other_line: int | None = None  # where a duplicate first appeared
+
+
+def _problem_text(problem: Problem, _: Gettext) -> str:
+    texts = {
+        ProblemKind.MISSING_APPLICATION_NO: _("application number is missing"),
+        ProblemKind.UNKNOWN_APPLICATION_NO: _("no application {value} in the roster of this edition "
+                                              "(import the roster first)"),
+        ProblemKind.NO_DETAILS: _("no URL, ID or password"),
+        ProblemKind.UNKNOWN_TARGET: _("unknown target {value} (use on-demand, a live stream, session or course id, "
+                                      "or leave empty)"),
+        ProblemKind.DUPLICATE: _("application {value} also appears on line {other_line}"),
+    }
+    return texts[problem.kind].format(value=problem.value, other_line=problem.other_line)
 
 
 @dataclass
@@ -59,21 +84,28 @@ class CredentialsReport:
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
 
-    def lines(self, dry_run: bool) -> list[str]:
+    def lines(self, _: Gettext, dry_run: bool) -> list[str]:
         """The report as the secretariat reads it: problems by line, then the counts."""
-        out = [f"line {problem.line}: {problem.text}" for problem in self.problems]
+        out = [_("line {line}: {detail}").format(line=problem.line, detail=_problem_text(problem, _))
+               for problem in self.problems]
         if self.ignored_columns:
-            out.append("ignored columns: " + ", ".join(self.ignored_columns))
-        out.append(f"{self.rows_read} rows read: {self.added} added, {self.updated} updated, "
-                   f"{self.unchanged} unchanged, {len({p.line for p in self.problems})} not imported")
+            out.append(_("ignored columns: {columns}").format(columns=", ".join(self.ignored_columns)))
+        out.append(_("{rows} rows read: {added} added, {updated} updated, {unchanged} unchanged, "
+                     "{rejected} not imported").format(
+            rows=self.rows_read, added=self.added, updated=self.updated, unchanged=self.unchanged,
+            rejected=len({p.line for p in self.problems})))
         if dry_run:
-            out.append("(dry run: nothing was saved)")
+            out.append(_("(dry run: nothing was saved)"))
         return out
 
 
 def import_credentials(session: Session, cipher: Cipher, edition: Edition, data: bytes,
                        dry_run: bool = False) -> CredentialsReport:
-    """Import every valid row; raise RosterFileError when the file cannot be read as a table."""
+    """Import every valid row; raise RosterFileError when the file cannot be read as a table.
+
+    ``MissingColumnsError`` names the application number, or the three details
+    columns when none of them is there.
+    """
     rows = read_rows(data)
     header = next(rows, None)
     columns: dict[str, int] = {}
@@ -85,8 +117,11 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
                 report.ignored_columns.append(cell.strip())
             continue
         columns[name] = index
-    if "application_no" not in columns or not {"url", "login_id", "password"} & columns.keys():
-        raise RosterFileError("missing columns: the application number and at least one of URL, ID, password")
+    missing = [] if "application_no" in columns else ["application_no"]
+    if not {"url", "login_id", "password"} & columns.keys():
+        missing += ["url", "login_id", "password"]
+    if missing:
+        raise MissingColumnsError(missing)
     enrolments = {e.application_no: e for e in session.scalars(select(Enrolment).filter_by(edition_id=edition.id))}
     targets = known_targets(edition)
     seen: dict[tuple[str, str], int] = {}
@@ -102,17 +137,17 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
         enrolment = enrolments.get(number)
         problem = None
         if not number:
-            problem = "application number is missing"
+            problem = Problem(raw.line, ProblemKind.MISSING_APPLICATION_NO)
         elif enrolment is None:
-            problem = f"no application {number} in the roster of {edition.id} (import the roster first)"
+            problem = Problem(raw.line, ProblemKind.UNKNOWN_APPLICATION_NO, number)
         elif details.is_empty():
-            problem = "no URL, ID or password"
+            problem = Problem(raw.line, ProblemKind.NO_DETAILS)
         elif target not in targets:
-            problem = f"unknown target {target!r} (use on-demand, a live stream, session or course id, or leave empty)"
+            problem = Problem(raw.line, ProblemKind.UNKNOWN_TARGET, target)
         elif (number, target) in seen:
-            problem = f"application {number} also appears on line {seen[(number, target)]}"
+            problem = Problem(raw.line, ProblemKind.DUPLICATE, number, seen[(number, target)])
         if problem is not None:
-            report.problems.append(Problem(raw.line, problem))
+            report.problems.append(problem)
             continue
         assert enrolment is not None
         seen[(number, target)] = raw.line

@@ -1,0 +1,320 @@
+"""Announcements to trainees: reach and quota first, then sent now or stored for a set time.
+
+``prepare`` answers "how many would receive it, what does it cost, does it fit
+this month's quota?" without storing anything (a dry run is just that).
+``create`` stores the dispatch (refusing to exceed the quota unless forced);
+``send`` sends it, or finishes one whose process died; ``run_due`` sends the
+scheduled ones whose time has come. All of it goes through the delivery
+engine, so a send is never made twice to one trainee.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot import clock
+from bot.db.tables import Dispatch, DispatchStatus
+from bot.delivery import (
+    Audience,
+    AudienceError,
+    ContentError,
+    DispatchBusy,
+    DispatchError,
+    QuotaCheck,
+    Renderers,
+    Tally,
+    check_quota,
+    create_dispatch,
+    ledger,
+    parse_audience,
+    run_dispatch,
+    scheduled,
+    text_content,
+)
+from bot.delivery import cancel as cancel_dispatch
+from bot.delivery import run_due as run_due_dispatches
+from bot.delivery.content import MAX_TEXT_CHARS, message_count
+from bot.i18n import Gettext
+from bot.knowledge import Knowledge
+from bot.line.gateway import LineApiError
+from bot.secretariat.errors import SecretariatError
+from bot.services import Services
+
+KIND = "announcement"
+
+
+@dataclass(eq=False)
+class UnknownAudience(SecretariatError):
+    """The audience text is malformed, or names a training, edition or course that does not exist."""
+
+    text: str
+    missing: str | None = None  # "training", "edition" or "course": the kind of id not found; None: malformed
+    target: str = ""
+    known: tuple[str, ...] = ()
+
+    def message(self, _: Gettext) -> str:
+        known = ", ".join(self.known)
+        if self.missing == "training":
+            return _("no training {training} (known: {known})").format(training=self.target, known=known)
+        if self.missing == "edition":
+            return _("unknown edition {edition} (known: {known})").format(edition=self.target, known=known)
+        if self.missing == "course":
+            return _("no course {course} in any edition").format(course=self.target)
+        return _("unknown audience {audience}: use all, training:ID, edition:ID, course:ID or "
+                 "prospects:EDITION_ID").format(audience=self.text)
+
+
+@dataclass(eq=False)
+class EmptyText(SecretariatError):
+    def message(self, _: Gettext) -> str:
+        return _("the announcement text is empty")
+
+
+@dataclass(eq=False)
+class TextTooLong(SecretariatError):
+    length: int
+    limit: int = MAX_TEXT_CHARS
+
+    def message(self, _: Gettext) -> str:
+        return _("the text has {length} characters; LINE accepts at most {limit}").format(
+            length=self.length, limit=self.limit)
+
+
+@dataclass(eq=False)
+class TimeHasPassed(SecretariatError):
+    at: datetime
+
+    def message(self, _: Gettext) -> str:
+        at = self.at.astimezone(clock.JST)
+        return _("{time} (Japan time) has already passed").format(time=f"{at:%Y-%m-%d %H:%M}")
+
+
+@dataclass(eq=False)
+class QuotaUnavailable(SecretariatError):
+    """LINE could not say how much of this month's quota remains, so nothing was sent."""
+
+    detail: str
+
+    def message(self, _: Gettext) -> str:
+        return _("could not read this month's quota from LINE ({error}); nothing sent").format(error=self.detail)
+
+
+@dataclass(eq=False)
+class OverQuota(SecretariatError):
+    needed: int
+    remaining: int
+
+    def message(self, _: Gettext) -> str:
+        return _("this needs {needed} messages but only {remaining} remain this month; nothing sent").format(
+            needed=self.needed, remaining=self.remaining)
+
+
+@dataclass(eq=False)
+class NoSuchAnnouncement(SecretariatError):
+    dispatch_id: int
+
+    def message(self, _: Gettext) -> str:
+        return _("no announcement #{id}").format(id=self.dispatch_id)
+
+
+@dataclass(eq=False)
+class NoSuchDispatch(SecretariatError):
+    dispatch_id: int
+
+    def message(self, _: Gettext) -> str:
+        return _("no send #{id}").format(id=self.dispatch_id)
+
+
+@dataclass(eq=False)
+class NotCancellable(SecretariatError):
+    """Only a dispatch still waiting for its time can be cancelled; one sending or sent cannot be recalled."""
+
+    dispatch_id: int
+    status: DispatchStatus
+
+    def message(self, _: Gettext) -> str:
+        states = {
+            DispatchStatus.SENDING: _("being sent"),
+            DispatchStatus.DONE: _("already sent"),
+            DispatchStatus.CANCELLED: _("already cancelled"),
+        }
+        return _("#{id} is {state} and cannot be cancelled").format(
+            id=self.dispatch_id, state=states.get(self.status, self.status))
+
+
+@dataclass(eq=False)
+class SendInProgress(SecretariatError):
+    dispatch_id: int
+
+    def message(self, _: Gettext) -> str:
+        return _("#{id} is being sent by another process; leave it to that one").format(id=self.dispatch_id)
+
+
+@dataclass(eq=False)
+class CannotSend(SecretariatError):
+    """A stored dispatch that cannot be sent as stored (its renderer is unknown, for one)."""
+
+    dispatch_id: int
+    detail: str
+
+    def message(self, _: Gettext) -> str:
+        return _("#{id} cannot be sent: {reason}").format(id=self.dispatch_id, reason=self.detail)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An announcement checked and costed, not yet stored: what a dry run shows."""
+
+    audience: Audience
+    content: dict[str, Any]
+    at: datetime | None  # None: now
+    quota: QuotaCheck
+
+    @property
+    def receivers(self) -> int:
+        return self.quota.receivers
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """Where a send stands after running it, from its ledger."""
+
+    dispatch_id: int
+    tally: Tally
+    failures: list[tuple[str, int]]  # LINE's error message and how many deliveries it failed
+
+
+@dataclass(frozen=True)
+class ScheduledAnnouncement:
+    dispatch_id: int
+    at: datetime  # Japan time
+    audience: str
+    text: str
+
+
+def audience_of(knowledge: Knowledge, text: str) -> Audience:
+    """The audience a clerk typed (``all``, ``training:ID``...), checked against the training data."""
+    try:
+        return parse_audience(text, knowledge)
+    except AudienceError:
+        raise _unknown_audience(knowledge, text) from None
+
+
+def _unknown_audience(knowledge: Knowledge, text: str) -> UnknownAudience:
+    """Why the delivery engine refused ``text``, with the ids the clerk may have meant."""
+    kind, _sep, target = (part.strip() for part in text.strip().partition(":"))
+    if target and kind == "training" and target not in knowledge.trainings:
+        return UnknownAudience(text, "training", target, tuple(sorted(knowledge.trainings)))
+    if target and kind in ("edition", "prospects") and target not in knowledge.editions:
+        return UnknownAudience(text, "edition", target, tuple(sorted(knowledge.editions)))
+    if target and kind == "course":
+        return UnknownAudience(text, "course", target)
+    return UnknownAudience(text)
+
+
+def _content(text: str) -> dict[str, Any]:
+    if not text.strip():
+        raise EmptyText()
+    if len(text) > MAX_TEXT_CHARS:
+        raise TextTooLong(len(text))
+    return text_content(text)
+
+
+def _require_future(at: datetime | None) -> None:
+    if at is not None and at <= clock.now():
+        raise TimeHasPassed(at)
+
+
+def prepare(services: Services, audience: str, text: str, at: datetime | None = None) -> Draft:
+    """Check the announcement and cost it against this month's quota; stores and sends nothing."""
+    parsed = audience_of(services.knowledge, audience)
+    content = _content(text)
+    _require_future(at)
+    with services.db.session() as session:
+        receivers = parsed.count_receivers(session)
+    try:
+        quota = check_quota(services.line, receivers, message_count(content))
+    except LineApiError as error:
+        raise QuotaUnavailable(str(error)) from None
+    return Draft(parsed, content, at, quota)
+
+
+def ensure_fits(draft: Draft, force: bool) -> None:
+    """Refuse a send beyond this month's quota unless ``force`` (LINE refuses the excess anyway)."""
+    if not draft.quota.fits and not force:
+        assert draft.quota.remaining is not None
+        raise OverQuota(draft.quota.needed, draft.quota.remaining)
+
+
+def create(services: Services, draft: Draft, note: str, force: bool = False) -> int:
+    """Store the announcement as a dispatch for its time (now when none) and return its id."""
+    ensure_fits(draft, force)
+    _require_future(draft.at)
+    with services.db.session() as session:
+        dispatch = create_dispatch(
+            session,
+            key=f"{KIND}:{uuid.uuid4()}",
+            kind=KIND,
+            audience=str(draft.audience),
+            content=draft.content,
+            scheduled_at=draft.at or clock.now(),
+            note=note,
+        )
+        return dispatch.id
+
+
+def _report(services: Services, dispatch_id: int, tally: Tally) -> SendReport:
+    with services.db.session() as session:
+        return SendReport(dispatch_id, tally, ledger.failure_reasons(session, dispatch_id))
+
+
+def send(services: Services, dispatch_id: int, renderers: Renderers | None = None) -> SendReport:
+    """Send a stored dispatch now, or finish one whose process died (pending first, never twice).
+
+    Any kind of dispatch (a reminder too: it needs the reminder renderer in ``renderers``).
+    """
+    with services.db.session() as session:
+        dispatch = session.get(Dispatch, dispatch_id)
+        if dispatch is None:
+            raise NoSuchDispatch(dispatch_id)
+        stored_audience = dispatch.audience
+    try:
+        tally = run_dispatch(services, dispatch_id, renderers)
+    except AudienceError:
+        raise _unknown_audience(services.knowledge, stored_audience) from None
+    except DispatchBusy:
+        raise SendInProgress(dispatch_id) from None
+    except (ContentError, DispatchError) as error:
+        raise CannotSend(dispatch_id, str(error)) from None
+    return _report(services, dispatch_id, tally)
+
+
+def run_due(services: Services, renderers: Renderers | None = None) -> list[SendReport]:
+    """Send every dispatch whose time has come (reminders too) and resume those whose sender died."""
+    results = run_due_dispatches(services, clock.now(), renderers)
+    return [_report(services, dispatch_id, tally) for dispatch_id, tally in results.items()]
+
+
+def scheduled_announcements(services: Services) -> list[ScheduledAnnouncement]:
+    """Announcements waiting for their time, soonest first."""
+    with services.db.session() as session:
+        return [
+            ScheduledAnnouncement(dispatch.id, dispatch.scheduled_at.astimezone(clock.JST), dispatch.audience,
+                                  dispatch.content["messages"][0].get("text", ""))
+            for dispatch in scheduled(session, KIND)
+        ]
+
+
+def cancel(services: Services, dispatch_id: int) -> None:
+    """Cancel an announcement that is still waiting for its time."""
+    with services.db.session() as session:
+        dispatch = session.get(Dispatch, dispatch_id)
+        if dispatch is None or dispatch.kind != KIND:
+            raise NoSuchAnnouncement(dispatch_id)
+        try:
+            cancel_dispatch(session, dispatch_id)
+        except DispatchError:
+            raise NotCancellable(dispatch_id, dispatch.status) from None

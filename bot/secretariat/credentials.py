@@ -1,0 +1,110 @@
+"""Joining details (URL, ID, password): import the personal ones, set the shared ones, list them masked.
+
+Nothing here returns a usable secret: results carry the details masked, so a
+listing on a screen or in a terminal cannot be used to join. The cipher is the
+app's (built from ``KENSHU_SECRET_KEY``); details stored with another key are
+refused, never shown garbled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.credentials.importer import CredentialsReport, import_credentials
+from bot.credentials.secrets import Cipher, JoinDetails
+from bot.credentials.store import ANY_TARGET, known_targets
+from bot.credentials.store import set_shared as store_shared
+from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
+from bot.i18n import Gettext
+from bot.secretariat.editions import find_edition
+from bot.secretariat.errors import SecretariatError
+from bot.services import Services
+
+
+@dataclass(eq=False)
+class UnknownTarget(SecretariatError):
+    edition_id: str
+    target: str
+
+    def message(self, _: Gettext) -> str:
+        return _("unknown target {target} for {edition} (use on-demand, a live stream, session or course id, "
+                 "or * for the whole edition)").format(target=self.target, edition=self.edition_id)
+
+
+@dataclass(eq=False)
+class NoDetails(SecretariatError):
+    def message(self, _: Gettext) -> str:
+        return _("give at least a URL, an ID or a password")
+
+
+@dataclass(eq=False)
+class KeyChanged(SecretariatError):
+    """Stored details cannot be decrypted: the app's secret key is not the one they were stored with."""
+
+    def message(self, _: Gettext) -> str:
+        return _("the stored details cannot be decrypted: KENSHU_SECRET_KEY differs from the one used to store them")
+
+
+@dataclass(frozen=True)
+class MaskedCredential:
+    """One stored set of details as a listing shows it: masked, with whose it is."""
+
+    target: str
+    tool: str | None
+    details: JoinDetails  # masked
+    application_no: str | None = None  # None: shared by everyone the target covers
+    linked: bool = False  # personal details only: the application is linked to a LINE account
+
+
+@dataclass(frozen=True)
+class CredentialsListing:
+    shared: list[MaskedCredential]
+    personal: list[MaskedCredential]
+
+
+def import_file(services: Services, cipher: Cipher, edition_id: str, data: bytes,
+                dry_run: bool = False) -> CredentialsReport:
+    """Import personal details from the secretariat's CSV (``RosterFileError`` when it cannot be read)."""
+    edition = find_edition(services.knowledge, edition_id)
+    with services.db.session() as session:
+        return import_credentials(session, cipher, edition, data, dry_run=dry_run)
+
+
+def check_target(services: Services, edition_id: str, target: str) -> None:
+    """Refuse an edition or a target details cannot be set for (before asking for a password)."""
+    if target not in known_targets(find_edition(services.knowledge, edition_id)):
+        raise UnknownTarget(edition_id, target)
+
+
+def set_shared(services: Services, cipher: Cipher, edition_id: str, details: JoinDetails,
+               target: str = ANY_TARGET, tool: str | None = None) -> MaskedCredential:
+    """Set the details everyone a target covers shares (one Zoom link for a live stream)."""
+    check_target(services, edition_id, target)
+    if details.is_empty():
+        raise NoDetails()
+    with services.db.session() as session:
+        store_shared(session, cipher, edition_id, target, details, tool)
+    return MaskedCredential(target, tool, details.masked())
+
+
+def list_masked(services: Services, cipher: Cipher, edition_id: str) -> CredentialsListing:
+    """Every stored set of details of an edition, masked; shared first, then by application number."""
+    find_edition(services.knowledge, edition_id)
+    with services.db.session() as session:
+        shared = session.scalars(select(SharedCredential).filter_by(edition_id=edition_id)
+                                 .order_by(SharedCredential.target)).all()
+        personal = session.execute(select(PersonalCredential, Enrolment).join(Enrolment)
+                                   .where(Enrolment.edition_id == edition_id)
+                                   .order_by(Enrolment.application_no, PersonalCredential.target)).all()
+        try:
+            return CredentialsListing(
+                shared=[MaskedCredential(row.target, row.tool, cipher.decrypt(row.secret).masked()) for row in shared],
+                personal=[MaskedCredential(credential.target, credential.tool,
+                                           cipher.decrypt(credential.secret).masked(),
+                                           enrolment.application_no, enrolment.user_id is not None)
+                          for credential, enrolment in personal],
+            )
+        except ValueError:  # Cipher.decrypt: the key changed since the details were stored
+            raise KeyChanged() from None

@@ -1,0 +1,124 @@
+"""Reminders as the secretariat sees them: what goes out next and to how many, and the dates to set.
+
+Reminders are planned from data/ and the dates the secretariat set
+(``scheduler.planning``); the clock process sends them. Here a clerk lists the
+upcoming sends with their audience sizes and the tentative events still waiting
+for a date, sets such a date, and brings the clock's jobs in line with both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time
+
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.db.tables import EventDate
+from bot.delivery import parse_audience
+from bot.i18n import Gettext
+from bot.knowledge import Knowledge
+from bot.secretariat.errors import SecretariatError
+from bot.services import Services
+from scheduler.planning import PlannedSend, plan
+from scheduler.reminder_events import ReminderEvent, load_set_dates, reminder_events
+from scheduler.rules import ReminderRules, RulesError, load_rules
+from scheduler.sync import SyncReport, job_store, sync
+
+
+@dataclass(eq=False)
+class InvalidRules(SecretariatError):
+    """``data/reminders.yaml`` is missing or invalid (the detail names the file and the field)."""
+
+    detail: str
+
+    def message(self, _: Gettext) -> str:
+        return _("the reminder rules cannot be used: {error}").format(error=self.detail)
+
+
+@dataclass(eq=False)
+class UnknownEvent(SecretariatError):
+    event_id: str
+
+    def message(self, _: Gettext) -> str:
+        return _("no event {event}").format(event=self.event_id)
+
+
+@dataclass(frozen=True)
+class UpcomingSend:
+    send: PlannedSend
+    receivers: int  # who would receive it if it went out now
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The reminders still to go out, soonest first, and the events that cannot be planned yet."""
+
+    sends: list[UpcomingSend]
+    waiting_for_date: list[ReminderEvent]
+
+
+@dataclass(frozen=True)
+class DateSet:
+    event_id: str
+    day: date
+    at: time | None  # None: a whole-day deadline
+    sync: SyncReport
+
+
+def rules(services: Services) -> ReminderRules:
+    """The reminder rules of data/, or ``InvalidRules`` naming what is wrong."""
+    try:
+        return load_rules(services.data_dir)
+    except RulesError as error:
+        raise InvalidRules(str(error)) from None
+
+
+def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRules) -> list[UpcomingSend]:
+    now = clock.now()
+    sizes: dict[str, int] = {}
+    upcoming = []
+    for send in plan(knowledge, reminder_rules, load_set_dates(session)):
+        if send.useful_until <= now:
+            continue
+        audience = send.event.audience
+        if audience not in sizes:
+            sizes[audience] = parse_audience(audience, knowledge).count_receivers(session)
+        upcoming.append(UpcomingSend(send, sizes[audience]))
+    return upcoming
+
+
+def outlook(services: Services) -> Outlook:
+    """Upcoming sends with their audience sizes, and tentative events waiting for a date."""
+    reminder_rules = rules(services)
+    with services.db.session() as session:
+        upcoming = _upcoming(session, services.knowledge, reminder_rules)
+        set_dates = load_set_dates(session)
+    waiting = [event for edition in services.knowledge.editions.values()
+               for event in reminder_events(edition, set_dates) if event.day is None]
+    return Outlook(upcoming, waiting)
+
+
+def sync_jobs(services: Services) -> SyncReport:
+    """Bring the clock's jobs in line with data/ and the dates set (add, move, remove)."""
+    reminder_rules = rules(services)
+    with services.db.session() as session:
+        set_dates = load_set_dates(session)
+    planned = plan(services.knowledge, reminder_rules, set_dates)
+    return sync(job_store(services.db.engine), planned, clock.now())
+
+
+def set_date(services: Services, event_id: str, day: date, at: time | None = None) -> DateSet:
+    """Set the real date (and start time) of an event announced as 「10月下旬～11月上旬 予定」, then sync.
+
+    ``at`` is Japan time; without it the event is a whole-day deadline.
+    """
+    edition = services.knowledge.editions.get(event_id.split("/", 1)[0])
+    known = {event.event_id for event in reminder_events(edition, {})} if edition else set()
+    if event_id not in known:
+        raise UnknownEvent(event_id)
+    with services.db.session() as session:
+        row = session.get(EventDate, event_id) or EventDate(event_id=event_id)
+        row.day, row.time, row.set_at = day, at, clock.system_now()
+        session.merge(row)
+    return DateSet(event_id, day, at, sync_jobs(services))
