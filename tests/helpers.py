@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from click.testing import Result
 from flask import Flask
 from sqlalchemy import insert, select
 
 from bot import clock
-from bot.db.tables import LineUser, Subscription
+from bot.db.tables import Enrolment, LineUser, Subscription
 from bot.services import Services
+
+NANCHISEI = "nanchisei-tokyo-r5"
 
 
 def add_users(app: Flask, count: int, *, prefix: str = "U", training: str | None = None,
@@ -23,3 +28,32 @@ def add_users(app: Flask, count: int, *, prefix: str = "U", training: str | None
                 insert(Subscription), [{"user_id": u, "training_id": training, "created_at": now} for u in user_ids]
             )
     return ids
+
+
+def roster(app: Flask, *args: str) -> Result:
+    """Run ``kenshu roster ARGS`` as a clerk would."""
+    return app.test_cli_runner().invoke(args=["roster", *args])
+
+
+def write_roster(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "roster.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def enrolments(app: Flask, edition_id: str = NANCHISEI) -> dict[str, Enrolment]:
+    with Services.of(app).db.session() as session:
+        rows = session.scalars(select(Enrolment).where(Enrolment.edition_id == edition_id))
+        return {row.application_no: row for row in rows}
+
+
+def import_one(app: Flask, tmp_path: Path, application_no: str = "N-900", name: str = "山田 花子",
+               course: str = "クロザピン基礎研修") -> str:
+    """Import a one-row roster and return the new enrolment's link code."""
+    row = f"{application_no},{name},a@example.jp,{course}\n"
+    path = write_roster(tmp_path, "申込番号,氏名,メールアドレス,コース\n" + row, name=f"{application_no}.csv")
+    result = roster(app, "import", str(path), "--edition", NANCHISEI)
+    assert result.exit_code == 0, result.output
+    code = enrolments(app)[application_no].link_code
+    assert code is not None
+    return code

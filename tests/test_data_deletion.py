@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.db.tables import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
 from bot.devtools.visible_text import visible_text
 from bot.services import Services
+from tests.helpers import enrolments, import_one
 from tests.test_notices import NANCHISEI, announce, subscriptions_of
-from tests.test_roster import enrolments, import_one
 
 
 def confirm_buttons(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

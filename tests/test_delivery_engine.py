@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from linebot.v3.messaging import TextMessage
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot import clock
 from bot.db.tables import (
@@ -20,7 +20,6 @@ from bot.db.tables import (
     DispatchStatus,
     Enrolment,
     LineUser,
-    Subscription,
     UserStatus,
 )
 from bot.delivery import (
@@ -38,25 +37,12 @@ from bot.delivery import (
 )
 from bot.devtools.fake_line import FaultConfig
 from bot.services import Services
+from tests.helpers import add_users
 
 TRAINING = "ecmo-ventilator"
 EDITION = "ecmo-ventilator-r7"
 COURSE = "ecmo-ventilator-r7-ecmo"
 FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.01)
-
-
-def add_users(app, count: int, *, prefix: str = "U", training: str | None = None, **columns) -> list[str]:  # type: ignore[no-untyped-def]
-    """Create LINE users directly in the database (optionally subscribed); returns their LINE ids."""
-    now = clock.now()
-    ids = [f"{prefix}{n:032x}"[-33:] for n in range(count)]
-    with Services.of(app).db.session() as session:
-        session.execute(insert(LineUser), [{"line_user_id": i, "created_at": now, **columns} for i in ids])
-        if training:
-            user_ids = session.scalars(select(LineUser.id).where(LineUser.line_user_id.in_(ids))).all()
-            session.execute(
-                insert(Subscription), [{"user_id": u, "training_id": training, "created_at": now} for u in user_ids]
-            )
-    return ids
 
 
 def enrol(app, line_user_id: str | None, edition: str, course: str | None, number: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.db.tables import DeliveryStatus
 from bot.devtools.fake_line import FaultConfig
 from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
-from tests.test_delivery_engine import TRAINING, add_users, ledger, received_counts
+from tests.helpers import add_users
+from tests.test_delivery_engine import TRAINING, ledger, received_counts
 
 USERS = 6000  # 12 multicasts
 LATENCY_MS = 150

@@ -12,8 +12,8 @@ from bot.clock import JST
 from bot.db.tables import Enrolment, LineUser, LinkAttempt
 from bot.devtools.visible_text import visible_text
 from bot.services import Services
+from tests.helpers import NANCHISEI, enrolments, import_one, roster
 from tests.test_notices import subscriptions_of
-from tests.test_roster import NANCHISEI, enrolments, import_one, roster
 
 WRONG_CODE = "ABCDE-23456"
 

@@ -8,47 +8,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot import clock
-from bot.db.tables import Enrolment
 from bot.i18n import gettext_for
 from bot.secretariat import roster as secretariat_roster
 from bot.secretariat.editions import UnknownEdition
 from bot.services import Services
 from bot.trainees.linking import ALPHABET, CODE_LENGTH
+from tests.helpers import NANCHISEI, enrolments, import_one, roster, write_roster
 
 FIXTURES = Path(__file__).parent / "fixtures"
-NANCHISEI = "nanchisei-tokyo-r5"
 CP932_ROSTER = FIXTURES / "roster_nanchisei_cp932.csv"
-
-
-def roster(app, *args: str):  # type: ignore[no-untyped-def]
-    return app.test_cli_runner().invoke(args=["roster", *args])
-
-
-def write_roster(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "roster.csv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def enrolments(app, edition_id: str = NANCHISEI) -> dict[str, Enrolment]:  # type: ignore[no-untyped-def]
-    with Services.of(app).db.session() as session:
-        rows = session.scalars(select(Enrolment).where(Enrolment.edition_id == edition_id))
-        return {row.application_no: row for row in rows}
-
-
-def import_one(app, tmp_path: Path, application_no: str = "N-900", name: str = "山田 花子",  # type: ignore[no-untyped-def]
-               course: str = "クロザピン基礎研修") -> str:
-    """Import a one-row roster and return the new enrolment's link code."""
-    path = write_roster(tmp_path, f"申込番号,氏名,メールアドレス,コース\n{application_no},{name},a@example.jp,{course}\n",
-                        name=f"{application_no}.csv")
-    result = roster(app, "import", str(path), "--edition", NANCHISEI)
-    assert result.exit_code == 0, result.output
-    code = enrolments(app)[application_no].link_code
-    assert code is not None
-    return code
 
 
 def test_shift_jis_roster_imports_valid_rows_and_reports_the_bad_one_by_line(app):
