@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import JST
 from bot.db.tables import EventDate
-from bot.knowledge import Audience, Edition, EventKind, ScheduledEvent, TentativeWindow, Text
+from bot.knowledge import Edition, EventAudience, EventKind, ScheduledEvent, TentativeWindow, Text
 
 # Events whose last reminder carries the joining details people need right before they start.
 LIVE_KINDS = frozenset({EventKind.LIVE_STREAM, EventKind.COURSE_DAY})
@@ -81,7 +81,7 @@ def _target(edition: Edition, event: ScheduledEvent) -> str | None:
 
 
 def _audience(event: ScheduledEvent) -> str:
-    if event.audience is Audience.PROSPECTIVE:
+    if event.audience is EventAudience.PROSPECTIVE:
         return f"prospects:{event.edition_id}"
     return f"course:{event.course_id}" if event.course_id else f"edition:{event.edition_id}"
 

@@ -10,13 +10,13 @@ from bot.knowledge.loader import Knowledge, KnowledgeError, Training, check, def
 from bot.knowledge.models import (
     AllocationMethod,
     Application,
-    Audience,
     Capacity,
     Certificate,
     Contact,
     Course,
     Edition,
     Eligibility,
+    EventAudience,
     Fee,
     FeeStatus,
     LiveStream,
@@ -34,8 +34,8 @@ from bot.knowledge.schedule import EventKind, ScheduledEvent
 from bot.knowledge.timing import ArrivalRule, Deadline, JstDateTime, Period, TentativeWindow, TimeRange, When
 
 __all__ = [
-    "AllocationMethod", "Application", "ArrivalRule", "Audience", "Capacity", "Certificate", "Contact", "Course",
-    "Deadline", "Edition", "Eligibility", "EventKind", "Fee", "FeeStatus", "JstDateTime", "Knowledge",
+    "AllocationMethod", "Application", "ArrivalRule", "Capacity", "Certificate", "Contact", "Course",
+    "Deadline", "Edition", "Eligibility", "EventAudience", "EventKind", "Fee", "FeeStatus", "JstDateTime", "Knowledge",
     "KnowledgeError", "LiveStream", "Milestone", "MilestoneKind", "OnDemand", "Period", "Requirement",
     "RequirementKind", "Rules", "ScheduledEvent", "Session", "Source", "Sourced", "SystemRequirements",
     "TentativeWindow", "Text", "TimeRange", "Training", "Venue", "When", "check", "default_data_dir",

@@ -422,7 +422,7 @@ class EducationTrainingBenefit(Sourced):
     url: str | None = None
 
 
-class Audience(str, Enum):
+class EventAudience(str, Enum):
     """Who a dated event concerns."""
 
     PROSPECTIVE = "prospective"
@@ -455,7 +455,7 @@ class Milestone(Sourced):
     kind: MilestoneKind
     title: Text
     when: When
-    audience: Audience
+    audience: EventAudience
     course_ids: list[str] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list)
 

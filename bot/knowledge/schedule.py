@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from bot.clock import JST
 from bot.knowledge.base import Source, Strict, Text
-from bot.knowledge.models import Audience, Edition, MilestoneKind
+from bot.knowledge.models import Edition, EventAudience, MilestoneKind
 from bot.knowledge.timing import Deadline, TentativeWindow, When
 
 EventKind = MilestoneKind
@@ -26,7 +26,7 @@ class ScheduledEvent(Strict):
     edition_id: str
     course_id: str | None
     session_id: str | None = None
-    audience: Audience
+    audience: EventAudience
     title: Text
     at: date | datetime | None = None
     end: datetime | None = None
@@ -57,7 +57,7 @@ class _Builder:
         self.edition = edition
         self.events: list[ScheduledEvent] = []
 
-    def add(self, kind: EventKind, audience: Audience, title: Text, source: Source,
+    def add(self, kind: EventKind, audience: EventAudience, title: Text, source: Source,
             when: When | Deadline | date | datetime | TentativeWindow, course_ids: list[str] | None = None,
             end: datetime | None = None, approximate: bool = False, session_id: str | None = None) -> None:
         at: date | datetime | None = None
@@ -83,15 +83,15 @@ class _Builder:
 def _application(b: _Builder) -> None:
     app = b.edition.application
     if app.period is not None:
-        b.add(EventKind.APPLICATION_OPEN, Audience.PROSPECTIVE, Text(ja="申込受付開始", en="Applications open"),
+        b.add(EventKind.APPLICATION_OPEN, EventAudience.PROSPECTIVE, Text(ja="申込受付開始", en="Applications open"),
               app.source, app.period.start)
     last = app.last_day()
     if last is not None:
-        b.add(EventKind.APPLICATION_DEADLINE, Audience.PROSPECTIVE, Text(ja="申込締切", en="Application deadline"),
+        b.add(EventKind.APPLICATION_DEADLINE, EventAudience.PROSPECTIVE, Text(ja="申込締切", en="Application deadline"),
               app.source, last)
     notice = b.edition.decision_notice
     if notice is not None and notice.when is not None:
-        b.add(EventKind.DECISION_NOTICE, Audience.PROSPECTIVE, Text(ja="受講決定通知", en="Decision notice"),
+        b.add(EventKind.DECISION_NOTICE, EventAudience.PROSPECTIVE, Text(ja="受講決定通知", en="Decision notice"),
               notice.source, notice.when)
 
 
@@ -100,21 +100,21 @@ def _fee(b: _Builder) -> None:
     if fee.payment is None:
         return
     if fee.payment.notice is not None:
-        b.add(EventKind.FEE_PAYMENT_NOTICE, Audience.ENROLLED, Text(ja="納入通知書の発送", en="Payment notice sent"),
-              fee.source, fee.payment.notice)
+        b.add(EventKind.FEE_PAYMENT_NOTICE, EventAudience.ENROLLED,
+              Text(ja="納入通知書の発送", en="Payment notice sent"), fee.source, fee.payment.notice)
     if fee.payment.deadline is not None:
-        b.add(EventKind.FEE_PAYMENT_DEADLINE, Audience.ENROLLED, Text(ja="受講料の納付期限", en="Fee payment deadline"),
-              fee.source, fee.payment.deadline)
+        b.add(EventKind.FEE_PAYMENT_DEADLINE, EventAudience.ENROLLED,
+              Text(ja="受講料の納付期限", en="Fee payment deadline"), fee.source, fee.payment.deadline)
 
 
 def _on_demand(b: _Builder) -> None:
     for item in b.edition.on_demand:
         if item.period is None:
             continue
-        b.add(EventKind.ON_DEMAND_START, Audience.ENROLLED, Text(ja="オンデマンド配信開始", en="On-demand viewing opens"),
-              item.source, item.period.start, item.course_ids, approximate=item.period.approximate)
-        b.add(EventKind.ON_DEMAND_END, Audience.ENROLLED, Text(ja="オンデマンド配信終了", en="On-demand viewing closes"),
-              item.source, item.period.end, item.course_ids, approximate=item.period.approximate)
+        b.add(EventKind.ON_DEMAND_START, EventAudience.ENROLLED,
+              Text(ja="オンデマンド配信開始", en="On-demand viewing opens"), item.source, item.period.start, item.course_ids, approximate=item.period.approximate)
+        b.add(EventKind.ON_DEMAND_END, EventAudience.ENROLLED,
+              Text(ja="オンデマンド配信終了", en="On-demand viewing closes"), item.source, item.period.end, item.course_ids, approximate=item.period.approximate)
 
 
 def _credentials(b: _Builder) -> None:
@@ -126,8 +126,8 @@ def _credentials(b: _Builder) -> None:
         return
     by = min(starts) - timedelta(days=creds.timing.days_before)
     window = TentativeWindow(earliest=by, latest=by, label_ja=creds.timing.label.ja, label_en=creds.timing.label.en)
-    b.add(EventKind.CREDENTIALS_DELIVERY, Audience.ENROLLED, Text(ja="受講URL・ID・パスワードの送付", en="Login details sent"),
-          creds.source, window)
+    b.add(EventKind.CREDENTIALS_DELIVERY, EventAudience.ENROLLED,
+          Text(ja="受講URL・ID・パスワードの送付", en="Login details sent"), creds.source, window)
 
 
 def _live_streams(b: _Builder) -> None:
@@ -137,7 +137,7 @@ def _live_streams(b: _Builder) -> None:
         if stream.hours is not None and when.date is not None:
             start, end = stream.hours.on(when.date)
             when = When(at=start, approximate=when.approximate)
-        b.add(EventKind.LIVE_STREAM, Audience.ENROLLED, Text(ja="ライブ配信", en="Live stream"), stream.source,
+        b.add(EventKind.LIVE_STREAM, EventAudience.ENROLLED, Text(ja="ライブ配信", en="Live stream"), stream.source,
               when, stream.course_ids, end=end)
 
 
@@ -152,8 +152,8 @@ def _sessions(b: _Builder) -> None:
             if hours is not None and session.date.date is not None:
                 start, end = hours.on(session.date.date)
                 when = When(at=start, approximate=session.date.approximate)
-            b.add(EventKind.COURSE_DAY, Audience.ENROLLED, session.label, session.source, when, [course_id], end=end,
-                  session_id=session.id)
+            b.add(EventKind.COURSE_DAY, EventAudience.ENROLLED, session.label, session.source, when, [course_id],
+                  end=end, session_id=session.id)
             _session_tasks(b, session.id, session.date, course_id)
 
 
@@ -167,7 +167,7 @@ def _session_tasks(b: _Builder, session_id: str, day: When, course_id: str) -> N
         concrete = day.day()
         if concrete is not None:
             when = concrete - timedelta(days=task.days_before)
-        b.add(task.kind, Audience.ENROLLED, task.title, task.source, when, [course_id], session_id=session_id,
+        b.add(task.kind, EventAudience.ENROLLED, task.title, task.source, when, [course_id], session_id=session_id,
               approximate=day.approximate)
 
 
