@@ -40,7 +40,7 @@ def build_answerer() -> tuple[Answerer, float]:
     Shared with bench/faq_heldout.py so both benches measure the same path.
     """
     started = time.perf_counter()
-    answerer = Answerer(load_knowledge(ROOT / "data"), ROOT / "data" / "faq")
+    answerer = Answerer(load_knowledge(ROOT / "data"))
     return answerer, time.perf_counter() - started
 
 

@@ -19,6 +19,7 @@ import resource
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,12 +37,11 @@ from bot.db import (
 )
 from bot.db.tables import Enrolment, LineUser  # noqa: E402
 from bot.devtools.fake_line import FakeLine  # noqa: E402
-from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
 from bot.services import Services
 from scheduler.fire import fire  # noqa: E402
 from scheduler.planning import plan  # noqa: E402
 from scheduler.reminder_message import reminder_renderers  # noqa: E402
-from scheduler.rules import load_rules  # noqa: E402
 from scheduler.sync import job_store, sync  # noqa: E402
 
 EDITIONS = 1_000
@@ -58,9 +58,9 @@ def peak_rss_mib() -> float:
 def bench_sync(folder: Path) -> None:
     knowledge = load_knowledge(REPO_ROOT / "data")
     template = knowledge.edition(EDITION)
-    many = Knowledge(editions={f"bench-{n:04d}": template.model_copy(update={"id": f"bench-{n:04d}"})
-                               for n in range(EDITIONS)})
-    rules = load_rules(REPO_ROOT / "data")
+    many = replace(knowledge, editions={f"bench-{n:04d}": template.model_copy(update={"id": f"bench-{n:04d}"})
+                                        for n in range(EDITIONS)})
+    rules = knowledge.reminder_rules
     url = f"sqlite:///{folder / 'sync.db'}"
     migrate.upgrade(url)
     store = job_store(make_engine(url))

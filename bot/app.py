@@ -19,7 +19,7 @@ from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES
 from bot.line.webhook import blueprint as webhook_blueprint
 from bot.line.worker import Dispatcher
-from bot.services import Services
+from bot.services import Services, checked_knowledge
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,7 +28,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Refuses to start on a missing secret (outside demo mode) or invalid data/.
     """
     from bot.cli.registration import register_commands
-    from bot.knowledge import load_knowledge
 
     app = Flask(__name__, instance_relative_config=True)
     instance = Path(app.instance_path)
@@ -44,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Services(
         db=Database(app.config["DATABASE_URL"]),
         line=LineGateway(app.config["LINE_API_BASE_URL"], app.config["LINE_CHANNEL_ACCESS_TOKEN"]),
-        knowledge=load_knowledge(data_dir),
+        knowledge=checked_knowledge(data_dir),
         data_dir=data_dir,
     ).install(app)
     app.extensions["kenshu.webhook_parser"] = WebhookParser(app.config["LINE_CHANNEL_SECRET"])

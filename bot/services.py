@@ -2,7 +2,7 @@
 
 Installed on the app by ``create_app`` and handed to handlers inside their event
 context; code outside a handler asks ``Services.of(app)`` or ``Services.current()``,
-never a string key.
+never a string key. ``checked_knowledge`` is the one start-up check of ``data/``.
 """
 
 from __future__ import annotations
@@ -16,14 +16,28 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from bot.db import Database
+from bot.knowledge import Knowledge, load_knowledge
 from bot.line.gateway import LineGateway
 
 if TYPE_CHECKING:
-    from bot.knowledge import Knowledge
     from bot.qa import Answer, Answerer, Question
 
 
 _EXTENSION_KEY = "kenshu"
+
+
+def checked_knowledge(data_dir: Path) -> Knowledge:
+    """Everything in ``data_dir`` read and checked as the app needs it; ``KnowledgeError`` otherwise.
+
+    ``create_app`` and ``kenshu data check`` both call this, so the check says exactly
+    whether the app starts: every file against its schema, the references between
+    files, and the FAQ's templates against the facts the answering engine has. The
+    answering index itself is built once per process (``Services.answerer``, warmed
+    by gunicorn and the worker) from what this has checked.
+    """
+    from bot.qa.faq_check import faq_problems
+
+    return load_knowledge(data_dir, check_faq=faq_problems)
 
 
 class SerialAnswerer:
@@ -62,7 +76,7 @@ class Services:
 
                     # bm25s sets its logger to DEBUG on import and logs every index build.
                     logging.getLogger("bm25s").setLevel(logging.WARNING)
-                    self._answerer = SerialAnswerer(Answerer(self.knowledge, self.data_dir / "faq"))
+                    self._answerer = SerialAnswerer(Answerer(self.knowledge))
         return self._answerer
 
     def install(self, app: Flask) -> Services:

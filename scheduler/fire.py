@@ -23,7 +23,6 @@ from bot.services import Services
 from scheduler.planning import PlannedSend, edition_of_job, plan_edition
 from scheduler.reminder_events import load_set_dates
 from scheduler.reminder_message import reminder_renderers
-from scheduler.rules import load_rules
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ def find_send(services: Services, job_id: str) -> PlannedSend | None:
         return None
     with services.db.session() as session:
         set_dates = load_set_dates(session)
-    sends = plan_edition(edition, load_rules(services.data_dir), set_dates)
+    sends = plan_edition(edition, services.knowledge.reminder_rules, set_dates)
     return next((send for send in sends if send.job_id == job_id), None)
 
 

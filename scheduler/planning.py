@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import JST
-from bot.knowledge import Edition, Knowledge
+from bot.knowledge import Edition, Knowledge, QuietHours, ReminderRules, Rule
 from scheduler.reminder_events import LIVE_KINDS, ReminderEvent, SetDates, reminder_events
-from scheduler.rules import QuietHours, ReminderRules, Rule
 
 RENDERER = "reminder"
 JOB_PREFIX = "reminder:"

@@ -10,10 +10,8 @@ audience query let one through.
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Flask
 from linebot.v3.messaging import Message, TextMessage
 from sqlalchemy import select
@@ -25,9 +23,8 @@ from bot.credentials.store import FoundDetails
 from bot.db.tables import Enrolment, LineUser
 from bot.delivery import Renderers, Skip
 from bot.i18n import Gettext, gettext_for
-from bot.knowledge import Edition, EventKind
+from bot.knowledge import Edition, EventKind, TrainingNames
 from bot.qa.dates import format_clock, format_day
-from bot.qa.faq import TrainingsFile
 from bot.services import Services
 from scheduler.planning import RENDERER
 
@@ -52,15 +49,13 @@ DEADLINE_TEMPLATE = N_("{training}: {title} - due {when}.")
 class ReminderRenderer:
     """The ``reminder`` renderer of the delivery engine.
 
-    Holds the cipher and the trainings' short names and date style, read once,
-    so rendering 10,000 pushes does no file reading.
+    Holds the cipher and the trainings' short names and date style (loaded with
+    the knowledge), so rendering 10,000 pushes does no file reading.
     """
 
-    def __init__(self, cipher: Cipher, data_dir: Path) -> None:
+    def __init__(self, cipher: Cipher, names: dict[str, TrainingNames]) -> None:
         self.cipher = cipher
-        names_file = data_dir / "faq" / "trainings.yaml"
-        raw = yaml.safe_load(names_file.read_text(encoding="utf-8")) if names_file.exists() else {"trainings": {}}
-        self.names = TrainingsFile.model_validate(raw).trainings
+        self.names = names
 
     def __call__(self, session: Session, services: Services, user: LineUser,
                  params: dict[str, Any]) -> list[Message] | Skip | None:
@@ -151,4 +146,5 @@ class ReminderRenderer:
 def reminder_renderers(app: Flask) -> Renderers:
     """The renderers the clock passes to the delivery engine."""
     services = Services.of(app)
-    return Renderers({RENDERER: ReminderRenderer(Cipher(app.config["KENSHU_SECRET_KEY"]), services.data_dir)})
+    cipher = Cipher(app.config["KENSHU_SECRET_KEY"])
+    return Renderers({RENDERER: ReminderRenderer(cipher, services.knowledge.training_names)})

@@ -29,7 +29,6 @@ from bot.db.tables import Dispatch
 from bot.services import Services
 from scheduler.planning import JOB_PREFIX, PlannedSend, plan
 from scheduler.reminder_events import load_set_dates
-from scheduler.rules import load_rules
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -110,5 +109,5 @@ def sync_app(app: Flask) -> SyncReport:
     services = Services.of(app)
     with services.db.session() as session:
         set_dates = load_set_dates(session)
-    planned = plan(services.knowledge, load_rules(services.data_dir), set_dates)
+    planned = plan(services.knowledge, services.knowledge.reminder_rules, set_dates)
     return sync(job_store(services.db.engine), planned, clock.now())

@@ -19,7 +19,6 @@ from bot.knowledge import (
     RequirementKind,
     TentativeWindow,
     When,
-    check,
     load_knowledge,
 )
 
@@ -31,13 +30,18 @@ def knowledge() -> Knowledge:
     return load_knowledge(DATA_DIR)
 
 
-def copy_data(tmp_path: Path, *editions: str) -> Path:
-    """A private data dir holding only the named editions, to break without touching the real data."""
-    target = tmp_path / "data" / "editions"
-    target.mkdir(parents=True)
-    for edition in editions:
-        shutil.copy(DATA_DIR / "editions" / f"{edition}.yaml", target)
-    return tmp_path / "data"
+def copy_data(tmp_path: Path) -> Path:
+    """A private copy of data/, to break without touching the real data."""
+    return Path(shutil.copytree(DATA_DIR, tmp_path / "data"))
+
+
+def check(data_dir: Path) -> list[str]:
+    """Every problem ``load_knowledge`` refuses ``data_dir`` with (empty when it loads)."""
+    try:
+        load_knowledge(data_dir)
+    except KnowledgeError as error:
+        return error.problems
+    return []
 
 
 def edit(data_dir: Path, edition: str, old: str, new: str) -> None:
@@ -303,7 +307,7 @@ def test_naive_datetimes_are_japan_time() -> None:
 # --- broken data is refused with file, field and line ------------------------------------------------
 
 def test_an_impossible_date_names_file_field_and_line(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "end: 2023-06-30", "end: 2023-06-31")
     line = line_of(data, "nanchisei-tokyo-r5", "end: 2023-06-31")
     (problem,) = check(data)
@@ -311,7 +315,7 @@ def test_an_impossible_date_names_file_field_and_line(tmp_path: Path) -> None:
 
 
 def test_an_unknown_key_is_an_error_at_its_line(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "  duration_minutes: 120", "  duration_minute: 120")
     line = line_of(data, "nanchisei-tokyo-r5", "duration_minute: 120")
     problems = check(data)
@@ -319,7 +323,7 @@ def test_an_unknown_key_is_an_error_at_its_line(tmp_path: Path) -> None:
 
 
 def test_a_missing_field_points_at_its_parent(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "    start: 2023-05-15\n", "")
     line = line_of(data, "nanchisei-tokyo-r5", "  period:")
     (problem,) = check(data)
@@ -327,14 +331,14 @@ def test_a_missing_field_points_at_its_parent(tmp_path: Path) -> None:
 
 
 def test_a_period_ending_before_it_starts_is_refused(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "start: 2023-08-01", "start: 2024-08-01")
     (problem,) = check(data)
     assert "on_demand[0].period" in problem and "after its end" in problem
 
 
 def test_an_unknown_course_reference_is_refused(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "course_ids: [nanchisei-tokyo-r5-clozapine-advanced]",
          "course_ids: [nanchisei-tokyo-r5-clozapine-expert]")
     (problem,) = check(data)
@@ -342,7 +346,7 @@ def test_an_unknown_course_reference_is_refused(tmp_path: Path) -> None:
 
 
 def test_course_ids_must_be_unique_across_editions(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     copy = data / "editions" / "nanchisei-tokyo-r5.yaml"
     twin = data / "editions" / "nanchisei-tokyo-r5b.yaml"
     twin.write_text(copy.read_text(encoding="utf-8").replace("id: nanchisei-tokyo-r5\n", "id: nanchisei-tokyo-r5b\n", 1),
@@ -352,7 +356,7 @@ def test_course_ids_must_be_unique_across_editions(tmp_path: Path) -> None:
 
 
 def test_the_loader_refuses_to_start_on_invalid_data(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "status: not_stated", "status: maybe")
     with pytest.raises(KnowledgeError) as raised:
         load_knowledge(data)
@@ -360,14 +364,14 @@ def test_the_loader_refuses_to_start_on_invalid_data(tmp_path: Path) -> None:
 
 
 def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "fiscal_year: 2023\n", "fiscal_year: 2023\nfiscal_year: 2024\n")
     line = line_of(data, "nanchisei-tokyo-r5", "fiscal_year: 2024")
     assert check(data) == [f"data/editions/nanchisei-tokyo-r5.yaml:{line}: fiscal_year: key given twice"]
 
 
 def test_invalid_yaml_syntax_names_the_line(tmp_path: Path) -> None:
-    data = copy_data(tmp_path, "nanchisei-tokyo-r5")
+    data = copy_data(tmp_path)
     edit(data, "nanchisei-tokyo-r5", "fiscal_year: 2023", "fiscal_year: [2023")
     (problem,) = check(data)
     assert problem.startswith("data/editions/nanchisei-tokyo-r5.yaml:")

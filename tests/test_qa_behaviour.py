@@ -1,9 +1,8 @@
-"""How the answerer behaves: training resolution, time, fallback, redirects, English, bad data."""
+"""How the answerer behaves: training resolution, time, fallback, redirects, English."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 from bot.clock import JST, parse_jst
 from bot.knowledge import load_knowledge
 from bot.qa import Answer, Answerer, Question
-from bot.qa.yaml_source import DataFileError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 JUNE_27 = datetime(2023, 6, 27, 10, 0, tzinfo=JST)
@@ -20,7 +18,7 @@ JUNE_27 = datetime(2023, 6, 27, 10, 0, tzinfo=JST)
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(load_knowledge(DATA), DATA / "faq")
+    return Answerer(load_knowledge(DATA))
 
 
 def ask(answerer: Answerer, text: str, now: datetime = JUNE_27, locale: str = "ja", **context: object) -> Answer:
@@ -168,38 +166,6 @@ def test_messages_respect_the_line_limits(answerer: Answerer) -> None:
     assert 1 <= len(answer.messages) <= 5
     assert any(m.type == "flex" for m in answer.messages)  # the long schedule is a table
     assert len(answer.messages[-1].quick_reply.items) <= 13
-
-
-def _copy_faq(tmp_path: Path) -> Path:
-    target = tmp_path / "faq"
-    shutil.copytree(DATA / "faq", target)
-    return target
-
-
-def test_an_unknown_key_in_an_faq_file_names_file_and_line(tmp_path: Path) -> None:
-    faq = _copy_faq(tmp_path)
-    path = faq / "entries" / "money.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("    ask: Fee\n", "    ask: Fee\n    asks: typo\n", 1),
-                    encoding="utf-8")
-    with pytest.raises(DataFileError, match=r"money\.yaml:\d+: entries\.0\.asks"):
-        Answerer(load_knowledge(DATA), faq)
-
-
-def test_a_related_entry_that_does_not_exist_is_refused(tmp_path: Path) -> None:
-    faq = _copy_faq(tmp_path)
-    path = faq / "entries" / "money.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("related: [payment,", "related: [paymnt,", 1),
-                    encoding="utf-8")
-    with pytest.raises(DataFileError, match="unknown entry 'paymnt'"):
-        Answerer(load_knowledge(DATA), faq)
-
-
-def test_an_unknown_fact_in_a_template_is_refused(tmp_path: Path) -> None:
-    faq = _copy_faq(tmp_path)
-    path = faq / "entries" / "money.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("{fee}", "{fees}", 1), encoding="utf-8")
-    with pytest.raises(DataFileError, match="unknown fact"):
-        Answerer(load_knowledge(DATA), faq)
 
 
 def test_every_message_id_has_a_japanese_translation(answerer: Answerer) -> None:

@@ -22,7 +22,7 @@ AUGUST_2025 = datetime(2025, 8, 5, 9, 0, tzinfo=JST)
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(load_knowledge(DATA), DATA / "faq")
+    return Answerer(load_knowledge(DATA))
 
 
 def ask(answerer: Answerer, text: str, now: datetime = JUNE_20, locale: str = "ja") -> Answer:

@@ -21,7 +21,7 @@ JUNE_27 = datetime(2023, 6, 27, 10, 0, tzinfo=JST)  # three days before the 6月
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(load_knowledge(DATA), DATA / "faq")
+    return Answerer(load_knowledge(DATA))
 
 
 def ask(answerer: Answerer, text: str, now: datetime = JUNE_27, locale: str = "ja") -> Answer:

@@ -16,7 +16,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(load_knowledge(DATA), DATA / "faq")
+    return Answerer(load_knowledge(DATA))
 
 
 def ask(answerer: Answerer, text: str, **kwargs: object) -> object:

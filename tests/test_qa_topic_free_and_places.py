@@ -22,7 +22,7 @@ AUGUST_2025 = datetime(2025, 8, 5, 9, 0, tzinfo=JST)
 
 @pytest.fixture(scope="module")
 def answerer() -> Answerer:
-    return Answerer(load_knowledge(DATA), DATA / "faq")
+    return Answerer(load_knowledge(DATA))
 
 
 def ask(answerer: Answerer, text: str, now: datetime = JUNE_20) -> Answer:
@@ -102,6 +102,6 @@ def test_a_question_about_blood_tests_for_a_patient_is_clinical_but_one_about_th
     from bot.knowledge import load_knowledge
     from bot.qa import Answerer, Question
 
-    answerer = Answerer(load_knowledge(REPO_ROOT / "data"), REPO_ROOT / "data" / "faq")
+    answerer = Answerer(load_knowledge(REPO_ROOT / "data"))
     assert answerer.answer(Question("クロザピン 採血って何週ごと？", "ja", now())).kind == "clinical"
     assert answerer.answer(Question("クロザピン研修の採血の講義はありますか", "ja", now())).kind != "clinical"

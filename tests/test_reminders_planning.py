@@ -11,14 +11,13 @@ from flask import Flask
 from bot.clock import JST
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
-from bot.knowledge import EventKind, Text
+from bot.knowledge import EventKind, QuietHours, Rule, Text
 from bot.secretariat import reminders
 from bot.services import Services
 from scheduler.fire import fire
 from scheduler.planning import plan_event
 from scheduler.reminder_events import ReminderEvent
 from scheduler.reminder_message import reminder_renderers
-from scheduler.rules import QuietHours, Rule
 from tests.reminder_helpers import enrol, follow, subscribe
 
 LIVE = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"

@@ -133,13 +133,15 @@ def data_group() -> None:
 @data_group.command("check", with_appcontext=False)
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def data_check(data_dir: Path | None) -> None:
-    """Validate data/ as the bot does at start-up; exit 1 on any problem."""
-    from bot.knowledge import check
+    """Check data/ exactly as the app does at start-up; exit 1 on any problem."""
+    from bot.knowledge import KnowledgeError
+    from bot.services import checked_knowledge
 
     folder = data_dir or Path(os.environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data")
-    problems = check(folder)
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
+    try:
+        checked_knowledge(folder)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
         sys.exit(1)
     click.echo(f"{folder}: OK")

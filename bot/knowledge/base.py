@@ -1,6 +1,6 @@
 """Building blocks shared by every knowledge model: strict models, text, sources.
 
-Every model forbids unknown keys so that a typo in an edition YAML file is an
+Every model forbids unknown keys so that a typo in any file of ``data/`` is an
 error at start-up rather than a fact that silently disappears from answers.
 """
 
@@ -53,3 +53,7 @@ class Sourced(Strict):
     """A group of facts that all come from one place in one source document."""
 
     source: Source
+
+
+# The shape of ids written in data/ (FAQ entries and categories, reminder rules): ``week-before``.
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.knowledge.models import Edition
+from bot.knowledge.yaml_source import Loc
 
-Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
 
 

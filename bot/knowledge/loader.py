@@ -1,27 +1,31 @@
-"""Load and validate every edition in ``data/editions/``.
+"""Load and validate everything in ``data/``: editions, FAQ entries, lexicon, training names, reminder rules.
 
 The bot refuses to start on invalid knowledge: a wrong answer about a deadline
-is worse than no bot. All problems are collected (not just the first), each as
-``file:line: field.path: message`` so the secretariat can fix them in one pass.
+is worse than no bot. Every file is read by the one reader (``yaml_source``), all
+problems are collected (not just the first), each as ``file:line: field.path: message``
+so the secretariat can fix them in one pass.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
 from bot.knowledge.base import Text
-from bot.knowledge.crosscheck import Loc, duplicate_course_ids, edition_problems
+from bot.knowledge.crosscheck import duplicate_course_ids, edition_problems
+from bot.knowledge.faq import EntryFile, EntryOrigin, Faq, FaqEntry, Lexicon
 from bot.knowledge.models import Course, Edition
-from bot.knowledge.yaml_source import YamlDocument, duplicate_keys, parse_yaml
+from bot.knowledge.reminder_rules import ReminderRules
+from bot.knowledge.training_names import TrainingNames, TrainingsFile
+from bot.knowledge.yaml_source import Model, YamlDocument, read_model
 
-EDITIONS_SUBDIR = "editions"
-_VALIDATOR_TAG = re.compile(r"^[a-z][a-z-]*\[.*\]$")
+EDITIONS_DIR = "editions"
+FAQ_ENTRIES_DIR = "faq/entries"
+LEXICON_FILE = "faq/lexicon.yaml"
+TRAINING_NAMES_FILE = "faq/trainings.yaml"
+REMINDER_RULES_FILE = "reminders.yaml"
 
 
 class KnowledgeError(Exception):
@@ -44,10 +48,13 @@ class Training:
 
 @dataclass(frozen=True)
 class Knowledge:
-    """All validated editions, looked up by edition, course or training id."""
+    """Everything in ``data/``, validated: editions by id, trainings, FAQ, training names, reminder rules."""
 
     editions: dict[str, Edition]
-    trainings: dict[str, Training] = field(default_factory=dict)
+    trainings: dict[str, Training]
+    faq: Faq
+    training_names: dict[str, TrainingNames]
+    reminder_rules: ReminderRules
 
     def edition(self, edition_id: str) -> Edition:
         """The edition with this id; KeyError when unknown."""
@@ -79,99 +86,138 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
 
 
-def _format_loc(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text or "(document)"
+class _Reader:
+    """Reads the files of one data folder, collecting every problem with the file named as shown to people."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.problems: list[str] = []
+
+    def shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.data_dir.parent))
+        except ValueError:
+            return str(path)
+
+    def files(self, folder: str, what: str) -> list[Path]:
+        paths = sorted((self.data_dir / folder).glob("*.yaml"))
+        if not paths:
+            self.problems.append(f"{self.shown(self.data_dir / folder)}: no {what} files (*.yaml) found")
+        return paths
+
+    def read(self, path: Path, model: type[Model]) -> tuple[Model | None, YamlDocument | None]:
+        loaded, document, problems = read_model(path, self.shown(path), model)
+        self.problems.extend(problems)
+        return loaded, document
 
 
-def _display_path(path: Path, data_dir: Path) -> str:
-    try:
-        return str(path.relative_to(data_dir.parent))
-    except ValueError:
-        return str(path)
+def _editions(reader: _Reader) -> list[tuple[Edition, YamlDocument]]:
+    loaded: list[tuple[Edition, YamlDocument]] = []
+    for path in reader.files(EDITIONS_DIR, "edition"):
+        edition, document = reader.read(path, Edition)
+        if edition is None or document is None:
+            continue
+        reader.problems.extend(document.problem(loc, msg) for loc, msg in edition_problems(edition))
+        if edition.id != path.stem:
+            reader.problems.append(document.problem(("id",), f"edition id {edition.id!r} must match the file name"))
+        loaded.append((edition, document))
+    documents = {document.shown: document for _, document in loaded}
+    for shown, loc, msg in duplicate_course_ids((document.shown, edition) for edition, document in loaded):
+        reader.problems.append(documents[shown].problem(loc, msg))
+    return loaded
 
 
-def _clean_loc(loc: tuple[str | int, ...]) -> Loc:
-    """Drop pydantic's internal location parts (``function-after[...]``) that are not YAML keys."""
-    return tuple(p for p in loc if isinstance(p, int) or not _VALIDATOR_TAG.match(p))
-
-
-def _validate_file(path: Path, shown: str) -> tuple[Edition | None, YamlDocument | None, list[str]]:
-    try:
-        document = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        return None, None, [f"{shown}:{line}: (yaml): {getattr(error, 'problem', None) or error}"]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, None, [f"{shown}:1: (file): {error}"]
-    duplicates = [f"{shown}:{line}: {path}: key given twice" for line, path in duplicate_keys(document.root)]
-    if duplicates:
-        return None, document, duplicates
-    try:
-        edition = Edition.model_validate(document.data)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = _clean_loc(item["loc"])
-            problems.append(f"{shown}:{document.line_of(loc)}: {_format_loc(loc)}: {item['msg']}")
-        return None, document, problems
-    problems = [f"{shown}:{document.line_of(loc)}: {_format_loc(loc)}: {msg}" for loc, msg in edition_problems(edition)]
-    if edition.id != path.stem:
-        problems.append(f"{shown}:{document.line_of(('id',))}: id: edition id {edition.id!r} must match the file name")
-    return edition, document, problems
-
-
-def _trainings(editions: list[Edition], problems: list[str]) -> dict[str, Training]:
+def _trainings(reader: _Reader, editions: list[tuple[Edition, YamlDocument]]) -> dict[str, Training]:
     trainings: dict[str, Training] = {}
-    for edition in sorted(editions, key=lambda e: (e.fiscal_year, e.id)):
+    for edition, document in sorted(editions, key=lambda loaded: (loaded[0].fiscal_year, loaded[0].id)):
         info = edition.training
         known = trainings.get(info.id)
         if known is None:
             trainings[info.id] = Training(info.id, info.name, tuple(info.aliases), (edition.id,))
             continue
         if known.name.ja != info.name.ja:
-            problems.append(f"{edition.id}: training.name: {info.name.ja!r} differs from {known.name.ja!r} "
-                            f"given for training {info.id!r} by another edition")
+            reader.problems.append(document.problem(("training", "name"), (
+                f"{info.name.ja!r} differs from {known.name.ja!r} given for training {info.id!r} by another edition")))
         aliases = known.aliases + tuple(a for a in info.aliases if a not in known.aliases)
         trainings[info.id] = Training(known.id, known.name, aliases, known.edition_ids + (edition.id,))
     return trainings
 
 
-def _load(data_dir: Path) -> tuple[Knowledge, list[str]]:
-    editions_dir = data_dir / EDITIONS_SUBDIR
-    files = sorted(editions_dir.glob("*.yaml"))
-    if not files:
-        return Knowledge(editions={}), [f"{_display_path(editions_dir, data_dir)}: no edition files (*.yaml) found"]
-    problems: list[str] = []
-    loaded: list[tuple[str, Edition, YamlDocument]] = []
-    for path in files:
-        shown = _display_path(path, data_dir)
-        edition, document, file_problems = _validate_file(path, shown)
-        problems.extend(file_problems)
-        if edition is not None and document is not None:
-            loaded.append((shown, edition, document))
-    documents = {shown: document for shown, _, document in loaded}
-    for shown, loc, msg in duplicate_course_ids((shown, edition) for shown, edition, _ in loaded):
-        problems.append(f"{shown}:{documents[shown].line_of(loc)}: {_format_loc(loc)}: {msg}")
-    editions = {edition.id: edition for _, edition, _ in loaded}
-    trainings = _trainings(list(editions.values()), problems)
-    return Knowledge(editions=editions, trainings=trainings), problems
+def _faq(reader: _Reader) -> Faq | None:
+    """Entries and lexicon; references between them are checked once every entry file is valid
+    (an entry missing because its file has a problem would make every reference to it one more)."""
+    entries: list[FaqEntry] = []
+    origins: dict[str, EntryOrigin] = {}
+    documents: dict[str, YamlDocument] = {}
+    complete = True
+    for path in reader.files(FAQ_ENTRIES_DIR, "FAQ entry"):
+        entry_file, document = reader.read(path, EntryFile)
+        if entry_file is None or document is None:
+            complete = False
+            continue
+        for index, entry in enumerate(entry_file.entries):
+            if entry.id in origins:
+                reader.problems.append(document.problem(
+                    ("entries", index, "id"), f"entry id {entry.id!r} already given in {origins[entry.id].file}"))
+                continue
+            lines = {name: document.line_of(("entries", index, name)) for name in FaqEntry.model_fields}
+            origins[entry.id] = EntryOrigin(document.shown, index, lines)
+            documents[entry.id] = document
+            entries.append(entry)
+    lexicon, lexicon_document = reader.read(reader.data_dir / LEXICON_FILE, Lexicon)
+    if not complete or lexicon is None or lexicon_document is None:
+        return None
+    for entry in entries:
+        origin = origins[entry.id]
+        for ref_index, related in enumerate(entry.related):
+            loc = ("entries", origin.index, "related", ref_index)
+            if related == entry.id:
+                reader.problems.append(documents[entry.id].problem(loc, "an entry cannot relate to itself"))
+            elif related not in origins:
+                reader.problems.append(documents[entry.id].problem(loc, f"unknown entry {related!r}"))
+    for term, entry_ids in lexicon.ambiguous.items():
+        for ref_index, entry_id in enumerate(entry_ids):
+            if entry_id not in origins:
+                reader.problems.append(lexicon_document.problem(("ambiguous", term, ref_index),
+                                                                f"unknown entry {entry_id!r}"))
+    return Faq(entries=entries, lexicon=lexicon, origins=origins)
 
 
-def load_knowledge(data_dir: Path | None = None) -> Knowledge:
-    """Load and validate all editions; raise ``KnowledgeError`` listing every problem."""
-    knowledge, problems = _load(data_dir or default_data_dir())
-    if problems:
-        raise KnowledgeError(problems)
-    return knowledge
+def _reminder_rules(reader: _Reader) -> ReminderRules | None:
+    rules, document = reader.read(reader.data_dir / REMINDER_RULES_FILE, ReminderRules)
+    if rules is None or document is None:
+        return None
+    scopes = [(("defaults",), rules.defaults)] + [(("editions", e), s) for e, s in rules.editions.items()]
+    for loc, scope in scopes:
+        for kind, kind_rules in scope.items():
+            seen: set[str] = set()
+            for index, rule in enumerate(kind_rules):
+                if rule.id in seen:
+                    reader.problems.append(document.problem((*loc, kind.value, index, "id"),
+                                                            f"rule id {rule.id!r} given twice for {kind.value}"))
+                seen.add(rule.id)
+    edition_files = {path.stem for path in (reader.data_dir / EDITIONS_DIR).glob("*.yaml")}
+    for edition_id in rules.editions:
+        if edition_id not in edition_files:
+            reader.problems.append(document.problem(("editions", edition_id), f"unknown edition id {edition_id!r}"))
+    return rules
 
 
-def check(data_dir: Path | None = None) -> list[str]:
-    """Every problem in the data, as ``file:line: field: message`` lines (empty when valid)."""
-    return _load(data_dir or default_data_dir())[1]
+def load_knowledge(data_dir: Path | None = None, check_faq: Callable[[Faq], list[str]] | None = None) -> Knowledge:
+    """Load and validate everything in ``data_dir``; raise ``KnowledgeError`` listing every problem.
+
+    ``check_faq`` adds the answering engine's own checks of the FAQ (that templates
+    name facts it has), so those problems come in the same pass as the rest.
+    """
+    reader = _Reader(data_dir or default_data_dir())
+    editions = _editions(reader)
+    trainings = _trainings(reader, editions)
+    faq = _faq(reader)
+    if faq is not None and check_faq is not None:
+        reader.problems.extend(check_faq(faq))
+    names, _ = reader.read(reader.data_dir / TRAINING_NAMES_FILE, TrainingsFile)
+    rules = _reminder_rules(reader)
+    if reader.problems or faq is None or names is None or rules is None:
+        raise KnowledgeError(reader.problems)
+    return Knowledge(editions={edition.id: edition for edition, _ in editions}, trainings=trainings, faq=faq,
+                     training_names=names.trainings, reminder_rules=rules)

@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from bot.knowledge.base import Sourced, Strict, Text
+from bot.knowledge.base import SLUG, Sourced, Strict, Text
 from bot.knowledge.timing import Deadline, Period, RelativeTiming, TimeRange, When
 
 if TYPE_CHECKING:
     from bot.knowledge.schedule import ScheduledEvent
-
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class TrainingInfo(Strict):

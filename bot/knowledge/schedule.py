@@ -112,9 +112,11 @@ def _on_demand(b: _Builder) -> None:
         if item.period is None:
             continue
         b.add(EventKind.ON_DEMAND_START, EventAudience.ENROLLED,
-              Text(ja="オンデマンド配信開始", en="On-demand viewing opens"), item.source, item.period.start, item.course_ids, approximate=item.period.approximate)
+              Text(ja="オンデマンド配信開始", en="On-demand viewing opens"), item.source, item.period.start,
+              item.course_ids, approximate=item.period.approximate)
         b.add(EventKind.ON_DEMAND_END, EventAudience.ENROLLED,
-              Text(ja="オンデマンド配信終了", en="On-demand viewing closes"), item.source, item.period.end, item.course_ids, approximate=item.period.approximate)
+              Text(ja="オンデマンド配信終了", en="On-demand viewing closes"), item.source, item.period.end,
+              item.course_ids, approximate=item.period.approximate)
 
 
 def _credentials(b: _Builder) -> None:

@@ -18,14 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from linebot.v3.messaging import Message
 
 from bot.i18n import gettext_for
-from bot.knowledge import Edition, Knowledge
+from bot.knowledge import Edition, Faq, FaqEntry, Knowledge, TrainingNames
 from bot.qa.facts import TABLES, FactContext, fact_function
-from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
 from bot.qa.index import Candidate, EntryIndex
 from bot.qa.normalise import fold, has_japanese, looks_english, normalise, to_katakana
 from bot.qa.places import kana_place_spellings, named_venues, with_kanji_places
@@ -33,7 +31,6 @@ from bot.qa.render import Choice, messages
 from bot.qa.routing import Route, Router
 from bot.qa.tokenise import Terms, Tokeniser
 from bot.qa.training_resolution import Resolution, TrainingResolver
-from bot.qa.yaml_source import DataFileError
 
 # Thresholds on coverage (share of the question the entry explains).
 ANSWER_COVERAGE = 0.65
@@ -83,12 +80,12 @@ class _Reply:
 class Answerer:
     """Builds the tokeniser and both BM25 indices once; answers many questions."""
 
-    def __init__(self, knowledge: Knowledge, faq_dir: Path) -> None:
+    def __init__(self, knowledge: Knowledge) -> None:
+        """Built from knowledge that start-up has checked (``bot.qa.faq_check``)."""
         self._knowledge = knowledge
-        self._faq: Faq = load_faq(faq_dir)
-        self._check_templates()
+        self._faq: Faq = knowledge.faq
         self._entries = {entry.id: entry for entry in self._faq.entries}
-        self._names: dict[str, TrainingNames] = self._faq.trainings
+        self._names: dict[str, TrainingNames] = knowledge.training_names
         self._tokeniser = Tokeniser(frozenset(self._faq.lexicon.topic_free_words))
         self._router = Router(self._faq.lexicon)
         self._rewrites = _rewrite_table(self._faq.lexicon.rewrites)
@@ -493,17 +490,6 @@ class Answerer:
             for training_id in self._knowledge.trainings:
                 self.answer(Question(text=f"{self._short_name(training_id, locale)} {text}", locale=locale,
                                      now=some_day))
-
-    def _check_templates(self) -> None:
-        """Every placeholder must name a known fact, so a typo fails at start-up."""
-        for entry in self._faq.entries:
-            for name in entry.placeholders():
-                if name != "training" and fact_function(name) is None:
-                    raise DataFileError(f"FAQ entry {entry.id!r}: unknown fact {{{name}}} in answer template")
-            if entry.detail is not None and entry.detail not in TABLES:
-                raise DataFileError(f"FAQ entry {entry.id!r}: unknown detail table {entry.detail!r}")
-        if OVERVIEW_ENTRY not in {e.id for e in self._faq.entries}:
-            raise DataFileError(f"FAQ needs an entry with id {OVERVIEW_ENTRY!r}")
 
 
 def _rewrite_table(rewrites: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:

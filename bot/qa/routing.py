@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from bot.qa.faq import Lexicon
+from bot.knowledge import Lexicon
 from bot.qa.normalise import fold
 
 

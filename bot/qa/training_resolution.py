@@ -20,8 +20,7 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from bot.knowledge import Knowledge
-from bot.qa.faq import TrainingNames
+from bot.knowledge import Knowledge, TrainingNames
 from bot.qa.normalise import fold, has_japanese, normalise, to_katakana
 
 # A kanji name typed in kana (しゅにんけあまね) is found through its reading,

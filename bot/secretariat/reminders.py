@@ -17,23 +17,12 @@ from bot import clock
 from bot.db.tables import EventDate
 from bot.delivery import parse_audience
 from bot.i18n import Gettext
-from bot.knowledge import Knowledge
+from bot.knowledge import Knowledge, ReminderRules
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 from scheduler.planning import PlannedSend, plan
 from scheduler.reminder_events import ReminderEvent, load_set_dates, reminder_events
-from scheduler.rules import ReminderRules, RulesError, load_rules
 from scheduler.sync import SyncReport, job_store, sync
-
-
-@dataclass(eq=False)
-class InvalidRules(SecretariatError):
-    """``data/reminders.yaml`` is missing or invalid (the detail names the file and the field)."""
-
-    detail: str
-
-    def message(self, _: Gettext) -> str:
-        return _("the reminder rules cannot be used: {error}").format(error=self.detail)
 
 
 @dataclass(eq=False)
@@ -66,14 +55,6 @@ class DateSet:
     sync: SyncReport
 
 
-def rules(services: Services) -> ReminderRules:
-    """The reminder rules of data/, or ``InvalidRules`` naming what is wrong."""
-    try:
-        return load_rules(services.data_dir)
-    except RulesError as error:
-        raise InvalidRules(str(error)) from None
-
-
 def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRules) -> list[UpcomingSend]:
     now = clock.now()
     sizes: dict[str, int] = {}
@@ -90,9 +71,8 @@ def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRu
 
 def outlook(services: Services) -> Outlook:
     """Upcoming sends with their audience sizes, and tentative events waiting for a date."""
-    reminder_rules = rules(services)
     with services.db.session() as session:
-        upcoming = _upcoming(session, services.knowledge, reminder_rules)
+        upcoming = _upcoming(session, services.knowledge, services.knowledge.reminder_rules)
         set_dates = load_set_dates(session)
     waiting = [event for edition in services.knowledge.editions.values()
                for event in reminder_events(edition, set_dates) if event.day is None]
@@ -101,10 +81,9 @@ def outlook(services: Services) -> Outlook:
 
 def sync_jobs(services: Services) -> SyncReport:
     """Bring the clock's jobs in line with data/ and the dates set (add, move, remove)."""
-    reminder_rules = rules(services)
     with services.db.session() as session:
         set_dates = load_set_dates(session)
-    planned = plan(services.knowledge, reminder_rules, set_dates)
+    planned = plan(services.knowledge, services.knowledge.reminder_rules, set_dates)
     return sync(job_store(services.db.engine), planned, clock.now())
 
 

@@ -1,44 +1,35 @@
-"""The FAQ as data: entries, training nicknames and the word lists behind routing.
-
-Everything a non-engineer might tune lives in ``data/faq/``:
+"""The schema of the FAQ: ``data/faq/entries/*.yaml`` and ``data/faq/lexicon.yaml``.
 
 * ``entries/*.yaml``: one entry per question trainees ask, with Japanese and
   English phrasings, keywords, the answer template (an English message id
   whose Japanese lives in the ``qa`` catalog) and related entries;
-* ``trainings.yaml``: nicknames, short names and date style per training;
 * ``lexicon.yaml``: words that mark a clinical question, small talk or a
-  greeting.
+  greeting, and the word lists behind routing.
 
-All models forbid unknown keys, and cross-references (related entries,
-training ids) are checked at load time so a typo fails at start-up.
+The loader checks references between entries; the answering engine checks that
+every template names a fact it can give. Both report problems at the entry's
+file and line, which is why ``Faq`` remembers where each entry was written.
 """
 
 from __future__ import annotations
 
 import re
 import string
-from pathlib import Path
-from typing import Literal
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from bot.qa.yaml_source import DataFileError, load_model
-
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+from bot.knowledge.base import SLUG, Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Phrasings(_Strict):
+class Phrasings(Strict):
     """Ways trainees ask the question; the first Japanese one is the canonical wording."""
 
     ja: list[str] = Field(min_length=2)
     en: list[str] = Field(min_length=1)
 
 
-class FaqEntry(_Strict):
+class FaqEntry(Strict):
     """One answerable question."""
 
     id: str = Field(pattern=SLUG)
@@ -63,32 +54,21 @@ class FaqEntry(_Strict):
 
     def placeholders(self) -> list[str]:
         """The fact names the answer template needs."""
-        return [name for _, name, _, _ in string.Formatter().parse(self.answer) if name]
+        return template_placeholders(self.answer)
 
 
-class EntryFile(_Strict):
+def template_placeholders(template: str) -> list[str]:
+    """The ``{names}`` in a template (raises ValueError when it does not parse)."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+class EntryFile(Strict):
     """One file of ``data/faq/entries/``."""
 
     entries: list[FaqEntry] = Field(min_length=1)
 
 
-class TrainingNames(_Strict):
-    """How trainees name one training and its courses."""
-
-    short_name: str = Field(min_length=1, description="Japanese short name for buttons, e.g. 難治性精神疾患研修")
-    short_name_en: str = Field(min_length=1)
-    date_style: Literal["era", "western"] = "era"
-    aliases: list[str] = Field(default_factory=list)
-    course_aliases: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class TrainingsFile(_Strict):
-    """``data/faq/trainings.yaml``: training id -> names."""
-
-    trainings: dict[str, TrainingNames]
-
-
-class Lexicon(_Strict):
+class Lexicon(Strict):
     """``data/faq/lexicon.yaml``: words and patterns that route a question before ranking."""
 
     clinical_terms: list[str] = Field(min_length=1)
@@ -123,41 +103,27 @@ class Lexicon(_Strict):
         return self
 
 
-class Faq(_Strict):
-    """Everything under ``data/faq/``, validated and cross-checked."""
+@dataclass(frozen=True)
+class EntryOrigin:
+    """Where one entry is written, so a check made after loading can name file, line and field."""
+
+    file: str
+    index: int
+    lines: dict[str, int]
+
+    def problem(self, field: str, message: str) -> str:
+        """``file:line: entries[i].field: message``."""
+        return f"{self.file}:{self.lines[field]}: entries[{self.index}].{field}: {message}"
+
+
+@dataclass(frozen=True)
+class Faq:
+    """Every FAQ entry (ids unique, references checked) and the lexicon."""
 
     entries: list[FaqEntry]
-    trainings: dict[str, TrainingNames]
     lexicon: Lexicon
+    origins: dict[str, EntryOrigin]
 
     def entry(self, entry_id: str) -> FaqEntry:
         """The entry with this id (ids are checked unique at load)."""
         return next(e for e in self.entries if e.id == entry_id)
-
-
-def load_faq(faq_dir: Path) -> Faq:
-    """Read and cross-check ``faq_dir``; raise DataFileError naming the bad file."""
-    entry_paths = sorted((faq_dir / "entries").glob("*.yaml"))
-    if not entry_paths:
-        raise DataFileError(f"{faq_dir / 'entries'}: no FAQ entry files")
-    entries: list[FaqEntry] = []
-    origin: dict[str, Path] = {}
-    for path in entry_paths:
-        for entry in load_model(path, EntryFile).entries:
-            if entry.id in origin:
-                raise DataFileError(f"{path}: entry id {entry.id!r} already defined in {origin[entry.id]}")
-            origin[entry.id] = path
-            entries.append(entry)
-    for entry in entries:
-        for related in entry.related:
-            if related not in origin:
-                raise DataFileError(f"{origin[entry.id]}: entry {entry.id!r} relates to unknown entry {related!r}")
-            if related == entry.id:
-                raise DataFileError(f"{origin[entry.id]}: entry {entry.id!r} relates to itself")
-    trainings = load_model(faq_dir / "trainings.yaml", TrainingsFile).trainings
-    lexicon = load_model(faq_dir / "lexicon.yaml", Lexicon)
-    for term, entry_ids in lexicon.ambiguous.items():
-        unknown = [e for e in entry_ids if e not in origin]
-        if unknown:
-            raise DataFileError(f"{faq_dir / 'lexicon.yaml'}: ambiguous word {term!r} names unknown entries {unknown}")
-    return Faq(entries=entries, trainings=trainings, lexicon=lexicon)
