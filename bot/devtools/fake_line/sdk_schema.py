@@ -5,9 +5,10 @@ the fake reads from ``../shared``, so they carry the same field names,
 required fields, lengths and list sizes. Rendering them back into an
 OpenAPI-shaped document lets one schema check (``spec.OpenApiContract``) run
 on either source: a violation gets the same error detail, and the same
-property path, whether or not the shared file is there. What only the file
-has (enums and patterns the SDK leaves to validators) makes it the stricter
-of the two.
+property path, whether or not the shared file is there. The SDK checks a
+few enums (flex sizes, box layouts) in validator code rather than in its
+schema; without the file those are still refused, by the SDK check that runs
+last, in pydantic's words.
 """
 
 from __future__ import annotations
