@@ -19,7 +19,8 @@ from typing import Any
 from linebot.v3 import messaging as sdk
 from pydantic.v1 import BaseModel
 
-_SCHEMA_PREFIX = "#/components/schemas/"
+from bot.devtools.fake_line.spec import SCHEMA_PREFIX
+
 # Every discriminated base in the SDK picks its subtype by ``type``.
 _DISCRIMINATOR = "type"
 
@@ -30,7 +31,7 @@ def sdk_document(request_models: dict[str, type[BaseModel]]) -> dict[str, Any]:
               if inspect.isclass(value) and issubclass(value, BaseModel)]
     schemas: dict[str, Any] = {}
     for model in models:
-        schema = model.schema(by_alias=True, ref_template=_SCHEMA_PREFIX + "{model}")
+        schema = model.schema(by_alias=True, ref_template=SCHEMA_PREFIX + "{model}")
         schemas.update(schema.pop("definitions", {}))
         schemas[model.__name__] = schema
     for model in models:
@@ -39,7 +40,7 @@ def sdk_document(request_models: dict[str, type[BaseModel]]) -> dict[str, Any]:
             schemas[model.__name__]["discriminator"] = {"propertyName": _DISCRIMINATOR,
                                                         "mapping": mapping}
     paths = {path: {"post": {"requestBody": {"content": {"application/json": {
-        "schema": {"$ref": _SCHEMA_PREFIX + model.__name__}}}}}}
+        "schema": {"$ref": SCHEMA_PREFIX + model.__name__}}}}}}
         for path, model in request_models.items()}
     return {"paths": paths, "components": {"schemas": schemas}}
 
@@ -56,5 +57,5 @@ def _discriminator_mapping(model: type[BaseModel]) -> dict[str, str]:
     for subtype in model.__subclasses__():
         field = subtype.__fields__.get(_DISCRIMINATOR)
         if field is not None and isinstance(field.default, str):
-            mapping[field.default] = _SCHEMA_PREFIX + subtype.__name__
+            mapping[field.default] = SCHEMA_PREFIX + subtype.__name__
     return mapping
