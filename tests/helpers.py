@@ -1,19 +1,108 @@
-"""Builders shared by test modules (a test module never imports another)."""
+"""Builders the test modules share: the app, signed webhooks, the CLI, rows written directly.
+
+Shared set-up lives here or in a fixture in ``conftest.py``; a test module never
+imports another one (``test_suite_layout.py`` checks). Rows written directly
+stand in for the features other tests cover (following, the notice settings,
+the roster import), so that a test sets up only what it is about.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import Result
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
-from bot import clock
-from bot.db.tables import Enrolment, LineUser, Subscription
+from bot import clock, create_app
+from bot.db.tables import Delivery, Enrolment, LineUser, Subscription
+from bot.devtools import simulator
+from bot.devtools.fake_line import FakeLine
+from bot.devtools.local_line import LocalLine
 from bot.services import Services
 
-NANCHISEI = "nanchisei-tokyo-r5"
+CHANNEL_SECRET = "test-channel-secret"
+ACCESS_TOKEN = "test-access-token"
 
+# Trainings and editions of the shipped data/ that tests refer to.
+ECMO_TRAINING = "ecmo-ventilator"
+NANCHISEI_TRAINING = "nanchisei-tokyo"
+NANCHISEI_EDITION = "nanchisei-tokyo-r5"
+
+
+# -- the app and its entry points ---------------------------------------------------
+
+def make_app(database_url: str, fake: FakeLine, **overrides: object) -> Flask:
+    """The app as the tests run it: on ``database_url``, talking to ``fake``, events handled inline."""
+    config = {
+        "KENSHU_DEMO": False,
+        "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "KENSHU_SECRET_KEY": "test-secret-key",
+        "LINE_API_BASE_URL": fake.base_url,
+        "DATABASE_URL": database_url,
+        "KENSHU_DISPATCH": "inline",
+        **overrides,
+    }
+    return create_app(config)
+
+
+def post_events(client: FlaskClient, events: list[dict[str, object]],
+                secret: str = CHANNEL_SECRET) -> TestResponse:
+    """POST ``events`` to /callback as LINE does, signed with ``secret``."""
+    body, headers = simulator.signed_request(events, secret)
+    return client.post("/callback", data=body.encode(), headers=headers)
+
+
+def run_cli(app: Flask, *args: str) -> str:
+    """Run a ``kenshu`` command that must succeed; its output."""
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def announce_to_training(app: Flask, training_id: str, text: str) -> str:
+    return run_cli(app, "announce", "--audience", f"training:{training_id}", "--text", text)
+
+
+# -- the roster, imported through its command --------------------------------------
+
+def roster(app: Flask, *args: str) -> Result:
+    """``kenshu roster ...``; the result, since some tests expect it to fail."""
+    return app.test_cli_runner().invoke(args=["roster", *args])
+
+
+def write_roster(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "roster.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def enrolments(app: Flask, edition_id: str = NANCHISEI_EDITION) -> dict[str, Enrolment]:
+    """The edition's applications by application number."""
+    with Services.of(app).db.session() as session:
+        rows = session.scalars(select(Enrolment).where(Enrolment.edition_id == edition_id))
+        return {row.application_no: row for row in rows}
+
+
+def import_one(app: Flask, tmp_path: Path, application_no: str = "N-900", name: str = "山田 花子",
+               course: str = "クロザピン基礎研修") -> str:
+    """Import a one-row roster and return the new enrolment's link code."""
+    row = f"{application_no},{name},a@example.jp,{course}"
+    path = write_roster(tmp_path, f"申込番号,氏名,メールアドレス,コース\n{row}\n", name=f"{application_no}.csv")
+    result = roster(app, "import", str(path), "--edition", NANCHISEI_EDITION)
+    assert result.exit_code == 0, result.output
+    code = enrolments(app)[application_no].link_code
+    assert code is not None
+    return code
+
+
+# -- users, subscriptions and deliveries in the database ------------------------------
 
 def add_users(app: Flask, count: int, *, prefix: str = "U", training: str | None = None,
               **columns: object) -> list[str]:
@@ -30,30 +119,59 @@ def add_users(app: Flask, count: int, *, prefix: str = "U", training: str | None
     return ids
 
 
-def roster(app: Flask, *args: str) -> Result:
-    """Run ``kenshu roster ARGS`` as a clerk would."""
-    return app.test_cli_runner().invoke(args=["roster", *args])
-
-
-def write_roster(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "roster.csv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def enrolments(app: Flask, edition_id: str = NANCHISEI) -> dict[str, Enrolment]:
+def subscriptions_of(app: Flask, line_user_id: str) -> list[str]:
+    """The training ids whose notices the user receives."""
     with Services.of(app).db.session() as session:
-        rows = session.scalars(select(Enrolment).where(Enrolment.edition_id == edition_id))
-        return {row.application_no: row for row in rows}
+        return list(session.scalars(
+            select(Subscription.training_id).join(LineUser, LineUser.id == Subscription.user_id)
+            .where(LineUser.line_user_id == line_user_id)
+        ))
 
 
-def import_one(app: Flask, tmp_path: Path, application_no: str = "N-900", name: str = "山田 花子",
-               course: str = "クロザピン基礎研修") -> str:
-    """Import a one-row roster and return the new enrolment's link code."""
-    row = f"{application_no},{name},a@example.jp,{course}\n"
-    path = write_roster(tmp_path, "申込番号,氏名,メールアドレス,コース\n" + row, name=f"{application_no}.csv")
-    result = roster(app, "import", str(path), "--edition", NANCHISEI)
-    assert result.exit_code == 0, result.output
-    code = enrolments(app)[application_no].link_code
-    assert code is not None
-    return code
+def ledger(app: Flask, dispatch_id: int) -> list[Delivery]:
+    """A dispatch's delivery rows, one per recipient."""
+    with Services.of(app).db.session() as session:
+        return list(session.scalars(
+            select(Delivery).where(Delivery.dispatch_id == dispatch_id).order_by(Delivery.user_id)))
+
+
+def received_counts(fake_line: FakeLine) -> Counter[str]:
+    """How many accepted requests reached each user, from the fake's record."""
+    return Counter(user for record in fake_line.state.requests() if record.accepted for user in record.recipients)
+
+
+# -- personas: a named trainee who followed through the webhook -------------------------
+
+@dataclass
+class Persona:
+    name: str
+    line_user_id: str
+
+
+def follow(line: LocalLine, name: str) -> Persona:
+    """A persona who follows the bot, as a new friend does, with an id derived from the name."""
+    line_user_id = "U" + name.encode().hex().ljust(32, "0")[:32]
+    line.follow(line_user_id)
+    return Persona(name, line_user_id)
+
+
+def persona_user(session: Session, persona: Persona) -> LineUser:
+    user = session.scalar(select(LineUser).filter_by(line_user_id=persona.line_user_id))
+    assert user is not None, f"{persona.name} has not followed the bot"
+    return user
+
+
+def subscribe(app: Flask, persona: Persona, training_id: str) -> None:
+    with Services.of(app).db.session() as session:
+        session.add(Subscription(user_id=persona_user(session, persona).id, training_id=training_id,
+                                 created_at=clock.system_now()))
+
+
+def enrol(app: Flask, edition_id: str, course_id: str, application_no: str, persona: Persona | None = None) -> None:
+    """An application from the roster; linked to the persona's LINE account when given."""
+    with Services.of(app).db.session() as session:
+        user_id = persona_user(session, persona).id if persona else None
+        now = clock.system_now()
+        session.add(Enrolment(edition_id=edition_id, course_id=course_id, application_no=application_no,
+                              name=f"受講者{application_no}", email=f"{application_no}@example.jp",
+                              user_id=user_id, linked_at=now if user_id else None, imported_at=now))

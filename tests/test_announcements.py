@@ -243,7 +243,7 @@ def reminder_left_scheduled(app, line, name: str):  # type: ignore[no-untyped-de
     """A subscriber, and the week-before deadline reminder stored but not sent (as a dead clock leaves it)."""
     from bot.delivery import create_dispatch
     from scheduler.fire import KIND, find_send
-    from tests.reminder_helpers import follow, subscribe
+    from tests.helpers import follow, subscribe
 
     persona = follow(line, name)
     subscribe(app, persona, "shunin-caremanager")

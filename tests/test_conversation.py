@@ -9,7 +9,7 @@ from bot.devtools import simulator
 from bot.devtools.visible_text import quick_reply_choices, visible_text
 from bot.line.postback import Postback
 from bot.services import Services
-from tests.test_webhook import post_events
+from tests.helpers import post_events
 
 
 def stored_user(app, line_user_id: str) -> LineUser:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from bot.secretariat import credentials
 from bot.secretariat.credentials import MaskedCredential
 from bot.secretariat.editions import UnknownEdition
 from bot.services import Services
-from tests.reminder_helpers import enrol
+from tests.helpers import enrol
 
 
 def cli(app: Flask, *args: str):  # type: ignore[no-untyped-def]
@@ -88,7 +88,7 @@ def test_details_are_encrypted_at_rest_and_listed_masked(app: Flask, tmp_path: P
 
 def test_details_stored_with_another_key_are_refused_not_garbled(app: Flask, tmp_path: Path, database_url: str,
                                                                  fake_line) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import make_app
+    from tests.helpers import make_app
 
     assert cli(app, "credentials", "set-shared", "--edition", "nanchisei-tokyo-r5", "--password", "x1").exit_code == 0
     other = make_app(database_url, fake_line, KENSHU_SECRET_KEY="a-different-key")

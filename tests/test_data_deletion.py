@@ -10,8 +10,7 @@ from sqlalchemy import select
 from bot.db.tables import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
 from bot.devtools.visible_text import visible_text
 from bot.services import Services
-from tests.helpers import enrolments, import_one
-from tests.test_notices import NANCHISEI, announce, subscriptions_of
+from tests.helpers import NANCHISEI_TRAINING, announce_to_training, enrolments, import_one, subscriptions_of
 
 
 def confirm_buttons(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -54,7 +53,7 @@ def test_confirmed_deletion_removes_the_user_and_unlinks_the_application(app, li
     code = import_one(app, tmp_path)
     line.say(user_id, f"連携 {code}")
     line.say(user_id, "連携 ABCDE-23456")  # a wrong attempt on record
-    assert subscriptions_of(app, user_id) == [NANCHISEI]
+    assert subscriptions_of(app, user_id) == [NANCHISEI_TRAINING]
     buttons = confirm_buttons(line.say(user_id, "データ削除"))
 
     received = visible_text(line.postback(user_id, buttons["削除する"]["data"]))
@@ -67,7 +66,7 @@ def test_confirmed_deletion_removes_the_user_and_unlinks_the_application(app, li
     enrolment = enrolments(app)["N-900"]
     assert enrolment.user_id is None  # the application stays with the secretariat, unlinked
     assert enrolment.name == "山田 花子"
-    announce(app, NANCHISEI, "削除後のお知らせ")
+    announce_to_training(app, NANCHISEI_TRAINING, "削除後のお知らせ")
     assert "削除後のお知らせ" not in fake_line.state.texts_to(user_id)
 
 

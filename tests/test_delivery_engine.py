@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from bot import clock
 from bot.db.tables import (
-    Delivery,
     DeliveryStatus,
     Dispatch,
     DispatchStatus,
@@ -37,15 +36,14 @@ from bot.delivery import (
 )
 from bot.devtools.fake_line import FaultConfig
 from bot.services import Services
-from tests.helpers import add_users
+from tests.helpers import ECMO_TRAINING, add_users, ledger, received_counts
 
-TRAINING = "ecmo-ventilator"
 EDITION = "ecmo-ventilator-r7"
 COURSE = "ecmo-ventilator-r7-ecmo"
 FAST_RETRIES = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.01)
 
 
-def enrol(app, line_user_id: str | None, edition: str, course: str | None, number: str) -> None:  # type: ignore[no-untyped-def]
+def add_enrolment(app, line_user_id: str | None, edition: str, course: str | None, number: str) -> None:  # type: ignore[no-untyped-def]
     with Services.of(app).db.session() as session:
         user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id)) if line_user_id else None
         session.add(
@@ -61,24 +59,14 @@ def new_dispatch(app, audience: str, content: dict, key: str = "test-dispatch") 
         return create_dispatch(session, key, "announcement", audience, content, clock.now()).id
 
 
-def ledger(app, dispatch_id: int) -> list[Delivery]:  # type: ignore[no-untyped-def]
-    with Services.of(app).db.session() as session:
-        return list(session.scalars(select(Delivery).where(Delivery.dispatch_id == dispatch_id).order_by(Delivery.user_id)))
-
-
-def received_counts(fake_line) -> Counter[str]:  # type: ignore[no-untyped-def]
-    """How many accepted requests reached each user, from the fake's record."""
-    return Counter(user for record in fake_line.state.requests() if record.accepted for user in record.recipients)
-
-
 def fast_sender(app) -> Sender:  # type: ignore[no-untyped-def]
     return Sender(Services.of(app).line, FAST_RETRIES)
 
 
 def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
     fake_line.state.set_quota(None)
-    users = add_users(app, 1234, training=TRAINING)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("研修のお知らせです。"))
+    users = add_users(app, 1234, training=ECMO_TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("研修のお知らせです。"))
 
     tally = run_dispatch(Services.of(app), dispatch_id)
 
@@ -94,8 +82,8 @@ def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
 
 
 def test_running_a_finished_dispatch_again_sends_nothing(app, fake_line):
-    add_users(app, 3, training=TRAINING)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("一度だけ"))
+    add_users(app, 3, training=ECMO_TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("一度だけ"))
     run_dispatch(Services.of(app), dispatch_id)
     run_dispatch(Services.of(app), dispatch_id)
     assert len(fake_line.state.requests("/v2/bot/message/multicast")) == 1
@@ -111,11 +99,11 @@ def test_creating_a_dispatch_twice_with_one_key_returns_the_first(app):
 
 def test_a_429_storm_is_ridden_out_with_backoff_and_nobody_gets_it_twice(app, fake_line):
     fake_line.state.set_quota(None)
-    users = add_users(app, 1600, training=TRAINING)
+    users = add_users(app, 1600, training=ECMO_TRAINING)
     fake_line.state.faults.configure(
         FaultConfig(error_rate=0.6, error_status=429, paths=("/v2/bot/message/multicast",)), seed=7
     )
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("混雑中でも一度だけ"))
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("混雑中でも一度だけ"))
 
     patient = Sender(Services.of(app).line, RetryPolicy(attempts=12, base_delay=0.001, max_delay=0.01))
     tally = run_dispatch(Services.of(app), dispatch_id, sender=patient)
@@ -128,9 +116,9 @@ def test_a_429_storm_is_ridden_out_with_backoff_and_nobody_gets_it_twice(app, fa
 
 
 def test_retries_are_bounded_and_the_failure_is_recorded(app, fake_line):
-    add_users(app, 2, training=TRAINING)
+    add_users(app, 2, training=ECMO_TRAINING)
     fake_line.state.faults.configure(FaultConfig(error_rate=1.0, error_status=503))
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("届かない"))
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("届かない"))
 
     tally = run_dispatch(Services.of(app), dispatch_id, sender=fast_sender(app))
 
@@ -140,9 +128,9 @@ def test_retries_are_bounded_and_the_failure_is_recorded(app, fake_line):
 
 
 def test_a_400_is_a_failure_with_lines_message_and_is_not_retried(app, fake_line):
-    add_users(app, 2, training=TRAINING)
+    add_users(app, 2, training=ECMO_TRAINING)
     fake_line.state.faults.configure(FaultConfig(error_rate=1.0, error_status=400))
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("不正"))
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("不正"))
 
     tally = run_dispatch(Services.of(app), dispatch_id, sender=fast_sender(app))
 
@@ -152,9 +140,9 @@ def test_a_400_is_a_failure_with_lines_message_and_is_not_retried(app, fake_line
 
 
 def test_the_monthly_limit_is_not_retried(app, fake_line):
-    add_users(app, 3, training=TRAINING)
+    add_users(app, 3, training=ECMO_TRAINING)
     fake_line.state.set_quota(2)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("上限超過"))
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("上限超過"))
 
     tally = run_dispatch(Services.of(app), dispatch_id, sender=fast_sender(app))
 
@@ -164,10 +152,10 @@ def test_the_monthly_limit_is_not_retried(app, fake_line):
 
 
 def test_blocked_and_paused_users_are_skipped_and_marked(app, fake_line):
-    active = add_users(app, 2, prefix="Ua", training=TRAINING)
-    blocked = add_users(app, 1, prefix="Ub", training=TRAINING, status=UserStatus.BLOCKED)
-    paused = add_users(app, 1, prefix="Up", training=TRAINING, notices_paused=True)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("お知らせ"))
+    active = add_users(app, 2, prefix="Ua", training=ECMO_TRAINING)
+    blocked = add_users(app, 1, prefix="Ub", training=ECMO_TRAINING, status=UserStatus.BLOCKED)
+    paused = add_users(app, 1, prefix="Up", training=ECMO_TRAINING, notices_paused=True)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("お知らせ"))
 
     tally = run_dispatch(Services.of(app), dispatch_id)
 
@@ -223,10 +211,10 @@ def test_run_due_sends_what_is_due_and_leaves_the_future_alone(app, fake_line):
 
 
 def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
-    ecmo, vent, prospect, unlinked_subscriber = add_users(app, 4, training=TRAINING)
-    enrol(app, ecmo, EDITION, COURSE, "1")
-    enrol(app, vent, EDITION, "ecmo-ventilator-r7-ventilator", "2")
-    enrol(app, None, EDITION, COURSE, "3")  # on the roster, not linked to LINE: nobody to send to
+    ecmo, vent, prospect, unlinked_subscriber = add_users(app, 4, training=ECMO_TRAINING)
+    add_enrolment(app, ecmo, EDITION, COURSE, "1")
+    add_enrolment(app, vent, EDITION, "ecmo-ventilator-r7-ventilator", "2")
+    add_enrolment(app, None, EDITION, COURSE, "3")  # on the roster, not linked to LINE: nobody to send to
     knowledge = Services.of(app).knowledge
 
     def audience_of(text: str) -> set[str]:
@@ -236,7 +224,7 @@ def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
     assert audience_of(f"edition:{EDITION}") == {ecmo, vent}
     assert audience_of(f"course:{COURSE}") == {ecmo}
     assert audience_of(f"prospects:{EDITION}") == {prospect, unlinked_subscriber}
-    assert audience_of(f"training:{TRAINING}") == {ecmo, vent, prospect, unlinked_subscriber}
+    assert audience_of(f"training:{ECMO_TRAINING}") == {ecmo, vent, prospect, unlinked_subscriber}
 
 
 @pytest.mark.parametrize(
@@ -273,8 +261,8 @@ class CrashingSender(Sender):
 
 
 def test_a_send_interrupted_over_a_day_ago_is_not_resent_blind(app, fake_line):
-    add_users(app, 3, training=TRAINING)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("古い送信"))
+    add_users(app, 3, training=ECMO_TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("古い送信"))
     with pytest.raises(Crash):
         run_dispatch(Services.of(app), dispatch_id, sender=CrashingSender(Services.of(app).line))
 
@@ -287,8 +275,8 @@ def test_a_send_interrupted_over_a_day_ago_is_not_resent_blind(app, fake_line):
 
 
 def test_a_send_interrupted_recently_is_resent_with_the_same_retry_key(app, fake_line):
-    users = add_users(app, 3, training=TRAINING)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("再送"))
+    users = add_users(app, 3, training=ECMO_TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("再送"))
     with pytest.raises(Crash):
         run_dispatch(Services.of(app), dispatch_id, sender=CrashingSender(Services.of(app).line))
     planned_key = ledger(app, dispatch_id)[0].retry_key

@@ -12,9 +12,7 @@ from pathlib import Path
 
 from bot.db.tables import DeliveryStatus
 from bot.devtools.fake_line import FaultConfig
-from tests.conftest import ACCESS_TOKEN, CHANNEL_SECRET
-from tests.helpers import add_users
-from tests.test_delivery_engine import TRAINING, ledger, received_counts
+from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, ECMO_TRAINING, add_users, ledger, received_counts
 
 USERS = 6000  # 12 multicasts
 LATENCY_MS = 150
@@ -35,13 +33,14 @@ def start_announce(database_url: str, fake_line) -> subprocess.Popen[str]:  # ty
         "KENSHU_DEMO": "0",
     }
     kenshu = Path(sys.executable).parent / "kenshu"
-    command = [str(kenshu), "announce", "--audience", f"training:{TRAINING}", "--text", "ライブ配信は明日10時からです。"]
+    command = [str(kenshu), "announce", "--audience", f"training:{ECMO_TRAINING}",
+               "--text", "ライブ配信は明日10時からです。"]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_a_send_killed_mid_way_resumes_without_duplicates_or_gaps(app, fake_line, database_url):
     fake_line.state.set_quota(None)
-    users = add_users(app, USERS, training=TRAINING)
+    users = add_users(app, USERS, training=ECMO_TRAINING)
     fake_line.state.faults.configure(FaultConfig(latency_ms=LATENCY_MS, paths=("/v2/bot/message/multicast",)))
 
     sending = start_announce(database_url, fake_line)

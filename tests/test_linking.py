@@ -12,8 +12,7 @@ from bot.clock import JST
 from bot.db.tables import Enrolment, LineUser, LinkAttempt
 from bot.devtools.visible_text import visible_text
 from bot.services import Services
-from tests.helpers import NANCHISEI, enrolments, import_one, roster
-from tests.test_notices import subscriptions_of
+from tests.helpers import NANCHISEI_EDITION, NANCHISEI_TRAINING, enrolments, import_one, roster, subscriptions_of
 
 WRONG_CODE = "ABCDE-23456"
 
@@ -50,7 +49,7 @@ def test_a_wrong_code_then_the_right_code(app, line, tmp_path, user_id):
     assert "お名前：山…（頭文字のみ表示）" in received
     assert "花子" not in received and "a@example.jp" not in received  # never the full personal data
     assert linked_user(app) == user_id
-    assert subscriptions_of(app, user_id) == ["nanchisei-tokyo"]  # the training's notices come on
+    assert subscriptions_of(app, user_id) == [NANCHISEI_TRAINING]  # the training's notices come on
 
 
 def test_the_code_alone_in_any_width_or_case_links(app, line, tmp_path, user_id):
@@ -135,7 +134,7 @@ def test_a_sentence_about_linking_is_a_question_not_a_code(app, line, user_id):
 def test_a_reissued_code_relinks_to_a_new_account(app, line, tmp_path, user_id):
     old = import_one(app, tmp_path)
     line.say(user_id, f"連携 {old}")
-    roster(app, "reissue", "--edition", NANCHISEI, "--application-no", "N-900")
+    roster(app, "reissue", "--edition", NANCHISEI_EDITION, "--application-no", "N-900")
     new = enrolments(app)["N-900"].link_code or ""
     new_phone = "U" + uuid.uuid4().hex
 

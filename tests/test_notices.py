@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from bot.db.tables import LineUser, Subscription
 from bot.devtools import simulator
 from bot.devtools.visible_text import quick_reply_choices, visible_text
 from bot.line.postback import Postback
-from bot.services import Services
-from tests.test_webhook import post_events
+from tests.helpers import NANCHISEI_TRAINING, announce_to_training, post_events, subscriptions_of
 
-NANCHISEI = "nanchisei-tokyo"
 NANCHISEI_NAME = "東京都難治性精神疾患研修"
 SHUNIN_NAME = "東京都主任介護支援専門員研修"
 
@@ -36,21 +31,7 @@ def tap(line, user_id: str, action: dict[str, Any]) -> list[dict[str, Any]]:  # 
     return line.postback(user_id, action["data"])
 
 
-def subscriptions_of(app, line_user_id: str) -> list[str]:  # type: ignore[no-untyped-def]
-    with Services.of(app).db.session() as session:
-        return list(session.scalars(
-            select(Subscription.training_id).join(LineUser, LineUser.id == Subscription.user_id)
-            .where(LineUser.line_user_id == line_user_id)
-        ))
-
-
-def announce(app, training_id: str, text: str):  # type: ignore[no-untyped-def]
-    result = app.test_cli_runner().invoke(args=["announce", "--audience", f"training:{training_id}", "--text", text])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def subscribe(line, user_id: str, training_name: str = NANCHISEI_NAME) -> None:  # type: ignore[no-untyped-def]
+def subscribe_in_settings(line, user_id: str, training_name: str = NANCHISEI_NAME) -> None:  # type: ignore[no-untyped-def]
     rows = settings_rows(line.say(user_id, "通知設定"))
     tap(line, user_id, rows[training_name][1])
 
@@ -70,14 +51,14 @@ def test_follow_then_subscribe_round_trip(app, line, fake_line, user_id):
     rows = settings_rows(received)
     assert rows[NANCHISEI_NAME][0] == "✓ 受信中"
     assert rows[SHUNIN_NAME][0] == "受信していません"
-    assert subscriptions_of(app, user_id) == [NANCHISEI]
+    assert subscriptions_of(app, user_id) == [NANCHISEI_TRAINING]
 
-    announce(app, NANCHISEI, "申込締切は明日です。")
+    announce_to_training(app, NANCHISEI_TRAINING, "申込締切は明日です。")
     assert fake_line.state.texts_to(user_id)[-1] == "申込締切は明日です。"
 
 
 def test_settings_command_shows_the_state_with_a_check_mark(line, user_id):
-    subscribe(line, user_id)
+    subscribe_in_settings(line, user_id)
 
     for command in ("通知設定", "お知らせ設定", "settings"):
         rows = settings_rows(line.say(user_id, command))
@@ -86,8 +67,8 @@ def test_settings_command_shows_the_state_with_a_check_mark(line, user_id):
 
 
 def test_tapping_stop_unsubscribes_from_one_training(app, line, user_id):
-    subscribe(line, user_id, NANCHISEI_NAME)
-    subscribe(line, user_id, SHUNIN_NAME)
+    subscribe_in_settings(line, user_id, NANCHISEI_NAME)
+    subscribe_in_settings(line, user_id, SHUNIN_NAME)
     rows = settings_rows(line.say(user_id, "通知設定"))
 
     received = tap(line, user_id, rows[NANCHISEI_NAME][1])
@@ -102,23 +83,23 @@ def test_the_same_button_tapped_twice_subscribes_once(app, line, user_id):
     tap(line, user_id, action)
     tap(line, user_id, action)
 
-    assert subscriptions_of(app, user_id) == [NANCHISEI]
+    assert subscriptions_of(app, user_id) == [NANCHISEI_TRAINING]
 
 
 def test_stop_pauses_every_notice_and_resume_restores_them(app, line, fake_line, user_id):
-    subscribe(line, user_id)
+    subscribe_in_settings(line, user_id)
 
     received = line.say(user_id, "配信停止")
 
     assert "すべての通知を停止しました" in visible_text(received)
-    announce(app, NANCHISEI, "停止中のお知らせ")
+    announce_to_training(app, NANCHISEI_TRAINING, "停止中のお知らせ")
     assert "停止中のお知らせ" not in fake_line.state.texts_to(user_id)
     settings = line.say(user_id, "通知設定")
     assert "現在、すべての通知を停止しています" in visible_text(settings)
     assert settings_rows(settings)[NANCHISEI_NAME][0] == "✓ 受信中"  # the choice is kept while paused
 
     assert visible_text(line.say(user_id, "配信再開")) == "通知を再開しました。"
-    announce(app, NANCHISEI, "再開後のお知らせ")
+    announce_to_training(app, NANCHISEI_TRAINING, "再開後のお知らせ")
     assert fake_line.state.texts_to(user_id)[-1] == "再開後のお知らせ"
 
 
@@ -130,12 +111,12 @@ def test_resume_without_any_choice_offers_the_settings(line, user_id):
 
 
 def test_a_blocked_user_receives_nothing(app, client, line, fake_line, user_id):
-    subscribe(line, user_id)
+    subscribe_in_settings(line, user_id)
     post_events(client, [simulator.unfollow_event(user_id)])
     fake_line.state.block([user_id])
     before = len(fake_line.state.deliveries_to(user_id))
 
-    announce(app, NANCHISEI, "ブロック後のお知らせ")
+    announce_to_training(app, NANCHISEI_TRAINING, "ブロック後のお知らせ")
 
     assert len(fake_line.state.deliveries_to(user_id)) == before
     assert all(user_id not in record.recipients for record in fake_line.state.requests("/v2/bot/message/multicast"))
@@ -160,7 +141,7 @@ def test_english_speakers_get_english_settings(line, fake_line, user_id):
 
 def test_questions_are_answered_for_the_training_the_user_receives(line, user_id):
     assert "どの研修についてのご質問ですか" in visible_text(line.say(user_id, "研修の日程"))
-    subscribe(line, user_id)
+    subscribe_in_settings(line, user_id)
 
     answer = visible_text(line.say(user_id, "研修の日程"))
 

@@ -18,15 +18,9 @@ from scheduler.fire import fire
 from scheduler.planning import plan_event
 from scheduler.reminder_events import ReminderEvent
 from scheduler.reminder_message import reminder_renderers
-from tests.reminder_helpers import enrol, follow, subscribe
+from tests.helpers import enrol, follow, run_cli, subscribe
 
 LIVE = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"
-
-
-def cli(app: Flask, *args: str) -> str:
-    result = app.test_cli_runner().invoke(args=list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def live_event(start: datetime) -> ReminderEvent:
@@ -53,31 +47,31 @@ def test_a_reminder_pushed_past_the_event_by_quiet_hours_is_dropped_but_an_earli
 def test_a_tentative_live_stream_waits_for_its_date_then_is_planned(app: Flask,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KENSHU_NOW", "2023-10-01T12:00")
-    listed = json.loads(cli(app, "reminders", "list", "--json"))
+    listed = json.loads(run_cli(app, "reminders", "list", "--json"))
     assert LIVE in [e["event_id"] for e in listed["waiting_for_date"]]
     assert not [s for s in listed["sends"] if s["event_id"] == LIVE]
 
-    cli(app, "reminders", "sync")
-    output = cli(app, "reminders", "set-date", LIVE, "2023-10-28T18:00")
+    run_cli(app, "reminders", "sync")
+    output = run_cli(app, "reminders", "set-date", LIVE, "2023-10-28T18:00")
     assert "追加 2件、移動 0件、削除 0件" in output
-    listed = json.loads(cli(app, "reminders", "list", "--json"))
+    listed = json.loads(run_cli(app, "reminders", "list", "--json"))
     assert [(s["rule"], s["fire_at"], s["audience"]) for s in listed["sends"] if s["event_id"] == LIVE] == [
         ("evening-before", "2023-10-27T19:00:00+09:00", "course:nanchisei-tokyo-r5-clozapine-advanced"),
         ("hour-before", "2023-10-28T17:00:00+09:00", "course:nanchisei-tokyo-r5-clozapine-advanced")]
 
-    moved = cli(app, "reminders", "set-date", LIVE, "2023-11-04T18:00")
+    moved = run_cli(app, "reminders", "set-date", LIVE, "2023-11-04T18:00")
     assert "追加 0件、移動 2件、削除 0件" in moved
-    assert cli(app, "reminders", "sync").strip().endswith("追加 0件、移動 0件、削除 0件、変更なし 146件")
+    assert run_cli(app, "reminders", "sync").strip().endswith("追加 0件、移動 0件、削除 0件、変更なし 146件")
 
 
 def test_list_shows_audience_sizes(app: Flask, line: LocalLine, monkeypatch: pytest.MonkeyPatch) -> None:
     subscribe(app, follow(line, "someone"), "shunin-caremanager")
     monkeypatch.setenv("KENSHU_NOW", "2023-06-25T12:00")
-    output = cli(app, "reminders", "list")
+    output = run_cli(app, "reminders", "list")
     assert ("2023-06-29 10:00  shunin-caremanager-r5/application_deadline  day-before  "
             "prospects:shunin-caremanager-r5（1人）") in output
     assert "日付の確定待ち: nanchisei-tokyo-r5/live_stream/clozapine-advanced-live" in output
-    english = cli(app, "reminders", "list", "--locale", "en")
+    english = run_cli(app, "reminders", "list", "--locale", "en")
     assert "prospects:shunin-caremanager-r5 (1 receivers)" in english
     assert "waiting for a date: nanchisei-tokyo-r5/live_stream/clozapine-advanced-live" in english
 

@@ -15,7 +15,8 @@ from bot.secretariat import roster as secretariat_roster
 from bot.secretariat.editions import UnknownEdition
 from bot.services import Services
 from bot.trainees.linking import ALPHABET, CODE_LENGTH
-from tests.helpers import NANCHISEI, enrolments, import_one, roster, write_roster
+from tests.helpers import NANCHISEI_EDITION as NANCHISEI
+from tests.helpers import enrolments, import_one, roster, write_roster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CP932_ROSTER = FIXTURES / "roster_nanchisei_cp932.csv"

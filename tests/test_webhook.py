@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.db.tables import InboxEvent, InboxStatus, LineUser
 from bot.devtools import simulator
 from bot.services import Services
-from tests.conftest import CHANNEL_SECRET, make_app
+from tests.helpers import CHANNEL_SECRET, make_app, post_events
 
 
 def inbox_rows(app) -> list[InboxEvent]:  # type: ignore[no-untyped-def]
@@ -21,11 +21,6 @@ def inbox_rows(app) -> list[InboxEvent]:  # type: ignore[no-untyped-def]
 def replies_to(fake_line, user_id: str) -> list:  # type: ignore[no-untyped-def]
     """The accepted reply requests that reached the user."""
     return [r for r in fake_line.state.requests("/v2/bot/message/reply") if r.accepted and user_id in r.recipients]
-
-
-def post_events(client, events, secret=CHANNEL_SECRET):  # type: ignore[no-untyped-def]
-    body, headers = simulator.signed_request(events, secret)
-    return client.post("/callback", data=body.encode(), headers=headers)
 
 
 def test_verification_request_with_no_events_answers_200(client, app):

@@ -1,16 +1,18 @@
 """Decide whether a request body honours LINE's contract.
 
 Three independent judges, merged into one list of LINE-style error details:
-the documented limits (always), the official OpenAPI schema (when the shared
-spec file exists; the strict one), and the SDK's own pydantic models (always;
-they prove that what we accept is what the real client library can express).
+the documented limits (always), a request schema, and the SDK's own pydantic
+models (they prove that what we accept is what the real client library can
+express). The schema is LINE's official OpenAPI document when the shared
+file exists (the strict one), else the same operations as the SDK's models
+describe them; both go through one check, so a violation gets the same
+detail either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -19,6 +21,7 @@ from pydantic.v1 import ValidationError as SdkValidationError
 
 from bot.devtools.fake_line import limits
 from bot.devtools.fake_line.errors import ErrorDetail, property_path
+from bot.devtools.fake_line.sdk_schema import sdk_document
 from bot.devtools.fake_line.spec import OpenApiContract, default_spec_path
 
 
@@ -27,7 +30,7 @@ class BodyRule:
     """How one operation's JSON body is checked."""
 
     spec_path: str
-    sdk_model: type | None
+    sdk_model: type
     limit_check: Callable[[dict[str, Any]], list[ErrorDetail]] | None = None
 
 
@@ -49,18 +52,30 @@ BODY_RULES: dict[str, BodyRule] = {
 
 
 class RequestContract:
-    """Validates bodies by operation name; holds the compiled spec, if any."""
+    """Validates bodies by operation name against one compiled request schema."""
 
-    def __init__(self, spec: OpenApiContract | None) -> None:
-        self.spec = spec
+    def __init__(self, schema: OpenApiContract, *, from_line_spec: bool) -> None:
+        self.schema = schema
+        self.from_line_spec = from_line_spec
 
     @classmethod
-    def load(cls, spec_path: Path | None = None, use_spec: bool = True) -> RequestContract:
-        """Read the shared spec when present; fall back to SDK models and limits only."""
-        if not use_spec:
-            return cls(None)
-        path = spec_path or default_spec_path()
-        return cls(OpenApiContract.from_path(path) if path.is_file() else None)
+    def load(cls) -> RequestContract:
+        """Read the shared spec when present; fall back to the SDK's schemas."""
+        path = default_spec_path()
+        if path.is_file():
+            return cls(OpenApiContract.from_path(path), from_line_spec=True)
+        return cls.from_sdk()
+
+    @classmethod
+    def from_sdk(cls) -> RequestContract:
+        """The contract as line-bot-sdk's models describe it: no file needed."""
+        document = sdk_document({rule.spec_path: rule.sdk_model for rule in BODY_RULES.values()})
+        return cls(OpenApiContract(document), from_line_spec=False)
+
+    @property
+    def source(self) -> str:
+        """What the schema was read from, for the server's start-up line."""
+        return "LINE's OpenAPI spec" if self.from_line_spec else "line-bot-sdk's models"
 
     def check(self, operation: str, body: Any) -> list[ErrorDetail]:
         """All the reasons LINE would reject ``body``; empty when it is acceptable."""
@@ -70,34 +85,37 @@ class RequestContract:
         if not isinstance(body, dict):
             return [ErrorDetail("The request body must be a JSON object", "")]
         details = rule.limit_check(body) if rule.limit_check else []
-        if self.spec is not None:
-            details.extend(_spec_details(self.spec, rule.spec_path, body, details))
-        if not details and rule.sdk_model is not None:
+        details.extend(_schema_details(self.schema, rule.spec_path, body, details))
+        if not details:
             details.extend(_sdk_details(rule.sdk_model, body))
         return details
 
 
-def _spec_details(spec: OpenApiContract, path: str, body: dict[str, Any],
-                  already: list[ErrorDetail]) -> list[ErrorDetail]:
-    """Schema errors, skipping properties the limit check already named."""
+def _schema_details(schema: OpenApiContract, path: str, body: dict[str, Any],
+                    already: list[ErrorDetail]) -> list[ErrorDetail]:
+    """Schema errors, skipping properties the limit check already named.
+
+    Sorted by property: the order of a schema's keywords differs between the
+    spec file and the SDK's models, the details must not.
+    """
     named = {detail.property for detail in already}
     details = []
-    for error in spec.errors("post", path, body):
-        detail = _from_schema_error(error)
-        if detail.property not in named:
-            named.add(detail.property)
-            details.append(detail)
-    return details
+    for error in schema.errors("post", path, body):
+        for detail in _from_schema_error(error):
+            if detail.property not in named:
+                named.add(detail.property)
+                details.append(detail)
+    return sorted(details, key=lambda detail: detail.property)
 
 
-def _from_schema_error(error: ValidationError) -> ErrorDetail:
+def _from_schema_error(error: ValidationError) -> list[ErrorDetail]:
+    """LINE's wording for one schema error; a ``required`` error names every missing field."""
     parts = list(error.absolute_path)
     kind = error.validator
     value = error.validator_value
     if kind == "required":
-        missing = [name for name in value if isinstance(error.instance, dict)
-                   and name not in error.instance]
-        return ErrorDetail("Must be specified", property_path(parts + missing[:1]))
+        return [ErrorDetail("Must be specified", property_path(parts + [name]))
+                for name in value if isinstance(error.instance, dict) and name not in error.instance]
     messages = {
         "maxItems": f"Size must be at most {value}",
         "minItems": f"Size must be at least {value}",
@@ -110,8 +128,8 @@ def _from_schema_error(error: ValidationError) -> ErrorDetail:
         "pattern": f"Must match {value}",
     }
     if kind == "enum" and parts and parts[-1] == "type":
-        return ErrorDetail(f"Invalid type: {error.instance!r}", property_path(parts))
-    return ErrorDetail(messages.get(kind, error.message[:200]), property_path(parts))
+        return [ErrorDetail(f"Invalid type: {error.instance!r}", property_path(parts))]
+    return [ErrorDetail(messages.get(kind, error.message[:200]), property_path(parts))]
 
 
 def _sdk_details(model: type, body: dict[str, Any]) -> list[ErrorDetail]:

@@ -83,9 +83,8 @@ def serve(host: str, port: int, **options: Any) -> None:
     """Serve in the foreground until interrupted (``kenshu fake-line --port N``)."""
     state = FakeLineState(**options)
     server = make_server(host, port, create_fake_line_app(state), threaded=True)
-    spec = "OpenAPI spec + SDK models" if state.contract.spec else "SDK models only"
-    print(f"fake LINE API on http://{host}:{server.server_port} (validating with {spec})",
-          flush=True)
+    print(f"fake LINE API on http://{host}:{server.server_port} "
+          f"(validating with {state.contract.source})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

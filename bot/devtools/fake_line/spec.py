@@ -23,7 +23,7 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
 SPEC_ENV_VAR = "KENSHU_LINE_OPENAPI"
-_SCHEMA_PREFIX = "#/components/schemas/"
+SCHEMA_PREFIX = "#/components/schemas/"
 _DISPATCH_SUFFIX = "__dispatch"
 _DISPATCH_KEYWORD = "x-dispatch"
 
@@ -76,7 +76,7 @@ class OpenApiContract:
             return None
         content = operation.get("requestBody", {}).get("content", {})
         ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-        return ref.removeprefix(_SCHEMA_PREFIX) or None
+        return ref.removeprefix(SCHEMA_PREFIX) or None
 
     def validator(self, method: str, path_template: str) -> Any:
         """The compiled validator for an operation (None when the spec has no JSON body)."""
@@ -93,7 +93,7 @@ class OpenApiContract:
         return validator.iter_errors(body)
 
     def _compile(self, name: str) -> Any:
-        root = {"$ref": _SCHEMA_PREFIX + _dispatch_name(name, self._schemas),
+        root = {"$ref": SCHEMA_PREFIX + _dispatch_name(name, self._schemas),
                 "components": {"schemas": self._schemas}}
         return _Validator(root)
 
@@ -128,8 +128,8 @@ def _rewrite(node: Any, bases: set[str], inside_all_of: bool) -> None:
     if not isinstance(node, dict):
         return
     ref = node.get("$ref")
-    if isinstance(ref, str) and ref.startswith(_SCHEMA_PREFIX):
-        target = ref.removeprefix(_SCHEMA_PREFIX)
+    if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX):
+        target = ref.removeprefix(SCHEMA_PREFIX)
         if target in bases and not inside_all_of:
             node["$ref"] = ref + _DISPATCH_SUFFIX
     if node.pop("nullable", False) and isinstance(node.get("type"), str):
@@ -148,7 +148,7 @@ def _dispatch_schema(discriminator: dict[str, Any], schemas: dict[str, Any]) -> 
     mapping: dict[str, str] = discriminator.get("mapping", {})
     # A subtype the spec names but does not define is accepted on the base alone.
     refs = {value: ref for value, ref in mapping.items()
-            if ref.removeprefix(_SCHEMA_PREFIX) in schemas}
+            if ref.removeprefix(SCHEMA_PREFIX) in schemas}
     return {
         "type": "object",
         "required": [prop],

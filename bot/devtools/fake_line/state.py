@@ -14,7 +14,6 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bot.devtools.fake_line.contract import RequestContract
@@ -74,13 +73,12 @@ class FakeLineState:
                  rate_limits: dict[str, RateLimit | float | None] | None = None,
                  rate_limiting: bool = True, clock: Clock = monotonic,
                  sleep: Sleeper = real_sleep, fault_seed: int | None = 0,
-                 spec_path: Path | None = None, use_spec: bool = True,
                  contract: RequestContract | None = None) -> None:
         self.channel_token = channel_token
         self.reply_token_ttl = reply_token_ttl
         self.clock = clock
         self.sleep = sleep
-        self.contract = contract or RequestContract.load(spec_path, use_spec)
+        self.contract = contract or RequestContract.load()
         self.limiter = RateLimiter(clock, rate_limits, enabled=rate_limiting)
         self.faults = FaultInjector(fault_seed)
         self.log = RequestLog()

@@ -1,7 +1,7 @@
 """Two real ``kenshu clock`` processes on one database: one leads, one stands by.
 
-The reminder fires a few seconds after the clocks start; the leader is killed
-with SIGKILL while it is pushing. The standby takes over and finishes the send,
+Once both run, the reminder's date is set to fire a few seconds later; the
+leader is killed with SIGKILL while it is pushing. The standby takes over and finishes the send,
 and every trainee ends up with exactly one copy of the reminder.
 """
 
@@ -100,10 +100,6 @@ def test_the_standby_clock_finishes_a_send_the_killed_leader_began_and_nobody_ge
            "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "KENSHU_SECRET_KEY": SECRET_KEY,
            "KENSHU_DATA_DIR": str(data_dir), "KENSHU_DEMO": "0"}
     env.pop("KENSHU_NOW", None)
-    fires_at = system_now() + timedelta(seconds=12)
-    starts = (fires_at + timedelta(minutes=60)).replace(tzinfo=None).isoformat(timespec="seconds")
-    setter = subprocess.run([KENSHU, "reminders", "set-date", EVENT, starts], env=env, capture_output=True, text=True)
-    assert setter.returncode == 0, setter.stderr
     fake_line.state.faults.configure(FaultConfig(latency_ms=400))  # pushes take a while: time to kill mid-send
 
     leader = Clock(env, tmp_path / "leader.log")
@@ -112,6 +108,12 @@ def test_the_standby_clock_finishes_a_send_the_killed_leader_began_and_nobody_ge
     standby = Clock(env, tmp_path / "standby.log")
     clocks.append(standby)
     wait_until(lambda: standby.says("standing by"), 30, "the second clock to stand by")
+    # The date is set once both clocks run (the leader's tick picks the job up), so a slow
+    # start-up on a busy machine cannot let the whole send pass before the test watches it.
+    fires_at = system_now() + timedelta(seconds=10)
+    starts = (fires_at + timedelta(minutes=60)).replace(tzinfo=None).isoformat(timespec="seconds")
+    setter = subprocess.run([KENSHU, "reminders", "set-date", EVENT, starts], env=env, capture_output=True, text=True)
+    assert setter.returncode == 0, setter.stderr
 
     def received() -> int:
         return len({uid for record in fake_line.state.requests("/v2/bot/message/push") if record.accepted
