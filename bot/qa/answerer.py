@@ -27,13 +27,14 @@ from bot.knowledge import Edition, Knowledge
 from bot.qa.facts import TABLES, FactContext, fact_function
 from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
 from bot.qa.index import Candidate, EntryIndex
-from bot.qa.normalise import fold, has_japanese, looks_english, normalise, to_katakana
+from bot.qa.language import has_japanese, looks_english
 from bot.qa.places import kana_place_spellings, named_venues, with_kanji_places
 from bot.qa.render import Choice, messages
 from bot.qa.routing import Route, Router
 from bot.qa.tokenise import Terms, Tokeniser
 from bot.qa.training_resolution import Resolution, TrainingResolver
 from bot.qa.yaml_source import DataFileError
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana, hiragana_to_katakana
 
 # Thresholds on coverage (share of the question the entry explains).
 ANSWER_COVERAGE = 0.65
@@ -94,7 +95,7 @@ class Answerer:
         self._rewrites = _rewrite_table(self._faq.lexicon.rewrites)
         self._places = _place_names(knowledge)
         self._kana_places = kana_place_spellings(knowledge, self._tokeniser.reading)
-        topic_words = {fold(k) for entry in self._faq.entries for k in entry.keywords}
+        topic_words = {fold_width_case_and_kana(k) for entry in self._faq.entries for k in entry.keywords}
         self._resolver = TrainingResolver(knowledge, self._names, self._tokeniser.reading, topic_words)
         ja: list[tuple[str, Terms]] = []
         en: list[tuple[str, Terms]] = []
@@ -123,7 +124,7 @@ class Answerer:
     def answer(self, question: Question) -> Answer:
         """Answer one question; never raises for odd input."""
         question = replace(question, text=with_kanji_places(question.text, self._kana_places))
-        text = normalise(question.text)
+        text = fold_width_and_case(question.text)
         resolution = self._resolver.resolve(
             text, question.linked_edition_ids, question.subscribed_training_ids, question.last_training_id
         )
@@ -180,33 +181,33 @@ class Answerer:
         _venues, words = named_venues(edition, resolution.remainder)
         if not words:
             return resolution, False
-        remainder = normalise(resolution.remainder)
+        remainder = fold_width_and_case(resolution.remainder)
         for word in words:
-            # fold() maps a normalised text one character to one, so the folded
-            # match's position cuts the text as typed (kana stay kana: いつ).
-            start = fold(remainder).find(word)
-            if start >= 0 and len(fold(remainder)) == len(remainder):
+            # Kana folding maps a width-and-case folded text one character to one,
+            # so the folded match's position cuts the text as typed (kana stay kana: いつ).
+            start = fold_width_case_and_kana(remainder).find(word)
+            if start >= 0 and len(fold_width_case_and_kana(remainder)) == len(remainder):
                 remainder = f"{remainder[:start]} {remainder[start + len(word):]}"
         return replace(resolution, remainder=remainder), True
 
     def _strip_names(self, text: str) -> str:
-        return self._rewrite(self._resolver.named(normalise(text))[1])
+        return self._rewrite(self._resolver.named(fold_width_and_case(text))[1])
 
     def _rewrite(self, text: str) -> str:
         """Apply the lexicon's rewrites (誰向け -> 対象者, について -> nothing) and
         turn municipality names into the word 区市町村, so wording the FAQ does not
         list still meets the entry that answers it."""
-        plain = normalise(text)
-        folded = fold(plain)
+        plain = fold_width_and_case(text)
+        folded = fold_width_case_and_kana(plain)
         for variant, canonical in (*self._rewrites, *self._places):
             start = folded.find(variant)
             while start >= 0:
                 end = start + len(variant)
-                # Re-normalised so plain and folded stay the same length: fold()
+                # Folded again so plain and folded stay the same length: folding
                 # collapses the double spaces a dropped word leaves, and a stale
                 # offset would cut the next rewrite mid-word (締切 めきり).
-                plain = normalise(f"{plain[:start]} {canonical} {plain[end:]}")
-                folded = to_katakana(plain)
+                plain = fold_width_and_case(f"{plain[:start]} {canonical} {plain[end:]}")
+                folded = hiragana_to_katakana(plain)
                 start = folded.find(variant, start + (len(canonical) + 1 if canonical else 0))
         plain = re.sub(r"\s+", " ", plain).strip()
         # Particles left at the start once a name is taken out (クロザピン研修「の日程」)
@@ -317,7 +318,7 @@ class Answerer:
                     gettext=_,
                     course_ids=resolution.course_ids,
                     era=(names.date_style == "era") if names else True,
-                    question=normalise(question.text),
+                    question=fold_width_and_case(question.text),
                 )
                 if edition is not None
                 else None
@@ -508,7 +509,7 @@ class Answerer:
 
 def _rewrite_table(rewrites: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
     """(folded variant, canonical) pairs, longest variant first so 質問したい wins over 質問."""
-    pairs = {fold(v): canonical for canonical, variants in rewrites.items() for v in variants if v.strip()}
+    pairs = {fold_width_case_and_kana(v): canonical for canonical, variants in rewrites.items() for v in variants if v.strip()}
     return tuple(sorted(pairs.items(), key=lambda pair: len(pair[0]), reverse=True))
 
 
@@ -521,10 +522,10 @@ def _place_names(knowledge: Knowledge) -> tuple[tuple[str, str], ...]:
     names: set[str] = set()
     for edition in knowledge.editions.values():
         for office in edition.application.submit_offices:
-            names.add(fold(office.municipality))
+            names.add(fold_width_case_and_kana(office.municipality))
             stem = office.municipality[:-1]
             if office.municipality[-1] in "区市町村" and len(stem) >= 2:
-                names.add(fold(stem))
+                names.add(fold_width_case_and_kana(stem))
     return tuple((name, PLACE_WORD) for name in sorted(names, key=len, reverse=True))
 
 

@@ -23,8 +23,8 @@ from bot.knowledge import Edition, Text
 from bot.knowledge.models import AllocationMethod, Contact, Course, FeeStatus, Session
 from bot.knowledge.timing import ArrivalRule, Deadline, Period, TimeRange, When
 from bot.qa.dates import format_clock, format_day, format_range
-from bot.qa.normalise import fold
 from bot.qa.places import named_venues
+from bot.textfold import fold_width_case_and_kana
 
 BULLET = "・"
 
@@ -295,10 +295,10 @@ def submit_office(ctx: FactContext) -> str | None:
     if not app.submit_offices:
         return None
     _ = ctx.gettext
-    asked = fold(ctx.question)
+    asked = fold_width_case_and_kana(ctx.question)
     named = [
         office for office in app.submit_offices
-        if any(fold(name) in asked for name in _municipality_stems(office.municipality))
+        if any(fold_width_case_and_kana(name) in asked for name in _municipality_stems(office.municipality))
     ]
     # 北区 is inside 北区 but 中央区 must not also match 中央: keep the longest names found.
     longest = max((len(o.municipality) for o in named), default=0)
