@@ -24,7 +24,7 @@ from linebot.v3.messaging import Message
 
 from bot.i18n import gettext_for
 from bot.knowledge import Edition, Knowledge
-from bot.qa.facts import TABLES, FactContext, fact_function
+from bot.qa.facts import FactContext, fact_function, table_function
 from bot.qa.faq import Faq, FaqEntry, TrainingNames, load_faq
 from bot.qa.index import Candidate, EntryIndex
 from bot.qa.language import has_japanese, looks_english
@@ -324,8 +324,9 @@ class Answerer:
                 else None
             )
             texts.append(self._fill(entry, context, training_id, locale))
-            if entry.detail and context is not None and entry.detail in TABLES:
-                rows = TABLES[entry.detail](context)
+            table_of = table_function(entry.detail) if entry.detail else None
+            if table_of is not None and context is not None:
+                rows = table_of(context)
                 if rows and len(rows) > 3:
                     table = (f"{self._short_name(training_id, locale)} {_(entry.ask)}", rows)
         choices = [
@@ -501,7 +502,7 @@ class Answerer:
             for name in entry.placeholders():
                 if name != "training" and fact_function(name) is None:
                     raise DataFileError(f"FAQ entry {entry.id!r}: unknown fact {{{name}}} in answer template")
-            if entry.detail is not None and entry.detail not in TABLES:
+            if entry.detail is not None and table_function(entry.detail) is None:
                 raise DataFileError(f"FAQ entry {entry.id!r}: unknown detail table {entry.detail!r}")
         if OVERVIEW_ENTRY not in {e.id for e in self._faq.entries}:
             raise DataFileError(f"FAQ needs an entry with id {OVERVIEW_ENTRY!r}")
