@@ -20,6 +20,8 @@ from bot import create_app
 from bot.db import migrate
 from bot.devtools.fake_line import FakeLine, RequestContract
 from bot.devtools.local_line import LocalLine
+from bot.knowledge import load_knowledge
+from bot.qa import Answerer
 from bot.services import Services
 
 CHANNEL_SECRET = "test-channel-secret"
@@ -103,3 +105,14 @@ def line(app: Flask, fake_line: FakeLine) -> LocalLine:
 @pytest.fixture
 def user_id() -> str:
     return "U" + uuid.uuid4().hex
+
+
+# --- question answering ------------------------------------------------------------
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="session")
+def answerer() -> Answerer:
+    """The answering engine over the real ``data/``, built once per test run (it keeps no state)."""
+    return Answerer(load_knowledge(DATA_DIR), DATA_DIR / "faq")

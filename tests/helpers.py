@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import Result
@@ -9,7 +10,9 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from bot import clock
+from bot.clock import JST
 from bot.db.tables import Enrolment, LineUser, Subscription
+from bot.qa import Answerer, Question, Reply
 from bot.services import Services
 
 NANCHISEI = "nanchisei-tokyo-r5"
@@ -57,3 +60,31 @@ def import_one(app: Flask, tmp_path: Path, application_no: str = "N-900", name: 
     code = enrolments(app)[application_no].link_code
     assert code is not None
     return code
+
+
+# --- question answering ------------------------------------------------------------
+
+JUNE_20_2023 = datetime(2023, 6, 20, 9, 0, tzinfo=JST)  # the 000 and 004 editions' application period
+JUNE_27_2023 = datetime(2023, 6, 27, 10, 0, tzinfo=JST)  # three days before their 6月30日 deadline
+AUGUST_5_2025 = datetime(2025, 8, 5, 9, 0, tzinfo=JST)  # before the ECMO edition's first session day
+
+
+def ask(
+    answerer: Answerer,
+    text: str,
+    now: datetime = JUNE_27_2023,
+    locale: str = "ja",
+    *,
+    linked_edition_ids: tuple[str, ...] = (),
+    subscribed_training_ids: tuple[str, ...] = (),
+    last_training_id: str | None = None,
+) -> Reply:
+    """The bot's reply to ``text`` asked at ``now`` by a trainee it knows this much about."""
+    return answerer.answer(Question(
+        text=text,
+        locale=locale,
+        now=now,
+        linked_edition_ids=linked_edition_ids,
+        subscribed_training_ids=subscribed_training_ids,
+        last_training_id=last_training_id,
+    ))

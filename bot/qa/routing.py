@@ -8,13 +8,13 @@ as medical advice. Word lists live in ``data/faq/lexicon.yaml``.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from bot.qa.faq import Lexicon
 from bot.textfold import fold_width_case_and_kana
 
 
-class Route(str, Enum):
+class Route(StrEnum):
     """What kind of message this is, before ranking."""
 
     CLINICAL = "clinical"
@@ -50,7 +50,9 @@ class Router:
             word in folded for word in self._menu if len(word) >= 3
         ):
             return Route.MENU
-        if bare and any(bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings):
+        if bare and any(
+            bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings
+        ):
             return Route.GREETING
         if any(_contains(folded, word) for word in self._off_topic):
             return Route.OFF_TOPIC

@@ -145,10 +145,11 @@ class TrainingResolver:
         found, remainder = self.named(text)
         named = tuple(dict.fromkeys(a.training_id for a in found if a.names_training))
         courses = tuple(dict.fromkeys(a.course_id for a in found if a.course_id and a.names_training))
+        subscribed = tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
             ("enrolment", self._trainings_of_editions(linked_edition_ids)),
-            ("subscription", tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)),
+            ("subscription", subscribed),
             ("memory", (last_training_id,) if last_training_id in self._knowledge.trainings else ()),
         ]
         for depth, (source, candidates) in enumerate(levels):
