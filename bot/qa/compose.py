@@ -10,6 +10,7 @@ guessing. Every wording goes through the catalogs in the reply's language.
 from __future__ import annotations
 
 import re
+from typing import assert_never
 
 from bot.i18n import Gettext, gettext_for
 from bot.qa.decide import (
@@ -49,25 +50,17 @@ class Composer:
             case AskTraining():
                 return self._ask_training(query, verdict, _)
             case ChooseTopic():
-                choices = self._entry_choices(verdict.entry_ids, verdict.training_id, query.locale)
-                decision = Decision(DecisionKind.DID_YOU_MEAN, query.locale, verdict.training_id, verdict.confidence,
-                                    candidates=verdict.entry_ids)
-                return _reply([_("Which of these do you mean?")], choices, decision)
+                return self._choose_topic(query, verdict, _)
             case DidYouMean():
                 return self._did_you_mean(query, verdict, _)
             case Redirect():
                 return self._redirect(query, verdict, _)
             case ShowMenu():
-                greeting = _("Hello! ") if verdict.greeting else ""
-                text = greeting + self._topics(query.locale) + "\n" + _("Please type your question, e.g. \"deadline\".")
-                kind = DecisionKind.GREETING if verdict.greeting else DecisionKind.MENU
-                choices = self._menu_choices(verdict.training_id, query.locale)
-                return _reply([text], choices, Decision(kind, query.locale, verdict.training_id, verdict.confidence))
+                return self._menu(query, verdict, _)
             case OutOfScope():
-                text = _("Sorry, I can only help with the trainings.") + "\n" + self._topics(query.locale)
-                choices = self._menu_choices(verdict.training_id, query.locale)
-                decision = Decision(DecisionKind.OUT_OF_SCOPE, query.locale, verdict.training_id, verdict.confidence)
-                return _reply([text], choices, decision)
+                return self._out_of_scope(query, verdict, _)
+            case _:
+                assert_never(verdict)
 
     # --- answers -----------------------------------------------------------------
 
@@ -140,6 +133,12 @@ class Composer:
                             entry_id=verdict.entry_id, candidates=verdict.training_ids)
         return _reply([_("Which training is your question about?")], choices, decision)
 
+    def _choose_topic(self, query: Query, verdict: ChooseTopic, _: Gettext) -> Reply:
+        choices = self._entry_choices(verdict.entry_ids, verdict.training_id, query.locale)
+        decision = Decision(DecisionKind.DID_YOU_MEAN, query.locale, verdict.training_id, verdict.confidence,
+                            candidates=verdict.entry_ids)
+        return _reply([_("Which of these do you mean?")], choices, decision)
+
     def _did_you_mean(self, query: Query, verdict: DidYouMean, _: Gettext) -> Reply:
         text = _("I am not sure I understood. Did you mean one of these?")
         contact = self._fallback_contact(query, verdict.contact_training_ids, _)
@@ -179,6 +178,21 @@ class Composer:
         text += "\n" + _("For your own health or a patient's care, please talk to the doctor in charge.")
         choices = self._menu_choices(verdict.training_id, locale)
         return _reply([text], choices, Decision(DecisionKind.CLINICAL, locale, verdict.training_id, verdict.confidence))
+
+    # --- what the bot covers ----------------------------------------------------------
+
+    def _menu(self, query: Query, verdict: ShowMenu, _: Gettext) -> Reply:
+        greeting = _("Hello! ") if verdict.greeting else ""
+        text = greeting + self._topics(query.locale) + "\n" + _("Please type your question, e.g. \"deadline\".")
+        kind = DecisionKind.GREETING if verdict.greeting else DecisionKind.MENU
+        choices = self._menu_choices(verdict.training_id, query.locale)
+        return _reply([text], choices, Decision(kind, query.locale, verdict.training_id, verdict.confidence))
+
+    def _out_of_scope(self, query: Query, verdict: OutOfScope, _: Gettext) -> Reply:
+        text = _("Sorry, I can only help with the trainings.") + "\n" + self._topics(query.locale)
+        choices = self._menu_choices(verdict.training_id, query.locale)
+        decision = Decision(DecisionKind.OUT_OF_SCOPE, query.locale, verdict.training_id, verdict.confidence)
+        return _reply([text], choices, decision)
 
     # --- buttons and shared wording -----------------------------------------------------
 

@@ -12,7 +12,7 @@ from bot.qa.facts.wording import bulleted, days_text, deadline_text, joined, whe
 def fee(ctx: FactContext) -> str | None:
     charge = ctx.edition.fee
     _ = ctx.gettext
-    headline = {
+    headline: str | None = {
         FeeStatus.FREE: _("The training is free of charge."),
         FeeStatus.PAID: _("The fee is {amount} yen.").format(amount=f"{charge.amount_yen or 0:,}"),
         FeeStatus.NOT_STATED: _("The guide does not mention a training fee."),
