@@ -21,7 +21,7 @@ import yaml
 
 from bot.clock import JST
 from bot.knowledge import load_knowledge
-from bot.qa import Answer, Answerer, Question
+from bot.qa import Answerer, Question, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SET = ROOT / "bench" / "faq_questions.yaml"
@@ -44,11 +44,11 @@ def build_answerer() -> tuple[Answerer, float]:
     return answerer, time.perf_counter() - started
 
 
-def timed_answer(answerer: Answerer, question: Question) -> tuple[Answer, float]:
-    """One answer and its latency in milliseconds."""
+def timed_answer(answerer: Answerer, question: Question) -> tuple[Reply, float]:
+    """One reply and its latency in milliseconds."""
     tick = time.perf_counter()
-    answer = answerer.answer(question)
-    return answer, (time.perf_counter() - tick) * 1000
+    reply = answerer.answer(question)
+    return reply, (time.perf_counter() - tick) * 1000
 
 
 def main(argv: list[str]) -> int:
@@ -66,16 +66,17 @@ def main(argv: list[str]) -> int:
     per_training: dict[str, list[int]] = {}
     for item in items:
         question = Question(text=item["text"], locale=item.get("locale", "ja"), now=NOW)
-        answer, millis = timed_answer(answerer, question)
+        reply, millis = timed_answer(answerer, question)
+        decision = reply.decision
         latencies.append(millis)
         expected = item["kind"]
-        got = f"{answer.kind}/{answer.entry_id}/{answer.training_id}"
+        got = f"{decision.kind}/{decision.entry_id}/{decision.training_id}"
         ok: bool
         if expected == "answer":
             answers_expected += 1
-            missing = [fact for fact in item.get("facts", []) if fact.lower() not in answer.text.lower()]
-            ok = (answer.kind == "answer" and answer.entry_id == item["entry"]
-                  and answer.training_id == item["training"] and not missing)
+            missing = [fact for fact in item.get("facts", []) if fact.lower() not in reply.text.lower()]
+            ok = (decision.kind == "answer" and decision.entry_id == item["entry"]
+                  and decision.training_id == item["training"] and not missing)
             answers_right += ok
             tally = per_training.setdefault(item["training"], [0, 0])
             tally[0] += ok
@@ -83,21 +84,21 @@ def main(argv: list[str]) -> int:
             want = f"answer/{item['entry']}/{item['training']}" + (f" missing {missing}" if missing else "")
         else:
             want = expected
-            ok = answer.kind == expected
+            ok = decision.kind == expected
             if expected == "clinical":
                 clinical_expected += 1
                 clinical_right += ok
             elif expected == "out_of_scope":
                 oos_expected += 1
-                oos_fell_back += answer.kind in FALLBACK_KINDS
-                oos_with_fact += answer.kind == "answer"
-                ok = answer.kind in FALLBACK_KINDS
+                oos_fell_back += decision.kind in FALLBACK_KINDS
+                oos_with_fact += decision.kind == "answer"
+                ok = decision.kind in FALLBACK_KINDS
             else:
                 other_expected += 1
                 other_right += ok
-        if answer.kind == "clinical" and expected != "clinical":
+        if decision.kind == "clinical" and expected != "clinical":
             false_redirects += 1
-        if answer.kind in FALLBACK_KINDS:
+        if decision.kind in FALLBACK_KINDS:
             fallbacks_given += 1
             fallbacks_right += expected == "out_of_scope"
         if not ok:

@@ -23,7 +23,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from faq_eval import ROOT, build_answerer, timed_answer  # noqa: E402
 
-from bot.qa import Answer, Question  # noqa: E402
+from bot.qa import Question, Reply  # noqa: E402
 
 DEFAULT_SET = ROOT / "bench" / "faq_heldout.yaml"
 ECMO = "ecmo-ventilator"
@@ -43,7 +43,7 @@ def missing_facts(facts: list[str | int | float], reply: str) -> list[str]:
     return [str(fact) for fact in facts if not any(_fold(alt) in folded for alt in str(fact).split("|"))]
 
 
-def judge(item: dict, answer: Answer) -> tuple[str, str]:
+def judge(item: dict, reply: Reply) -> tuple[str, str]:
     """The automatic verdict for one item: (outcome, detail).
 
     Outcomes: correct, missing-fact (answered, wrong entry or fact absent),
@@ -51,7 +51,8 @@ def judge(item: dict, answer: Answer) -> tuple[str, str]:
     redirect (clinical reply where none was due, or none where due), wrong-kind.
     """
     expect = item["expect"]
-    kind = answer.kind
+    decision = reply.decision
+    kind = decision.kind
     if expect == "answer":
         if kind in FALLBACK_KINDS:
             return "fallback", kind
@@ -59,10 +60,10 @@ def judge(item: dict, answer: Answer) -> tuple[str, str]:
             return "redirect", kind
         if kind != "answer":
             return "wrong-kind", kind
-        if item.get("training") and answer.training_id != item["training"]:
-            return "wrong-training", str(answer.training_id)
-        missing = missing_facts(item.get("facts", []), answer.text)
-        return ("missing-fact", f"missing {missing} ({answer.entry_id})") if missing else ("correct", "")
+        if item.get("training") and decision.training_id != item["training"]:
+            return "wrong-training", str(decision.training_id)
+        missing = missing_facts(item.get("facts", []), reply.text)
+        return ("missing-fact", f"missing {missing} ({decision.entry_id})") if missing else ("correct", "")
     if expect == "clinical":
         return ("correct", "") if kind == "clinical" else ("redirect", kind)
     if expect == "out_of_scope":
@@ -86,9 +87,9 @@ def main(argv: list[str]) -> int:
     for item in data["questions"]:
         when = now_ecmo if item.get("training") == ECMO else now
         question = Question(text=item["question"], locale=item.get("locale", "ja"), now=when)
-        answer, millis = timed_answer(answerer, question)
+        reply, millis = timed_answer(answerer, question)
         latencies.append(millis)
-        outcome, detail = judge(item, answer)
+        outcome, detail = judge(item, reply)
         group = item.get("training") or item["expect"]
         if item.get("locale") == "en":
             group = "english"
@@ -99,7 +100,7 @@ def main(argv: list[str]) -> int:
         if outcome != "correct":
             failures.append(f"  [{outcome}] {item['question']!r}: {detail}")
         if verbose:
-            print(f"--- {item['question']} [{outcome}]\n{answer.text}")
+            print(f"--- {item['question']} [{outcome}]\n{reply.text}")
     total: dict[str, int] = {}
     print(f"questions: {len(data['questions'])}")
     for group, tally in sorted(tallies.items()):

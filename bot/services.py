@@ -20,7 +20,7 @@ from bot.knowledge import Knowledge, load_knowledge
 from bot.line.gateway import LineGateway
 
 if TYPE_CHECKING:
-    from bot.qa import Answer, Answerer, Question
+    from bot.qa import Answerer, Question, Reply
 
 
 _EXTENSION_KEY = "kenshu"
@@ -52,7 +52,7 @@ class SerialAnswerer:
         self._answerer = answerer
         self._lock = threading.Lock()
 
-    def answer(self, question: Question) -> Answer:
+    def answer(self, question: Question) -> Reply:
         with self._lock:
             return self._answerer.answer(question)
 

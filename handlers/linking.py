@@ -13,6 +13,7 @@ import unicodedata
 from linebot.v3.messaging import TextMessage
 
 from bot.line.context import EventContext
+from bot.textfold import fold_link_code
 from bot.trainees import linking, subscriptions
 from bot.trainees.linking import LinkOutcome
 from handlers.matching import is_text, message_text, text_is
@@ -31,7 +32,7 @@ def _typed_code(context: EventContext) -> str | None:
         return None
     text = unicodedata.normalize("NFKC", message_text(context)).strip()
     prefixed = _PREFIX.match(text)
-    if prefixed and _CODE_LIKE.match(linking.normalise(prefixed.group("code"))):
+    if prefixed and _CODE_LIKE.match(fold_link_code(prefixed.group("code"))):
         return prefixed.group("code")
     return text if linking.is_plausible_code(text) else None
 

@@ -8,13 +8,14 @@ whose notices they receive.
 from __future__ import annotations
 
 from bot.db.tables import UnansweredQuestion
+from bot.line.answer_messages import answer_messages
 from bot.line.context import EventContext
-from bot.qa import Question
+from bot.qa import DecisionKind, Question
 from bot.trainees import linking, subscriptions
 from handlers.matching import is_text, message_text
 
 # Answers the secretariat should see in the console: the bot was not sure.
-UNANSWERED_KINDS = {"did_you_mean", "out_of_scope"}
+UNANSWERED_KINDS = {DecisionKind.DID_YOU_MEAN, DecisionKind.OUT_OF_SCOPE}
 MAX_QUESTION_CHARS = 1000  # a pasted e-mail is still answered from its opening
 
 
@@ -22,7 +23,7 @@ def handle_question(context: EventContext) -> None:
     user = context.user
     assert user is not None
     text = message_text(context)[:MAX_QUESTION_CHARS]
-    answer = context.services.answerer.answer(
+    reply = context.services.answerer.answer(
         Question(
             text=text,
             locale=user.locale,
@@ -32,20 +33,21 @@ def handle_question(context: EventContext) -> None:
             last_training_id=user.last_training_id,
         )
     )
-    if answer.training_id:
-        user.last_training_id = answer.training_id
-    if answer.kind in UNANSWERED_KINDS:
+    decision = reply.decision
+    if decision.training_id:
+        user.last_training_id = decision.training_id
+    if decision.kind in UNANSWERED_KINDS:
         context.session.add(
             UnansweredQuestion(
                 line_user_id=user.id,
                 text=text,
-                locale=answer.locale,
-                kind=answer.kind,
-                candidates=list(answer.candidates),  # the entries offered, for the secretariat
+                locale=decision.locale,
+                kind=decision.kind.value,
+                candidates=list(decision.candidates),  # the entries offered, for the secretariat
                 asked_at=context.now,
             )
         )
-    context.reply(answer.messages)
+    context.reply(answer_messages(reply))
 
 
 ROUTES = ((is_text, handle_question),)

@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from bot.db import migrate
 from bot.devtools.fake_line import FakeLine, RequestContract
 from bot.devtools.local_line import LocalLine
+from bot.knowledge import load_knowledge
+from bot.qa import Answerer
 from bot.services import Services
 from tests.helpers import make_app
 
@@ -90,3 +92,14 @@ def line(app: Flask, fake_line: FakeLine) -> LocalLine:
 @pytest.fixture
 def user_id() -> str:
     return "U" + uuid.uuid4().hex
+
+
+# --- question answering ------------------------------------------------------------
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="session")
+def answerer() -> Answerer:
+    """The answering engine over the real ``data/``, built once per test run (it keeps no state)."""
+    return Answerer(load_knowledge(DATA_DIR))

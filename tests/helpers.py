@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import Result
@@ -20,10 +21,12 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from bot import clock, create_app
+from bot.clock import JST
 from bot.db.tables import Delivery, Enrolment, LineUser, Subscription
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
+from bot.qa import Answerer, Question, Reply
 from bot.services import Services
 
 CHANNEL_SECRET = "test-channel-secret"
@@ -175,3 +178,31 @@ def enrol(app: Flask, edition_id: str, course_id: str, application_no: str, pers
         session.add(Enrolment(edition_id=edition_id, course_id=course_id, application_no=application_no,
                               name=f"受講者{application_no}", email=f"{application_no}@example.jp",
                               user_id=user_id, linked_at=now if user_id else None, imported_at=now))
+
+
+# --- question answering ------------------------------------------------------------
+
+JUNE_20_2023 = datetime(2023, 6, 20, 9, 0, tzinfo=JST)  # the 000 and 004 editions' application period
+JUNE_27_2023 = datetime(2023, 6, 27, 10, 0, tzinfo=JST)  # three days before their 6月30日 deadline
+AUGUST_5_2025 = datetime(2025, 8, 5, 9, 0, tzinfo=JST)  # before the ECMO edition's first session day
+
+
+def ask(
+    answerer: Answerer,
+    text: str,
+    now: datetime = JUNE_27_2023,
+    locale: str = "ja",
+    *,
+    linked_edition_ids: tuple[str, ...] = (),
+    subscribed_training_ids: tuple[str, ...] = (),
+    last_training_id: str | None = None,
+) -> Reply:
+    """The bot's reply to ``text`` asked at ``now`` by a trainee it knows this much about."""
+    return answerer.answer(Question(
+        text=text,
+        locale=locale,
+        now=now,
+        linked_edition_ids=linked_edition_ids,
+        subscribed_training_ids=subscribed_training_ids,
+        last_training_id=last_training_id,
+    ))

@@ -32,8 +32,9 @@ from bot.db.tables import Enrolment, PersonalCredential
 from bot.i18n import Gettext
 from bot.knowledge import Edition
 from bot.roster.decoding import read_rows
-from bot.roster.headers import FIELD_HEADERS, fold
-from bot.roster.importer import MissingColumnsError, normalise_cell
+from bot.roster.headers import FIELD_HEADERS
+from bot.roster.importer import MissingColumnsError
+from bot.textfold import clean_cell, fold_header
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "application_no": FIELD_HEADERS["application_no"],
@@ -43,7 +44,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "target": ("対象", "配信", "セッション", "target"),
     "tool": ("ツール", "使用ツール", "tool"),
 }
-_BY_HEADER = {fold(header): name for name, headers in HEADERS.items() for header in headers}
+_BY_HEADER = {fold_header(header): name for name, headers in HEADERS.items() for header in headers}
 
 
 class ProblemKind(StrEnum):
@@ -111,7 +112,7 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
     columns: dict[str, int] = {}
     report = CredentialsReport()
     for index, cell in enumerate(header.cells if header else []):
-        name = _BY_HEADER.get(fold(cell))
+        name = _BY_HEADER.get(fold_header(cell))
         if name is None or name in columns:
             if cell.strip():
                 report.ignored_columns.append(cell.strip())
@@ -132,7 +133,7 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
             index = columns.get(name)
             return raw.cells[index].strip() if index is not None and index < len(raw.cells) else ""
 
-        number, target = normalise_cell(cell("application_no")), cell("target") or ANY_TARGET
+        number, target = clean_cell(cell("application_no")), cell("target") or ANY_TARGET
         details = JoinDetails(cell("url") or None, cell("login_id") or None, cell("password") or None)
         enrolment = enrolments.get(number)
         problem = None

@@ -1,9 +1,12 @@
-"""Question answering: FAQ entries as data, ranked with BM25, facts from the knowledge.
+"""Question answering, LINE-free: a ``Question`` in, a ``Reply`` (texts, choices, table, decision) out.
 
-``Answerer`` is built once at app start (tokeniser, indices, word lists) and
-answers each ``Question`` with an ``Answer`` of ready-to-send LINE messages.
+``Answerer`` is built once at app start (tokeniser, rankers, word lists) and
+answers each question; ``bot.line.answer_messages`` turns the reply into LINE
+messages.
 """
 
-from bot.qa.answerer import Answer, Answerer, Question
+from bot.qa.answerer import Answerer
+from bot.qa.query import Question
+from bot.qa.reply import Choice, Decision, DecisionKind, Reply, Table
 
-__all__ = ["Answer", "Answerer", "Question"]
+__all__ = ["Answerer", "Choice", "Decision", "DecisionKind", "Question", "Reply", "Table"]

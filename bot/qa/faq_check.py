@@ -11,8 +11,8 @@ from __future__ import annotations
 from bot.i18n import SUPPORTED_LOCALES, gettext_for
 from bot.knowledge import Faq
 from bot.knowledge.faq import template_placeholders
-from bot.qa.answerer import OVERVIEW_ENTRY
-from bot.qa.facts import TABLES, fact_function
+from bot.qa.facts import fact_function, table_function
+from bot.qa.index import OVERVIEW_ENTRY
 
 
 def faq_problems(faq: Faq) -> list[str]:
@@ -35,7 +35,7 @@ def faq_problems(faq: Faq) -> list[str]:
                 names = ", ".join(f"{{{name}}}" for name in sorted(extra))
                 problems.append(origin.problem("answer", f"the {locale} translation names {names}, "
                                                          "which the English template does not"))
-        if entry.detail is not None and entry.detail not in TABLES:
+        if entry.detail is not None and table_function(entry.detail) is None:
             problems.append(origin.problem("detail", f"unknown detail table {entry.detail!r}"))
     if OVERVIEW_ENTRY not in faq.origins:
         problems.append(f"data/faq/entries: id: no entry has the id {OVERVIEW_ENTRY!r}, which the menu needs")

@@ -1,124 +1,113 @@
-"""BM25 ranking of FAQ entries over all their phrasings.
+"""Everything answering needs that can be built before the first question, built once.
 
-Each phrasing of an entry (and its keyword list) is one BM25 document; an
-entry scores as its best phrasing, so a long list of alternatives never
-dilutes the others. Words and reading bigrams are ranked in separate indices
-and blended, because a bigram hit is weaker evidence than a word hit.
-
-Next to the score, ``coverage`` says how much of the question the winning
-entry explains (IDF-weighted share of the question's words that occur in the
-entry). A high BM25 score from one shared word of a long unrelated question
-is exactly the case where coverage stays low and the answerer says so instead
-of answering.
+From the knowledge and ``data/faq/``: the FAQ entries (each template checked
+against the known facts, so a typo fails at start-up), the tokeniser, the
+router, the rewrites, the training resolver, one BM25 ranker per language over
+every phrasing, and the ambiguous words of the lexicon.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import bm25s
-import numpy as np
+from bot.knowledge import Edition, FaqEntry, Knowledge, TrainingNames
+from bot.qa.language import has_japanese
+from bot.qa.places import kana_place_spellings
+from bot.qa.ranking import EntryRanker
+from bot.qa.rewrite import Rewriter
+from bot.qa.routing import Router
+from bot.qa.tokenise import Terms, Tokeniser
+from bot.qa.training_resolution import TrainingResolver
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
-from bot.qa.tokenise import Terms
-
-SOUND_WEIGHT = 0.35
-SOUND_COVERAGE_DISCOUNT = 0.85
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One ranked entry."""
-
-    entry_id: str
-    score: float
-    coverage: float
+OVERVIEW_ENTRY = "overview"
 
 
 @dataclass(frozen=True)
-class _Document:
-    entry_id: str
-    terms: Terms
+class AmbiguousWord:
+    """A word that alone could mean several entries ("配信": live or on-demand?)."""
+
+    words: frozenset[str]
+    entry_ids: tuple[str, ...]
 
 
-class _Bm25:
-    """A bm25s index over token lists, with document frequencies kept for coverage."""
+@dataclass(frozen=True)
+class FaqIndex:
+    """The FAQ ready to answer from; read-only once built."""
 
-    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
-        corpus = [list(tokens) if tokens else ["\u0000"] for tokens in documents]
-        self._model = bm25s.BM25()
-        self._model.index(corpus, show_progress=False)
-        counts: dict[str, int] = {}
-        for tokens in corpus:
-            for token in set(tokens):
-                counts[token] = counts.get(token, 0) + 1
-        total = len(corpus)
-        self._idf = {token: math.log(1 + (total - n + 0.5) / (n + 0.5)) for token, n in counts.items()}
-        self._unknown_idf = math.log(1 + (total + 0.5) / 0.5)
+    knowledge: Knowledge
+    entries: dict[str, FaqEntry]  # by id, in file order
+    names: dict[str, TrainingNames]
+    tokeniser: Tokeniser
+    router: Router
+    rewriter: Rewriter
+    resolver: TrainingResolver
+    kana_places: tuple[tuple[str, str], ...]  # katakana reading -> kanji spelling
+    japanese: EntryRanker
+    english: EntryRanker
+    ambiguous: tuple[AmbiguousWord, ...]
 
-    def scores(self, tokens: Sequence[str]) -> np.ndarray:
-        known = [token for token in tokens if token in self._idf]
-        if not known:
-            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
-        return self._model.get_scores(known)
+    @classmethod
+    def build(cls, knowledge: Knowledge) -> FaqIndex:
+        """Every index over the FAQ that start-up loaded and checked (``bot.qa.faq_check``)."""
+        faq = knowledge.faq
+        tokeniser = Tokeniser(frozenset(faq.lexicon.topic_free_words))
+        rewriter = Rewriter(faq.lexicon.rewrites, knowledge)
+        topic_words = {fold_width_case_and_kana(k) for entry in faq.entries for k in entry.keywords}
+        resolver = TrainingResolver(knowledge, knowledge.training_names, tokeniser.reading, topic_words)
 
-    def idf(self, token: str) -> float:
-        return self._idf.get(token, self._unknown_idf)
+        def without_names(phrasing: str) -> str:
+            return rewriter.rewrite(resolver.named(fold_width_and_case(phrasing))[1])
 
+        ja: list[tuple[str, Terms]] = []
+        en: list[tuple[str, Terms]] = []
+        for entry in faq.entries:
+            for phrasing in entry.questions.ja:
+                ja.append((entry.id, tokeniser.japanese(without_names(phrasing))))
+            for phrasing in entry.questions.en:
+                en.append((entry.id, tokeniser.english(without_names(phrasing))))
+            if entry.keywords:
+                latin = [k for k in entry.keywords if not has_japanese(k)]
+                # Latin keywords go to the Japanese index too: trainees type
+                # CPU, Zoom or URL inside Japanese questions ("ECT研修 CPU").
+                ja.append((entry.id, tokeniser.japanese(rewriter.rewrite(" ".join(entry.keywords)))))
+                if latin:
+                    en.append((entry.id, tokeniser.english(" ".join(latin))))
+        ambiguous = tuple(
+            AmbiguousWord(frozenset(tokeniser.japanese(rewriter.rewrite(term)).words), tuple(entry_ids))
+            for term, entry_ids in faq.lexicon.ambiguous.items()
+        )
+        return cls(
+            knowledge=knowledge,
+            entries={entry.id: entry for entry in faq.entries},
+            names=knowledge.training_names,
+            tokeniser=tokeniser,
+            router=Router(faq.lexicon),
+            rewriter=rewriter,
+            resolver=resolver,
+            kana_places=kana_place_spellings(knowledge, tokeniser.reading),
+            japanese=EntryRanker(ja),
+            english=EntryRanker(en),
+            ambiguous=ambiguous,
+        )
 
-class EntryIndex:
-    """Rank entries of one language; built once, queried many times."""
+    def applies(self, entry_id: str, training_id: str) -> bool:
+        """True when the entry is about every training or names this one."""
+        entry = self.entries[entry_id]
+        return not entry.trainings or training_id in entry.trainings
 
-    def __init__(self, phrasings: Sequence[tuple[str, Terms]]) -> None:
-        if not phrasings:
-            raise ValueError("an index needs at least one phrasing")
-        documents = [_Document(entry_id, terms) for entry_id, terms in phrasings]
-        self._entry_ids: list[str] = list(dict.fromkeys(d.entry_id for d in documents))
-        position = {entry_id: i for i, entry_id in enumerate(self._entry_ids)}
-        self._owner = np.array([position[d.entry_id] for d in documents], dtype=np.int64)
-        self._words = _Bm25([d.terms.words for d in documents])
-        self._sounds = _Bm25([d.terms.sounds for d in documents])
-        self._entry_words: list[set[str]] = [set() for _ in self._entry_ids]
-        self._entry_sounds: list[set[str]] = [set() for _ in self._entry_ids]
-        for document in documents:
-            self._entry_words[position[document.entry_id]].update(document.terms.words)
-            self._entry_sounds[position[document.entry_id]].update(document.terms.sounds)
+    def edition(self, training_id: str, linked_edition_ids: tuple[str, ...]) -> Edition | None:
+        """The edition a question about the training means: the asker's own, else the latest."""
+        editions = self.knowledge.editions_of(training_id)
+        linked = [e for e in editions if e.id in linked_edition_ids]
+        if linked:
+            return linked[-1]
+        return editions[-1] if editions else None
 
-    def rank(self, query: Terms, limit: int = 10, pool: int = 20) -> list[Candidate]:
-        """Best entries first; empty when nothing in the question is known at all.
+    def short_name(self, training_id: str, locale: str) -> str:
+        """The name trainees use (クロザピン研修), else the training's full name."""
+        names = self.names.get(training_id)
+        if names is not None:
+            return names.short_name_en if locale == "en" else names.short_name
+        return self.knowledge.trainings[training_id].name.in_locale(locale)
 
-        The ``pool`` best by BM25 are re-ordered by BM25 x coverage: an entry
-        that shares one rare word with a long question (更新 in 離島で船が欠航したら
-        ... 更新?) must not beat the entry that explains most of it.
-        """
-        blended = self._words.scores(query.words) + SOUND_WEIGHT * self._sounds.scores(query.sounds)
-        best = np.full(len(self._entry_ids), 0.0, dtype=np.float64)
-        np.maximum.at(best, self._owner, blended)
-        order = np.argsort(-best)[:pool]
-        found = []
-        for i in order:
-            if best[i] <= 0:
-                continue
-            coverage = self._coverage(query, i)
-            found.append(Candidate(self._entry_ids[i], float(best[i]) * max(coverage, 0.05), coverage))
-        found.sort(key=lambda c: c.score, reverse=True)
-        return found[:limit]
-
-    def _coverage(self, query: Terms, entry_position: int) -> float:
-        """IDF-weighted share of the question the entry knows, by words or (discounted) by sounds.
-
-        Sounds rescue questions typed in kana (しゅうりょうしょう), which Sudachi
-        splits into words no entry has.
-        """
-        by_words = _share(query.words, self._entry_words[entry_position], self._words)
-        by_sounds = _share(query.sounds, self._entry_sounds[entry_position], self._sounds)
-        return max(by_words, SOUND_COVERAGE_DISCOUNT * by_sounds)
-
-
-def _share(terms: Sequence[str], vocabulary: set[str], index: _Bm25) -> float:
-    if not terms:
-        return 0.0
-    weights = [index.idf(term) for term in terms]
-    covered = sum(w for term, w in zip(terms, weights, strict=True) if term in vocabulary)
-    return covered / sum(weights)

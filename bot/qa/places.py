@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 
 from bot.knowledge import Edition, Knowledge
-from bot.qa.normalise import fold, normalise
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 # Suffixes trainees drop when naming a place (岐阜県 -> 岐阜, 中部地方 -> 中部).
 _SUFFIXES = ("地方", "都", "府", "県")
@@ -41,7 +41,7 @@ def _keys(texts: list[str]) -> set[str]:
             for suffix in _SUFFIXES:
                 if part.endswith(suffix) and len(part) - len(suffix) >= 2:
                     keys.add(part[: -len(suffix)])
-    return {fold(key) for key in keys}
+    return {fold_width_case_and_kana(key) for key in keys}
 
 
 def place_words(edition: Edition) -> dict[str, set[str]]:
@@ -62,7 +62,7 @@ def named_venues(edition: Edition, text: str) -> tuple[set[str], list[str]]:
 
     A word naming every venue (地方 alone, a shared city) picks nothing.
     """
-    folded = fold(text)
+    folded = fold_width_case_and_kana(text)
     found: list[str] = []
     venue_ids: set[str] = set()
     total = len(edition.venues)
@@ -86,8 +86,8 @@ def kana_place_spellings(knowledge: Knowledge, reading: Callable[[str], str]) ->
     spellings: dict[str, str] = {}
 
     def add(name: str, shortest: int) -> None:
-        kana = fold(reading(name))
-        if len(kana) >= shortest and kana != fold(name):
+        kana = fold_width_case_and_kana(reading(name))
+        if len(kana) >= shortest and kana != fold_width_case_and_kana(name):
             spellings.setdefault(kana, name)
 
     for edition in knowledge.editions.values():
@@ -112,14 +112,14 @@ def kana_place_spellings(knowledge: Knowledge, reading: Callable[[str], str]) ->
 def with_kanji_places(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
     """The text with kana place names in their kanji spelling (ふくおか -> 福岡);
     unchanged when none occurs, so ordinary questions keep their exact wording."""
-    plain = normalise(text)
-    folded = fold(plain)
+    plain = fold_width_and_case(text)
+    folded = fold_width_case_and_kana(plain)
     changed = False
     for kana, kanji in spellings:
         start = folded.find(kana)
         while start >= 0:
             plain = plain[:start] + kanji + plain[start + len(kana):]
-            folded = fold(plain)
+            folded = fold_width_case_and_kana(plain)
             changed = True
             start = folded.find(kana, start + len(kanji))
     return plain if changed else text

@@ -8,13 +8,13 @@ as medical advice. Word lists live in ``data/faq/lexicon.yaml``.
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 from bot.knowledge import Lexicon
-from bot.qa.normalise import fold
+from bot.textfold import fold_width_case_and_kana
 
 
-class Route(str, Enum):
+class Route(StrEnum):
     """What kind of message this is, before ranking."""
 
     CLINICAL = "clinical"
@@ -25,7 +25,7 @@ class Route(str, Enum):
 
 
 def _folded(words: list[str]) -> tuple[str, ...]:
-    return tuple(fold(word) for word in words if word.strip())
+    return tuple(fold_width_case_and_kana(word) for word in words if word.strip())
 
 
 class Router:
@@ -35,22 +35,24 @@ class Router:
         self._clinical = _folded(lexicon.clinical_terms)
         self._soft = _folded(lexicon.clinical_soft_terms)
         self._exempt = _folded(lexicon.clinical_exempt_terms)
-        self._patterns = tuple(re.compile(fold(p)) for p in lexicon.clinical_patterns)
+        self._patterns = tuple(re.compile(fold_width_case_and_kana(p)) for p in lexicon.clinical_patterns)
         self._greetings = _folded(lexicon.greetings + lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
         self._off_topic = _folded(lexicon.off_topic_terms)
 
     def route(self, text: str) -> Route:
         """The route for one question text."""
-        folded = fold(text)
+        folded = fold_width_case_and_kana(text)
         if self.is_clinical(folded):
             return Route.CLINICAL
         bare = re.sub(r"[\s!！?？。、.,~ー〜wｗ笑]+", "", folded)
-        if any(bare == fold(word).replace(" ", "") for word in self._menu) or any(
+        if any(bare == fold_width_case_and_kana(word).replace(" ", "") for word in self._menu) or any(
             word in folded for word in self._menu if len(word) >= 3
         ):
             return Route.MENU
-        if bare and any(bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings):
+        if bare and any(
+            bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings
+        ):
             return Route.GREETING
         if any(_contains(folded, word) for word in self._off_topic):
             return Route.OFF_TOPIC

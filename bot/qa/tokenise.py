@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sudachipy import Dictionary, SplitMode
 
-from bot.qa.normalise import normalise, to_katakana
+from bot.textfold import fold_width_and_case, hiragana_to_katakana
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks.
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号", "感動詞", "接頭辞"})
@@ -92,7 +92,7 @@ class Tokeniser:
 
     def japanese(self, text: str) -> Terms:
         """Words (normalised forms, long and short split) and reading bigrams."""
-        normalised = normalise(text)
+        normalised = fold_width_and_case(text)
         words: list[str] = []
         seen: set[str] = set()
         readings: list[str] = []
@@ -118,15 +118,14 @@ class Tokeniser:
 
     def reading(self, text: str) -> str:
         """The katakana reading of a whole text (主任ケアマネ -> シュニンケアマネ), for kana look-ups."""
-        return "".join(
-            _reading(m.surface(), m.reading_form()) for m in self._sudachi.tokenize(normalise(text), SplitMode.C)
-        )
+        morphemes = self._sudachi.tokenize(fold_width_and_case(text), SplitMode.C)
+        return "".join(_reading(m.surface(), m.reading_form()) for m in morphemes)
 
     def english(self, text: str) -> Terms:
         """Content words, singularised; sounds are letter bigrams of the words for typos."""
         words = [
             _singular(word)
-            for word in _EN_WORD.findall(normalise(text))
+            for word in _EN_WORD.findall(fold_width_and_case(text))
             if word not in _EN_STOPWORDS
         ]
         sounds = [gram for word in words for gram in _bigrams(word)]
@@ -136,7 +135,7 @@ class Tokeniser:
 def _reading(surface: str, reading: str) -> str:
     """Katakana reading; latin and digits keep their spelling (Sudachi reads '?' as 'キゴウ')."""
     if reading == "キゴウ" or not reading:
-        return to_katakana(surface)
+        return hiragana_to_katakana(surface)
     if surface.isascii():
         return surface
     return reading

@@ -21,7 +21,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from bot.knowledge import Knowledge, TrainingNames
-from bot.qa.normalise import fold, has_japanese, normalise, to_katakana
+from bot.qa.language import has_japanese
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana, hiragana_to_katakana
 
 # A kanji name typed in kana (しゅにんけあまね) is found through its reading,
 # but only readings this long: short ones (ナンジ for 難治) are ordinary words
@@ -72,11 +73,11 @@ class TrainingResolver:
         aliases: dict[str, Alias] = {}
 
         def add(name: str, training_id: str, course_id: str | None, names_training: bool = True) -> None:
-            folded = fold(name)
+            folded = fold_width_case_and_kana(name)
             if folded and folded not in aliases:
                 aliases[folded] = Alias(folded, training_id, course_id, names_training)
             if reading is not None and has_japanese(name) and not folded.isascii():
-                spoken = to_katakana(reading(name))
+                spoken = hiragana_to_katakana(reading(name))
                 if len(spoken) >= MIN_READING_LENGTH and spoken not in aliases:
                     aliases[spoken] = Alias(spoken, training_id, course_id, names_training)
 
@@ -85,13 +86,15 @@ class TrainingResolver:
             for course_id, course_names in (extra.course_aliases if extra else {}).items():
                 for name in course_names:
                     add(name, training_id, course_id)
-            training_names = [fold(n) for n in (*training.aliases, *(extra.aliases if extra else ()))]
+            training_names = [
+                fold_width_case_and_kana(n) for n in (*training.aliases, *(extra.aliases if extra else ()))
+            ]
             for edition in knowledge.editions_of(training_id):
                 for course in edition.all_courses():
                     for name in (*course.aliases, course.name.ja, course.name.en or ""):
                         # "Aコース" or "会場" name a course only once the training is
                         # known; "ECT中級" names the training too.
-                        strong = any(n in fold(name) for n in training_names if len(n) >= 2)
+                        strong = any(n in fold_width_case_and_kana(name) for n in training_names if len(n) >= 2)
                         add(name, training_id, course.id, strong)
             for name in (*training.aliases, training.name.ja, *(extra.aliases if extra else ())):
                 add(name, training_id, None)
@@ -107,13 +110,13 @@ class TrainingResolver:
     def named(self, text: str, blank_courses_of: str | None = None) -> tuple[list[Alias], str]:
         """Aliases found in the text (longest match wins) and the text without them.
 
-        Matching runs on the folded text; folding maps one character to one,
-        so the same spans are blanked in the normalised text, which keeps its
-        hiragana for the tokeniser. Course-only aliases of ``blank_courses_of``
+        Matching runs on the kana-folded text; ``hiragana_to_katakana`` maps one
+        character to one, so the same spans are blanked in the width-and-case
+        folded text, which keeps its hiragana for the tokeniser. Course-only aliases of ``blank_courses_of``
         are blanked too unless they are topic words themselves.
         """
-        plain = list(normalise(text))
-        folded = to_katakana("".join(plain))
+        plain = list(fold_width_and_case(text))
+        folded = hiragana_to_katakana("".join(plain))
         found: list[Alias] = []
         for alias in self._aliases:
             spans = [m.span() for m in self._patterns[alias.folded].finditer(folded)]
@@ -141,10 +144,11 @@ class TrainingResolver:
         found, remainder = self.named(text)
         named = tuple(dict.fromkeys(a.training_id for a in found if a.names_training))
         courses = tuple(dict.fromkeys(a.course_id for a in found if a.course_id and a.names_training))
+        subscribed = tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
             ("enrolment", self._trainings_of_editions(linked_edition_ids)),
-            ("subscription", tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)),
+            ("subscription", subscribed),
             ("memory", (last_training_id,) if last_training_id in self._knowledge.trainings else ()),
         ]
         for depth, (source, candidates) in enumerate(levels):

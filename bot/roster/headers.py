@@ -21,8 +21,7 @@ organisation    no       所属, 所属機関, 所属先, 勤務先, 施設名, 
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from bot.textfold import fold_header
 
 FIELD_HEADERS: dict[str, tuple[str, ...]] = {
     "application_no": ("申込番号", "受付番号", "申込ID", "受付ID", "申込No", "受付No",
@@ -35,15 +34,7 @@ FIELD_HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_FIELDS = ("application_no", "name", "email", "course")
 
-_IGNORED = re.compile(r"[\s_\-・.]+")
-
-
-def fold(text: str) -> str:
-    """A header or cell folded for comparison: width, case, spaces and separators."""
-    return _IGNORED.sub("", unicodedata.normalize("NFKC", text)).casefold()
-
-
-_BY_HEADER = {fold(header): field for field, headers in FIELD_HEADERS.items() for header in headers}
+_BY_HEADER = {fold_header(header): field for field, headers in FIELD_HEADERS.items() for header in headers}
 
 
 def map_headers(header_cells: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -54,7 +45,7 @@ def map_headers(header_cells: list[str]) -> tuple[dict[str, int], list[str]]:
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for index, cell in enumerate(header_cells):
-        field = _BY_HEADER.get(fold(cell))
+        field = _BY_HEADER.get(fold_header(cell))
         if field is None or field in columns:
             if cell.strip():
                 ignored.append(cell.strip())

@@ -11,7 +11,6 @@ Rows missing from a later file are left alone: a roster import never deletes.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +22,8 @@ from sqlalchemy.orm import Session
 from bot.db.tables import Enrolment
 from bot.knowledge import Edition
 from bot.roster.decoding import RosterFileError, read_rows
-from bot.roster.headers import REQUIRED_FIELDS, fold, map_headers
+from bot.roster.headers import REQUIRED_FIELDS, map_headers
+from bot.textfold import clean_cell, fold_header
 from bot.trainees import linking
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -90,7 +90,7 @@ def course_index(edition: Edition) -> dict[str, str]:
     for course in edition.all_courses():
         for key in (course.id, course.name.ja, course.name.en or "", *course.aliases):
             if key:
-                owners[fold(key)].add(course.id)
+                owners[fold_header(key)].add(course.id)
     return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
 
 
@@ -99,18 +99,13 @@ def column_limit(field: str) -> int:
     return Enrolment.__table__.c[field].type.length
 
 
-def normalise_cell(cell: str) -> str:
-    """Width-folded and trimmed: Excel on Japanese Windows often writes Ｎ－００１ for N-001."""
-    return unicodedata.normalize("NFKC", cell).strip()
-
-
 def _check_row(line: int, cells: list[str], columns: dict[str, int], courses: dict[str, str],
                ) -> tuple[RosterRow | None, list[RowProblem]]:
     def cell(name: str) -> str:
         index = columns.get(name)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
-    application_no, name, email = normalise_cell(cell("application_no")), cell("name"), normalise_cell(cell("email"))
+    application_no, name, email = clean_cell(cell("application_no")), cell("name"), clean_cell(cell("email"))
     course_text, organisation = cell("course"), cell("organisation")
     problems: list[RowProblem] = []
     if not application_no:
@@ -125,7 +120,7 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], courses: di
                          ("organisation", organisation)):
         if len(value) > column_limit(field):
             problems.append(RowProblem(line, ProblemKind.TOO_LONG, field))
-    course_id = courses.get(fold(course_text)) if course_text else None
+    course_id = courses.get(fold_header(course_text)) if course_text else None
     if not course_text:
         problems.append(RowProblem(line, ProblemKind.MISSING_COURSE))
     elif course_id is None:

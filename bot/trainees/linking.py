@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment, LineUser, LinkAttempt
 from bot.knowledge import Course, Edition, Knowledge
+from bot.textfold import fold_link_code
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
@@ -33,9 +33,6 @@ LINK_CODE_VALID_DAYS = 60
 MAX_FAILED_ATTEMPTS = 5
 THROTTLE_WINDOW = timedelta(hours=1)
 
-# Separators people type between the groups of a code (ASCII after NFKC, plus the
-# katakana long-vowel mark a Japanese keyboard produces for "-").
-_SEPARATORS = re.compile(r"[\s\-‐‑–—ー_]+")
 _PLAUSIBLE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
@@ -61,14 +58,9 @@ def display_code(code: str) -> str:
     return f"{code[:half]}-{code[half:]}"
 
 
-def normalise(typed: str) -> str:
-    """What the user typed, as a stored code would look: width, case and separators folded."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", typed)).upper()
-
-
 def is_plausible_code(typed: str) -> bool:
     """True when the text, folded, has the exact shape of a code."""
-    code = normalise(typed)
+    code = fold_link_code(typed)
     return bool(_PLAUSIBLE.match(code)) and any(c.isdigit() for c in code) and any(c.isalpha() for c in code)
 
 
@@ -120,7 +112,7 @@ def link(session: Session, user: LineUser, typed_code: str, now: datetime) -> Li
     """Try to link the user with the code they sent; every checked code is recorded."""
     if _recent_failures(session, user, now) >= MAX_FAILED_ATTEMPTS:
         return LinkResult(LinkOutcome.THROTTLED)
-    code = normalise(typed_code)
+    code = fold_link_code(typed_code)
     enrolment = session.scalar(select(Enrolment).where(Enrolment.link_code == code).with_for_update())
     outcome = _outcome(enrolment, user, now)
     if outcome is LinkOutcome.LINKED and not _claim(session, enrolment, user, now):

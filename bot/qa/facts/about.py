@@ -1,0 +1,77 @@
+"""Facts about the training itself: title, summary, organisers, courses, lecturers, free-form topics."""
+
+from __future__ import annotations
+
+from bot.knowledge.models import Course
+from bot.qa.facts.context import FactContext, FactFunction
+from bot.qa.facts.registry import fact, fact_family
+from bot.qa.facts.wording import bulleted, joined
+
+
+@fact("training_title")
+def training_title(ctx: FactContext) -> str | None:
+    return ctx.text(ctx.edition.title)
+
+
+@fact("summary")
+def summary(ctx: FactContext) -> str | None:
+    return ctx.text(ctx.edition.summary)
+
+
+@fact("organisers")
+def organisers(ctx: FactContext) -> str | None:
+    """Who commissions and who runs the training, with the role the document gives."""
+    return bulleted([f"{o.role}: {ctx.text(o.name)}" for o in ctx.edition.organisers])
+
+
+@fact("courses")
+def courses(ctx: FactContext) -> str | None:
+    items = []
+    for course in ctx.edition.courses:
+        subs = "・".join(ctx.text(s.name) or "" for s in course.subcourses)
+        items.append(f"{ctx.text(course.name)}（{subs}）" if subs and ctx.locale == "ja"
+                     else f"{ctx.text(course.name)} ({subs})" if subs else ctx.text(course.name) or "")
+    return bulleted(items)
+
+
+@fact("course_formats")
+def course_formats(ctx: FactContext) -> str | None:
+    items = [
+        f"{ctx.text(c.name)}: {ctx.text(c.format)}"
+        for c in ctx.edition.all_courses()
+        if c.format is not None and ctx.wanted([c.id])
+    ]
+    return bulleted(items)
+
+
+@fact("course_contents")
+def course_contents(ctx: FactContext) -> str | None:
+    chosen: list[Course] = [c for c in ctx.edition.all_courses() if c.description is not None and ctx.wanted([c.id])]
+    if ctx.course_ids:
+        chosen = [c for c in chosen if c.id in ctx.course_ids] or chosen
+    items = [f"{ctx.text(c.name)}: {ctx.text(c.description)}" for c in chosen[:4]]
+    return bulleted(items)
+
+
+@fact("lecturers")
+def lecturers(ctx: FactContext) -> str | None:
+    items = []
+    for course in ctx.edition.all_courses():
+        named = not ctx.course_ids or course.id in ctx.course_ids or not course.subcourses
+        if course.lecturers and ctx.wanted([course.id]) and named:
+            names = "・".join(ctx.text(t) or "" for t in course.lecturers)
+            items.append(f"{ctx.text(course.name)}: {names}")
+    return bulleted(list(dict.fromkeys(items))[:5])
+
+
+@fact_family("fact_")
+def topic(key: str) -> FactFunction:
+    """A free-form fact of the edition, by its topic slug (``{fact_last_year}`` reads ``last-year``)."""
+    name = key.replace("_", "-")
+
+    def read(ctx: FactContext) -> str | None:
+        found = [f for f in ctx.edition.facts if f.topic == name]
+        return joined(*(joined(ctx.text(f.text), f.url) for f in found))
+
+    read.__name__ = f"fact_{name}"
+    return read

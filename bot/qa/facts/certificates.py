@@ -1,0 +1,25 @@
+"""Facts about the certificate of completion: conditions (per course too), when it comes, revocation."""
+
+from __future__ import annotations
+
+from bot.qa.facts.context import FactContext
+from bot.qa.facts.registry import fact
+from bot.qa.facts.wording import bulleted, joined
+
+
+@fact("certificate")
+def certificate(ctx: FactContext) -> str | None:
+    cert = ctx.edition.certificate
+    if cert is None:
+        return None
+    extra = []
+    for cond in cert.per_course:
+        if ctx.wanted(cond.course_ids):
+            names = "・".join(ctx.course_name(c) for c in cond.course_ids)
+            extra.append(f"{names}: {'、'.join(ctx.text(t) or '' for t in cond.conditions)}")
+    return joined(
+        bulleted([ctx.text(c) or "" for c in cert.conditions]),
+        bulleted(extra),
+        ctx.text(cert.timing),
+        bulleted([ctx.text(r) or "" for r in cert.revocation]),
+    )

@@ -1,0 +1,61 @@
+"""What a fact function reads: the edition, the locale, the asker's clock and question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.i18n import Gettext
+from bot.knowledge import Edition, Text
+from bot.knowledge.timing import Period
+from bot.qa.dates import format_day, format_range
+
+
+@dataclass(frozen=True)
+class FactContext:
+    """Everything a fact function may read."""
+
+    edition: Edition
+    locale: str
+    now: datetime
+    gettext: Gettext
+    course_ids: tuple[str, ...] = ()
+    era: bool = True
+    question: str = ""  # the question as typed (width and case folded), for facts that pick from a list
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def text(self, value: Text | None) -> str | None:
+        return value.in_locale(self.locale) if value is not None else None
+
+    def day(self, value: date) -> str:
+        return format_day(value, self.locale, era=self.era)
+
+    def period(self, value: Period) -> str:
+        return format_range(value.start, value.end, self.locale, era=self.era)
+
+    def course_name(self, course_id: str) -> str:
+        course = self.edition.course(course_id)
+        return course.name.in_locale(self.locale) if course else course_id
+
+    def wanted(self, course_ids: list[str]) -> bool:
+        """True when no course was named, or one of ``course_ids`` (or a parent/child) was."""
+        if not self.course_ids or not course_ids:
+            return True
+        family: set[str] = set()
+        for named in self.course_ids:
+            course = self.edition.course(named)
+            if course is not None:
+                family.update(c.id for c in course.walk())
+            family.update(p.id for p in self.edition.all_courses() if any(s.id == named for s in p.walk()))
+        return any(c in family for c in course_ids)
+
+
+# A fact: text, or None when the documents do not say.
+FactFunction = Callable[[FactContext], str | None]
+TableRow = tuple[str, str]
+# Long material as rows (date | session), which the reply shows as a table.
+TableFunction = Callable[[FactContext], list[TableRow] | None]

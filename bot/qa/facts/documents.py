@@ -1,0 +1,57 @@
+"""Facts about the application documents: the list, who is exempt, and one document in full."""
+
+from __future__ import annotations
+
+from bot.qa.facts.context import FactContext, FactFunction, TableRow
+from bot.qa.facts.registry import fact, fact_family, table
+from bot.qa.facts.wording import BULLET, bulleted, joined
+
+
+@fact("documents")
+def documents(ctx: FactContext) -> str | None:
+    docs = ctx.edition.application.documents
+    if not docs:
+        return None
+    items = []
+    for doc in docs:
+        name = ctx.text(doc.name) or ""
+        if doc.required_when is not None:
+            when = ctx.text(doc.required_when)
+            name = f"{name}（{when}）" if ctx.locale == "ja" else f"{name} ({when})"
+        items.append(name)
+    return bulleted(items)
+
+
+@fact("document_exemptions")
+def document_exemptions(ctx: FactContext) -> str | None:
+    rows = ctx.edition.application.document_exemptions
+    return bulleted([f"{ctx.text(r.who)}: {ctx.text(r.documents)}" for r in rows])
+
+
+@table("documents")
+def documents_table(ctx: FactContext) -> list[TableRow] | None:
+    docs = ctx.edition.application.documents
+    if not docs:
+        return None
+    return [(doc.form_code or BULLET, ctx.text(doc.name) or "") for doc in docs]
+
+
+@fact_family("document_")
+def document(key: str) -> FactFunction:
+    """One application document with who needs it and how it must be made
+    (``{document_experience_certificate}`` reads ``experience-certificate``)."""
+    document_id = key.replace("_", "-")
+
+    def read(ctx: FactContext) -> str | None:
+        found = [d for d in ctx.edition.application.documents if d.id == document_id]
+        if not found:
+            return None
+        doc = found[0]
+        name = ctx.text(doc.name) or ""
+        if doc.form_code:
+            name = f"{name}（{doc.form_code}）" if ctx.locale == "ja" else f"{name} ({doc.form_code})"
+        who = ctx.gettext("Needed: {who}").format(who=ctx.text(doc.required_when)) if doc.required_when else None
+        return joined(name, who, bulleted([ctx.text(n) or "" for n in doc.notes]))
+
+    read.__name__ = f"document_{document_id}"
+    return read

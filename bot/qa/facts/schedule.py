@@ -1,0 +1,254 @@
+"""Facts about when and where: on-demand viewing, live streams, session days, hours, venues, milestones.
+
+A question naming a city (ECMO 京都) keeps only that city's days and venues;
+every status (あと3日, 終了) is judged against the context's ``now``.
+"""
+
+from __future__ import annotations
+
+from bot.knowledge.models import Session
+from bot.knowledge.timing import Period, When
+from bot.qa.facts.context import FactContext, FactFunction, TableRow
+from bot.qa.facts.registry import fact, fact_family, table
+from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, when_text
+from bot.qa.places import named_venues
+
+
+def _period_status(ctx: FactContext, period: Period) -> str:
+    _ = ctx.gettext
+    if ctx.today < period.start:
+        return _("Starts in {days}.").format(days=days_text(ctx, (period.start - ctx.today).days))
+    if ctx.today <= period.end:
+        days = (period.end - ctx.today).days
+        return _("Available now; last day today.") if days == 0 else _("Available now; {days} left.").format(
+            days=days_text(ctx, days)
+        )
+    return _("This period has ended.")
+
+
+@fact("on_demand")
+def on_demand(ctx: FactContext) -> str | None:
+    items = []
+    for block in ctx.edition.on_demand:
+        if not ctx.wanted(block.course_ids) or block.period is None:
+            continue
+        names = "・".join(ctx.course_name(c) for c in block.course_ids if ctx.edition.course(c)) or ""
+        line = ctx.period(block.period) + f" {_period_status(ctx, block.period)}"
+        items.append(f"{names}: {line}" if names else line)
+        if block.platform is not None:
+            items.append(ctx.gettext("Where: {platform}").format(platform=ctx.text(block.platform)))
+    unique = list(dict.fromkeys(items))
+    if not unique:
+        return None
+    return "\n".join(unique)
+
+
+@fact("on_demand_notes")
+def on_demand_notes(ctx: FactContext) -> str | None:
+    """The notes on the on-demand lectures (same as last year's, where materials are):
+    what a trainee asking "is it the same as last year?" needs, without the dates."""
+    notes = [ctx.text(n) or "" for block in ctx.edition.on_demand if ctx.wanted(block.course_ids) for n in block.notes]
+    return bulleted(list(dict.fromkeys(n for n in notes if n)))
+
+
+@fact("live_stream")
+def live_stream(ctx: FactContext) -> str | None:
+    _ = ctx.gettext
+    blocks = []
+    for stream in ctx.edition.live_streams:
+        if not ctx.wanted(stream.course_ids):
+            continue
+        names = "・".join(ctx.course_name(c) for c in stream.course_ids)
+        when = when_text(ctx, stream.when)
+        details = [f"{names}: {when}"]
+        if stream.hours is not None:
+            details.append(clock_range(stream.hours))
+        if stream.duration_minutes:
+            details.append(_("{minutes} minutes").format(minutes=stream.duration_minutes))
+        details.append(ctx.text(stream.tool) or "")
+        status = _event_status(ctx, stream.when)
+        blocks.append(joined(" / ".join(d for d in details if d), status))
+    if not blocks:
+        if not ctx.edition.live_streams:
+            return None
+        # The course asked about has none: say so, and which courses do have one.
+        streamed = dict.fromkeys(ctx.course_name(c) for s in ctx.edition.live_streams for c in s.course_ids)
+        return _("No live stream for this course. Only these courses have one: {courses}").format(
+            courses="・".join(streamed))
+    return "\n".join(b for b in blocks if b)
+
+
+def _event_status(ctx: FactContext, when: When) -> str | None:
+    _ = ctx.gettext
+    if when.tentative is not None:
+        if when.tentative.has_passed(ctx.today):
+            return _("This window has passed.")
+        return _("The exact date is not fixed yet; it will be announced to trainees.")
+    day = when.day()
+    assert day is not None
+    days = (day - ctx.today).days
+    if days < 0:
+        return _("This took place on {date}.").format(date=ctx.day(day))
+    if days == 0:
+        return _("That is today.")
+    return _("In {days}.").format(days=days_text(ctx, days))
+
+
+def _session_courses(ctx: FactContext, course_ids: list[str]) -> str:
+    return "・".join(ctx.course_name(c) for c in course_ids)
+
+
+def _session_groups(ctx: FactContext, sessions: list[Session]) -> dict[tuple[str, ...], list[Session]]:
+    """Session days by course, in document order."""
+    groups: dict[tuple[str, ...], list[Session]] = {}
+    for session in sessions:
+        groups.setdefault(tuple(session.course_ids), []).append(session)
+    return groups
+
+
+def _named_place_sessions(ctx: FactContext, sessions: list[Session]) -> list[Session]:
+    """The sessions at the venues the question names (ECMO 京都 -> the Kyoto day), else all."""
+    venue_ids, _words = named_venues(ctx.edition, ctx.question)
+    picked = [s for s in sessions if s.venue_id in venue_ids]
+    return picked or sessions
+
+
+@fact("schedule")
+def schedule(ctx: FactContext) -> str | None:
+    """A short summary: how many days, the next one, and where to see all.
+
+    When courses run on different days (主任研修 A-D) and none was named, one
+    line per course: mixing four courses' days into one "next day" would be wrong
+    for three of them. A named city keeps only its days.
+    """
+    sessions = _named_place_sessions(ctx, [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)])
+    if not sessions:
+        parts = [on_demand(ctx), live_stream(ctx)]
+        return joined(*parts)
+    _ = ctx.gettext
+    groups = _session_groups(ctx, sessions)
+    if len(groups) > 1:
+        lines = []
+        for course_ids, days in groups.items():
+            first, last = days[0].date.earliest_day(), days[-1].date.earliest_day()
+            lines.append(_("{course}: {count} days, {first} to {last}").format(
+                course=_session_courses(ctx, list(course_ids)), count=len(days),
+                first=ctx.day(first), last=ctx.day(last)))
+        return joined(bulleted(lines), _("Add the course name (e.g. \"A course schedule\") to see every day."))
+    upcoming = [s for s in sessions if s.date.earliest_day() >= ctx.today]
+    first, last = sessions[0].date.earliest_day(), sessions[-1].date.earliest_day()
+    lines = [] if len(sessions) == 1 else [_("{count} session days, {first} to {last}.").format(
+        count=len(sessions), first=ctx.day(first), last=ctx.day(last))]
+    if upcoming:
+        nxt = min(upcoming, key=lambda s: s.date.earliest_day())
+        venue = ctx.edition.venue(nxt.venue_id) if nxt.venue_id else None
+        where = f" {ctx.text(venue.name)}" if venue else ""
+        lines.append(_("Next: {date} {label}{where}").format(
+            date=when_text(ctx, nxt.date), label=ctx.text(nxt.label), where=where))
+    else:
+        lines.append(_("All session days are over."))
+    return "\n".join(lines)
+
+
+@table("schedule")
+def schedule_table(ctx: FactContext) -> list[TableRow] | None:
+    """Every day as a table row; only the named city's days when the question names one."""
+    sessions = _named_place_sessions(ctx, [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)])
+    rows = []
+    groups = _session_groups(ctx, sessions)
+    if len(groups) > 1:
+        for days in groups.values():
+            for session in days:
+                rows.append((when_text(ctx, session.date), ctx.text(session.label) or ""))
+        return rows if len(rows) <= 30 else None
+    for session in sessions:
+        venue = ctx.edition.venue(session.venue_id) if session.venue_id else None
+        label = ctx.text(session.label) or ""
+        if venue is not None:
+            label = f"{label} / {ctx.text(venue.name)}"
+        if session.hours is not None:
+            label = f"{label} {clock_range(session.hours)}"
+        rows.append((when_text(ctx, session.date), label))
+    if not rows:
+        for block in ctx.edition.on_demand:
+            if block.period is not None and ctx.wanted(block.course_ids):
+                rows.append((ctx.period(block.period), ctx.gettext("On-demand viewing")))
+        for stream in ctx.edition.live_streams:
+            if ctx.wanted(stream.course_ids):
+                rows.append((when_text(ctx, stream.when), ctx.gettext("Live stream")))
+    return rows or None
+
+
+def _total_hours(ctx: FactContext) -> str | None:
+    """The curriculum's total hours, when the subjects carry them."""
+    total = sum(subject.hours or 0 for subject in ctx.edition.curriculum)
+    if not total:
+        return None
+    shown = f"{total:g}"
+    return ctx.gettext("Total: {hours} hours").format(hours=shown)
+
+
+@fact("hours")
+def hours(ctx: FactContext) -> str | None:
+    items = []
+    for course in ctx.edition.all_courses():
+        if course.hours is not None and ctx.wanted([course.id]):
+            items.append(f"{ctx.text(course.name)}: {clock_range(course.hours)}")
+    for session in ctx.edition.sessions:
+        if session.hours is not None and ctx.wanted(session.course_ids):
+            items.append(f"{ctx.text(session.label)}: {clock_range(session.hours)}")
+    unique = list(dict.fromkeys(items))
+    return joined(_total_hours(ctx), bulleted(unique[:6]))
+
+
+@fact("venues")
+def venues(ctx: FactContext) -> str | None:
+    """Each venue with its region and days; only the named city's when the question names one."""
+    items = []
+    named, _words = named_venues(ctx.edition, ctx.question)
+    for venue in ctx.edition.venues:
+        if named and venue.id not in named:
+            continue
+        used = [s for s in ctx.edition.sessions if s.venue_id == venue.id]
+        if used and not any(ctx.wanted(s.course_ids) for s in used):
+            continue
+        place = ctx.text(venue.name) or ""
+        region = ctx.text(venue.region)
+        if region:
+            place = f"{region}: {place}"
+        days = "、".join(when_text(ctx, s.date) for s in used[:2])
+        if days:
+            place = f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"
+        if venue.address:
+            place = f"{place} {venue.address}"
+        items.append(place)
+    return bulleted(items)
+
+
+@fact("session_tasks")
+def session_tasks(ctx: FactContext) -> str | None:
+    """What a trainee does before the session day (self-study, a check test per lecture).
+
+    Its own fact so "確認テストはいつまで" finds the prework, not the certificate
+    entry's honest but wrong "the guide does not say".
+    """
+    tasks = [joined(ctx.text(task.title), *(ctx.text(note) for note in task.notes))
+             for task in ctx.edition.session_tasks]
+    return joined(*tasks)
+
+
+@fact_family("milestone_")
+def milestone(kind: str) -> FactFunction:
+    """Dated milestones of one kind (e.g. consent_form), with their status."""
+
+    def read(ctx: FactContext) -> str | None:
+        found = [m for m in ctx.edition.milestones if m.kind.value == kind and ctx.wanted(m.course_ids)]
+        lines = []
+        for m in found:
+            status = _event_status(ctx, m.when)
+            notes = (ctx.text(n) for n in m.notes)
+            lines.append(joined(f"{ctx.text(m.title)}: {when_text(ctx, m.when)}", status, *notes))
+        return joined(*lines)
+
+    read.__name__ = f"milestone_{kind}"
+    return read

@@ -1,0 +1,46 @@
+"""Clinical questions are never answered: the consultation desk and the doctor in charge instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clock import now
+from bot.qa import Answerer
+from tests.helpers import JUNE_20_2023, ask
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["クロザピンの副作用は？", "ECTは何回受ければいいですか", "母がECTを受けます。記憶障害は大丈夫？",
+     "What are the side effects of clozapine?", "人工呼吸器のPEEPの設定値"],
+)
+def test_clinical_questions_are_redirected_never_answered(answerer: Answerer, text: str) -> None:
+    reply = ask(answerer, text)
+    assert reply.decision.kind == "clinical" and reply.decision.entry_id is None
+
+
+def test_the_redirect_names_the_consultation_desk_from_the_documents(answerer: Answerer) -> None:
+    reply = ask(answerer, "クロザピンの副作用")
+    assert "難治性精神疾患相談窓口" in reply.text and "主治医" in reply.text
+
+
+def test_a_clinical_question_points_to_the_consultation_desk(answerer: Answerer) -> None:
+    reply = ask(answerer, "クロザピンの副作用が心配です")
+    assert reply.decision.kind == "clinical"
+    assert "難治性精神疾患相談窓口" in reply.text
+
+
+@pytest.mark.parametrize("text", ["クロザピンって最大何mgまで？", "ECTの前の薬 何錠までいい？"])
+def test_a_dose_question_in_milligrams_or_tablets_is_redirected(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text, JUNE_20_2023).decision.kind == "clinical"
+
+
+def test_a_care_question_about_a_client_is_redirected(answerer: Answerer) -> None:
+    assert ask(answerer, "主任研修 利用者の褥瘡の処置はどうすれば").decision.kind == "clinical"
+
+
+def test_a_question_about_blood_tests_for_a_patient_is_clinical_but_one_about_the_course_is_not(
+    answerer: Answerer,
+) -> None:
+    assert ask(answerer, "クロザピン 採血って何週ごと？", now()).decision.kind == "clinical"
+    assert ask(answerer, "クロザピン研修の採血の講義はありますか", now()).decision.kind != "clinical"

@@ -1,0 +1,77 @@
+"""Dates are judged against the asker's now: open, closing in N days, closed, past, next day of a course."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.clock import JST, parse_jst
+from bot.qa import Answerer
+from tests.helpers import JUNE_20_2023, JUNE_27_2023, ask
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2023-05-01T09:00", "受付開始は"),
+        ("2023-06-27T09:00", "締切まであと3日"),
+        ("2023-06-30T23:00", "本日が締切"),
+        ("2023-07-01T00:00", "受付は終了しました"),
+    ],
+)
+def test_the_application_status_follows_the_clock(answerer: Answerer, now: str, expected: str) -> None:
+    reply = ask(answerer, "クロザピン研修の申込締切", now=parse_jst(now))
+    assert expected in reply.text
+    assert "6月30日" in reply.text  # the date itself is always stated
+
+
+def test_kenshu_now_sets_the_time_seen_by_answers(answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.clock import now
+
+    monkeypatch.setenv("KENSHU_NOW", "2023-06-27T12:00")
+    assert "締切まであと3日" in ask(answerer, "クロザピン研修の申込締切", now=now()).text
+
+
+def test_a_past_live_window_is_still_stated(answerer: Answerer) -> None:
+    reply = ask(answerer, "クロザピン研修のライブ配信", now=parse_jst("2024-01-10T10:00"))
+    assert "下旬" in reply.text and "過ぎました" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("now", "wording"),
+    [
+        (JUNE_27_2023, "受付中です。締切まであと3日です。"),
+        (datetime(2023, 6, 30, 16, 0, tzinfo=JST), "本日が締切です"),
+        (datetime(2023, 7, 1, 9, 0, tzinfo=JST), "受付は終了しました"),
+    ],
+)
+def test_the_deadline_answer_is_judged_against_now(answerer: Answerer, now: datetime, wording: str) -> None:
+    reply = ask(answerer, "主任ケアマネ 締切", now=now)
+    assert reply.decision.entry_id == "application-period"
+    assert wording in reply.text
+
+
+def test_the_payment_answer_counts_down_to_the_strict_deadline(answerer: Answerer) -> None:
+    before = ask(answerer, "主任研修の納付期限", now=datetime(2023, 9, 25, 9, 0, tzinfo=JST))
+    after = ask(answerer, "主任研修の納付期限", now=datetime(2023, 9, 29, 9, 0, tzinfo=JST))
+    assert "あと3日です" in before.text
+    assert "この期限は過ぎています" in after.text
+
+
+def test_a_named_course_gets_only_its_own_days_and_the_next_one(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修のAコースの日程", now=datetime(2023, 11, 1, 9, 0, tzinfo=JST))
+    assert reply.decision.entry_id == "schedule"
+    assert "11月9日" in reply.text  # course A's next day after 1 November
+    assert "10月19日" not in reply.text  # course D's first day
+
+
+def test_without_a_course_the_schedule_is_one_line_per_course(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修の日程")
+    for course in ("Aコース", "Bコース", "Cコース", "Dコース"):
+        assert course in reply.text
+
+
+def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
+    reply = ask(answerer, "clozapine training: until when can I apply?", JUNE_20_2023, locale="en")
+    assert "30 June" in reply.text

@@ -1,0 +1,50 @@
+"""However a question is typed (half-width, kana, generic verbs, hedges, English), it meets its entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.qa import Answerer
+from tests.helpers import JUNE_20_2023, ask
+
+
+def test_half_width_and_kana_are_understood(answerer: Answerer) -> None:
+    assert ask(answerer, "ｸﾛｻﾞﾋﾟﾝの定員").decision.entry_id == "capacity"
+    assert ask(answerer, "しゅうりょうしょう クロザピン").decision.entry_id == "certificate"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("ECT研修 ウィンドウズ使える？", "equipment"),
+        ("主任研修 事例って何個いる", "case-submission"),
+    ],
+)
+def test_a_generic_verb_does_not_push_a_short_question_to_did_you_mean(
+    answerer: Answerer, text: str, entry: str
+) -> None:
+    reply = ask(answerer, text, JUNE_20_2023)
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", entry)
+
+
+@pytest.mark.parametrize("text", ["難治性研修 必要なメモリ", "クロザピン研修 CPUは？", "ECT研修 プラグインは"])
+def test_a_question_about_one_device_spec_gets_the_device_requirements(answerer: Answerer, text: str) -> None:
+    reply = ask(answerer, text, JUNE_20_2023)
+    assert reply.decision.entry_id == "equipment"
+
+
+def test_hedges_like_ii_or_ukerareru_do_not_block_an_answer(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修 推薦がなくても受けられる？", JUNE_20_2023)
+    assert reply.decision.entry_id == "requirement-recommendation"
+
+
+def test_a_wedding_is_a_reason_to_change_days_not_small_talk(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修 友人の結婚式と重なった 日程変更は？", JUNE_20_2023)
+    assert reply.decision.kind == "answer"
+    assert "招待状" in reply.text
+
+
+def test_english_questions_are_answered_in_english_with_the_same_facts(answerer: Answerer) -> None:
+    reply = ask(answerer, "When is the application deadline for the clozapine training?")
+    assert reply.decision.locale == "en" and reply.decision.entry_id == "application-period"
+    assert "Applications are open" in reply.text and "30 Jun" in reply.text

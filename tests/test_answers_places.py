@@ -1,0 +1,59 @@
+"""A city or municipality in the question, in kanji or kana, picks its session, venue or office."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.qa import Answerer
+from bot.qa.places import with_kanji_places
+from tests.helpers import AUGUST_5_2025, JUNE_20_2023, ask
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [
+        ("エクモ研修 北海道", "札幌医科大学", "福岡大学病院"),
+        ("ECMO研修 広島の会場は", "広島大学", "大垣市民病院"),
+        ("人工呼吸器研修 京都はいつ", "2026年2月15日", "2025年8月24日"),
+    ],
+)
+def test_a_question_naming_one_city_gets_that_citys_session_only(
+    answerer: Answerer, text: str, shown: str, hidden: str
+) -> None:
+    reply = ask(answerer, text, AUGUST_5_2025)
+    assert reply.decision.kind == "answer"
+    assert shown in reply.texts[0]
+    assert hidden not in reply.texts[0]
+
+
+def test_a_question_naming_no_city_still_lists_every_venue(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修の会場はどこ", AUGUST_5_2025)
+    assert reply.decision.entry_id == "venue"
+    assert "札幌医科大学" in reply.text and "福岡大学病院" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("ひろしま の人工呼吸器研修", "広島大学"),
+        ("ECMO ほっかいどう 会場", "札幌医科大学"),
+        ("ECMO 札幌でやる日", "2025年12月7日"),
+    ],
+)
+def test_a_city_typed_in_kana_or_by_its_city_name_finds_its_session(
+    answerer: Answerer, text: str, shown: str
+) -> None:
+    reply = ask(answerer, text, AUGUST_5_2025)
+    assert reply.decision.kind == "answer"
+    assert shown in reply.text
+
+
+def test_a_municipality_typed_in_kana_gets_its_office(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修 せたがや区だと申込書の提出先は", JUNE_20_2023)
+    assert reply.decision.kind == "answer"
+    assert "03-5432-2884" in reply.text
+
+
+def test_kana_place_rewrite_leaves_ordinary_questions_untouched(answerer: Answerer) -> None:
+    text = "クロザピン研修の締切は？"
+    assert with_kanji_places(text, answerer.index.kana_places) == text

@@ -1,0 +1,82 @@
+"""Which training a question is about: named > enrolment > subscription > memory, else ask with a button each."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.qa import Answerer
+from tests.helpers import JUNE_20_2023, ask
+
+SHUNIN = "shunin-caremanager"
+
+
+def test_a_named_training_beats_enrolment_subscription_and_memory(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMOの申込締切", linked_edition_ids=("nanchisei-tokyo-r5",),
+                subscribed_training_ids=("nanchisei-tokyo",), last_training_id="nanchisei-tokyo")
+    assert reply.decision.training_id == "ecmo-ventilator"
+
+
+def test_enrolment_beats_subscription_and_memory(answerer: Answerer) -> None:
+    reply = ask(answerer, "申込締切", linked_edition_ids=("ecmo-ventilator-r7",),
+                subscribed_training_ids=("nanchisei-tokyo",), last_training_id="nanchisei-tokyo")
+    assert reply.decision.training_id == "ecmo-ventilator"
+
+
+def test_subscription_beats_memory_and_memory_is_used_last(answerer: Answerer) -> None:
+    assert ask(answerer, "修了証", subscribed_training_ids=("nanchisei-tokyo",),
+               last_training_id="ecmo-ventilator").decision.training_id == "nanchisei-tokyo"
+    assert ask(answerer, "修了証", last_training_id="nanchisei-tokyo").decision.training_id == "nanchisei-tokyo"
+
+
+def test_an_unknown_training_is_asked_with_a_button_per_training(answerer: Answerer) -> None:
+    reply = ask(answerer, "修了証")
+    assert reply.decision.kind == "ask_training"
+    assert len(reply.choices) == len(answerer.index.knowledge.trainings)
+    assert all(choice.text.endswith("修了証") for choice in reply.choices)
+    tapped = ask(answerer, reply.choices[0].text)
+    assert tapped.decision.kind == "answer" and tapped.decision.entry_id == "certificate"
+
+
+def test_two_subscriptions_are_ambiguous_unless_memory_agrees(answerer: Answerer) -> None:
+    both = ("nanchisei-tokyo", "ecmo-ventilator")
+    assert ask(answerer, "申込締切", subscribed_training_ids=both).decision.kind == "ask_training"
+    agreed = ask(answerer, "申込締切", subscribed_training_ids=both, last_training_id="ecmo-ventilator")
+    assert agreed.decision.training_id == "ecmo-ventilator"
+
+
+def test_a_question_without_a_training_asks_which_one_with_a_button_each(answerer: Answerer) -> None:
+    reply = ask(answerer, "申込締切はいつですか")
+    buttons = [choice.text for choice in reply.choices]
+    assert reply.decision.kind == "ask_training"
+    assert len(buttons) == 3
+    assert any("主任ケアマネ研修" in b for b in buttons)
+
+
+def test_a_question_only_one_training_can_mean_is_answered_for_it(answerer: Answerer) -> None:
+    reply = ask(answerer, "区市町村の推薦は必要ですか")
+    assert (reply.decision.kind, reply.decision.training_id) == ("answer", SHUNIN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["しゅにんけあまね 会場", "ｼｭﾆﾝｹｱﾏﾈ 会場", "主任介護支援専門員研修の会場", "chief care manager training venue"],
+)
+def test_the_training_is_found_however_its_name_is_typed(answerer: Answerer, text: str) -> None:
+    reply = ask(answerer, text)
+    assert (reply.decision.entry_id, reply.decision.training_id) == ("venue", SHUNIN)
+
+
+def test_a_training_named_in_hiragana_is_recognised(answerer: Answerer) -> None:
+    reply = ask(answerer, "しゅにん研修の受講料はいくら", JUNE_20_2023)
+    assert reply.decision.kind == "answer" and reply.decision.training_id == SHUNIN
+
+
+def test_a_hiragana_word_is_not_mistaken_for_a_short_training_name(answerer: Answerer) -> None:
+    reply = ask(answerer, "なんじから始まりますか")  # 何時, not 難治
+    assert reply.decision.training_id is None
+
+
+def test_the_word_training_typed_in_kana_is_ignored_like_the_kanji(answerer: Answerer) -> None:
+    reply = ask(answerer, "くろざぴん けんしゅう しめきり", JUNE_20_2023)
+    assert reply.decision.entry_id == "application-period"
+    assert "6月30日" in reply.text
