@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.clock import JST
 from bot.db.tables import EventDate
 from bot.knowledge import Edition, EventAudience, EventKind, ScheduledEvent, TentativeWindow, Text
+from bot.knowledge.schedule import edition_events
 
 # Events whose last reminder carries the joining details people need right before they start.
 LIVE_KINDS = frozenset({EventKind.LIVE_STREAM, EventKind.COURSE_DAY})
@@ -94,7 +95,7 @@ def _base_id(edition: Edition, event: ScheduledEvent) -> str:
 
 def reminder_events(edition: Edition, set_dates: SetDates) -> list[ReminderEvent]:
     """The edition's events with ids, with the secretariat's dates applied."""
-    scheduled = edition.events()
+    scheduled = edition_events(edition)
     bases = [_base_id(edition, event) for event in scheduled]
     repeated = Counter(bases)
     found: list[ReminderEvent] = []

@@ -9,15 +9,11 @@ than guessed.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
 from bot.knowledge.base import SLUG, Sourced, Strict, Text
 from bot.knowledge.timing import Deadline, Period, RelativeTiming, TimeRange, When
-
-if TYPE_CHECKING:
-    from bot.knowledge.schedule import ScheduledEvent
 
 
 class TrainingInfo(Strict):
@@ -545,12 +541,6 @@ class Edition(Strict):
     def contact(self, role: str) -> list[Contact]:
         """Contacts with this role (``secretariat``, ``consultation``...)."""
         return [c for c in self.contacts if c.role == role]
-
-    def events(self) -> list[ScheduledEvent]:
-        """Every dated event of the edition, for reminders, in chronological order."""
-        from bot.knowledge.schedule import edition_events
-
-        return edition_events(self)
 
 
 Course.model_rebuild()
