@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot import create_app
+from bot.app import create_app
 from bot.clock import JST, parse_jst, system_now  # noqa: E402
 from bot.config import REPO_ROOT  # noqa: E402
 from bot.credentials import Cipher, JoinDetails, PersonalCredential  # noqa: E402

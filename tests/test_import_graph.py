@@ -6,9 +6,10 @@ source with ``ast`` and holds every import that runs: at module level and inside
 functions alike. Imports under ``if TYPE_CHECKING:`` never run and are left out:
 they let the app's ``Services`` and the parts it holds name each other in type
 hints. ``from package import name`` is an edge to ``package.name`` when that is a
-module, to ``package`` otherwise. Importing ``a.b.c`` also runs ``a.b``'s
-``__init__`` (where re-exports can close a cycle), so that is an edge too; the
-top-level packages' own ``__init__`` is not, as every module lives under one.
+module, to ``package`` otherwise. Importing ``a.b.c`` first runs the ``__init__``
+of ``a`` and of ``a.b`` (where a re-export can close a cycle: ``bot/__init__``
+re-exporting ``create_app`` would), so those are edges too, except to the
+importing module's own packages, which are already running.
 """
 
 from __future__ import annotations
@@ -67,9 +68,9 @@ def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool, k
 
 
 def _parent_packages(target: str) -> set[str]:
-    """The packages whose ``__init__`` importing ``a.b.c`` runs first (``a.b``; not ``a``)."""
+    """The packages whose ``__init__`` importing ``a.b.c`` runs first: ``a`` and ``a.b``."""
     parts = target.split(".")
-    return {".".join(parts[:end]) for end in range(2, len(parts))}
+    return {".".join(parts[:end]) for end in range(1, len(parts))}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -104,7 +105,7 @@ def test_imports_inside_functions_count_and_type_checking_ones_do_not() -> None:
 def test_the_graph_holds_the_three_packages_and_parent_packages() -> None:
     graph = import_graph()
     assert {"bot.app", "handlers", "scheduler.fire"} <= graph.keys()
-    assert {"bot.db.tables", "bot.db"} <= graph["scheduler.fire"]  # bot.db: its __init__ runs first
+    assert {"bot.db.tables", "bot.db", "bot"} <= graph["scheduler.fire"]  # bot, bot.db: their __init__ runs first
     assert "bot.delivery" not in graph["bot.delivery.engine"]  # its own package is already running
 
 

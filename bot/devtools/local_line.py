@@ -55,7 +55,7 @@ class LocalLine:
 @contextmanager
 def local_line(overrides: Mapping[str, Any] | None = None) -> Iterator[LocalLine]:
     """A demo-configured app wired to a fresh in-process fake LINE API."""
-    from bot import create_app
+    from bot.app import create_app
 
     with FakeLine.running() as fake:
         # Quiet logs: the terminal belongs to the conversation.
