@@ -18,10 +18,10 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     answering index and starts no threads.
     """
     app = worker.wsgi
-    events = EventWorker.of(app)
-    if events.mode == "threads":
+    event_worker = EventWorker.of(app)
+    if event_worker.mode == "threads":
         Services.of(app).warm()
-        events.start()
+        event_worker.start()
 
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]

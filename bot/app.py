@@ -15,12 +15,16 @@ from linebot.v3 import WebhookParser
 
 from bot.cli.registration import register_commands
 from bot.config import load_settings, require_secrets
+from bot.credentials import Cipher
 from bot.db import Database
+from bot.delivery import Renderers
 from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
 from bot.line.worker import EventWorker
 from bot.services import Services, checked_knowledge
 from handlers import ROUTES
+from scheduler.planning import RENDERER as REMINDER_RENDERER
+from scheduler.reminder_message import render_reminder
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -44,11 +48,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         line=LineGateway(app.config["LINE_API_BASE_URL"], app.config["LINE_CHANNEL_ACCESS_TOKEN"]),
         knowledge=checked_knowledge(data_dir),
         data_dir=data_dir,
+        cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
+        renderers=Renderers({REMINDER_RENDERER: render_reminder}),
     ).install(app)
-    worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
-    worker.install(app)
+    event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
+    event_worker.install(app)
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"])
-    app.register_blueprint(webhook_blueprint(parser, services.db, worker.submit))
+    app.register_blueprint(webhook_blueprint(parser, services.db, event_worker.submit))
     register_commands(app)
 
     @app.get("/healthz")

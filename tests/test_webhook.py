@@ -93,11 +93,11 @@ def test_event_stored_by_a_process_that_died_is_handled_once_after_restart(datab
     assert fake_line.state.deliveries_to(user_id) == []
 
     restarted = make_app(database_url, fake_line)
-    events = EventWorker.of(restarted)
+    event_worker = EventWorker.of(restarted)
     from datetime import timedelta
 
-    assert events.recover(grace=timedelta(0)) == 1
-    assert events.recover(grace=timedelta(0)) == 0
+    assert event_worker.recover(grace=timedelta(0)) == 1
+    assert event_worker.recover(grace=timedelta(0)) == 0
     assert [row.status for row in inbox_rows(restarted)] == [InboxStatus.DONE]
     assert len(replies_to(fake_line, user_id)) == 1
 

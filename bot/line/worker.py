@@ -27,7 +27,7 @@ from bot import clock
 from bot.db.tables import InboxEvent, InboxStatus, LineUser
 from bot.line import inbox
 from bot.line.context import EventContext
-from bot.line.routes import Route, route
+from bot.line.routes import EventRoute, route_event
 from bot.services import Services
 from bot.trainees.users import user_for_event
 
@@ -49,7 +49,7 @@ def parse_event(payload: dict) -> object:
 class EventWorker:
     """Runs the routes' handlers for inbox rows, exactly once per claimed row."""
 
-    def __init__(self, services: Services, routes: Sequence[Route], mode: str, threads: int) -> None:
+    def __init__(self, services: Services, routes: Sequence[EventRoute], mode: str, threads: int) -> None:
         if mode not in MODES:
             raise ValueError(f"KENSHU_DISPATCH must be one of {', '.join(MODES)}, not {mode!r}")
         self.services = services
@@ -190,7 +190,7 @@ class EventWorker:
                     user=session.get(LineUser, user_id) if user_id is not None else None,
                     now=clock.now(),
                 )
-                route(context, self.routes)
+                route_event(context, self.routes)
                 inbox.finish(session, inbox_id, InboxStatus.DONE, clock.system_now())
             context.send_replies()
         except Exception as error:
