@@ -109,7 +109,6 @@ def test_nanchisei_live_streams_are_tentative_and_never_concrete(knowledge: Know
         assert stream.when.day() is None
         assert stream.duration_minutes == 120
         assert "予定" in stream.when.tentative.label_ja  # type: ignore[union-attr]
-        assert stream.join.url is None and stream.join.passcode is None
 
 
 def test_nanchisei_certificate_needs_live_attendance_only_for_two_subcourses(knowledge: Knowledge) -> None:

@@ -286,14 +286,6 @@ class OnDemand(Sourced):
     notes: list[Text] = Field(default_factory=list)
 
 
-class JoinInfo(Strict):
-    """Shared joining details; the secretariat fills these outside the YAML (no secrets in data)."""
-
-    url: str | None = None
-    meeting_id: str | None = None
-    passcode: str | None = None
-
-
 class LiveStream(Sourced):
     """A live-streamed session: when (possibly only a tentative window), how long, which tool."""
 
@@ -303,7 +295,6 @@ class LiveStream(Sourced):
     duration_minutes: int | None = Field(default=None, gt=0)
     hours: TimeRange | None = None
     tool: Text
-    join: JoinInfo = Field(default_factory=JoinInfo)
     notes: list[Text] = Field(default_factory=list)
 
 
