@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from bot.cli.clerk import failure, locale_option
@@ -25,7 +24,7 @@ credentials_group = AppGroup("credentials", help="Joining details (URL, ID, pass
 
 
 def _cipher() -> Cipher:
-    return Cipher(current_app.config["KENSHU_SECRET_KEY"])
+    return Services.current().cipher
 
 
 def _fail(error: SecretariatError, _: Gettext) -> click.ClickException:
