@@ -6,12 +6,11 @@ import click
 from flask.cli import with_appcontext
 
 from bot.services import Services
+from scheduler.clock_process import run_clock
 
 
 @click.command("clock")
 @with_appcontext
 def clock_command() -> None:
     """Run the scheduler (one leader; a second clock waits as a hot standby)."""
-    from scheduler.clock_process import run_clock
-
     run_clock(Services.current())
