@@ -2,6 +2,7 @@
 
 import os
 
+from bot.line.worker import EventWorker
 from bot.services import Services
 
 bind = "0.0.0.0:" + os.environ.get("PORT", "8000")
@@ -11,19 +12,19 @@ timeout = 30
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
-    """Start each worker's dispatcher at once: it also handles events a crash left behind.
+    """Start each gunicorn worker's event worker at once: it also handles events a crash left behind.
 
     With KENSHU_DISPATCH=worker the web process only acknowledges, so it builds no
     answering index and starts no threads.
     """
     app = worker.wsgi
-    dispatcher = app.extensions["kenshu.dispatcher"]
-    if dispatcher.mode == "threads":
+    event_worker = EventWorker.of(app)
+    if event_worker.mode == "threads":
         Services.of(app).warm()
-        dispatcher.start()
+        event_worker.start()
 
 
 def worker_exit(server, worker):  # type: ignore[no-untyped-def]
-    dispatcher = getattr(worker, "wsgi", None) and worker.wsgi.extensions.get("kenshu.dispatcher")
-    if dispatcher:
-        dispatcher.stop()
+    app = getattr(worker, "wsgi", None)
+    if app is not None:
+        EventWorker.of(app).stop()

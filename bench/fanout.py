@@ -36,7 +36,8 @@ from typing import Any
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import insert, select
 
-from bot import clock, create_app
+from bot import clock
+from bot.app import create_app
 from bot.db import Database, migrate
 from bot.db.tables import LineUser, Subscription
 from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bot import create_app
+from bot.app import create_app
 from bot.clock import JST, parse_jst, system_now  # noqa: E402
 from bot.config import REPO_ROOT  # noqa: E402
 from bot.credentials import Cipher, JoinDetails, PersonalCredential  # noqa: E402
@@ -40,8 +40,7 @@ from bot.devtools.fake_line import FakeLine  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.services import Services
 from scheduler.fire import fire  # noqa: E402
-from scheduler.planning import plan  # noqa: E402
-from scheduler.reminder_message import reminder_renderers  # noqa: E402
+from scheduler.planning import plan_reminders  # noqa: E402
 from scheduler.sync import job_store, sync  # noqa: E402
 
 EDITIONS = 1_000
@@ -66,12 +65,12 @@ def bench_sync(folder: Path) -> None:
     store = job_store(make_engine(url))
     now = parse_jst("2023-05-01T09:00")
     started = time.perf_counter()
-    planned = plan(many, rules, {})
+    planned = plan_reminders(many, rules, {})
     planned_in = time.perf_counter() - started
     report = sync(store, planned, now)
     first = time.perf_counter() - started
     started = time.perf_counter()
-    again = sync(store, plan(many, rules, {}), now)
+    again = sync(store, plan_reminders(many, rules, {}), now)
     second = time.perf_counter() - started
     print(f"sync: {EDITIONS} editions, {len(planned)} planned sends ({len(planned) / EDITIONS:.0f} per edition)")
     print(f"sync: plan {planned_in:.2f} s; plan + first sync into an empty store {first:.2f} s ({report.summary()})")
@@ -111,7 +110,7 @@ def bench_send(folder: Path) -> None:
             cipher.decrypt(token)
         decrypt_rate = TRAINEES / (time.perf_counter() - started)
         started = time.perf_counter()
-        fired = fire(services, reminder_renderers(app), JOB, parse_jst("2023-07-25T10:00").astimezone(JST))
+        fired = fire(services, JOB, parse_jst("2023-07-25T10:00").astimezone(JST))
         elapsed = time.perf_counter() - started
         pushes = len(fake.state.requests("/v2/bot/message/push"))
     assert fired.tally is not None

@@ -131,7 +131,8 @@ def main() -> None:
         subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True)
         gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
         processes.append(
-            subprocess.Popen([gunicorn, "-c", str(REPO / "gunicorn.conf.py"), "bot:create_app()"], env=env, cwd=REPO)
+            subprocess.Popen([gunicorn, "-c", str(REPO / "gunicorn.conf.py"), "bot.app:create_app()"],
+                             env=env, cwd=REPO)
         )
         if args.dispatch == "worker":
             processes.append(subprocess.Popen([kenshu, "worker"], env=env, stdout=subprocess.DEVNULL))

@@ -1,8 +1,6 @@
 """kenshu-bot: a LINE chatbot for the secretariats of professional training programmes.
 
-``create_app`` (in ``bot.app``) builds everything; importing this package has no side effects.
+``bot.app.create_app`` builds everything. This package's ``__init__`` imports
+nothing: ``bot.app`` imports ``handlers`` and ``scheduler``, which import modules of
+``bot``, so a re-export here would close an import cycle through it.
 """
-
-from bot.app import create_app
-
-__all__ = ["create_app"]

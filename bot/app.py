@@ -13,13 +13,18 @@ from typing import Any
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
 
+from bot.cli.registration import register_commands
 from bot.config import load_settings, require_secrets
+from bot.credentials import Cipher
 from bot.db import Database
+from bot.delivery import Renderers
 from bot.line.gateway import LineGateway
-from bot.line.webhook import MAX_BODY_BYTES
-from bot.line.webhook import blueprint as webhook_blueprint
-from bot.line.worker import Dispatcher
+from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
+from bot.line.worker import EventWorker
 from bot.services import Services, checked_knowledge
+from handlers import ROUTES
+from scheduler.planning import RENDERER as REMINDER_RENDERER
+from scheduler.reminder_message import render_reminder
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,8 +32,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     Refuses to start on a missing secret (outside demo mode) or invalid data/.
     """
-    from bot.cli.registration import register_commands
-
     app = Flask(__name__, instance_relative_config=True)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -40,17 +43,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config["KENSHU_LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     data_dir = Path(app.config["KENSHU_DATA_DIR"])
-    Services(
+    services = Services(
         db=Database(app.config["DATABASE_URL"]),
         line=LineGateway(app.config["LINE_API_BASE_URL"], app.config["LINE_CHANNEL_ACCESS_TOKEN"]),
         knowledge=checked_knowledge(data_dir),
         data_dir=data_dir,
+        cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
+        renderers=Renderers({REMINDER_RENDERER: render_reminder}),
     ).install(app)
-    app.extensions["kenshu.webhook_parser"] = WebhookParser(app.config["LINE_CHANNEL_SECRET"])
-    app.extensions["kenshu.dispatcher"] = Dispatcher(
-        app, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"]
-    )
-    app.register_blueprint(webhook_blueprint)
+    event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
+    event_worker.install(app)
+    parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"])
+    app.register_blueprint(webhook_blueprint(parser, services.db, event_worker.submit))
     register_commands(app)
 
     @app.get("/healthz")

@@ -1,8 +1,11 @@
-"""What one app owns: database, LINE gateway, knowledge and the answering index.
+"""What one app owns: database, LINE gateway, knowledge (training names and reminder
+rules included), the credentials cipher, the delivery engine's renderers and the
+answering index.
 
-Installed on the app by ``create_app`` and handed to handlers inside their event
-context; code outside a handler asks ``Services.of(app)`` or ``Services.current()``,
-never a string key. ``checked_knowledge`` is the one start-up check of ``data/``.
+Built once by ``create_app`` and handed to handlers inside their event context, to
+the delivery engine, and to the clock's jobs; code outside those asks
+``Services.of(app)`` or ``Services.current()``, never a string key.
+``checked_knowledge`` is the one start-up check of ``data/``.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from bot.credentials.secrets import Cipher
 from bot.db import Database
 from bot.knowledge import Knowledge, load_knowledge
 from bot.line.gateway import LineGateway
 
 if TYPE_CHECKING:
+    from bot.delivery import Renderers
     from bot.qa import Answerer, Question, Reply
 
 
@@ -43,7 +48,7 @@ def checked_knowledge(data_dir: Path) -> Knowledge:
 class SerialAnswerer:
     """The answering engine, one question at a time per process.
 
-    SudachiPy's tokenizer refuses concurrent use, and the dispatcher answers on
+    SudachiPy's tokenizer refuses concurrent use, and the event worker answers on
     several threads; an answer takes about a millisecond, so a lock costs nothing
     that the GIL was not already costing.
     """
@@ -63,6 +68,8 @@ class Services:
     line: LineGateway
     knowledge: Knowledge
     data_dir: Path
+    cipher: Cipher  # encrypts and decrypts joining details with KENSHU_SECRET_KEY
+    renderers: Renderers  # the delivery engine's personalised content, by name
     _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -1,21 +1,17 @@
-"""Routes inbound events to the handler modules, in one explicit order.
+"""The handler modules' routes, in one explicit order.
 
 Each route pairs a *does this event match?* predicate with a handler; the first
-match wins and the rest are not consulted. An event nobody matches is stored and
-ignored. Feature modules export their routes; the order lives here.
+match wins and the rest are not consulted (``bot.line.routes.route_event``). An event
+nobody matches is stored and ignored. Feature modules export their routes; the
+order lives here, and ``create_app`` hands it to the event worker.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from bot.line.context import EventContext
+from bot.line.routes import EventRoute
 from handlers import data_deletion, follow, groups, linking, notices, other_messages, postbacks, questions, settings
 
-Predicate = Callable[[EventContext], bool]
-Handler = Callable[[EventContext], None]
-
-ROUTES: tuple[tuple[Predicate, Handler], ...] = (
+ROUTES: tuple[EventRoute, ...] = (
     *follow.ROUTES,
     *groups.ROUTES,
     *postbacks.ROUTES,
@@ -26,12 +22,3 @@ ROUTES: tuple[tuple[Predicate, Handler], ...] = (
     *linking.ROUTES,
     *questions.ROUTES,  # free text last: anything not a command is a question
 )
-
-
-def dispatch(context: EventContext) -> bool:
-    """Run the first matching handler; False when no route matched."""
-    for matches, handle in ROUTES:
-        if matches(context):
-            handle(context)
-            return True
-    return False

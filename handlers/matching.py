@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from linebot.v3.webhooks import FollowEvent, MessageEvent, PostbackEvent, TextMessageContent, UnfollowEvent
 
 from bot.line.context import EventContext
-
-Predicate = Callable[[EventContext], bool]
+from bot.line.routes import Predicate
 
 
 def is_follow(context: EventContext) -> bool:

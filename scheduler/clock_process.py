@@ -5,58 +5,53 @@ line with data/ (``sync``), finishes any reminder a dead leader left mid-send,
 then runs APScheduler on the app's database. A short tick, kept in memory and
 not in the shared store, runs due announcements, re-syncs when data/ or the
 secretariat's dates change, and stops the process if the lock was lost.
+
+Everything runs on the ``Services`` that ``create_app`` built once for this
+process: stored jobs are module-level functions of (services, job id) and the
+executor hands them those services; nothing reaches for an app or its context.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+from datetime import datetime
 from pathlib import Path
 
-from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
 
-from bot import clock as bot_clock
-from bot.clock import JST
+from bot import clock
 from bot.delivery import run_due
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.services import Services
 from scheduler.fire import resume_abandoned
 from scheduler.leader import LeaderLock, leader_lock, wait_for_leadership
-from scheduler.reminder_message import reminder_renderers
-from scheduler.sync import job_store, sync_app
+from scheduler.sync import job_store, plan_and_sync
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
 
 
-class AppContextExecutor(ThreadPoolExecutor):
-    """Runs each job inside the app context, so jobs stay plain functions of ids."""
+class ServicesExecutor(ThreadPoolExecutor):
+    """Runs each stored job with the clock's services as its first argument.
 
-    def __init__(self, app: Flask, max_workers: int = 4) -> None:
+    A stored job keeps only a function reference and ids (all that pickling
+    allows); the services are added here, at run time, on a copy of the job.
+    """
+
+    def __init__(self, services: Services, max_workers: int = 4) -> None:
         super().__init__(max_workers)
-        self._app = app
+        self._services = services
 
-    def _do_submit_job(self, job, run_times):  # type: ignore[no-untyped-def]
-        app = self._app
-
-        def in_app_context(*args):  # type: ignore[no-untyped-def]
-            with app.app_context():
-                return run_job(*args)
-
-        def callback(future):  # type: ignore[no-untyped-def]
-            error = future.exception()
-            if error is not None:
-                self._run_job_error(job.id, error, error.__traceback__)
-            else:
-                self._run_job_success(job.id, future.result())
-
-        self._pool.submit(in_app_context, job, job._jobstore_alias, run_times, self._logger.name).add_done_callback(
-            callback)
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        with_services = Job.__new__(Job)
+        with_services.__setstate__({**job.__getstate__(), "args": (self._services, *job.args)})
+        with_services._jobstore_alias = job._jobstore_alias
+        super()._do_submit_job(with_services, run_times)
 
 
 def _data_stamp(data_dir: Path) -> tuple[float, ...]:
@@ -64,29 +59,26 @@ def _data_stamp(data_dir: Path) -> tuple[float, ...]:
     return tuple(sorted(path.stat().st_mtime for path in data_dir.rglob("*.yaml")))
 
 
-class Clock:
+class LeaderScheduler:
     """The leader's scheduler and its housekeeping tick."""
 
-    def __init__(self, app: Flask, lock: LeaderLock) -> None:
-        self.app = app
+    def __init__(self, services: Services, lock: LeaderLock) -> None:
+        self.services = services
         self.lock = lock
-        self.services = Services.of(app)
-        self.renderers = reminder_renderers(app)
         self.scheduler = BlockingScheduler(
-            jobstores={"default": job_store(self.services.db.engine), "local": MemoryJobStore()},
-            executors={"default": AppContextExecutor(app)},
+            jobstores={"default": job_store(services.db.engine), "local": MemoryJobStore()},
+            executors={"default": ServicesExecutor(services), "local": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
-            timezone=JST,
+            timezone=clock.JST,
         )
-        self._stamp = _data_stamp(self.services.data_dir)
+        self._stamp = _data_stamp(services.data_dir)
 
     def start(self) -> None:
         """Sync, resume, then block running jobs until stopped or the lock is lost."""
-        with self.app.app_context():
-            log.info("clock is leader: %s", sync_app(self.app).summary())
-            resume_abandoned(self.services, self.renderers)
+        log.info("clock is leader: %s", plan_and_sync(self.services).summary())
+        resume_abandoned(self.services)
         self.scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick", jobstore="local",
-                               executor="default")
+                               executor="local")
         self.scheduler.start()
 
     def tick(self) -> None:
@@ -102,21 +94,20 @@ class Clock:
             except KnowledgeError as error:
                 log.error("data/ changed but is invalid; keeping the previous plan: %s", error)
                 return
-            log.info("data/ changed: %s", sync_app(self.app).summary())
-        run_due(self.services, bot_clock.now(), self.renderers)
+            log.info("data/ changed: %s", plan_and_sync(self.services).summary())
+        run_due(self.services, clock.now(), self.services.renderers)
 
 
-def run_clock(app: Flask) -> None:
+def run_clock(services: Services) -> None:
     """Wait for leadership, then run until SIGTERM/SIGINT."""
-    # The 5-second tick would otherwise log two lines every time it runs.
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
-    services = Services.of(app)
-    lock = leader_lock(app.config["DATABASE_URL"], services.db.engine)
+    # The 5-second tick would otherwise log two lines every time it runs (a reminder logs its own).
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    lock = leader_lock(services.db.url, services.db.engine)
     wait_for_leadership(lock)
-    clock = Clock(app, lock)
-    signal.signal(signal.SIGTERM, lambda *_: clock.scheduler.shutdown(wait=False))
+    leader = LeaderScheduler(services, lock)
+    signal.signal(signal.SIGTERM, lambda *_: leader.scheduler.shutdown(wait=False))
     try:
-        clock.start()
+        leader.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

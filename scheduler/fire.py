@@ -1,6 +1,7 @@
 """Firing one reminder: decide late/skip, create its dispatch once, let the engine send.
 
-A job carries only its id. At fire time the send is planned again from the
+A job carries only its id; the clock passes it the services it built once (see
+``scheduler.clock_process``). At fire time the send is planned again from the
 current data, so a reminder whose event was removed or moved since the job was
 stored does nothing; the dispatch key is the job id, so a job fired twice (two
 clocks, a restart mid-send) is one dispatch, and the ledger sends each user at
@@ -13,16 +14,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from bot import clock
 from bot.db.tables import Dispatch, DispatchStatus
-from bot.delivery import Renderers, Tally, cancel, create_dispatch, run_dispatch
+from bot.delivery import Tally, cancel, create_dispatch, run_dispatch
 from bot.services import Services
 from scheduler.planning import PlannedSend, edition_of_job, plan_edition
 from scheduler.reminder_events import load_set_dates
-from scheduler.reminder_message import reminder_renderers
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ def find_send(services: Services, job_id: str) -> PlannedSend | None:
     return next((send for send in sends if send.job_id == job_id), None)
 
 
-def fire(services: Services, renderers: Renderers, job_id: str, now: datetime) -> Fired:
+def fire(services: Services, job_id: str, now: datetime) -> Fired:
     """Send the reminder ``job_id`` now if it is still useful; record it as missed otherwise."""
     send = find_send(services, job_id)
     if send is None:
@@ -73,12 +72,12 @@ def fire(services: Services, renderers: Renderers, job_id: str, now: datetime) -
                                       send.fire_at, note=note).id
     if late:
         log.warning("reminder %s is late (due %s); sending now", job_id, send.fire_at.isoformat())
-    tally = run_dispatch(services, dispatch_id, renderers)
+    tally = run_dispatch(services, dispatch_id, services.renderers)
     log.info("reminder %s: %s sent, %s skipped, %s failed", job_id, tally.sent, tally.skipped, tally.failed)
     return Fired(job_id, "late" if late else "sent", tally)
 
 
-def resume_abandoned(services: Services, renderers: Renderers) -> list[int]:
+def resume_abandoned(services: Services) -> list[int]:
     """Finish reminder dispatches a previous leader left mid-send.
 
     Only the leader sends reminders, so once this process holds the lock any
@@ -91,17 +90,16 @@ def resume_abandoned(services: Services, renderers: Renderers) -> list[int]:
     for dispatch_id in ids:
         log.warning("resuming reminder dispatch %s left unfinished by the previous clock", dispatch_id)
         try:
-            run_dispatch(services, dispatch_id, renderers)
+            run_dispatch(services, dispatch_id, services.renderers)
         except Exception:  # one broken dispatch must not keep every clock from starting
             log.exception("reminder dispatch %s could not be resumed; the clock goes on without it", dispatch_id)
     return ids
 
 
-def fire_reminder(job_id: str) -> None:
-    """The APScheduler job: module-level and given only an id, so the job store can keep it.
+def fire_reminder(services: Services, job_id: str) -> None:
+    """The APScheduler job: module-level and stored with only its id, so the job store can keep it.
 
-    Runs inside the clock's app context (see ``scheduler.clock_process``); the date is the
-    bot's clock (``KENSHU_NOW`` in a demo), APScheduler only decides when to call.
+    The clock's executor passes the services (see ``scheduler.clock_process``); the
+    date is the bot's clock (``KENSHU_NOW`` in a demo), APScheduler only decides when to call.
     """
-    services: Services = Services.current()
-    fire(services, reminder_renderers(current_app), job_id, clock.now())
+    fire(services, job_id, clock.now())

@@ -90,7 +90,7 @@ def plan_edition(edition: Edition, rules: ReminderRules, set_dates: SetDates) ->
     return sends
 
 
-def plan(knowledge: Knowledge, rules: ReminderRules, set_dates: SetDates) -> list[PlannedSend]:
+def plan_reminders(knowledge: Knowledge, rules: ReminderRules, set_dates: SetDates) -> list[PlannedSend]:
     """Every planned send of every edition, soonest first."""
     sends = [send for edition in knowledge.editions.values() for send in plan_edition(edition, rules, set_dates)]
     return sorted(sends, key=lambda send: (send.fire_at, send.job_id))

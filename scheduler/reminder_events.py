@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.clock import JST
 from bot.db.tables import EventDate
 from bot.knowledge import Edition, EventAudience, EventKind, ScheduledEvent, TentativeWindow, Text
+from bot.knowledge.schedule import edition_events
 
 # Events whose last reminder carries the joining details people need right before they start.
 LIVE_KINDS = frozenset({EventKind.LIVE_STREAM, EventKind.COURSE_DAY})
@@ -94,7 +95,7 @@ def _base_id(edition: Edition, event: ScheduledEvent) -> str:
 
 def reminder_events(edition: Edition, set_dates: SetDates) -> list[ReminderEvent]:
     """The edition's events with ids, with the secretariat's dates applied."""
-    scheduled = edition.events()
+    scheduled = edition_events(edition)
     bases = [_base_id(edition, event) for event in scheduled]
     repeated = Counter(bases)
     found: list[ReminderEvent] = []
@@ -104,8 +105,8 @@ def reminder_events(edition: Edition, set_dates: SetDates) -> list[ReminderEvent
         event_id = base if repeated[base] == 1 else f"{base}~{hashlib.sha1(event.title.ja.encode()).hexdigest()[:6]}"
         day, start = _day_of(event), event.at if isinstance(event.at, datetime) else None
         if event_id in set_dates:
-            day, clock = set_dates[event_id]
-            start = datetime.combine(day, clock, JST) if clock is not None else None
+            day, start_time = set_dates[event_id]
+            start = datetime.combine(day, start_time, JST) if start_time is not None else None
         found.append(ReminderEvent(
             event_id=event_id, edition_id=edition.id, kind=event.kind, course_id=event.course_id,
             audience=_audience(event), title=event.title, target=_target(edition, event),

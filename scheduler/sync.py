@@ -16,7 +16,6 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -27,14 +26,11 @@ from sqlalchemy import Engine, delete, insert, select
 from bot import clock
 from bot.db.tables import Dispatch
 from bot.services import Services
-from scheduler.planning import JOB_PREFIX, PlannedSend, plan
+from scheduler.planning import JOB_PREFIX, PlannedSend, plan_reminders
 from scheduler.reminder_events import load_set_dates
 
-if TYPE_CHECKING:
-    from flask import Flask
-
 JOBS_TABLE = "apscheduler_jobs"
-JOB_FUNC = "scheduler.fire:fire_reminder"
+JOB_FUNC = "scheduler.fire:fire_reminder"  # called with the clock's services and the job id
 
 
 @dataclass
@@ -57,9 +53,13 @@ def job_store(engine: Engine) -> SQLAlchemyJobStore:
 
 
 def _job_state_template() -> dict:
-    """The state every reminder job shares; building a ``Job`` per row costs ~0.2 ms each."""
+    """The state every reminder job shares; building a ``Job`` per row costs ~0.2 ms each.
+
+    Each row stores only its job id as argument; the template names the services too,
+    as ``Job`` checks the arguments against the function's signature.
+    """
     job = Job(None, id="template", func=JOB_FUNC, trigger=DateTrigger(run_date=clock.system_now()),
-              executor="default", args=("template",), kwargs={}, name="template",
+              executor="default", args=(None, "template"), kwargs={}, name="template",
               misfire_grace_time=None, coalesce=True, max_instances=1)
     job.next_run_time = None
     return job.__getstate__()
@@ -104,10 +104,9 @@ def sync(store: SQLAlchemyJobStore, planned: list[PlannedSend], now: datetime) -
     return report
 
 
-def sync_app(app: Flask) -> SyncReport:
-    """Plan from the app's data and the secretariat's dates, and sync the app's job store."""
-    services = Services.of(app)
+def plan_and_sync(services: Services) -> SyncReport:
+    """Plan from the data and the secretariat's dates, and sync the job store in the services' database."""
     with services.db.session() as session:
         set_dates = load_set_dates(session)
-    planned = plan(services.knowledge, services.knowledge.reminder_rules, set_dates)
+    planned = plan_reminders(services.knowledge, services.knowledge.reminder_rules, set_dates)
     return sync(job_store(services.db.engine), planned, clock.now())

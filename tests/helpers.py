@@ -20,7 +20,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from bot import clock, create_app
+from bot import clock
+from bot.app import create_app
 from bot.clock import JST
 from bot.db.tables import Delivery, Enrolment, LineUser, Subscription
 from bot.devtools import simulator

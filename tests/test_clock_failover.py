@@ -1,8 +1,9 @@
-"""Two real ``kenshu clock`` processes on one database: one leads, one stands by.
+"""The clock: the services it built reach its jobs; two real ``kenshu clock`` processes.
 
-Once both run, the reminder's date is set to fire a few seconds later; the
-leader is killed with SIGKILL while it is pushing. The standby takes over and finishes the send,
-and every trainee ends up with exactly one copy of the reminder.
+With two processes on one database, one leads and one stands by. Once both
+run, the reminder's date is set to fire a few seconds later; the leader is
+killed with SIGKILL while it is pushing. The standby takes over and finishes the
+send, and every trainee ends up with exactly one copy of the reminder.
 """
 
 from __future__ import annotations
@@ -12,26 +13,55 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
 from sqlalchemy import create_engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.clock import system_now
+import scheduler.fire
+from bot.clock import JST, system_now
 from bot.config import REPO_ROOT
 from bot.credentials import Cipher, JoinDetails, set_shared
 from bot.db import make_engine
 from bot.db.tables import Delivery, DeliveryStatus, Dispatch, Enrolment, LineUser
 from bot.devtools.fake_line import FakeLine, FaultConfig
+from bot.services import Services
+from scheduler.clock_process import ServicesExecutor
+from scheduler.sync import JOB_FUNC, job_store
 
 SECRET_KEY = "clock-test-secret"
 TRAINEES = 300
 EVENT = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"
 KENSHU = str(Path(sys.executable).parent / "kenshu")
+
+
+def test_a_stored_job_runs_with_the_services_the_clock_built(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = Services.of(app)
+    calls: list[tuple[object, ...]] = []
+    ran = threading.Event()
+
+    def job(*args: object) -> None:
+        calls.append(args)
+        ran.set()
+
+    monkeypatch.setattr(scheduler.fire, "fire_reminder", job)
+    clock = BackgroundScheduler(jobstores={"default": job_store(services.db.engine)},
+                                executors={"default": ServicesExecutor(services)}, timezone=JST)
+    clock.add_job(JOB_FUNC, "date", run_date=datetime.now(JST), id="reminder:x", args=("reminder:x",))
+    clock.start()
+    try:
+        assert ran.wait(10)
+        wait_until(lambda: not clock.get_jobs(), 10, "the job to leave the store")
+    finally:
+        clock.shutdown()
+    assert calls == [(services, "reminder:x")]  # the store kept only the id
 
 
 @pytest.fixture

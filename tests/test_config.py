@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import create_app
+from bot.app import create_app
 from bot.config import ConfigError
 
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.credentials import Cipher, JoinDetails, PersonalCredential, SharedCredential
+from bot.credentials import JoinDetails, PersonalCredential, SharedCredential
 from bot.secretariat import credentials
 from bot.secretariat.credentials import MaskedCredential
 from bot.secretariat.editions import UnknownEdition
@@ -99,21 +99,21 @@ def test_details_stored_with_another_key_are_refused_not_garbled(app: Flask, tmp
 
 
 def test_the_use_cases_return_masked_details_and_name_what_is_wrong(app: Flask) -> None:
-    services, cipher = Services.of(app), Cipher(app.config["KENSHU_SECRET_KEY"])
+    services = Services.of(app)
     enrol(app, "nanchisei-tokyo-r5", "nanchisei-tokyo-r5-clozapine-basic", "A-1")
     with pytest.raises(UnknownEdition) as unknown:
-        credentials.set_shared(services, cipher, "no-such-edition", JoinDetails(password="zoompass99"))
+        credentials.set_shared(services, "no-such-edition", JoinDetails(password="zoompass99"))
     assert "nanchisei-tokyo-r5" in unknown.value.known
     with pytest.raises(credentials.UnknownTarget):
-        credentials.set_shared(services, cipher, "nanchisei-tokyo-r5", JoinDetails(password="x1"), "no-such-live")
+        credentials.set_shared(services, "nanchisei-tokyo-r5", JoinDetails(password="x1"), "no-such-live")
     with pytest.raises(credentials.NoDetails):
-        credentials.set_shared(services, cipher, "nanchisei-tokyo-r5", JoinDetails())
+        credentials.set_shared(services, "nanchisei-tokyo-r5", JoinDetails())
 
     zoom = JoinDetails("https://zoom.example/j/555", None, "zoompass99")
-    saved = credentials.set_shared(services, cipher, "nanchisei-tokyo-r5", zoom, "clozapine-advanced-live", "Zoom")
-    report = credentials.import_file(services, cipher, "nanchisei-tokyo-r5",
+    saved = credentials.set_shared(services, "nanchisei-tokyo-r5", zoom, "clozapine-advanced-live", "Zoom")
+    report = credentials.import_file(services, "nanchisei-tokyo-r5",
                                      "申込番号,ID,パスワード\nA-1,user-0001,Secret-Pass-1\n".encode())
-    listing = credentials.list_masked(services, cipher, "nanchisei-tokyo-r5")
+    listing = credentials.list_masked(services, "nanchisei-tokyo-r5")
 
     assert saved == MaskedCredential("clozapine-advanced-live", "Zoom", zoom.masked())
     assert saved.details.password == "zo******99"

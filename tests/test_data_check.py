@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import create_app
+from bot.app import create_app
 from bot.cli.main import cli
 from bot.knowledge import KnowledgeError
 

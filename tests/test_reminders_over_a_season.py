@@ -22,7 +22,7 @@ from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.services import Services
 from scheduler.fire import fire_reminder
-from scheduler.sync import job_store, sync_app
+from scheduler.sync import job_store, plan_and_sync
 from tests.helpers import Persona, enrol, follow, persona_user, post_events, run_cli, subscribe
 
 
@@ -55,15 +55,15 @@ def replay(app: Flask, monkeypatch: pytest.MonkeyPatch, start: datetime, end: da
     and the secretariat's actions scheduled before then are done first.
     Returns the (time, job id) of every firing.
     """
-    store = job_store(Services.of(app).db.engine)
+    services = Services.of(app)
+    store = job_store(services.db.engine)
     table = store.jobs_t
     pending = sorted(actions, key=lambda item: item[0])
     fired: list[tuple[datetime, str]] = []
     now = start
     while True:
         monkeypatch.setenv("KENSHU_NOW", now.isoformat())
-        with app.app_context():
-            sync_app(app)
+        plan_and_sync(services)
         with store.engine.connect() as connection:
             row = connection.execute(select(table.c.id, table.c.next_run_time).order_by(
                 table.c.next_run_time, table.c.id).limit(1)).first()
@@ -78,8 +78,7 @@ def replay(app: Flask, monkeypatch: pytest.MonkeyPatch, start: datetime, end: da
             return fired
         now = next_job
         monkeypatch.setenv("KENSHU_NOW", now.isoformat())
-        with app.app_context():
-            fire_reminder(row.id)
+        fire_reminder(services, row.id)
         store.remove_job(row.id)
         fired.append((now, row.id))
 

@@ -17,7 +17,6 @@ from bot.services import Services
 from scheduler.fire import fire
 from scheduler.planning import plan_event
 from scheduler.reminder_events import ReminderEvent
-from scheduler.reminder_message import reminder_renderers
 from tests.helpers import enrol, follow, run_cli, subscribe
 
 LIVE = "nanchisei-tokyo-r5/live_stream/clozapine-advanced-live/nanchisei-tokyo-r5-clozapine-advanced"
@@ -103,13 +102,13 @@ def test_a_reminder_missed_while_the_clock_was_down_is_sent_late_if_still_useful
         monkeypatch: pytest.MonkeyPatch) -> None:
     persona = follow(line, "late")
     subscribe(app, persona, "shunin-caremanager")
-    services, renderers = Services.of(app), reminder_renderers(app)
+    services = Services.of(app)
     before = len(fake_line.state.texts_to(persona.line_user_id))
     week = "reminder:shunin-caremanager-r5/application_deadline:week-before:20230623T1000"
     day = "reminder:shunin-caremanager-r5/application_deadline:day-before:20230629T1000"
     def fire_at(job_id: str, now: datetime):  # type: ignore[no-untyped-def]
         monkeypatch.setenv("KENSHU_NOW", now.isoformat())  # the bot's clock, which renderers read too
-        return fire(services, renderers, job_id, now)
+        return fire(services, job_id, now)
 
     late = fire_at(week, datetime(2023, 6, 25, 9, 0, tzinfo=JST))
     missed = fire_at(day, datetime(2023, 7, 1, 9, 0, tzinfo=JST))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.db.tables import InboxEvent, InboxStatus, LineUser
 from bot.devtools import simulator
+from bot.line.worker import EventWorker
 from bot.services import Services
 from tests.helpers import CHANNEL_SECRET, make_app, post_events
 
@@ -92,20 +93,20 @@ def test_event_stored_by_a_process_that_died_is_handled_once_after_restart(datab
     assert fake_line.state.deliveries_to(user_id) == []
 
     restarted = make_app(database_url, fake_line)
-    dispatcher = restarted.extensions["kenshu.dispatcher"]
+    event_worker = EventWorker.of(restarted)
     from datetime import timedelta
 
-    assert dispatcher.recover(grace=timedelta(0)) == 1
-    assert dispatcher.recover(grace=timedelta(0)) == 0
+    assert event_worker.recover(grace=timedelta(0)) == 1
+    assert event_worker.recover(grace=timedelta(0)) == 0
     assert [row.status for row in inbox_rows(restarted)] == [InboxStatus.DONE]
     assert len(replies_to(fake_line, user_id)) == 1
 
 
-def test_threaded_dispatch_acknowledges_then_handles(database_url, fake_line, user_id):
+def test_threaded_handling_acknowledges_then_handles(database_url, fake_line, user_id):
     app = make_app(database_url, fake_line, KENSHU_DISPATCH="threads")
     token = fake_line.state.issue_reply_token(user_id)
     assert post_events(app.test_client(), [simulator.follow_event(user_id, token)]).status_code == 200
-    app.extensions["kenshu.dispatcher"].stop()  # waits for the worker threads to finish
+    EventWorker.of(app).stop()  # waits for the worker threads to finish
     assert [row.status for row in inbox_rows(app)] == [InboxStatus.DONE]
     assert len(replies_to(fake_line, user_id)) == 1
 
@@ -146,8 +147,6 @@ def test_worker_handles_what_the_web_process_stored(database_url, fake_line, use
     import threading
     import time
 
-    from bot.line.worker import Dispatcher
-
     web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     tokens = [fake_line.state.issue_reply_token(user_id) for _ in range(3)]
     events = [simulator.follow_event(user_id, tokens[0])] + [
@@ -155,8 +154,8 @@ def test_worker_handles_what_the_web_process_stored(database_url, fake_line, use
     ]
     assert post_events(web.test_client(), events).status_code == 200
 
-    worker = Dispatcher(make_app(database_url, fake_line), "worker", workers=2)
-    thread = threading.Thread(target=worker.run_worker, kwargs={"poll_seconds": 0.01, "nice": 0})
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    thread = threading.Thread(target=worker.run_worker, kwargs={"threads": 2, "poll_seconds": 0.01, "nice": 0})
     thread.start()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(row.status != InboxStatus.DONE for row in inbox_rows(web)):
@@ -172,14 +171,13 @@ def test_worker_applies_one_users_follow_and_unfollow_in_order(database_url, fak
     import time
 
     from bot.db.tables import UserStatus
-    from bot.line.worker import Dispatcher
 
     web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     token = fake_line.state.issue_reply_token(user_id)
     events = [simulator.follow_event(user_id, token), simulator.unfollow_event(user_id)]
     assert post_events(web.test_client(), events).status_code == 200
 
-    worker_app = make_app(database_url, fake_line)
+    worker_app = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     slow_profile = Services.of(worker_app).line.profile
 
     def profile_that_takes_a_while(line_user_id):  # type: ignore[no-untyped-def]
@@ -187,8 +185,8 @@ def test_worker_applies_one_users_follow_and_unfollow_in_order(database_url, fak
         return slow_profile(line_user_id)
 
     Services.of(worker_app).line.profile = profile_that_takes_a_while
-    worker = Dispatcher(worker_app, "worker", workers=2)
-    thread = threading.Thread(target=worker.run_worker, kwargs={"poll_seconds": 0.01, "nice": 0})
+    worker = EventWorker.of(worker_app)
+    thread = threading.Thread(target=worker.run_worker, kwargs={"threads": 2, "poll_seconds": 0.01, "nice": 0})
     thread.start()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and any(row.status != InboxStatus.DONE for row in inbox_rows(web)):

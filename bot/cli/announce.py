@@ -15,7 +15,6 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from bot import clock
@@ -24,7 +23,6 @@ from bot.i18n import Gettext, gettext_for
 from bot.secretariat import announcements
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
-from scheduler.reminder_message import reminder_renderers
 
 AT_FORMAT = "%Y-%m-%d %H:%M"
 PREVIEW_CHARS = 40
@@ -164,7 +162,7 @@ def run_due_command(locale: str) -> None:
     _ = gettext_for(locale)
     # Reminder dispatches are due here too (the clock normally sends them); they need
     # the reminder renderer to build each trainee's message.
-    reports = announcements.run_due(Services.current(), reminder_renderers(current_app))
+    reports = announcements.run_due(Services.current())
     if not reports:
         click.echo(_("Nothing due."))
     for report in reports:
@@ -179,7 +177,7 @@ def resume(dispatch_id: int, locale: str) -> None:
     """Finish a send whose process died (announcement or reminder): re-send what is pending, then the rest (never twice)."""
     _ = gettext_for(locale)
     try:
-        report = announcements.send(Services.current(), dispatch_id, reminder_renderers(current_app))
+        report = announcements.send(Services.current(), dispatch_id)
     except SecretariatError as error:
         raise failure(error, _) from None
     _echo_report(report, _)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
+
+from bot.services import Services
+from scheduler.clock_process import run_clock
 
 
 @click.command("clock")
 @with_appcontext
 def clock_command() -> None:
     """Run the scheduler (one leader; a second clock waits as a hot standby)."""
-    from scheduler.clock_process import run_clock
-
-    run_clock(current_app._get_current_object())  # type: ignore[attr-defined]
+    run_clock(Services.current())

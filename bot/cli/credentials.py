@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from bot.cli.clerk import failure, locale_option
-from bot.credentials.secrets import Cipher, JoinDetails
+from bot.credentials.secrets import JoinDetails
 from bot.credentials.store import ANY_TARGET
 from bot.i18n import Gettext, gettext_for
 from bot.roster import MissingColumnsError, RosterFileError
@@ -22,10 +21,6 @@ from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
 credentials_group = AppGroup("credentials", help="Joining details (URL, ID, password) sent before sessions.")
-
-
-def _cipher() -> Cipher:
-    return Cipher(current_app.config["KENSHU_SECRET_KEY"])
 
 
 def _fail(error: SecretariatError, _: Gettext) -> click.ClickException:
@@ -47,7 +42,7 @@ def import_command(file: Path, edition_id: str, dry_run: bool, locale: str) -> N
     """Import personal joining details from a CSV (columns: 申込番号, URL, ID, パスワード[, 対象, ツール])."""
     _ = gettext_for(locale)
     try:
-        report = credentials.import_file(Services.current(), _cipher(), edition_id, file.read_bytes(), dry_run=dry_run)
+        report = credentials.import_file(Services.current(), edition_id, file.read_bytes(), dry_run=dry_run)
     except SecretariatError as error:
         raise _fail(error, _) from None
     except MissingColumnsError:
@@ -79,7 +74,7 @@ def set_shared_command(edition_id: str, target: str, url: str | None, login_id: 
         credentials.check_target(services, edition_id, target)
         if prompt_password:
             password = click.prompt(_("Password"), hide_input=True)
-        saved = credentials.set_shared(services, _cipher(), edition_id, JoinDetails(url, login_id, password),
+        saved = credentials.set_shared(services, edition_id, JoinDetails(url, login_id, password),
                                        target, tool)
     except SecretariatError as error:
         raise _fail(error, _) from None
@@ -93,7 +88,7 @@ def list_command(edition_id: str, locale: str) -> None:
     """List stored details, masked (nothing here can be used to join)."""
     _ = gettext_for(locale)
     try:
-        listing = credentials.list_masked(Services.current(), _cipher(), edition_id)
+        listing = credentials.list_masked(Services.current(), edition_id)
     except SecretariatError as error:
         raise _fail(error, _) from None
     for row in listing.shared:

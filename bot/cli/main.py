@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from flask.cli import FlaskGroup
 
-from bot import create_app
+from bot.app import create_app
 from bot.config import REPO_ROOT
 from bot.devtools.visible_text import tappable_actions, visible_text
 

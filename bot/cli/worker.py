@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from bot.line.worker import EventWorker
 from bot.services import Services
 
 
@@ -14,13 +15,11 @@ from bot.services import Services
               help="CPU priority to lower to, so acknowledging LINE comes first.")
 def worker(threads: int, nice: int) -> None:
     """Handle stored webhook events (for KENSHU_DISPATCH=worker web processes)."""
-    from bot.line.worker import Dispatcher
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     Services.of(app).warm()
-    dispatcher = Dispatcher(app, "worker", threads)
+    event_worker = EventWorker.of(app)
     click.echo(f"kenshu worker: handling stored events with {threads} threads")
     try:
-        dispatcher.run_worker(nice=nice)
+        event_worker.run_worker(threads, nice=nice)
     except KeyboardInterrupt:
-        dispatcher.stop()
+        event_worker.stop()

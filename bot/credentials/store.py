@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import system_now
 from bot.credentials.secrets import Cipher, JoinDetails
-from bot.db.tables import PersonalCredential, SharedCredential
+from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
 from bot.knowledge import Edition
 
 ANY_TARGET = "*"
@@ -76,3 +76,23 @@ def find_details(session: Session, cipher: Cipher, edition_id: str, enrolment_id
                 if row.target == wanted:
                     return FoundDetails(cipher.decrypt(row.secret), row.tool, personal=is_personal)
     return None
+
+
+def find_trainee_details(session: Session, cipher: Cipher, user_id: int, edition: Edition, course_id: str | None,
+                         target: str | None) -> FoundDetails | None:
+    """The details of this LINE user's own enrolment in ``edition`` (in ``course_id`` or a course under it).
+
+    Found only through an enrolment linked to ``user_id``, so one trainee's
+    personal details can never be found for another.
+    """
+    enrolments = session.scalars(select(Enrolment).where(
+        Enrolment.user_id == user_id, Enrolment.edition_id == edition.id).order_by(Enrolment.id)).all()
+    if not enrolments:
+        return None
+    course = edition.course(course_id) if course_id else None
+    covered = {c.id for c in course.walk()} if course is not None else None
+    enrolment = next((e for e in enrolments if covered is None or e.course_id in covered), None)
+    if enrolment is None:
+        return None
+    targets = [wanted for wanted in (target, course_id) if wanted]
+    return find_details(session, cipher, edition.id, enrolment.id, targets)

@@ -35,7 +35,7 @@ class Base(DeclarativeBase):
 
 
 def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
-    # WAL lets the webhook write while dispatcher threads read; the busy timeout makes
+    # WAL lets the webhook write while event worker threads read; the busy timeout makes
     # concurrent writers from two gunicorn workers wait instead of failing.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")

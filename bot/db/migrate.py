@@ -20,8 +20,3 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent: a no-op at head)."""
     command.upgrade(alembic_config(database_url), revision)
-
-
-def revision(database_url: str, message: str) -> None:
-    """Autogenerate a migration from the models (developers only)."""
-    command.revision(alembic_config(database_url), message=message, autogenerate=True)

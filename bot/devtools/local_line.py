@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from bot.app import create_app
 from bot.db import migrate
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
@@ -55,8 +56,6 @@ class LocalLine:
 @contextmanager
 def local_line(overrides: Mapping[str, Any] | None = None) -> Iterator[LocalLine]:
     """A demo-configured app wired to a fresh in-process fake LINE API."""
-    from bot import create_app
-
     with FakeLine.running() as fake:
         # Quiet logs: the terminal belongs to the conversation.
         config = {"KENSHU_DEMO": True, "KENSHU_DISPATCH": "inline", "KENSHU_LOG_LEVEL": "WARNING", **(overrides or {})}

@@ -9,15 +9,11 @@ than guessed.
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
 from bot.knowledge.base import SLUG, Sourced, Strict, Text
 from bot.knowledge.timing import Deadline, Period, RelativeTiming, TimeRange, When
-
-if TYPE_CHECKING:
-    from bot.knowledge.schedule import ScheduledEvent
 
 
 class TrainingInfo(Strict):
@@ -290,14 +286,6 @@ class OnDemand(Sourced):
     notes: list[Text] = Field(default_factory=list)
 
 
-class JoinInfo(Strict):
-    """Shared joining details; the secretariat fills these outside the YAML (no secrets in data)."""
-
-    url: str | None = None
-    meeting_id: str | None = None
-    passcode: str | None = None
-
-
 class LiveStream(Sourced):
     """A live-streamed session: when (possibly only a tentative window), how long, which tool."""
 
@@ -307,7 +295,6 @@ class LiveStream(Sourced):
     duration_minutes: int | None = Field(default=None, gt=0)
     hours: TimeRange | None = None
     tool: Text
-    join: JoinInfo = Field(default_factory=JoinInfo)
     notes: list[Text] = Field(default_factory=list)
 
 
@@ -545,12 +532,6 @@ class Edition(Strict):
     def contact(self, role: str) -> list[Contact]:
         """Contacts with this role (``secretariat``, ``consultation``...)."""
         return [c for c in self.contacts if c.role == role]
-
-    def events(self) -> list[ScheduledEvent]:
-        """Every dated event of the edition, for reminders, in chronological order."""
-        from bot.knowledge.schedule import edition_events
-
-        return edition_events(self)
 
 
 Course.model_rebuild()

@@ -24,7 +24,6 @@ from linebot.v3.messaging import (
     PushMessageRequest,
     ReplyMessageRequest,
     RichMenuRequest,
-    ShowLoadingAnimationRequest,
 )
 
 REQUEST_TIMEOUT_SECONDS = 10
@@ -106,7 +105,7 @@ def _error_from(exc: ApiException) -> LineApiError:
 
 
 class LineGateway:
-    """Reply, push, multicast, profiles, quota, loading animation and rich menus."""
+    """Reply, push, multicast, profiles, quota and rich menus."""
 
     def __init__(self, base_url: str, access_token: str, data_base_url: str | None = None, pool_size: int = 32) -> None:
         configuration = Configuration(host=base_url, access_token=access_token)
@@ -114,9 +113,6 @@ class LineGateway:
         self._client = _DataHostClient(configuration, data_base_url or _data_url_for(base_url))
         self._api = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)
-
-    def close(self) -> None:
-        self._client.close()
 
     def _call(self, method, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
@@ -152,12 +148,6 @@ class LineGateway:
         used = self._call(self._api.get_message_quota_consumption).total_usage
         limit = quota.value if quota.type == "limited" else None
         return Quota(limit=limit, used=used)
-
-    def show_loading(self, user_id: str, seconds: int = 5) -> None:
-        self._call(
-            self._api.show_loading_animation,
-            ShowLoadingAnimationRequest(chatId=user_id, loadingSeconds=seconds),
-        )
 
     def create_rich_menu(self, menu: RichMenuRequest, image_png: bytes) -> str:
         """Create a rich menu with its image and make it every user's default."""

@@ -1,7 +1,8 @@
-"""Handles stored webhook events: on threads of the web process, inline, or in a worker.
+"""The event worker: handles stored webhook events on threads of the web process, inline, or in a worker.
 
 The webhook view only stores and acknowledges; this is where events meet the
-handlers. One event's failure is logged on its row and never touches the others.
+handlers, through the routes ``create_app`` hands over. One event's failure is
+logged on its row and never touches the others.
 
 Modes (``KENSHU_DISPATCH``): ``threads`` handles on threads of the web process (one
 process, simplest to run); ``inline`` before the 200 (the CLI chat, tests);
@@ -14,10 +15,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from flask import Flask
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 
@@ -25,16 +27,15 @@ from bot import clock
 from bot.db.tables import InboxEvent, InboxStatus, LineUser
 from bot.line import inbox
 from bot.line.context import EventContext
+from bot.line.routes import EventRoute, route_event
 from bot.services import Services
 from bot.trainees.users import user_for_event
-
-if TYPE_CHECKING:
-    from flask import Flask
 
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 10.0
 MODES = ("threads", "inline", "worker")
+_EXTENSION_KEY = "kenshu.event_worker"
 
 
 def parse_event(payload: dict) -> object:
@@ -45,19 +46,30 @@ def parse_event(payload: dict) -> object:
         return UnknownEvent.new_from_json_dict(payload)
 
 
-class Dispatcher:
-    """Runs the handlers for inbox rows, exactly once per claimed row."""
+class EventWorker:
+    """Runs the routes' handlers for inbox rows, exactly once per claimed row."""
 
-    def __init__(self, app: Flask, mode: str, workers: int) -> None:
+    def __init__(self, services: Services, routes: Sequence[EventRoute], mode: str, threads: int) -> None:
         if mode not in MODES:
             raise ValueError(f"KENSHU_DISPATCH must be one of {', '.join(MODES)}, not {mode!r}")
-        self.app = app
+        self.services = services
+        self.routes = tuple(routes)
         self.mode = mode
-        self.workers = workers
+        self.threads = threads
         self._executor: ThreadPoolExecutor | None = None
         self._recovery: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._stop = threading.Event()
+
+    def install(self, app: Flask) -> EventWorker:
+        """Make this the event worker of ``app`` (done once, by ``create_app``)."""
+        app.extensions[_EXTENSION_KEY] = self
+        return self
+
+    @classmethod
+    def of(cls, app: Flask) -> EventWorker:
+        """The event worker ``create_app`` built for ``app`` (gunicorn's hooks, ``kenshu worker``)."""
+        return app.extensions[_EXTENSION_KEY]
 
     def start(self) -> None:
         """Start worker threads and the recovery loop (threads mode; idempotent)."""
@@ -66,7 +78,7 @@ class Dispatcher:
         with self._start_lock:
             if self._executor is not None:
                 return
-            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="kenshu-dispatch")
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="kenshu-events")
             self._recovery = threading.Thread(target=self._recovery_loop, name="kenshu-recovery", daemon=True)
             self._recovery.start()
 
@@ -79,6 +91,7 @@ class Dispatcher:
             self._executor.shutdown(wait=True)
 
     def submit(self, inbox_ids: list[int]) -> None:
+        """Take the events the webhook just stored (handled now, later on a thread, or by ``kenshu worker``)."""
         if self.mode == "inline":
             for inbox_id in inbox_ids:
                 self.handle(inbox_id)
@@ -90,7 +103,7 @@ class Dispatcher:
 
     def recover(self, grace: timedelta = inbox.PENDING_GRACE) -> int:
         """Handle events a crashed process stored but never finished; returns how many."""
-        db = Services.of(self.app).db
+        db = self.services.db
         handled = 0
         while True:
             with db.session() as session:
@@ -110,21 +123,21 @@ class Dispatcher:
             first = False
             self._stop.wait(RECOVERY_INTERVAL_SECONDS)
 
-    def run_worker(self, poll_seconds: float = 0.05, nice: int = 10) -> None:
-        """The ``kenshu worker`` loop: claim stored events oldest first, handle them on threads.
+    def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10) -> None:
+        """The ``kenshu worker`` loop: claim stored events oldest first, handle them on ``threads`` threads.
 
         Runs until ``stop``. The worker lowers its own CPU priority so that, on a
         busy machine, the web processes acknowledging LINE are served first.
         """
         if nice:
             os.nice(nice)
-        db = Services.of(self.app).db
+        db = self.services.db
         # One event per user at a time, oldest first: a follow and the unfollow right
         # after it are applied in the order the user did them.
         in_flight: dict[Future[None], str | None] = {}
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="kenshu-worker") as pool:
+        with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
-                room = 2 * self.workers - len(in_flight)
+                room = 2 * threads - len(in_flight)
                 claimed = 0
                 if room > 0:
                     with db.session() as session:
@@ -146,7 +159,7 @@ class Dispatcher:
                     self._stop.wait(poll_seconds)
 
     def _claim(self, inbox_id: int) -> bool:
-        with Services.of(self.app).db.session() as session:
+        with self.services.db.session() as session:
             return inbox.claim(session, inbox_id, clock.system_now())
 
     def handle(self, inbox_id: int) -> bool:
@@ -157,9 +170,7 @@ class Dispatcher:
         return True
 
     def _handle_claimed(self, inbox_id: int) -> None:
-        from handlers import dispatch
-
-        services = Services.of(self.app)
+        services = self.services
         try:
             # The handler's changes and "done" commit together; the reply goes after the
             # commit (a crash in between loses one reply rather than sending it twice).
@@ -170,7 +181,7 @@ class Dispatcher:
                 assert row is not None
                 payload = dict(row.payload)
                 user_id = user_for_event(session, payload, clock.now())
-            with self.app.app_context(), services.db.session() as session:
+            with services.db.session() as session:
                 context = EventContext(
                     event=parse_event(payload),
                     payload=payload,
@@ -179,7 +190,7 @@ class Dispatcher:
                     user=session.get(LineUser, user_id) if user_id is not None else None,
                     now=clock.now(),
                 )
-                dispatch(context)
+                route_event(context, self.routes)
                 inbox.finish(session, inbox_id, InboxStatus.DONE, clock.system_now())
             context.send_replies()
         except Exception as error:

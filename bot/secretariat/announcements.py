@@ -24,7 +24,6 @@ from bot.delivery import (
     DispatchBusy,
     DispatchError,
     QuotaCheck,
-    Renderers,
     Tally,
     check_quota,
     create_dispatch,
@@ -271,10 +270,10 @@ def _report(services: Services, dispatch_id: int, tally: Tally) -> SendReport:
         return SendReport(dispatch_id, tally, ledger.failure_reasons(session, dispatch_id))
 
 
-def send(services: Services, dispatch_id: int, renderers: Renderers | None = None) -> SendReport:
+def send(services: Services, dispatch_id: int) -> SendReport:
     """Send a stored dispatch now, or finish one whose process died (pending first, never twice).
 
-    Any kind of dispatch (a reminder too: it needs the reminder renderer in ``renderers``).
+    Any kind of dispatch, a reminder too (its renderer is among ``services.renderers``).
     """
     with services.db.session() as session:
         dispatch = session.get(Dispatch, dispatch_id)
@@ -282,7 +281,7 @@ def send(services: Services, dispatch_id: int, renderers: Renderers | None = Non
             raise NoSuchDispatch(dispatch_id)
         stored_audience = dispatch.audience
     try:
-        tally = run_dispatch(services, dispatch_id, renderers)
+        tally = run_dispatch(services, dispatch_id, services.renderers)
     except AudienceError:
         raise _unknown_audience(services.knowledge, stored_audience) from None
     except DispatchBusy:
@@ -292,9 +291,9 @@ def send(services: Services, dispatch_id: int, renderers: Renderers | None = Non
     return _report(services, dispatch_id, tally)
 
 
-def run_due(services: Services, renderers: Renderers | None = None) -> list[SendReport]:
+def run_due(services: Services) -> list[SendReport]:
     """Send every dispatch whose time has come (reminders too) and resume those whose sender died."""
-    results = run_due_dispatches(services, clock.now(), renderers)
+    results = run_due_dispatches(services, clock.now(), services.renderers)
     return [_report(services, dispatch_id, tally) for dispatch_id, tally in results.items()]
 
 

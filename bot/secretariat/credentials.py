@@ -2,7 +2,7 @@
 
 Nothing here returns a usable secret: results carry the details masked, so a
 listing on a screen or in a terminal cannot be used to join. The cipher is the
-app's (built from ``KENSHU_SECRET_KEY``); details stored with another key are
+app's (``Services.cipher``, from ``KENSHU_SECRET_KEY``); details stored with another key are
 refused, never shown garbled.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.credentials.importer import CredentialsReport, import_credentials
-from bot.credentials.secrets import Cipher, JoinDetails
+from bot.credentials.secrets import JoinDetails
 from bot.credentials.store import ANY_TARGET, known_targets
 from bot.credentials.store import set_shared as store_shared
 from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
@@ -64,12 +64,12 @@ class CredentialsListing:
     personal: list[MaskedCredential]
 
 
-def import_file(services: Services, cipher: Cipher, edition_id: str, data: bytes,
+def import_file(services: Services, edition_id: str, data: bytes,
                 dry_run: bool = False) -> CredentialsReport:
     """Import personal details from the secretariat's CSV (``RosterFileError`` when it cannot be read)."""
     edition = find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
-        return import_credentials(session, cipher, edition, data, dry_run=dry_run)
+        return import_credentials(session, services.cipher, edition, data, dry_run=dry_run)
 
 
 def check_target(services: Services, edition_id: str, target: str) -> None:
@@ -78,18 +78,18 @@ def check_target(services: Services, edition_id: str, target: str) -> None:
         raise UnknownTarget(edition_id, target)
 
 
-def set_shared(services: Services, cipher: Cipher, edition_id: str, details: JoinDetails,
+def set_shared(services: Services, edition_id: str, details: JoinDetails,
                target: str = ANY_TARGET, tool: str | None = None) -> MaskedCredential:
     """Set the details everyone a target covers shares (one Zoom link for a live stream)."""
     check_target(services, edition_id, target)
     if details.is_empty():
         raise NoDetails()
     with services.db.session() as session:
-        store_shared(session, cipher, edition_id, target, details, tool)
+        store_shared(session, services.cipher, edition_id, target, details, tool)
     return MaskedCredential(target, tool, details.masked())
 
 
-def list_masked(services: Services, cipher: Cipher, edition_id: str) -> CredentialsListing:
+def list_masked(services: Services, edition_id: str) -> CredentialsListing:
     """Every stored set of details of an edition, masked; shared first, then by application number."""
     find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
@@ -100,9 +100,9 @@ def list_masked(services: Services, cipher: Cipher, edition_id: str) -> Credenti
                                    .order_by(Enrolment.application_no, PersonalCredential.target)).all()
         try:
             return CredentialsListing(
-                shared=[MaskedCredential(row.target, row.tool, cipher.decrypt(row.secret).masked()) for row in shared],
+                shared=[MaskedCredential(row.target, row.tool, services.cipher.decrypt(row.secret).masked()) for row in shared],
                 personal=[MaskedCredential(credential.target, credential.tool,
-                                           cipher.decrypt(credential.secret).masked(),
+                                           services.cipher.decrypt(credential.secret).masked(),
                                            enrolment.application_no, enrolment.user_id is not None)
                           for credential, enrolment in personal],
             )

@@ -20,9 +20,9 @@ from bot.i18n import Gettext
 from bot.knowledge import Knowledge, ReminderRules
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
-from scheduler.planning import PlannedSend, plan
+from scheduler.planning import PlannedSend, plan_reminders
 from scheduler.reminder_events import ReminderEvent, load_set_dates, reminder_events
-from scheduler.sync import SyncReport, job_store, sync
+from scheduler.sync import SyncReport, plan_and_sync
 
 
 @dataclass(eq=False)
@@ -59,7 +59,7 @@ def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRu
     now = clock.now()
     sizes: dict[str, int] = {}
     upcoming = []
-    for send in plan(knowledge, reminder_rules, load_set_dates(session)):
+    for send in plan_reminders(knowledge, reminder_rules, load_set_dates(session)):
         if send.useful_until <= now:
             continue
         audience = send.event.audience
@@ -81,10 +81,7 @@ def outlook(services: Services) -> Outlook:
 
 def sync_jobs(services: Services) -> SyncReport:
     """Bring the clock's jobs in line with data/ and the dates set (add, move, remove)."""
-    with services.db.session() as session:
-        set_dates = load_set_dates(session)
-    planned = plan(services.knowledge, services.knowledge.reminder_rules, set_dates)
-    return sync(job_store(services.db.engine), planned, clock.now())
+    return plan_and_sync(services)
 
 
 def set_date(services: Services, event_id: str, day: date, at: time | None = None) -> DateSet:
