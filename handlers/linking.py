@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask import current_app
 from linebot.v3.messaging import TextMessage
 
 from bot.line.context import EventContext
@@ -46,7 +47,7 @@ def handle_link(context: EventContext) -> None:
     typed = _typed_code(context)
     assert typed is not None
     _ = context._
-    result = linking.link(context.session, user, typed, context.now)
+    result = linking.link(context.session, user, typed, context.now, current_app.config["KENSHU_SECRET_KEY"])
     if result.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_YOURS):
         assert result.enrolment is not None
         summary = linking.summary(context.services.knowledge, result.enrolment)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.tables import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
+from bot.db.tables import Enrolment, InboxEvent, LineUser, Subscription
 from bot.devtools.visible_text import visible_text
 from bot.services import Services
 from tests.helpers import enrolments, import_one
@@ -62,7 +62,6 @@ def test_confirmed_deletion_removes_the_user_and_unlinks_the_application(app, li
     assert "登録データを削除しました" in received
     assert not user_exists(app, user_id)
     assert rows_left(app, Subscription) == 0
-    assert rows_left(app, LinkAttempt) == 0
     assert stored_events_mentioning(app, user_id) == []  # their words and LINE id are gone from the inbox
     enrolment = enrolments(app)["N-900"]
     assert enrolment.user_id is None  # the application stays with the secretariat, unlinked

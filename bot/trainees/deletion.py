@@ -1,6 +1,6 @@
 """「データ削除」: forget a trainee at their request.
 
-Deleted: the LINE user record, their subscriptions, link attempts and ledger
+Deleted: the LINE user record, their subscriptions and ledger
 rows, and the link to their application. Kept: the enrolment itself, which is
 the secretariat's record of the application; it becomes unlinked, and its code
 stays used (``linked_at``), so linking again needs a new code from the
@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from bot.db.tables import Delivery, Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription, UnansweredQuestion
+from bot.db.tables import Delivery, Enrolment, InboxEvent, LineUser, Subscription, UnansweredQuestion
 
 
 def delete_user_data(session: Session, user: LineUser) -> None:
@@ -30,7 +30,7 @@ def delete_user_data(session: Session, user: LineUser) -> None:
         .where(InboxEvent.source_user_id == user.line_user_id)
         .values(source_user_id=None, payload={})
     )
-    for table in (Subscription, LinkAttempt, Delivery):
+    for table in (Subscription, Delivery):
         session.execute(delete(table).where(table.user_id == user_id))
     session.delete(user)
     session.flush()
