@@ -22,10 +22,10 @@ from bot.clock import JST
 from bot.db.tables import UnansweredQuestion
 from bot.devtools import simulator
 from bot.services import Services
+from tests.helpers import import_one
 from tests.reminder_helpers import Persona, replay, unfollow
 from tests.test_data_deletion import confirm_buttons
 from tests.test_notices import SHUNIN_NAME, subscribe
-from tests.test_roster import import_one
 from tests.test_webhook import post_events
 
 PROFILE_NAME = "削除太郎テスト"

@@ -16,8 +16,8 @@ from bot.services import Services
 from bot.trainees import link_throttle, linking, users
 from bot.trainees.linking import ALPHABET, LinkOutcome
 from tests.conftest import make_app
+from tests.helpers import import_one
 from tests.test_data_deletion import confirm_buttons
-from tests.test_roster import import_one
 from tests.test_webhook import post_events
 
 NOT_FOUND = "見つかりませんでした"
