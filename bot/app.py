@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         knowledge=checked_knowledge(data_dir),
         data_dir=data_dir,
         cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
+        secret_key=app.config["KENSHU_SECRET_KEY"],
         renderers=Renderers({REMINDER_RENDERER: render_reminder}),
     ).install(app)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])

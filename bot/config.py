@@ -3,6 +3,13 @@
 Outside demo mode the LINE channel secrets are required: a missing one stops
 start-up with one line naming the variable, instead of a bot that accepts no
 webhook or cannot reply.
+
+Demo mode fills missing secrets with demo values published with the code. Next to
+a real LINE channel that would be a hole, not a convenience: anyone could sign
+webhooks as LINE (and so act as any trainee), and joining details would be
+encrypted under a public key. So demo mode with real LINE settings and a missing
+secret refuses to start, as a missing secret does outside demo mode; a warning
+would scroll past in a PaaS log while the channel kept running.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REAL_LINE_API = "https://api.line.me"
@@ -56,14 +64,28 @@ DEMO_DEFAULTS = {
 }
 
 
-def require_secrets(config: dict[str, Any]) -> None:
-    """Refuse to start outside demo mode without the secrets a real channel needs.
+def has_real_line_channel(config: Mapping[str, Any]) -> bool:
+    """True when the bot talks to LINE's own API with a channel secret or token of its own."""
+    host = urlsplit(str(config.get("LINE_API_BASE_URL") or "")).hostname or ""
+    on_line = host == "line.me" or host.endswith(".line.me")
+    return on_line and bool(config.get("LINE_CHANNEL_SECRET") or config.get("LINE_CHANNEL_ACCESS_TOKEN"))
 
-    In demo mode, missing secrets get demo values (the demo talks to the fake LINE API).
+
+def require_secrets(config: dict[str, Any]) -> None:
+    """Refuse to start without the secrets a real channel needs.
+
+    In demo mode, missing secrets get demo values (the demo talks to the fake LINE
+    API), except next to a real LINE channel, where that would publish its secrets.
     """
     if config.get("KENSHU_DEMO"):
-        for name, value in DEMO_DEFAULTS.items():
-            config[name] = config.get(name) or value
+        missing = [name for name in DEMO_DEFAULTS if not config.get(name)]
+        if missing and has_real_line_channel(config):
+            raise ConfigError(
+                f"KENSHU_DEMO=1 with a real LINE channel would use the public demo value of {', '.join(missing)}: "
+                f"set {'it' if len(missing) == 1 else 'them'}, or unset KENSHU_DEMO"
+            )
+        for name in missing:
+            config[name] = DEMO_DEFAULTS[name]
         return
     for name in REQUIRED_OUTSIDE_DEMO:
         if not config.get(name):

@@ -69,6 +69,7 @@ class Services:
     knowledge: Knowledge
     data_dir: Path
     cipher: Cipher  # encrypts and decrypts joining details with KENSHU_SECRET_KEY
+    secret_key: str  # KENSHU_SECRET_KEY itself: keys the link throttle's hash of LINE user ids
     renderers: Renderers  # the delivery engine's personalised content, by name
     _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

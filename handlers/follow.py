@@ -9,6 +9,7 @@ from linebot.v3.messaging import MessageAction, QuickReply, QuickReplyItem, Text
 from bot.db.tables import UserStatus
 from bot.line.context import EventContext
 from bot.line.gateway import LineApiError
+from bot.trainees.deletion import forget_events
 from handlers.matching import is_follow, is_unfollow
 from handlers.notices import settings_message
 
@@ -52,8 +53,11 @@ def handle_follow(context: EventContext) -> None:
 
 
 def handle_unfollow(context: EventContext) -> None:
+    """Stop every send; from a user the bot does not know (their data deleted), keep nothing."""
     user = context.user
-    assert user is not None
+    if user is None:
+        forget_events(context.session, context.event.source.user_id)
+        return
     user.status = UserStatus.BLOCKED
     user.blocked_at = context.now
 

@@ -47,7 +47,7 @@ def handle_link(context: EventContext) -> None:
     typed = _typed_code(context)
     assert typed is not None
     _ = context._
-    result = linking.link(context.session, user, typed, context.now)
+    result = linking.link(context.session, user, typed, context.now, context.services.secret_key)
     if result.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_YOURS):
         assert result.enrolment is not None
         summary = linking.summary(context.services.knowledge, result.enrolment)

@@ -9,10 +9,13 @@ the roster import), so that a test sets up only what it is about.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -29,6 +32,8 @@ from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.qa import Answerer, Question, Reply
 from bot.services import Services
+from scheduler.fire import fire_reminder
+from scheduler.sync import job_store, plan_and_sync
 
 CHANNEL_SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
@@ -179,6 +184,84 @@ def enrol(app: Flask, edition_id: str, course_id: str, application_no: str, pers
         session.add(Enrolment(edition_id=edition_id, course_id=course_id, application_no=application_no,
                               name=f"受講者{application_no}", email=f"{application_no}@example.jp",
                               user_id=user_id, linked_at=now if user_id else None, imported_at=now))
+
+
+def unfollow(app: Flask, persona: Persona) -> None:
+    response = post_events(app.test_client(), [simulator.unfollow_event(persona.line_user_id)])
+    assert response.status_code == 200
+
+
+def replay(app: Flask, monkeypatch: pytest.MonkeyPatch, start: datetime, end: datetime,
+           actions: list[tuple[datetime, Callable[[], None]]]) -> list[tuple[datetime, str]]:
+    """Run the season as the clock would, jumping from one due job to the next.
+
+    At each step the bot's clock (``KENSHU_NOW``) is set to the moment, the job
+    store is synced from data/ and the dates set, the due jobs are fired as
+    APScheduler would fire them (and removed, as it removes a run date job),
+    and the secretariat's actions scheduled before then are done first.
+    Returns the (time, job id) of every firing.
+    """
+    services = Services.of(app)
+    store = job_store(services.db.engine)
+    table = store.jobs_t
+    pending = sorted(actions, key=lambda item: item[0])
+    fired: list[tuple[datetime, str]] = []
+    now = start
+    while True:
+        monkeypatch.setenv("KENSHU_NOW", now.isoformat())
+        plan_and_sync(services)
+        with store.engine.connect() as connection:
+            row = connection.execute(select(table.c.id, table.c.next_run_time).order_by(
+                table.c.next_run_time, table.c.id).limit(1)).first()
+        next_job = None if row is None else datetime.fromtimestamp(row.next_run_time, start.tzinfo)
+        if pending and (next_job is None or pending[0][0] <= next_job):
+            now, action = pending.pop(0)
+            monkeypatch.setenv("KENSHU_NOW", now.isoformat())
+            with app.app_context():
+                action()
+            continue
+        if next_job is None or next_job > end:
+            return fired
+        now = next_job
+        monkeypatch.setenv("KENSHU_NOW", now.isoformat())
+        fire_reminder(services, row.id)
+        store.remove_job(row.id)
+        fired.append((now, row.id))
+
+
+# -- what a trainee sees and taps ------------------------------------------------------
+
+NANCHISEI_NAME = "東京都難治性精神疾患研修"
+SHUNIN_NAME = "東京都主任介護支援専門員研修"
+
+
+def settings_rows(messages: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Training name -> (state shown, button action) from the last settings card received."""
+    card = [m for m in messages if m.get("type") == "flex"][-1]
+    rows = {}
+    for row in card["contents"]["body"]["contents"]:
+        if row.get("type") != "box":
+            continue
+        texts, button = row["contents"]
+        name, state = (part["text"] for part in texts["contents"])
+        rows[name] = (state, button["action"])
+    return rows
+
+
+def tap(line, user_id: str, action: dict[str, Any]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    assert action["type"] == "postback"
+    return line.postback(user_id, action["data"])
+
+
+def subscribe_in_settings(line, user_id: str, training_name: str = NANCHISEI_NAME) -> None:  # type: ignore[no-untyped-def]
+    rows = settings_rows(line.say(user_id, "通知設定"))
+    tap(line, user_id, rows[training_name][1])
+
+
+def confirm_buttons(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    [template] = [m for m in messages if m.get("type") == "template"]
+    assert template["template"]["type"] == "confirm"
+    return {action["label"]: action for action in template["template"]["actions"]}
 
 
 # --- question answering ------------------------------------------------------------

@@ -11,9 +11,8 @@ from bot.cli.main import cli
 
 
 @pytest.fixture
-def fresh_demo_database(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    """A fresh SQLite file and no LINE secrets, as on a new machine."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+def fresh_demo_database(monkeypatch):  # type: ignore[no-untyped-def]
+    """No LINE secrets, as on a new machine (the commands make their own demo database)."""
     monkeypatch.setenv("KENSHU_NOW", "2023-06-27T09:00:00+09:00")
     for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "KENSHU_SECRET_KEY", "LINE_API_BASE_URL"):
         monkeypatch.delenv(name, raising=False)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.tables import Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription
+from bot.db.tables import Enrolment, InboxEvent, LineUser, Subscription
 from bot.devtools.visible_text import visible_text
 from bot.services import Services
-from tests.helpers import NANCHISEI_TRAINING, announce_to_training, enrolments, import_one, subscriptions_of
-
-
-def confirm_buttons(messages: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    [template] = [m for m in messages if m.get("type") == "template"]
-    assert template["template"]["type"] == "confirm"
-    return {action["label"]: action for action in template["template"]["actions"]}
+from tests.helpers import (
+    NANCHISEI_TRAINING,
+    announce_to_training,
+    confirm_buttons,
+    enrolments,
+    import_one,
+    subscriptions_of,
+)
 
 
 def user_exists(app, line_user_id: str) -> bool:  # type: ignore[no-untyped-def]
@@ -61,7 +61,6 @@ def test_confirmed_deletion_removes_the_user_and_unlinks_the_application(app, li
     assert "登録データを削除しました" in received
     assert not user_exists(app, user_id)
     assert rows_left(app, Subscription) == 0
-    assert rows_left(app, LinkAttempt) == 0
     assert stored_events_mentioning(app, user_id) == []  # their words and LINE id are gone from the inbox
     enrolment = enrolments(app)["N-900"]
     assert enrolment.user_id is None  # the application stays with the secretariat, unlinked

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.devtools import simulator
 from bot.devtools.visible_text import quick_reply_choices, visible_text
 from bot.line.postback import Postback
-from tests.helpers import NANCHISEI_TRAINING, announce_to_training, post_events, subscriptions_of
-
-NANCHISEI_NAME = "東京都難治性精神疾患研修"
-SHUNIN_NAME = "東京都主任介護支援専門員研修"
-
-
-def settings_rows(messages: list[dict[str, Any]]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Training name -> (state shown, button action) from the last settings card received."""
-    card = [m for m in messages if m.get("type") == "flex"][-1]
-    rows = {}
-    for row in card["contents"]["body"]["contents"]:
-        if row.get("type") != "box":
-            continue
-        texts, button = row["contents"]
-        name, state = (part["text"] for part in texts["contents"])
-        rows[name] = (state, button["action"])
-    return rows
-
-
-def tap(line, user_id: str, action: dict[str, Any]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    assert action["type"] == "postback"
-    return line.postback(user_id, action["data"])
-
-
-def subscribe_in_settings(line, user_id: str, training_name: str = NANCHISEI_NAME) -> None:  # type: ignore[no-untyped-def]
-    rows = settings_rows(line.say(user_id, "通知設定"))
-    tap(line, user_id, rows[training_name][1])
+from tests.helpers import (
+    NANCHISEI_NAME,
+    NANCHISEI_TRAINING,
+    SHUNIN_NAME,
+    announce_to_training,
+    post_events,
+    settings_rows,
+    subscribe_in_settings,
+    subscriptions_of,
+    tap,
+)
 
 
 def test_follow_then_subscribe_round_trip(app, line, fake_line, user_id):

@@ -7,7 +7,6 @@ not enrolled, enrolled and linked, enrolled but not linked, blocked midway.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -17,13 +16,10 @@ from sqlalchemy import select
 
 from bot.clock import JST, system_now
 from bot.db.tables import Enrolment
-from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.services import Services
-from scheduler.fire import fire_reminder
-from scheduler.sync import job_store, plan_and_sync
-from tests.helpers import Persona, enrol, follow, persona_user, post_events, run_cli, subscribe
+from tests.helpers import Persona, enrol, follow, persona_user, replay, run_cli, subscribe, unfollow
 
 
 def jst(text: str) -> datetime:
@@ -38,49 +34,6 @@ def link(app: Flask, persona: Persona, edition_id: str, application_no: str) -> 
     with Services.of(app).db.session() as session:
         enrolment = session.scalar(select(Enrolment).filter_by(edition_id=edition_id, application_no=application_no))
         enrolment.user_id, enrolment.linked_at = persona_user(session, persona).id, system_now()
-
-
-def unfollow(app: Flask, persona: Persona) -> None:
-    response = post_events(app.test_client(), [simulator.unfollow_event(persona.line_user_id)])
-    assert response.status_code == 200
-
-
-def replay(app: Flask, monkeypatch: pytest.MonkeyPatch, start: datetime, end: datetime,
-           actions: list[tuple[datetime, Callable[[], None]]]) -> list[tuple[datetime, str]]:
-    """Run the season as the clock would, jumping from one due job to the next.
-
-    At each step the bot's clock (``KENSHU_NOW``) is set to the moment, the job
-    store is synced from data/ and the dates set, the due jobs are fired as
-    APScheduler would fire them (and removed, as it removes a run date job),
-    and the secretariat's actions scheduled before then are done first.
-    Returns the (time, job id) of every firing.
-    """
-    services = Services.of(app)
-    store = job_store(services.db.engine)
-    table = store.jobs_t
-    pending = sorted(actions, key=lambda item: item[0])
-    fired: list[tuple[datetime, str]] = []
-    now = start
-    while True:
-        monkeypatch.setenv("KENSHU_NOW", now.isoformat())
-        plan_and_sync(services)
-        with store.engine.connect() as connection:
-            row = connection.execute(select(table.c.id, table.c.next_run_time).order_by(
-                table.c.next_run_time, table.c.id).limit(1)).first()
-        next_job = None if row is None else datetime.fromtimestamp(row.next_run_time, start.tzinfo)
-        if pending and (next_job is None or pending[0][0] <= next_job):
-            now, action = pending.pop(0)
-            monkeypatch.setenv("KENSHU_NOW", now.isoformat())
-            with app.app_context():
-                action()
-            continue
-        if next_job is None or next_job > end:
-            return fired
-        now = next_job
-        monkeypatch.setenv("KENSHU_NOW", now.isoformat())
-        fire_reminder(services, row.id)
-        store.remove_job(row.id)
-        fired.append((now, row.id))
 
 
 def test_nanchisei_season(app: Flask, line: LocalLine, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch,

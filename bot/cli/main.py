@@ -22,6 +22,15 @@ from bot.devtools.visible_text import tappable_actions, visible_text
 
 DEMO_USER = "U" + "d" * 32
 
+# The demo commands never touch DATABASE_URL (it may be production): their own
+# throwaway database, unless this option names one.
+database_option = click.option(
+    "--database-url",
+    default=None,
+    metavar="URL",
+    help="Run on this database (migrated to the latest schema) instead of a throwaway demo database.",
+)
+
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
 def cli() -> None:
@@ -53,11 +62,12 @@ def _print_reply(messages: list[dict]) -> list[dict]:
 
 @cli.command("chat", with_appcontext=False)
 @click.option("--user", "user_id", default=DEMO_USER, show_default=True, help="LINE user id to chat as.")
-def chat(user_id: str) -> None:
-    """Chat with the bot in the terminal (demo mode, fake LINE API)."""
+@database_option
+def chat(user_id: str, database_url: str | None) -> None:
+    """Chat with the bot in the terminal (demo mode, fake LINE API, a demo database)."""
     from bot.devtools.local_line import local_line
 
-    with local_line() as line:
+    with local_line(database_url) as line:
         click.echo("kenshu-bot demo. Type a question; a number picks a choice; Ctrl-D quits.")
         choices = _print_reply(line.follow(user_id))
         while True:
@@ -79,26 +89,27 @@ def chat(user_id: str) -> None:
 
 
 @cli.command("demo", with_appcontext=False)
+@database_option
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Start the demo: SQLite, the training data, a fake LINE API and a chat."""
-    os.environ["KENSHU_DEMO"] = "1"
-    ctx.invoke(chat, user_id=DEMO_USER)
+def demo(ctx: click.Context, database_url: str | None) -> None:
+    """Start the demo: a demo SQLite database, the training data, a fake LINE API and a chat."""
+    ctx.invoke(chat, user_id=DEMO_USER, database_url=database_url)
 
 
 @cli.command("ask", with_appcontext=False)
 @click.option("--user", "user_id", default=DEMO_USER, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print {text, messages} as JSON.")
+@database_option
 @click.argument("text")
-def ask(user_id: str, as_json: bool, text: str) -> None:
-    """Ask one question through the webhook path and print the reply.
+def ask(user_id: str, as_json: bool, database_url: str | None, text: str) -> None:
+    """Ask one question through the webhook path and print the reply (a demo database).
 
     With TEXT "-", reads one question per line from standard input and answers each
     as the first message of a new user, printing one JSON object per line.
     """
     from bot.devtools.local_line import local_line
 
-    with local_line() as line:
+    with local_line(database_url) as line:
         if text != "-":
             _emit(line.say(user_id, text), as_json)
             return

@@ -129,15 +129,20 @@ class Enrolment(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class LinkAttempt(Base):
-    """A link code a user sent, kept to throttle guessing."""
+class LinkThrottle(Base):
+    """Wrong link codes one LINE user sent in the current hour, to stop guessing.
 
-    __tablename__ = "link_attempts"
+    Keyed by a keyed hash of the LINE user id (``bot.trainees.link_throttle.subject``),
+    not by the id or the user row: it names nobody, and it outlives 「データ削除」, so
+    deleting one's data is no way to earn more guesses. A row whose hour is over is
+    deleted by the next check of any user.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"), index=True)
-    succeeded: Mapped[bool] = mapped_column(default=False)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    __tablename__ = "link_throttles"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    wrong_codes: Mapped[int] = mapped_column(default=0)
 
 
 class DispatchStatus(StrEnum):

@@ -2,13 +2,18 @@
 
 A fake LINE API runs on a local port; events are signed and posted to the app's
 ``/callback`` exactly as LINE would post them; what the user "receives" is read
-back from the fake's record of the bot's requests. Nothing reaches real LINE.
+back from the fake's record of the bot's requests. Nothing reaches real LINE, and
+nothing reaches the environment's database unless asked for by name: ``DATABASE_URL``
+may be production, and a demo must neither migrate it nor add its demo user to the
+audience of every announcement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -54,15 +59,27 @@ class LocalLine:
 
 
 @contextmanager
-def local_line(overrides: Mapping[str, Any] | None = None) -> Iterator[LocalLine]:
-    """A demo-configured app wired to a fresh in-process fake LINE API."""
-    with FakeLine.running() as fake:
-        # Quiet logs: the terminal belongs to the conversation.
-        config = {"KENSHU_DEMO": True, "KENSHU_DISPATCH": "inline", "KENSHU_LOG_LEVEL": "WARNING", **(overrides or {})}
-        config["LINE_API_BASE_URL"] = fake.base_url
+def local_line(database_url: str | None = None) -> Iterator[LocalLine]:
+    """A demo-configured app wired to a fresh in-process fake LINE API.
+
+    It runs on ``database_url`` (migrated to the latest schema) when one is given,
+    else on a throwaway SQLite database deleted at the end; never on ``DATABASE_URL``.
+    """
+    with FakeLine.running() as fake, tempfile.TemporaryDirectory(prefix="kenshu-demo-") as scratch:
+        config = {
+            "KENSHU_DEMO": True,
+            "KENSHU_DISPATCH": "inline",
+            "KENSHU_LOG_LEVEL": "WARNING",  # quiet logs: the terminal belongs to the conversation
+            "DATABASE_URL": database_url or f"sqlite:///{Path(scratch) / 'demo.db'}",
+            "LINE_API_BASE_URL": fake.base_url,
+        }
         for key in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
-            config.setdefault(key, "local-" + key.lower())
+            config[key] = "local-" + key.lower()
         app = create_app(config)
         migrate.upgrade(app.config["DATABASE_URL"])
-        Services.of(app).warm()
-        yield LocalLine(app, fake)
+        services = Services.of(app)
+        services.warm()
+        try:
+            yield LocalLine(app, fake)
+        finally:
+            services.db.engine.dispose()

@@ -1,13 +1,19 @@
 """「データ削除」: forget a trainee at their request.
 
-Deleted: the LINE user record, their subscriptions, link attempts and ledger
-rows, and the link to their application. Kept: the enrolment itself, which is
-the secretariat's record of the application; it becomes unlinked, and its code
-stays used (``linked_at``), so linking again needs a new code from the
-secretariat. Questions the bot could not answer stay for the secretariat with
-their sender removed (the table's foreign key sets it to NULL). Stored webhook
-events keep only their id (so a redelivery is still recognised), not the user's
-LINE id or what they wrote.
+After deletion no table names the LINE user or holds what they wrote:
+
+- deleted: the LINE user record, their subscriptions, ledger rows, and the
+  questions the bot could not answer (their own words, which may hold a phone
+  number or a name);
+- stored webhook events keep only their id (so a redelivery is still recognised),
+  not the user's LINE id, what they wrote, or an error about it;
+- kept: the enrolment, the secretariat's record of the application; it becomes
+  unlinked, and its code stays used (``linked_at``), so linking again needs a new
+  code from the secretariat; and the link-code throttle, which is keyed by a hash
+  that names nobody (``bot.trainees.link_throttle``) and must not reset.
+
+Events that arrive afterwards and do not bring the trainee back (an unfollow) are
+forgotten the same way (``forget_events``), rather than recreating the user.
 """
 
 from __future__ import annotations
@@ -15,22 +21,31 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from bot.db.tables import Delivery, Enrolment, InboxEvent, LineUser, LinkAttempt, Subscription, UnansweredQuestion
+from bot.db.tables import Delivery, Enrolment, InboxEvent, InboxStatus, LineUser, Subscription, UnansweredQuestion
 
 
 def delete_user_data(session: Session, user: LineUser) -> None:
     """Delete everything the bot holds about this LINE user (explicitly, on every backend)."""
     user_id = user.id
     session.execute(update(Enrolment).where(Enrolment.user_id == user_id).values(user_id=None))
-    session.execute(
-        update(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id).values(line_user_id=None)
-    )
-    session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.source_user_id == user.line_user_id)
-        .values(source_user_id=None, payload={})
-    )
-    for table in (Subscription, LinkAttempt, Delivery):
+    session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id))
+    for table in (Subscription, Delivery):
         session.execute(delete(table).where(table.user_id == user_id))
+    forget_events(session, user.line_user_id)
     session.delete(user)
     session.flush()
+
+
+def forget_events(session: Session, line_user_id: str) -> None:
+    """Strip the user's LINE id and words from their stored webhook events.
+
+    Events still waiting to be handled are left alone: they were sent after this
+    moment (a message that brings the trainee back), and each is forgotten in turn
+    if it does not.
+    """
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.source_user_id == line_user_id, InboxEvent.status != InboxStatus.PENDING)
+        .values(source_user_id=None, payload={}, error=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -8,8 +8,9 @@ an ordinary word. A code links once: ``linked_at`` stays set after the link ends
 (for example when the trainee deletes their data), and a used code never links
 again; relinking needs a fresh code from the secretariat.
 
-Guessing is throttled per LINE user: after ``MAX_FAILED_ATTEMPTS`` wrong codes in
-``THROTTLE_WINDOW`` the bot asks the user to wait, without checking further codes.
+Guessing is throttled per LINE user (``bot.trainees.link_throttle``): after five
+wrong codes in an hour the bot asks the user to wait, without checking further
+codes, and deleting one's data does not reset the count.
 """
 
 from __future__ import annotations
@@ -20,18 +21,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.db.tables import Enrolment, LineUser, LinkAttempt
+from bot.db.tables import Enrolment, LineUser
 from bot.knowledge import Course, Edition, Knowledge
 from bot.textfold import fold_link_code
+from bot.trainees import link_throttle
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
 LINK_CODE_VALID_DAYS = 60
-MAX_FAILED_ATTEMPTS = 5
-THROTTLE_WINDOW = timedelta(hours=1)
 
 _PLAUSIBLE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 
@@ -96,21 +96,13 @@ def summary(knowledge: Knowledge, enrolment: Enrolment) -> LinkSummary:
     return LinkSummary(edition, course, initial)
 
 
-def _recent_failures(session: Session, user: LineUser, now: datetime) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(LinkAttempt)
-        .where(
-            LinkAttempt.user_id == user.id,
-            LinkAttempt.succeeded.is_(False),
-            LinkAttempt.at > now - THROTTLE_WINDOW,
-        )
-    ) or 0
+def link(session: Session, user: LineUser, typed_code: str, now: datetime, secret_key: str) -> LinkResult:
+    """Try to link the user with the code they sent; every checked code counts until it links.
 
-
-def link(session: Session, user: LineUser, typed_code: str, now: datetime) -> LinkResult:
-    """Try to link the user with the code they sent; every checked code is recorded."""
-    if _recent_failures(session, user, now) >= MAX_FAILED_ATTEMPTS:
+    ``secret_key`` keys the throttle's hash of the LINE user id (the app's secret key).
+    """
+    throttle = link_throttle.subject(secret_key, user.line_user_id)
+    if not link_throttle.take_check(session, throttle, now):
         return LinkResult(LinkOutcome.THROTTLED)
     code = fold_link_code(typed_code)
     enrolment = session.scalar(select(Enrolment).where(Enrolment.link_code == code).with_for_update())
@@ -118,7 +110,8 @@ def link(session: Session, user: LineUser, typed_code: str, now: datetime) -> Li
     if outcome is LinkOutcome.LINKED and not _claim(session, enrolment, user, now):
         outcome = LinkOutcome.LINKED_TO_SOMEONE_ELSE
     succeeded = outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_YOURS)
-    session.add(LinkAttempt(user_id=user.id, succeeded=succeeded, at=now))
+    if succeeded:
+        link_throttle.give_back(session, throttle)
     return LinkResult(outcome, enrolment if succeeded else None)
 
 

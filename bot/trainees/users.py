@@ -32,11 +32,19 @@ def get_or_create(session: Session, line_user_id: str, now: datetime) -> LineUse
 
 
 def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> int | None:
-    """The row id of the sender of a one-to-one event (group and room events have none)."""
+    """The row id of the sender of a one-to-one event (group and room events have none).
+
+    Any event creates the sender's row except an unfollow: it ends the relationship,
+    so from someone the bot does not know (for example after 「データ削除」) it must
+    not bring their LINE id back.
+    """
     source = payload.get("source")
     if not isinstance(source, dict) or source.get("type") != "user":
         return None
     user_id = source.get("userId")
     if not isinstance(user_id, str) or not user_id:
         return None
+    if payload.get("type") == "unfollow":
+        user = find(session, user_id)
+        return user.id if user is not None else None
     return get_or_create(session, user_id, now).id
