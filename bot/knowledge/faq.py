@@ -123,7 +123,3 @@ class Faq:
     entries: list[FaqEntry]
     lexicon: Lexicon
     origins: dict[str, EntryOrigin]
-
-    def entry(self, entry_id: str) -> FaqEntry:
-        """The entry with this id (ids are checked unique at load)."""
-        return next(e for e in self.entries if e.id == entry_id)
