@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
@@ -37,7 +37,7 @@ from bot.credentials.store import ANY_TARGET, known_targets
 from bot.db.tables import Enrolment, PersonalCredential
 from bot.i18n import Gettext
 from bot.knowledge import Edition
-from bot.roster.batches import BATCH_ROWS, Progress, batched
+from bot.roster.batches import BATCH_ROWS, Progress, batched, insert_rows
 from bot.roster.decoding import ReadProblem, Table
 from bot.roster.headers import FIELD_HEADERS, fold
 from bot.roster.importer import MissingColumnsError, normalise_cell
@@ -233,7 +233,7 @@ def _write(session: Session, cipher: Cipher, new: list[tuple[int, str, str | Non
            changed: list[tuple[int, str | None, JoinDetails]], progress: Progress | None) -> None:
     now, total, done = system_now(), len(new) + len(changed), 0
     for batch in batched(new, BATCH_ROWS):
-        session.execute(insert(PersonalCredential), [
+        insert_rows(session, PersonalCredential.__table__, [
             {"enrolment_id": enrolment_id, "target": target, "tool": tool, "secret": cipher.encrypt(details),
              "updated_at": now}
             for enrolment_id, target, tool, details in batch

@@ -73,6 +73,7 @@ class Table:
         text = decode(data)
         self._delimiter = _delimiter(text)
         self._lines = _PHYSICAL_LINE.findall(text)
+        self._has_nul = "\x00" in text  # one look at the whole text spares a clean file the per-cell check
         self._next = 0  # index of the first physical line not read yet
         header = next(self._records(frozenset(), width=0), None)
         if header is not None and header.problem is not None:
@@ -98,7 +99,7 @@ class Table:
                         self._next = first + 1  # read on from the next line: its rows stand on their own
                         yield RawRow(first + 1, [], ReadProblem.BROKEN_QUOTING)
                         break
-                    if any("\x00" in cell for cell in cells):
+                    if self._has_nul and any("\x00" in cell for cell in cells):
                         yield RawRow(first + 1, [], ReadProblem.NUL_CHARACTER)
                     elif any(cell.strip() for cell in cells):
                         yield RawRow(first + 1, cells)

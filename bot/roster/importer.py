@@ -16,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment
 from bot.knowledge import Edition
-from bot.roster.batches import BATCH_ROWS, Progress, batched
+from bot.roster.batches import BATCH_ROWS, Progress, batched, insert_rows
 from bot.roster.decoding import ReadProblem, RosterFileError, Table
 from bot.roster.headers import REQUIRED_FIELDS, fold, map_headers
 from bot.trainees import linking
@@ -103,6 +104,7 @@ def course_index(edition: Edition) -> dict[str, str]:
     return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
 
 
+@cache
 def column_limit(field: str) -> int:
     """The longest value the database keeps for a roster field (PostgreSQL refuses longer)."""
     return Enrolment.__table__.c[field].type.length
@@ -197,17 +199,16 @@ class _Stored:
 
 
 def _fresh_codes(session: Session, count: int) -> list[str]:
-    """``count`` distinct codes no enrolment has, checked against the database a batch at a time.
+    """``count`` distinct codes no enrolment has.
 
-    One query per batch, not one per code (``linking.unique_code``): a 100,000-row
-    roster would otherwise spend most of its time asking about collisions that never happen.
+    The codes in use are read in one query rather than asked about one by one
+    (``linking.unique_code``): a 100,000-row roster would otherwise spend most of its
+    time on collisions that practically never happen.
     """
+    taken = set(session.scalars(select(Enrolment.link_code).where(Enrolment.link_code.is_not(None)))) if count else set()
     codes: set[str] = set()
     while len(codes) < count:
-        candidates = {linking.new_code() for _ in range(count - len(codes))} - codes
-        for chunk in batched(sorted(candidates), 1_000):
-            candidates -= set(session.scalars(select(Enrolment.link_code).where(Enrolment.link_code.in_(chunk))))
-        codes |= candidates
+        codes |= {linking.new_code() for _ in range(count - len(codes))} - taken
     return sorted(codes)
 
 
@@ -253,7 +254,7 @@ def import_roster(session: Session, edition: Edition, data: bytes, now: datetime
     codes = _fresh_codes(session, len(new))
     expires = now + timedelta(days=valid_days)
     for batch in batched(list(zip(new, codes, strict=True)), BATCH_ROWS):
-        session.execute(insert(Enrolment), [
+        insert_rows(session, Enrolment.__table__, [
             {"edition_id": edition.id, "application_no": row.application_no, "name": row.name, "email": row.email,
              "course_id": row.course_id, "organisation": row.organisation, "link_code": code,
              "link_code_expires_at": expires, "imported_at": now}

@@ -42,7 +42,14 @@ _PLAUSIBLE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
 def new_code() -> str:
     """A fresh random code of letters and digits (never all of one kind)."""
     while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        # One draw for the whole code, read as CODE_LENGTH base-30 digits: the same uniform
+        # choice as a draw per character, ten times cheaper (a 100,000-row roster draws 100,000).
+        number = secrets.randbelow(len(ALPHABET) ** CODE_LENGTH)
+        characters = []
+        for _ in range(CODE_LENGTH):
+            number, digit = divmod(number, len(ALPHABET))
+            characters.append(ALPHABET[digit])
+        code = "".join(characters)
         if any(c.isdigit() for c in code) and any(c.isalpha() for c in code):
             return code
 
