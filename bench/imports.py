@@ -108,7 +108,7 @@ def run_tree(tree: Path, folder: Path, database_url: str) -> dict[str, float]:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def databases(folder: Path) -> list[tuple[str, str | None]]:
+def databases() -> list[tuple[str, str | None]]:
     """(label, base URL): SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
     found: list[tuple[str, str | None]] = [("SQLite", None)]
     if os.environ.get("TEST_DATABASE_URL"):
@@ -150,7 +150,7 @@ def main() -> None:
         folder = Path(scratch)
         write_files(folder, args.rows)
         results: dict[tuple[str, str], dict[str, float]] = {}
-        for label, base in databases(folder):
+        for label, base in databases():
             for tree_label, tree in trees:
                 print(f"{label}, {tree_label} ({tree}):", file=sys.stderr, flush=True)
                 url, drop = fresh_database(folder, base, f"{label}-{tree_label}")
@@ -159,15 +159,15 @@ def main() -> None:
                 finally:
                     drop()  # type: ignore[operator]
     print(f"\n{args.rows:,} rows; seconds (2 shared cores: expect 10-20% noise between runs)")
-    columns = [(label, tree_label) for label, _ in databases(Path(".")) for tree_label, _ in trees]
+    columns = [(label, tree_label) for label, _ in databases() for tree_label, _ in trees]
     head = f"{'step':<22}" + "".join(f"{f'{db} {tl}':>20}" for db, tl in columns)
     if args.baseline:
-        head += "".join(f"{f'{db} before/after':>24}" for db, _ in databases(Path(".")))
+        head += "".join(f"{f'{db} before/after':>24}" for db, _ in databases())
     print(head)
     for step in STEPS:
         line = f"{step:<22}" + "".join(f"{results[column][step]:>20.1f}" for column in columns)
         if args.baseline:
-            for db, _ in databases(Path(".")):
+            for db, _ in databases():
                 line += f"{results[(db, 'before')][step] / results[(db, 'after')][step]:>23.1f}x"
         print(line)
 

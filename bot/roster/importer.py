@@ -208,7 +208,7 @@ def _fresh_codes(session: Session, count: int) -> list[str]:
     taken = set(session.scalars(select(Enrolment.link_code).where(Enrolment.link_code.is_not(None)))) if count else set()
     codes: set[str] = set()
     while len(codes) < count:
-        codes |= {linking.new_code() for _ in range(count - len(codes))} - taken
+        codes |= set(linking.new_codes(count - len(codes))) - taken
     return sorted(codes)
 
 
