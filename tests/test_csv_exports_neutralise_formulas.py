@@ -11,7 +11,7 @@ from flask import Flask
 from bot.clock import system_now
 from bot.db.tables import Enrolment
 from bot.services import Services
-from tests.test_roster import NANCHISEI, roster, write_roster
+from tests.helpers import NANCHISEI, roster, write_roster
 
 HOSTILE_NAMES = [
     "=cmd|' /C calc'!A0",
