@@ -17,8 +17,8 @@ from bot.credentials import Cipher, JoinDetails, PersonalCredential
 from bot.db.tables import Enrolment
 from bot.roster.batches import BATCH_ROWS, LONG_IMPORT_ROWS
 from bot.services import Services
-from tests.reminder_helpers import enrol
 from tests.helpers import NANCHISEI, enrolments, roster, write_roster
+from tests.reminder_helpers import enrol
 
 HEADER = "申込番号,氏名,メールアドレス,コース"
 COURSE = "nanchisei-tokyo-r5-clozapine-basic"
@@ -34,8 +34,8 @@ def cli(app: Flask, *args: str):  # type: ignore[no-untyped-def]
 
 def summary_counts(output: str) -> dict[str, int]:
     """The Japanese summary line's figures: rows read, added, updated, unchanged, rejected."""
-    match = re.search(r"(\d+)件を読み込みました: 新規 (\d+)件、更新 (\d+)件、変更なし (\d+)件、取り込まなかった行 (\d+)件",
-                      output)
+    match = re.search(r"(\d+)件を読み込みました: 新規 (\d+)件、更新 (\d+)件、変更なし (\d+)件、"
+                      r"取り込まなかった行 (\d+)件", output)
     assert match, output
     return dict(zip(("read", "added", "updated", "unchanged", "rejected"), map(int, match.groups()), strict=True))
 

@@ -189,13 +189,10 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
             cells = len(raw.cells) if len(raw.cells) < report.columns else _width(raw.cells)
             report.problems.append(Problem(raw.line, ProblemKind.CELL_COUNT, cells=cells))
             continue
-
-        def cell(name: str) -> str:
-            index = columns.get(name)
-            return raw.cells[index].strip() if index is not None else ""
-
-        number, target, tool = normalise_cell(cell("application_no")), cell("target") or ANY_TARGET, cell("tool")
-        details = JoinDetails(cell("url") or None, cell("login_id") or None, cell("password") or None)
+        cell = {name: raw.cells[index].strip() for name, index in columns.items()}
+        number, tool = normalise_cell(cell["application_no"]), cell.get("tool", "")
+        target = cell.get("target") or ANY_TARGET
+        details = JoinDetails(cell.get("url") or None, cell.get("login_id") or None, cell.get("password") or None)
         enrolment_id = enrolments.get(number)
         kind, other = None, 0
         if not number:

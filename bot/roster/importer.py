@@ -205,11 +205,16 @@ def _fresh_codes(session: Session, count: int) -> list[str]:
     (``linking.unique_code``): a 100,000-row roster would otherwise spend most of its
     time on collisions that practically never happen.
     """
-    taken = set(session.scalars(select(Enrolment.link_code).where(Enrolment.link_code.is_not(None)))) if count else set()
-    codes: set[str] = set()
+    if not count:
+        return []
+    taken = set(session.scalars(select(Enrolment.link_code).where(Enrolment.link_code.is_not(None))))
+    codes: list[str] = []  # in the order drawn: sorting would tie a code's shape to its row
     while len(codes) < count:
-        codes |= set(linking.new_codes(count - len(codes))) - taken
-    return sorted(codes)
+        for code in linking.new_codes(count - len(codes)):
+            if code not in taken:
+                taken.add(code)
+                codes.append(code)
+    return codes
 
 
 def import_roster(session: Session, edition: Edition, data: bytes, now: datetime, *,
