@@ -5,6 +5,7 @@ The use cases are in ``bot.secretariat.credentials``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from bot.credentials.secrets import JoinDetails
 from bot.credentials.store import ANY_TARGET
 from bot.i18n import Gettext, gettext_for
 from bot.roster import MissingColumnsError, RosterFileError
+from bot.roster.batches import progress_printer
 from bot.secretariat import credentials
 from bot.secretariat.editions import UnknownEdition
 from bot.secretariat.errors import SecretariatError
@@ -39,10 +41,15 @@ def _fail(error: SecretariatError, _: Gettext) -> click.ClickException:
 @click.option("--dry-run", is_flag=True, help="Check the file and report, without saving.")
 @locale_option
 def import_command(file: Path, edition_id: str, dry_run: bool, locale: str) -> None:
-    """Import personal joining details from a CSV (columns: 申込番号, URL, ID, パスワード[, 対象, ツール])."""
+    """Import personal joining details from a CSV (columns: 申込番号, URL, ID, パスワード[, 対象, ツール]).
+
+    Rows with problems are listed by line, never with their values, and skipped
+    (exit status 2, also in a dry run, so a script notices).
+    """
     _ = gettext_for(locale)
     try:
-        report = credentials.import_file(Services.current(), edition_id, file.read_bytes(), dry_run=dry_run)
+        report = credentials.import_file(Services.current(), edition_id, file.read_bytes(), dry_run=dry_run,
+                                         progress=progress_printer(lambda text: click.echo(text, err=True), _))
     except SecretariatError as error:
         raise _fail(error, _) from None
     except MissingColumnsError:
@@ -53,6 +60,8 @@ def import_command(file: Path, edition_id: str, dry_run: bool, locale: str) -> N
             file=file, error=error)) from None
     for line in report.lines(_, dry_run):
         click.echo(line)
+    if report.problems:
+        sys.exit(2)
 
 
 @credentials_group.command("set-shared")

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from bot.cli.clerk import failure, locale_option, usage_failure
 from bot.i18n import Gettext, gettext_for
 from bot.roster import MissingColumnsError, RosterFileError
+from bot.roster.batches import progress_printer
 from bot.roster.headers import FIELD_HEADERS
 from bot.roster.report import report_lines
 from bot.secretariat import roster
@@ -48,7 +49,8 @@ def roster_import(file: Path, edition_id: str, dry_run: bool, code_valid_days: i
     _ = gettext_for(locale)
     try:
         report = roster.import_file(Services.current(), edition_id, file.read_bytes(),
-                                    code_valid_days=code_valid_days, dry_run=dry_run)
+                                    code_valid_days=code_valid_days, dry_run=dry_run,
+                                    progress=progress_printer(lambda text: click.echo(text, err=True), _))
     except SecretariatError as error:
         raise _fail(error, _) from None
     except MissingColumnsError as error:

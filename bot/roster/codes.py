@@ -1,13 +1,11 @@
 """The link-code list for the secretariat's mail merge.
 
-UTF-8 with a BOM, so Excel on Japanese Windows opens it without garbling and
-names outside Shift_JIS (髙, 﨑...) survive. Headers are Japanese, for the clerks.
+Written by ``bot.roster.spreadsheet`` (UTF-8 with a BOM, formula-leading cells
+neutralised: the names come from a public form). Headers are Japanese, for the clerks.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,6 +15,7 @@ from bot.clock import JST
 from bot.db.tables import Enrolment
 from bot.i18n import Gettext
 from bot.knowledge import Edition
+from bot.roster.spreadsheet import excel_csv
 from bot.trainees import linking
 
 
@@ -38,16 +37,14 @@ def _status(enrolment: Enrolment, now: datetime, _: Gettext) -> str:
 
 def codes_csv(session: Session, edition: Edition, now: datetime, _: Gettext) -> tuple[str, int]:
     """The CSV text (with BOM) and how many rows it has."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_("Application no."), _("Name"), _("E-mail"), _("Course"), _("Link code"),
-                     _("Message to send"), _("Valid until"), _("Status")])
+    table = [[_("Application no."), _("Name"), _("E-mail"), _("Course"), _("Link code"),
+              _("Message to send"), _("Valid until"), _("Status")]]
     rows = enrolments(session, edition.id)
     for enrolment in rows:
         course = edition.course(enrolment.course_id) if enrolment.course_id else None
         code = linking.display_code(enrolment.link_code) if enrolment.link_code else ""
         expires = enrolment.link_code_expires_at
-        writer.writerow([
+        table.append([
             enrolment.application_no,
             enrolment.name,
             enrolment.email,
@@ -57,4 +54,4 @@ def codes_csv(session: Session, edition: Edition, now: datetime, _: Gettext) -> 
             expires.astimezone(JST).strftime("%Y-%m-%d") if expires else "",
             _status(enrolment, now, _),
         ])
-    return "\ufeff" + buffer.getvalue(), len(rows)
+    return excel_csv(table), len(rows)

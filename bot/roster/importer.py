@@ -15,13 +15,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment
 from bot.knowledge import Edition
-from bot.roster.decoding import RosterFileError, read_rows
+from bot.roster.batches import BATCH_ROWS, Progress, batched, insert_rows
+from bot.roster.decoding import ReadProblem, RosterFileError, Table
 from bot.roster.headers import REQUIRED_FIELDS, map_headers
 from bot.textfold import clean_cell, fold_header
 from bot.trainees import linking
@@ -38,6 +40,14 @@ class ProblemKind(StrEnum):
     UNKNOWN_COURSE = "unknown_course"
     DUPLICATE_APPLICATION_NO = "duplicate_application_no"
     TOO_LONG = "too_long"
+    BROKEN_QUOTING = "broken_quoting"
+    NUL_CHARACTER = "nul_character"
+
+
+READ_PROBLEMS = {
+    ReadProblem.BROKEN_QUOTING: ProblemKind.BROKEN_QUOTING,
+    ReadProblem.NUL_CHARACTER: ProblemKind.NUL_CHARACTER,
+}
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ def course_index(edition: Edition) -> dict[str, str]:
     return {key: next(iter(ids)) for key, ids in owners.items() if len(ids) == 1}
 
 
+@cache
 def column_limit(field: str) -> int:
     """The longest value the database keeps for a roster field (PostgreSQL refuses longer)."""
     return Enrolment.__table__.c[field].type.length
@@ -133,19 +144,22 @@ def _check_row(line: int, cells: list[str], columns: dict[str, int], courses: di
 
 def validate(data: bytes, edition: Edition) -> tuple[list[RosterRow], ImportReport]:
     """The valid rows of a roster file and a report of every problem, by line."""
-    rows = read_rows(data)
-    header = next(rows, None)
-    if header is None:
+    table = Table(data)
+    if table.header is None:
         raise MissingColumnsError(list(REQUIRED_FIELDS))
-    columns, ignored = map_headers(header.cells)
+    columns, ignored = map_headers(table.header.cells)
     missing = [name for name in REQUIRED_FIELDS if name not in columns]
     if missing:
         raise MissingColumnsError(missing)
     report = ImportReport(ignored_columns=ignored)
     courses = course_index(edition)
     valid: list[RosterRow] = []
-    for raw in rows:
+    free_text = {index for index in range(len(table.header.cells)) if index not in columns.values()}
+    for raw in table.rows(multiline_columns=free_text):
         report.rows_read += 1
+        if raw.problem is not None:
+            report.problems.append(RowProblem(raw.line, READ_PROBLEMS[raw.problem]))
+            continue
         row, problems = _check_row(raw.line, raw.cells, columns, courses)
         report.problems.extend(problems)
         if row is not None:
@@ -162,42 +176,100 @@ def validate(data: bytes, edition: Edition) -> tuple[list[RosterRow], ImportRepo
     return [row for row in valid if row.application_no not in duplicated], report
 
 
-def _differs(enrolment: Enrolment, row: RosterRow) -> bool:
+def _differs(enrolment: _Stored, row: RosterRow) -> bool:
     return (enrolment.name, enrolment.email, enrolment.course_id, enrolment.organisation) != (
         row.name, row.email, row.course_id, row.organisation)
 
 
+@dataclass(frozen=True)
+class _Stored:
+    """The columns of a stored enrolment an import compares (not an ORM object: 100k of those are slow)."""
+
+    id: int
+    name: str
+    email: str
+    course_id: str | None
+    organisation: str | None
+    user_id: int | None
+
+
+def _fresh_codes(session: Session, count: int) -> list[str]:
+    """``count`` distinct codes no enrolment has.
+
+    The codes in use are read in one query rather than asked about one by one
+    (``linking.unique_code``): a 100,000-row roster would otherwise spend most of its
+    time on collisions that practically never happen.
+    """
+    if not count:
+        return []
+    taken = set(session.scalars(select(Enrolment.link_code).where(Enrolment.link_code.is_not(None))))
+    codes: list[str] = []  # in the order drawn: sorting would tie a code's shape to its row
+    while len(codes) < count:
+        for code in linking.new_codes(count - len(codes)):
+            if code not in taken:
+                taken.add(code)
+                codes.append(code)
+    return codes
+
+
 def import_roster(session: Session, edition: Edition, data: bytes, now: datetime, *,
-                  valid_days: int = linking.LINK_CODE_VALID_DAYS, dry_run: bool = False) -> ImportReport:
-    """Validate the file and import its valid rows (or, with ``dry_run``, only report)."""
+                  valid_days: int = linking.LINK_CODE_VALID_DAYS, dry_run: bool = False,
+                  progress: Progress | None = None) -> ImportReport:
+    """Validate the file and import its valid rows (or, with ``dry_run``, only report).
+
+    Writes go in batches (one INSERT or UPDATE statement per batch of rows) so a
+    100,000-row roster takes seconds, not minutes; ``progress`` hears after each batch.
+    """
     rows, report = validate(data, edition)
-    existing = {
-        enrolment.application_no: enrolment
-        for enrolment in session.scalars(select(Enrolment).where(Enrolment.edition_id == edition.id))
+    stored = {
+        number: _Stored(id_, name, email, course_id, organisation, user_id)
+        for id_, number, name, email, course_id, organisation, user_id in session.execute(
+            select(Enrolment.id, Enrolment.application_no, Enrolment.name, Enrolment.email, Enrolment.course_id,
+                   Enrolment.organisation, Enrolment.user_id).where(Enrolment.edition_id == edition.id))
     }
+    new: list[RosterRow] = []
+    changed: list[tuple[_Stored, RosterRow]] = []
     for row in rows:
-        enrolment = existing.get(row.application_no)
+        enrolment = stored.get(row.application_no)
         if enrolment is None:
             report.added.append(row.application_no)
-            if not dry_run:
-                session.add(Enrolment(
-                    edition_id=edition.id, application_no=row.application_no, name=row.name, email=row.email,
-                    course_id=row.course_id, organisation=row.organisation,
-                    link_code=linking.unique_code(session),
-                    link_code_expires_at=now + timedelta(days=valid_days), imported_at=now,
-                ))
+            new.append(row)
         elif _differs(enrolment, row):
             report.updated.append(row.application_no)
+            changed.append((enrolment, row))
             # Another person under the same number (a substitute trainee) must not get
             # the first person's joining details through the old LINE link.
             if enrolment.user_id is not None and (enrolment.name, enrolment.email) != (row.name, row.email):
                 report.unlinked.append(row.application_no)
-                if not dry_run:
-                    linking.reissue(session, enrolment, now, valid_days)
-            if not dry_run:
-                enrolment.name, enrolment.email = row.name, row.email
-                enrolment.course_id, enrolment.organisation = row.course_id, row.organisation
-                enrolment.imported_at = now
         else:
             report.unchanged.append(row.application_no)
+    if dry_run:
+        return report
+    unlinked = set(report.unlinked)
+    for enrolment, row in changed:
+        if row.application_no in unlinked:
+            linking.reissue(session, session.get_one(Enrolment, enrolment.id), now, valid_days)
+    session.flush()
+    total, done = len(new) + len(changed), 0
+    codes = _fresh_codes(session, len(new))
+    expires = now + timedelta(days=valid_days)
+    for batch in batched(list(zip(new, codes, strict=True)), BATCH_ROWS):
+        insert_rows(session, Enrolment.__table__, [
+            {"edition_id": edition.id, "application_no": row.application_no, "name": row.name, "email": row.email,
+             "course_id": row.course_id, "organisation": row.organisation, "link_code": code,
+             "link_code_expires_at": expires, "imported_at": now}
+            for row, code in batch
+        ])
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    for changes in batched(changed, BATCH_ROWS):
+        session.execute(update(Enrolment), [
+            {"id": enrolment.id, "name": row.name, "email": row.email, "course_id": row.course_id,
+             "organisation": row.organisation, "imported_at": now}
+            for enrolment, row in changes
+        ])
+        done += len(changes)
+        if progress:
+            progress(done, total)
     return report

@@ -17,6 +17,8 @@ def problem_text(problem: RowProblem, _: Gettext) -> str:
         ProblemKind.UNKNOWN_COURSE: _("unknown course \"{value}\""),
         ProblemKind.DUPLICATE_APPLICATION_NO: _("application number {value} also appears on line {lines}"),
         ProblemKind.TOO_LONG: _("{field} is longer than {limit} characters"),
+        ProblemKind.BROKEN_QUOTING: _("quotes (\") do not pair up, so the line cannot be read"),
+        ProblemKind.NUL_CHARACTER: _("contains a NUL character (the file may be damaged)"),
     }
     fields = {
         "application_no": _("application number"),

@@ -18,6 +18,7 @@ from bot.credentials.store import ANY_TARGET, known_targets
 from bot.credentials.store import set_shared as store_shared
 from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
 from bot.i18n import Gettext
+from bot.roster.batches import Progress
 from bot.secretariat.editions import find_edition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
@@ -65,11 +66,11 @@ class CredentialsListing:
 
 
 def import_file(services: Services, edition_id: str, data: bytes,
-                dry_run: bool = False) -> CredentialsReport:
+                dry_run: bool = False, progress: Progress | None = None) -> CredentialsReport:
     """Import personal details from the secretariat's CSV (``RosterFileError`` when it cannot be read)."""
     edition = find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
-        return import_credentials(session, services.cipher, edition, data, dry_run=dry_run)
+        return import_credentials(session, services.cipher, edition, data, dry_run=dry_run, progress=progress)
 
 
 def check_target(services: Services, edition_id: str, target: str) -> None:

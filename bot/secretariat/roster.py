@@ -17,6 +17,7 @@ from bot import clock
 from bot.db.tables import Enrolment
 from bot.i18n import Gettext
 from bot.roster import ImportReport, codes_csv, import_roster
+from bot.roster.batches import Progress
 from bot.secretariat.editions import find_edition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
@@ -48,11 +49,13 @@ class ReissuedCode:
 
 
 def import_file(services: Services, edition_id: str, data: bytes, *,
-                code_valid_days: int = linking.LINK_CODE_VALID_DAYS, dry_run: bool = False) -> ImportReport:
+                code_valid_days: int = linking.LINK_CODE_VALID_DAYS, dry_run: bool = False,
+                progress: Progress | None = None) -> ImportReport:
     """Import the valid rows of a roster file (or, with ``dry_run``, only report) and say what happened."""
     edition = find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
-        return import_roster(session, edition, data, clock.now(), valid_days=code_valid_days, dry_run=dry_run)
+        return import_roster(session, edition, data, clock.now(), valid_days=code_valid_days, dry_run=dry_run,
+                             progress=progress)
 
 
 def export_codes(services: Services, edition_id: str, _: Gettext) -> CodesExport:
