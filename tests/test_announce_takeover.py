@@ -106,3 +106,52 @@ def test_a_resume_while_announce_is_blocked_in_its_first_multicast(app: Flask, f
     assert isinstance(report, announcements.SendReport) and report.tally.sent == USERS
     assert_one_clear_line(result)
     assert_everyone_received_it_once(app, fake_line, users)
+
+
+def test_a_resume_never_marks_done_a_send_whose_rows_another_process_is_still_sending(
+        app: Flask, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resume looks for pending rows before the announce plans its second batch, and finishes after."""
+    fake_line.state.set_quota(None)
+    users = add_users(app, USERS, training=ECMO_TRAINING)
+    services = Services.of(app)
+    resume_looked, announce_planned_more, resume_ended = threading.Event(), threading.Event(), threading.Event()
+    pending_batches, multicast = engine._pending_batches, engine.Sender.multicast
+    seen: dict[str, object] = {}
+
+    def pending_then_pause(*args: Any) -> Any:
+        batches = pending_batches(*args)
+        if threading.current_thread() is not threading.main_thread():
+            resume_looked.set()
+            announce_planned_more.wait(30)
+        return batches
+
+    def resume() -> None:
+        try:
+            seen["resume"] = announcements.send(services, 1)
+        except Exception as error:  # noqa: BLE001 - the test asserts on it
+            seen["resume"] = error
+        resume_ended.set()
+
+    def interleaved(self: engine.Sender, *args: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            if "thread" not in seen:  # the first batch: the resume starts and looks for pending rows
+                seen["thread"] = threading.Thread(target=resume)
+                seen["thread"].start()  # type: ignore[attr-defined]
+                resume_looked.wait(30)
+            else:  # the second batch is planned: the resume goes on and ends while this one is in flight
+                announce_planned_more.set()
+                resume_ended.wait(30)
+                with services.db.session() as session:
+                    seen["status_while_in_flight"] = session.get(Dispatch, 1).status
+        return multicast(self, *args)
+
+    monkeypatch.setattr(engine, "_pending_batches", pending_then_pause)
+    monkeypatch.setattr(engine.Sender, "multicast", interleaved)
+    result = announce(app)
+    seen["thread"].join(30)  # type: ignore[attr-defined]
+
+    assert isinstance(seen["resume"], announcements.SendInProgress), seen["resume"]
+    assert seen["status_while_in_flight"] == DispatchStatus.SENDING
+    assert result.exit_code == 0, result.output
+    assert "送信 700件  失敗 0件  対象外 0件" in result.output
+    assert_everyone_received_it_once(app, fake_line, users)

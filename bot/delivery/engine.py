@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
-from bot.db.tables import DeliveryStatus, Dispatch, DispatchStatus, LineUser
+from bot.db.tables import Delivery, DeliveryStatus, Dispatch, DispatchStatus, LineUser
 from bot.delivery import content as content_rules
 from bot.delivery import dispatches, ledger
 from bot.delivery.audience import Audience, parse_audience
@@ -85,12 +85,7 @@ def run_dispatch(
             for batch in _pending_batches(services, dispatch_id):
                 flight.send(_resumed(services, plan, batch))
             _plan_and_send_rest(services, plan, flight, page_size)
-        with services.db.session() as session:
-            session.execute(
-                update(Dispatch)
-                .where(Dispatch.id == dispatch_id)
-                .values(status=DispatchStatus.DONE, finished_at=system_now())
-            )
+        _finish(services, dispatch_id)
     with services.db.session() as session:
         return ledger.tally(session, dispatch_id)
 
@@ -143,6 +138,28 @@ def _claim(services: Services, dispatch_id: int, renderers: Renderers, take_over
         if not claimed and not take_over:
             raise busy
         return _Plan(dispatch.id, dispatch.key, audience, dispatch.content, renderer, messages)
+
+
+def _finish(services: Services, dispatch_id: int) -> None:
+    """Mark the dispatch done, unless rows are still pending: those another process planned and is sending.
+
+    This run marked every row it sent; a pending row left over means a concurrent
+    run planned it after this one looked. Marking the dispatch done then would hide
+    it from ``run_due`` should that process die, so this run stops as busy instead
+    and leaves the finishing to that one.
+    """
+    still_pending = (select(Delivery.id)
+                     .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.PENDING)
+                     .exists())
+    with services.db.session() as session:
+        finished = session.execute(
+            update(Dispatch)
+            .where(Dispatch.id == dispatch_id, ~still_pending)
+            .values(status=DispatchStatus.DONE, finished_at=system_now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if not finished:
+        raise DispatchBusy(f"dispatch {dispatch_id} has rows another process is still sending")
 
 
 def _pending_batches(services: Services, dispatch_id: int) -> list[int]:
