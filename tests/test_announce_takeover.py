@@ -2,9 +2,10 @@
 
 The resume runs in another thread at the moments a second process could step in:
 between creating the dispatch and claiming it, and while the announce is blocked
-in its first multicast. Either way the announce prints one clear line and exits
+handing its first batch to LINE. Either way the announce prints one clear line and exits
 non-zero (it did not finish the send itself), and LINE received the announcement
-once per trainee.
+once per trainee. A resume that ends while the announce still has a batch to send
+must not mark the dispatch done (a crash then would leave those rows unsent for good).
 """
 
 from __future__ import annotations
@@ -86,20 +87,20 @@ def test_a_resume_that_finishes_the_send_before_announce_claims_it(app: Flask, f
     assert_everyone_received_it_once(app, fake_line, users)
 
 
-def test_a_resume_while_announce_is_blocked_in_its_first_multicast(app: Flask, fake_line: FakeLine,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_resume_while_announce_is_blocked_sending_its_first_batch(app: Flask, fake_line: FakeLine,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     fake_line.state.set_quota(None)
     users = add_users(app, USERS, training=ECMO_TRAINING)
     services = Services.of(app)
-    multicast = engine.Sender.multicast
+    send = engine._InFlight.send
     resumed: list[Callable[[], object]] = []
 
-    def blocked_until_a_resume_ran(self: engine.Sender, *args: Any) -> Any:
+    def blocked_until_a_resume_ran(self: engine._InFlight, *args: Any) -> Any:
         if threading.current_thread() is threading.main_thread() and not resumed:
             resumed.append(resume_in_another_thread(services))
-        return multicast(self, *args)
+        return send(self, *args)
 
-    monkeypatch.setattr(engine.Sender, "multicast", blocked_until_a_resume_ran)
+    monkeypatch.setattr(engine._InFlight, "send", blocked_until_a_resume_ran)
     result = announce(app)
 
     report = resumed[0]()
@@ -115,7 +116,7 @@ def test_a_resume_never_marks_done_a_send_whose_rows_another_process_is_still_se
     users = add_users(app, USERS, training=ECMO_TRAINING)
     services = Services.of(app)
     resume_looked, announce_planned_more, resume_ended = threading.Event(), threading.Event(), threading.Event()
-    pending_batches, multicast = engine._pending_batches, engine.Sender.multicast
+    pending_batches, send = engine._pending_batches, engine._InFlight.send
     seen: dict[str, object] = {}
 
     def pending_then_pause(*args: Any) -> Any:
@@ -132,7 +133,7 @@ def test_a_resume_never_marks_done_a_send_whose_rows_another_process_is_still_se
             seen["resume"] = error
         resume_ended.set()
 
-    def interleaved(self: engine.Sender, *args: Any) -> Any:
+    def interleaved(self: engine._InFlight, *args: Any) -> Any:
         if threading.current_thread() is threading.main_thread():
             if "thread" not in seen:  # the first batch: the resume starts and looks for pending rows
                 seen["thread"] = threading.Thread(target=resume)
@@ -143,10 +144,10 @@ def test_a_resume_never_marks_done_a_send_whose_rows_another_process_is_still_se
                 resume_ended.wait(30)
                 with services.db.session() as session:
                     seen["status_while_in_flight"] = session.get(Dispatch, 1).status
-        return multicast(self, *args)
+        return send(self, *args)
 
     monkeypatch.setattr(engine, "_pending_batches", pending_then_pause)
-    monkeypatch.setattr(engine.Sender, "multicast", interleaved)
+    monkeypatch.setattr(engine._InFlight, "send", interleaved)
     result = announce(app)
     seen["thread"].join(30)  # type: ignore[attr-defined]
 
