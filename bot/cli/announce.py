@@ -123,7 +123,7 @@ def announce(
                 id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"))
             return
         click.echo(_("Sending #{id}...").format(id=dispatch_id))
-        _echo_report(announcements.send(services, dispatch_id), _)
+        _echo_report(announcements.send(services, dispatch_id, take_over=False), _)
     except SecretariatError as error:
         raise _fail(error, _) from None
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
-from bot.db.tables import DeliveryStatus, Dispatch, DispatchStatus, LineUser
+from bot.db.tables import Delivery, DeliveryStatus, Dispatch, DispatchStatus, LineUser
 from bot.delivery import content as content_rules
 from bot.delivery import dispatches, ledger
 from bot.delivery.audience import Audience, parse_audience
@@ -68,25 +68,24 @@ def run_dispatch(
     renderers: Renderers | None = None,
     sender: Sender | None = None,
     page_size: int = MAX_MULTICAST_RECIPIENTS,
+    take_over: bool = True,
 ) -> Tally:
     """Send a scheduled dispatch, or resume an interrupted one, and return its ledger tally.
 
     A dispatch that is done or cancelled is left alone (its tally is returned).
+    With ``take_over=False`` (the caller just created it and means to send it
+    itself) a dispatch another process has already claimed, whether still sending
+    or finished, raises ``DispatchBusy`` instead: the caller did not send it.
     Raises ``DispatchError``, ``AudienceError`` or ``ContentError`` before sending
     anything when the dispatch cannot be sent as stored.
     """
-    plan = _claim(services, dispatch_id, renderers or Renderers())
+    plan = _claim(services, dispatch_id, renderers or Renderers(), take_over)
     if plan is not None:
         with _InFlight(services, plan, sender or Sender(services.line)) as flight:
             for batch in _pending_batches(services, dispatch_id):
                 flight.send(_resumed(services, plan, batch))
             _plan_and_send_rest(services, plan, flight, page_size)
-        with services.db.session() as session:
-            session.execute(
-                update(Dispatch)
-                .where(Dispatch.id == dispatch_id)
-                .values(status=DispatchStatus.DONE, finished_at=system_now())
-            )
+        _finish(services, dispatch_id)
     with services.db.session() as session:
         return ledger.tally(session, dispatch_id)
 
@@ -110,23 +109,57 @@ def run_due(services: Services, now: datetime, renderers: Renderers | None = Non
     return results
 
 
-def _claim(services: Services, dispatch_id: int, renderers: Renderers) -> _Plan | None:
-    """Check the dispatch can be sent, then mark it sending; None when it is finished."""
+def _claim(services: Services, dispatch_id: int, renderers: Renderers, take_over: bool) -> _Plan | None:
+    """Check the dispatch can be sent, then mark it sending; None when it is finished.
+
+    The claim is one conditional UPDATE, so of two processes claiming a scheduled
+    dispatch at once exactly one sees it scheduled; the other takes over (or, with
+    ``take_over=False``, raises ``DispatchBusy``).
+    """
+    busy = DispatchBusy(f"dispatch {dispatch_id} was taken over by another process")
     with services.db.session() as session:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None:
             raise dispatches.DispatchError(f"no dispatch {dispatch_id}")
         if dispatch.status in (DispatchStatus.DONE, DispatchStatus.CANCELLED):
+            if not take_over and dispatch.status == DispatchStatus.DONE:
+                raise busy
             return None
         audience = parse_audience(dispatch.audience, services.knowledge)
         content_rules.validate(dispatch.content)
         personalised = content_rules.is_personalised(dispatch.content)
         renderer = renderers.get(dispatch.content["renderer"]) if personalised else None
         messages = [] if personalised else content_rules.messages(dispatch.content)
-        if dispatch.status == DispatchStatus.SCHEDULED:
-            dispatch.status = DispatchStatus.SENDING
-            dispatch.started_at = system_now()
+        claimed = session.execute(
+            update(Dispatch)
+            .where(Dispatch.id == dispatch_id, Dispatch.status == DispatchStatus.SCHEDULED)
+            .values(status=DispatchStatus.SENDING, started_at=system_now())
+        ).rowcount
+        if not claimed and not take_over:
+            raise busy
         return _Plan(dispatch.id, dispatch.key, audience, dispatch.content, renderer, messages)
+
+
+def _finish(services: Services, dispatch_id: int) -> None:
+    """Mark the dispatch done, unless rows are still pending: those another process planned and is sending.
+
+    This run marked every row it sent; a pending row left over means a concurrent
+    run planned it after this one looked. Marking the dispatch done then would hide
+    it from ``run_due`` should that process die, so this run stops as busy instead
+    and leaves the finishing to that one.
+    """
+    still_pending = (select(Delivery.id)
+                     .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.PENDING)
+                     .exists())
+    with services.db.session() as session:
+        finished = session.execute(
+            update(Dispatch)
+            .where(Dispatch.id == dispatch_id, ~still_pending)
+            .values(status=DispatchStatus.DONE, finished_at=system_now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if not finished:
+        raise DispatchBusy(f"dispatch {dispatch_id} has rows another process is still sending")
 
 
 def _pending_batches(services: Services, dispatch_id: int) -> list[int]:

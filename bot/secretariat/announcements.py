@@ -153,6 +153,17 @@ class SendInProgress(SecretariatError):
 
 
 @dataclass(eq=False)
+class TakenOver(SecretariatError):
+    """A send this command created was claimed by another process (a resume, run-due) before it could."""
+
+    dispatch_id: int
+
+    def message(self, _: Gettext) -> str:
+        return _("#{id} was taken over by another process; this command did not finish it").format(
+            id=self.dispatch_id)
+
+
+@dataclass(eq=False)
 class CannotSend(SecretariatError):
     """A stored dispatch that cannot be sent as stored (its renderer is unknown, for one)."""
 
@@ -270,10 +281,13 @@ def _report(services: Services, dispatch_id: int, tally: Tally) -> SendReport:
         return SendReport(dispatch_id, tally, ledger.failure_reasons(session, dispatch_id))
 
 
-def send(services: Services, dispatch_id: int) -> SendReport:
+def send(services: Services, dispatch_id: int, take_over: bool = True) -> SendReport:
     """Send a stored dispatch now, or finish one whose process died (pending first, never twice).
 
     Any kind of dispatch, a reminder too (its renderer is among ``services.renderers``).
+    ``take_over=False`` is for the first send of a dispatch just created: if another
+    process claimed it meanwhile, ``TakenOver`` says so rather than reporting that
+    process's tally as this command's send.
     """
     with services.db.session() as session:
         dispatch = session.get(Dispatch, dispatch_id)
@@ -281,11 +295,11 @@ def send(services: Services, dispatch_id: int) -> SendReport:
             raise NoSuchDispatch(dispatch_id)
         stored_audience = dispatch.audience
     try:
-        tally = run_dispatch(services, dispatch_id, services.renderers)
+        tally = run_dispatch(services, dispatch_id, services.renderers, take_over=take_over)
     except AudienceError:
         raise _unknown_audience(services.knowledge, stored_audience) from None
     except DispatchBusy:
-        raise SendInProgress(dispatch_id) from None
+        raise (SendInProgress(dispatch_id) if take_over else TakenOver(dispatch_id)) from None
     except (ContentError, DispatchError) as error:
         raise CannotSend(dispatch_id, str(error)) from None
     return _report(services, dispatch_id, tally)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.tables import EventDate
+from bot.db.tables import Dispatch, DispatchStatus, EventDate
 from bot.delivery import parse_audience
 from bot.i18n import Gettext
 from bot.knowledge import Knowledge, ReminderRules
@@ -55,12 +56,27 @@ class DateSet:
     sync: SyncReport
 
 
+def _already_fired(session: Session, job_ids: list[str]) -> set[str]:
+    """The jobs whose dispatch left the waiting state: sending, sent, or cancelled as missed.
+
+    A reminder's dispatch key is its job id (``scheduler.fire``). Its event is often
+    still "useful" after it fired (a deadline a week away), so without this a clerk
+    would see a reminder already sent as still to come. A dispatch still
+    ``scheduled`` has not gone out yet and stays upcoming.
+    """
+    return set(session.scalars(select(Dispatch.key).where(
+        Dispatch.key.in_(job_ids), Dispatch.status != DispatchStatus.SCHEDULED)))
+
+
 def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRules) -> list[UpcomingSend]:
     now = clock.now()
     sizes: dict[str, int] = {}
     upcoming = []
-    for send in plan_reminders(knowledge, reminder_rules, load_set_dates(session)):
-        if send.useful_until <= now:
+    planned = [send for send in plan_reminders(knowledge, reminder_rules, load_set_dates(session))
+               if send.useful_until > now]
+    fired = _already_fired(session, [send.job_id for send in planned])
+    for send in planned:
+        if send.job_id in fired:
             continue
         audience = send.event.audience
         if audience not in sizes:
