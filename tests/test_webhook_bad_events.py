@@ -44,6 +44,24 @@ def test_a_bad_event_is_ignored_and_the_good_ones_of_its_body_are_handled(client
     assert len(fake_line.state.requests("/v2/bot/message/reply")) == 1
 
 
+MALFORMED_KNOWN = {
+    "source not an object": lambda event: event | {"source": "nope"},
+    "timestamp not a number": lambda event: event | {"timestamp": "yesterday"},
+    "no message": lambda event: {key: value for key, value in event.items() if key != "message"},
+    "message not an object": lambda event: event | {"message": "nope"},
+}
+
+
+@pytest.mark.parametrize("breaks", MALFORMED_KNOWN.values(), ids=MALFORMED_KNOWN.keys())
+def test_known_type_with_malformed_fields_is_ignored_with_a_one_line_reason(client, app, fake_line, user_id, breaks):
+    event = breaks(simulator.text_event(user_id, "日程", fake_line.state.issue_reply_token(user_id)))
+    assert post_events(client, [event]).status_code == 200
+    [row] = inbox_rows(app)
+    assert row.status == InboxStatus.IGNORED
+    assert row.error and row.error.startswith("malformed message event") and "\n" not in row.error
+    assert fake_line.state.requests() == []
+
+
 def test_a_lone_surrogate_is_ignored_and_the_good_events_are_handled(client, app, fake_line, user_id):
     bad = simulator.text_event("U" + "e" * 32, "\ud800", "r" * 32)
     good = simulator.follow_event(user_id, fake_line.state.issue_reply_token(user_id))
