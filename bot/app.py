@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.registration import register_commands
 from bot.config import load_settings, require_secrets
@@ -25,6 +26,8 @@ from bot.services import Services, checked_knowledge
 from handlers import ROUTES
 from scheduler.planning import RENDERER as REMINDER_RENDERER
 from scheduler.reminder_message import render_reminder
+
+log = logging.getLogger(__name__)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -60,6 +63,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        return jsonify({"status": "ok"})
+        """Readiness: 200 only when the database answers, so a load balancer stops sending LINE here."""
+        try:
+            services.db.ping()
+        except SQLAlchemyError as error:
+            # The reason names the failure's kind only; the details (hosts, users) go to the log.
+            log.warning("health check: the database does not answer: %s", error)
+            return jsonify({"status": "unavailable", "database": type(error).__name__}), 503
+        return jsonify({"status": "ok", "database": "ok"})
 
     return app

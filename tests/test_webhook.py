@@ -66,15 +66,6 @@ def test_event_type_the_sdk_does_not_know_is_stored_and_ignored(client, app, fak
     assert fake_line.state.requests() == []
 
 
-def test_known_type_with_a_broken_shape_is_stored_and_not_a_500(client, app, fake_line, user_id):
-    event = simulator.text_event(user_id, "日程", fake_line.state.issue_reply_token(user_id))
-    del event["message"]
-    assert post_events(client, [event]).status_code == 200
-    [row] = inbox_rows(app)
-    assert row.status == InboxStatus.DONE  # handled as an unknown shape: nothing to say
-    assert fake_line.state.deliveries_to(user_id) == []
-
-
 def test_redelivered_event_is_handled_once(client, app, fake_line, user_id):
     event = simulator.follow_event(user_id, fake_line.state.issue_reply_token(user_id))
     assert post_events(client, [event]).status_code == 200

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class EventContext:
-    event: Any  # a linebot.v3.webhooks event model (UnknownEvent for shapes the SDK does not know)
+    event: Any  # a linebot.v3.webhooks event model (events the SDK cannot read are ignored before)
     payload: dict[str, Any]  # the event as LINE sent it
     session: Session
     services: Services

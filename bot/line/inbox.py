@@ -26,11 +26,18 @@ PENDING_GRACE = timedelta(seconds=30)
 PROCESSING_LEASE = timedelta(minutes=10)  # far beyond any handler; a crashed one's events wait this long
 
 
+MAX_ID_LENGTH = 64  # inbox_events.webhook_event_id and source_user_id, line_users.line_user_id
+
+
+def _fits_an_id_column(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
+
+
 def event_id_of(event: dict[str, Any]) -> str:
     """LINE's id for the event, or a stable digest for a malformed event without one."""
     event_id = event.get("webhookEventId")
-    if isinstance(event_id, str) and 0 < len(event_id) <= 64:
-        return event_id
+    if _fits_an_id_column(event_id):
+        return event_id  # type: ignore[return-value]
     return "nohash-" + hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:40]
 
 
@@ -38,6 +45,39 @@ def _source_user(event: dict[str, Any]) -> str | None:
     source = event.get("source")
     user_id = source.get("userId") if isinstance(source, dict) else None
     return user_id if isinstance(user_id, str) else None
+
+
+def _unstorable(event: dict[str, Any]) -> str | None:
+    """Why the event cannot be stored as sent, or None.
+
+    PostgreSQL refuses NUL characters in text, NaN/Infinity in JSON and strings that
+    are not valid Unicode (lone surrogates); an id column refuses more than 64
+    characters. One such event would fail the whole body's transaction, losing its
+    good events, so it is stored apart (see ``store``) on both databases alike.
+    """
+    user_id = _source_user(event)
+    if user_id is not None and not _fits_an_id_column(user_id):
+        return "source.userId is not a LINE user id"
+    try:
+        json.dumps(event, allow_nan=False)
+    except ValueError:
+        return "NaN or Infinity in the event"
+    pending: list[Any] = [event]
+    while pending:  # not recursive: json.loads accepts nesting deeper than our stack allows
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "NUL character in the event"
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return "invalid Unicode in the event"
+    return None
 
 
 @cache
@@ -59,19 +99,29 @@ def store(session: Session, events: Iterable[dict[str, Any]], known_types: set[s
     for event in events:
         event_type = str(event.get("type", ""))[:32]
         delivery = event.get("deliveryContext")
-        row = connection.execute(
-            statement,
-            {
-                "webhook_event_id": event_id_of(event),
-                "event_type": event_type,
-                "source_user_id": _source_user(event),
-                "is_redelivery": bool(isinstance(delivery, dict) and delivery.get("isRedelivery")),
-                "payload": event,
-                "status": InboxStatus.PENDING if event_type in known_types else InboxStatus.IGNORED,
-                "attempts": 0,
-                "received_at": now,
-            },
-        ).first()
+        values = {
+            "webhook_event_id": event_id_of(event),
+            "event_type": event_type,
+            "source_user_id": _source_user(event),
+            "is_redelivery": bool(isinstance(delivery, dict) and delivery.get("isRedelivery")),
+            "payload": event,
+            "status": InboxStatus.PENDING if event_type in known_types else InboxStatus.IGNORED,
+            "attempts": 0,
+            "received_at": now,
+            "error": None,
+        }
+        reason = _unstorable(event)
+        if reason is not None:
+            # Kept for the record as escaped JSON text, never handled.
+            values |= {
+                "event_type": event_type.replace("\x00", ""),
+                "source_user_id": None,
+                "payload": {"unstorable": json.dumps(event, sort_keys=True)},
+                "status": InboxStatus.IGNORED,
+                "handled_at": now,
+                "error": reason,
+            }
+        row = connection.execute(statement, values).first()
         if row is not None and row.status == InboxStatus.PENDING:
             new_ids.append(row.id)
     return new_ids

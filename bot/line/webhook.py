@@ -41,12 +41,18 @@ def webhook_blueprint(parser: WebhookParser, db: Database, hand_on: Callable[[li
 
     @blueprint.post("/callback")
     def callback():  # type: ignore[no-untyped-def]
+        # Werkzeug reads a body without Content-Length (chunked) only up to the limit and
+        # hands back what it read; allowing one byte more shows a longer body for what it is.
+        request.max_content_length = MAX_BODY_BYTES + 1
         if (request.content_length or 0) > MAX_BODY_BYTES:
             raise RequestEntityTooLarge()
         signature = request.headers.get("X-Line-Signature")
         if not signature:
             return _bad_request("missing X-Line-Signature")
-        body = request.get_data(as_text=True)
+        raw = request.get_data()
+        if len(raw) > MAX_BODY_BYTES:
+            raise RequestEntityTooLarge()
+        body = raw.decode("utf-8", errors="replace")
         # The SDK's parser checks the signature; its typed events are built later, by the
         # event worker, so the acknowledgement does not pay for them.
         if not parser.signature_validator.validate(body, signature):
@@ -55,7 +61,7 @@ def webhook_blueprint(parser: WebhookParser, db: Database, hand_on: Callable[[li
             events = json.loads(body)["events"]
             if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
                 raise TypeError("events is not a list of objects")
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, RecursionError) as error:  # RecursionError: absurdly deep JSON
             log.info("rejected a signed but malformed webhook body: %s", error.__class__.__name__)
             return _bad_request("malformed webhook body")
 

@@ -20,7 +20,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from flask import Flask
-from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 
 from bot import clock
@@ -38,12 +37,17 @@ MODES = ("threads", "inline", "worker")
 _EXTENSION_KEY = "kenshu.event_worker"
 
 
+class MalformedEvent(ValueError):
+    """An event of a type the bot handles whose fields the SDK cannot read; it is ignored, not failed."""
+
+
 def parse_event(payload: dict) -> object:
-    """The SDK's typed event, or UnknownEvent for shapes it does not know."""
+    """The SDK's typed event; MalformedEvent, with a one-line reason, when its fields do not fit."""
     try:
         return Event.from_dict(payload)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return UnknownEvent.new_from_json_dict(payload)
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        detail = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+        raise MalformedEvent(f"malformed {payload.get('type')} event: {detail}"[:300]) from error
 
 
 class EventWorker:
@@ -180,10 +184,17 @@ class EventWorker:
                 row = session.get(InboxEvent, inbox_id)
                 assert row is not None
                 payload = dict(row.payload)
+                try:
+                    event = parse_event(payload)
+                except MalformedEvent as malformed:
+                    # Nothing a handler could act on, and nothing to retry: recorded, not failed.
+                    log.info("ignored inbox event %s: %s", inbox_id, malformed)
+                    inbox.finish(session, inbox_id, InboxStatus.IGNORED, clock.system_now(), str(malformed))
+                    return
                 user_id = user_for_event(session, payload, clock.now())
             with services.db.session() as session:
                 context = EventContext(
-                    event=parse_event(payload),
+                    event=event,
                     payload=payload,
                     session=session,
                     services=services,
