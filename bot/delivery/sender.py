@@ -64,15 +64,16 @@ class Sender:
         self,
         line: LineGateway,
         policy: RetryPolicy = RetryPolicy(),
-        workers: int = 32,
+        workers: int | None = None,
         push_rate: float = PUSH_REQUESTS_PER_SECOND,
         multicast_rate: float = MULTICAST_REQUESTS_PER_SECOND,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        # workers matches the gateway's HTTP connection pool, so no thread waits on a socket.
+        # At most one thread per connection the gateway keeps alive: a thread more
+        # would open a fresh connection for each request and throw it away after.
         self.line = line
         self.policy = policy
-        self.workers = workers
+        self.workers = min(workers or line.pool_size, line.pool_size)
         self._sleep = sleep
         self._rng = random.Random()
         self._push_bucket = TokenBucket(push_rate, sleep=sleep)

@@ -104,10 +104,22 @@ def _error_from(exc: ApiException) -> LineApiError:
     return LineApiError(int(exc.status or 0), message, headers.get("x-line-accepted-request-id"))
 
 
-class LineGateway:
-    """Reply, push, multicast, profiles, quota and rich menus."""
+DEFAULT_POOL_SIZE = 32
 
-    def __init__(self, base_url: str, access_token: str, data_base_url: str | None = None, pool_size: int = 32) -> None:
+
+class LineGateway:
+    """Reply, push, multicast, profiles, quota and rich menus.
+
+    One SDK ``ApiClient`` per gateway, so its urllib3 pool keeps up to ``pool_size``
+    connections to LINE alive between requests: a request then costs no TCP or TLS
+    handshake. Threads sending through one gateway should not outnumber
+    ``pool_size`` (urllib3 would open, then discard, the extra connections).
+    """
+
+    def __init__(
+        self, base_url: str, access_token: str, data_base_url: str | None = None, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> None:
+        self.pool_size = pool_size
         configuration = Configuration(host=base_url, access_token=access_token)
         configuration.connection_pool_maxsize = pool_size
         self._client = _DataHostClient(configuration, data_base_url or _data_url_for(base_url))

@@ -1,0 +1,143 @@
+"""The fake LINE API's own capacity, so a reader of the delivery figures sees it is not the limit.
+
+Usage: .venv/bin/python bench/fake_capacity.py [--threads 32] [--seconds 3] [--latency-ms 0,20]
+
+The fake runs in a child process (its own GIL, as when ``kenshu fake-line`` serves a
+separate bot) with rate limiting off: what is measured is the server and its request
+pipeline (auth, faults, body contract, record), not LINE's limits. N client threads
+each keep one connection open (http.client reconnects by itself when the server
+closes it, so the same client measures a server without keep-alive too) and send
+pre-encoded bodies as fast as the fake answers, for push (1 recipient) and
+multicast (500 recipients). Prints requests/s, the connections the clients opened,
+and the fake's CPU time per request (from /proc), whose inverse is what one core
+of the fake can serve whatever the client costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TOKEN = "bench-access-token"
+PUSH = "/v2/bot/message/push"
+MULTICAST = "/v2/bot/message/multicast"
+ENDPOINTS = {
+    "push": (PUSH, {"to": "U" + "0" * 32, "messages": [{"type": "text", "text": "容量測定"}]}),
+    "multicast": (MULTICAST, {"to": [f"U{n:032x}" for n in range(500)],
+                              "messages": [{"type": "text", "text": "容量測定"}]}),
+}
+
+
+def serve_child() -> None:
+    """The child: a fake with no rate limits and no quota; prints its URL, serves until stdin closes."""
+    from bot.devtools.fake_line import FakeLine
+
+    with FakeLine.running(quota=None, channel_token=TOKEN, rate_limiting=False) as fake:
+        print(fake.base_url, flush=True)
+        sys.stdin.read()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def control(base_url: str, method: str, path: str, body: dict | None = None) -> dict:
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request(method, path, body=json.dumps(body) if body is not None else None,
+                       headers={"Content-Type": "application/json"})
+    answer = json.loads(connection.getresponse().read() or b"{}")
+    connection.close()
+    return answer
+
+
+class Load:
+    """``threads`` clients, each on its own keep-alive connection, for ``seconds``."""
+
+    def __init__(self, base_url: str, path: str, body: dict, threads: int, seconds: float) -> None:
+        self.parts = urlsplit(base_url)
+        self.path = path
+        self.payload = json.dumps(body).encode()
+        self.threads = threads
+        self.seconds = seconds
+        self.counts = [0] * threads
+        self.errors = [0] * threads
+        self.connections = [0] * threads
+
+    def run(self) -> float:
+        deadline = time.perf_counter() + self.seconds
+        workers = [threading.Thread(target=self._client, args=(n, deadline)) for n in range(self.threads)]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return time.perf_counter() - started
+
+    def _client(self, n: int, deadline: float) -> None:
+        connection = http.client.HTTPConnection(self.parts.hostname, self.parts.port, timeout=30)
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        while time.perf_counter() < deadline:
+            if connection.sock is None:  # the server closed the last one (or this is the first)
+                self.connections[n] += 1
+            connection.request("POST", self.path, body=self.payload, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                self.counts[n] += 1
+            else:
+                self.errors[n] += 1
+        connection.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--latency-ms", default="0,20", help="comma-separated latencies the fake adds")
+    parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_child:
+        serve_child()
+        return 0
+    child = subprocess.Popen([sys.executable, __file__, "--serve-child"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        base_url = child.stdout.readline().strip()
+        print(f"fake LINE API in a child process; {args.threads} client threads, one connection each, "
+              f"{args.seconds:g} s per row; rate limits off")
+        for latency in (float(value) for value in args.latency_ms.split(",")):
+            for name, (path, body) in ENDPOINTS.items():
+                control(base_url, "POST", "/__fake__/faults", {"latency_ms": latency, "paths": [path]})
+                control(base_url, "DELETE", "/__fake__/requests")
+                cpu = cpu_seconds(child.pid)
+                load = Load(base_url, path, body, args.threads, args.seconds)
+                elapsed = load.run()
+                cpu = cpu_seconds(child.pid) - cpu
+                done, errors = sum(load.counts), sum(load.errors)
+                connections = sum(load.connections)
+                print(f"{name:>9}, {latency:>4g} ms added: {done / elapsed:7.0f} requests/s "
+                      f"({done:,} answered 200, {errors} errors); fake CPU {1000 * cpu / max(done, 1):.2f} ms "
+                      f"per request = at most {max(done, 1) / max(cpu, 1e-9):,.0f} requests/s per core; "
+                      f"connections: {connections}")
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        child.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
