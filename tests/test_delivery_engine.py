@@ -72,7 +72,7 @@ def test_identical_content_goes_by_multicast_in_batches_of_500(app, fake_line):
 
     multicasts = fake_line.state.requests("/v2/bot/message/multicast")
     assert len(multicasts) == math.ceil(1234 / 500) == 3
-    assert [len(r.body["to"]) for r in multicasts] == [500, 500, 234]
+    assert sorted(len(r.body["to"]) for r in multicasts) == [234, 500, 500]  # batches overlap: any order
     assert len({r.retry_key for r in multicasts}) == 3
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
     assert fake_line.state.texts_to(users[0]) == ["研修のお知らせです。"]

@@ -6,11 +6,19 @@ tests check the mechanisms through the fake LINE API's record.
 
 from __future__ import annotations
 
-from linebot.v3.messaging import TextMessage
+import threading
+from collections import Counter
 
-from bot.delivery import Sender
-from bot.delivery.sender import Push
+from linebot.v3.messaging import TextMessage
+from sqlalchemy import select
+
+from bot.db.tables import Delivery, DeliveryStatus, LineUser
+from bot.delivery import Renderers, Sender, run_dispatch, text_content
+from bot.delivery.ledger import batch_retry_key
 from bot.line.gateway import LineGateway
+from bot.services import Services
+from tests.conftest import ACCESS_TOKEN
+from tests.test_delivery_engine import TRAINING, add_users, new_dispatch, received_counts
 
 
 def test_one_gateway_sends_one_request_after_another_on_one_connection(fake_line):
@@ -26,17 +34,77 @@ def test_one_gateway_sends_one_request_after_another_on_one_connection(fake_line
     assert fake_line.client_connections == 1
 
 
-def test_concurrent_pushes_reuse_at_most_one_connection_per_sender_thread(fake_line):
+def test_concurrent_pushes_reuse_at_most_one_connection_per_sender_thread(app, fake_line):
     fake_line.state.set_quota(None)
-    gateway = LineGateway(fake_line.base_url, "token", pool_size=8)
+    add_users(app, 300)
+    renderers = Renderers({"note": lambda session, services, user, params: [TextMessage(text="受講番号のご案内")]})
+    dispatch_id = new_dispatch(app, "all", {"renderer": "note", "params": {}})
+    gateway = LineGateway(fake_line.base_url, ACCESS_TOKEN, pool_size=8)
     sender = Sender(gateway)
-    pushes = [Push(f"U{n:032x}", [TextMessage(text="受講番号のご案内")], f"00000000-0000-4000-8000-{n:012x}")
-              for n in range(200)]
     try:
-        outcomes = sender.push_all(pushes)
+        tally = run_dispatch(Services.of(app), dispatch_id, renderers, sender)
     finally:
         gateway.close()
 
     assert sender.workers == 8  # the sender's threads never outnumber the gateway's connections
-    assert len(outcomes) == 200 and len(fake_line.state.requests("/v2/bot/message/push")) == 200
+    assert tally.sent == 300 and len(fake_line.state.requests("/v2/bot/message/push")) == 300
     assert fake_line.client_connections <= 8
+
+
+class WatchingGateway(LineGateway):
+    """A gateway that, as each multicast leaves, reads the ledger from a connection of its own.
+
+    It also holds the first multicast until a second one is on its way (or 20 s
+    pass): a second can only arrive while the first is unanswered if batches overlap.
+    """
+
+    def __init__(self, base_url: str, database, dispatch_key: str) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(base_url, ACCESS_TOKEN)
+        self.database = database
+        self.dispatch_key = dispatch_key
+        self.ledger_seen: list[tuple[int, int, set[tuple[str, str | None]]]] = []
+        self.second_in_flight = threading.Event()
+        self.overlapped = False
+        self._calls = 0
+        self._lock = threading.Lock()
+
+    def multicast(self, user_ids, messages, retry_key=None):  # type: ignore[no-untyped-def]
+        with self.database.session() as session:  # another connection: sees committed rows only
+            rows = session.execute(
+                select(Delivery.status, Delivery.retry_key)
+                .join(LineUser, LineUser.id == Delivery.user_id)
+                .where(LineUser.line_user_id.in_(user_ids))
+            ).all()
+        with self._lock:
+            self._calls += 1
+            first = self._calls == 1
+            self.ledger_seen.append((len(user_ids), len(rows), {(status, key) for status, key in rows}))
+        if first:
+            self.overlapped = self.second_in_flight.wait(timeout=20)
+        else:
+            self.second_in_flight.set()
+        return super().multicast(user_ids, messages, retry_key)
+
+
+def test_batches_overlap_and_each_request_leaves_after_its_rows_are_committed_pending(app, fake_line):
+    fake_line.state.set_quota(None)
+    users = add_users(app, 2600, training=TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("同時に送っても一度だけ"))
+    services = Services.of(app)
+    gateway = WatchingGateway(fake_line.base_url, services.db, "test-dispatch")
+    try:
+        tally = run_dispatch(services, dispatch_id, sender=Sender(gateway))
+    finally:
+        gateway.close()
+
+    assert gateway.overlapped, "the second batch was not sent while the first was unanswered"
+    multicasts = fake_line.state.requests("/v2/bot/message/multicast")
+    assert len(multicasts) == 6 and len({r.retry_key for r in multicasts}) == 6
+    assert sorted(size for size, _, _ in gateway.ledger_seen) == [100, 500, 500, 500, 500, 500]
+    for size, rows, states in gateway.ledger_seen:
+        assert rows == size and len(states) == 1  # every recipient's row, with one status and key...
+        status, key = states.pop()
+        assert status == DeliveryStatus.PENDING and key is not None  # ...committed pending before it left
+    assert {r.retry_key for r in multicasts} == {batch_retry_key("test-dispatch", b) for b in range(6)}
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+    assert (tally.sent, tally.pending) == (2600, 0)

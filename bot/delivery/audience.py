@@ -15,13 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment, LineUser, Subscription, UserStatus
 from bot.knowledge import Knowledge
 
 KINDS = ("all", "training", "edition", "course", "prospects")
+
+
+BLOCKED_REASON = "blocked the bot"
+PAUSED_REASON = "notices paused"
 
 
 class AudienceError(ValueError):
@@ -40,10 +44,15 @@ class Recipient:
     @property
     def skip_reason(self) -> str | None:
         if self.blocked:
-            return "blocked the bot"
+            return BLOCKED_REASON
         if self.paused:
-            return "notices paused"
+            return PAUSED_REASON
         return None
+
+
+def skip_reason_column(status: ColumnElement[str], paused: ColumnElement[bool]) -> ColumnElement[str | None]:
+    """``Recipient.skip_reason`` computed by the database, for ledger rows planned in SQL."""
+    return case((status == UserStatus.BLOCKED, BLOCKED_REASON), (paused.is_(True), PAUSED_REASON), else_=None)
 
 
 @dataclass(frozen=True)
@@ -81,18 +90,22 @@ class Audience:
         """How many users would actually receive a send now (blocked and paused excluded)."""
         return session.scalar(select(func.count()).select_from(LineUser).where(self._receivable())) or 0
 
-    def page(self, session: Session, after_user_id: int, size: int) -> list[Recipient]:
+    def page_query(self, after_user_id: int, size: int) -> Select[tuple[int, str, str, bool]]:
         """The next ``size`` users after ``after_user_id`` in id order (keyset pagination).
 
         Each page is its own short query, so a long send holds no transaction open
         and memory stays one page however large the audience is.
         """
-        rows = session.execute(
+        return (
             select(LineUser.id, LineUser.line_user_id, LineUser.status, LineUser.notices_paused)
             .where(self._membership(), LineUser.id > after_user_id)
             .order_by(LineUser.id)
             .limit(size)
-        ).all()
+        )
+
+    def page(self, session: Session, after_user_id: int, size: int) -> list[Recipient]:
+        """``page_query`` read as recipients."""
+        rows = session.execute(self.page_query(after_user_id, size)).all()
         return [Recipient(row[0], row[1], row[2] == UserStatus.BLOCKED, bool(row[3])) for row in rows]
 
 

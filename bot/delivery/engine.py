@@ -1,21 +1,32 @@
-"""Running a dispatch: plan a page of the audience in the ledger, send it, mark it, repeat.
+"""Running a dispatch: plan a batch of the audience in the ledger, send it, mark it, repeat.
 
 The order of steps is what makes a crash harmless. Rows are committed as
 pending before any request leaves, and marked only after LINE answered; a
 process killed in between leaves pending rows, which the next run re-sends
 with the same retry keys (LINE answers 409 for those that had gone through,
 which counts as sent) before planning the users after the last one planned.
+
+Batches overlap (``_InFlight``): while LINE answers the requests of the batches
+already planned, the next batch is planned and, for personalised content,
+rendered. Only the database work is serial; the rate limiter, not the round
+trip to LINE, then sets the pace.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
 
+from linebot.v3.messaging import Message
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.clock import system_now
 from bot.db.tables import DeliveryStatus, Dispatch, DispatchStatus, LineUser
@@ -23,7 +34,7 @@ from bot.delivery import content as content_rules
 from bot.delivery import dispatches, ledger
 from bot.delivery.audience import Audience, parse_audience
 from bot.delivery.content import Renderer, Renderers, Skip
-from bot.delivery.ledger import PendingRow, Tally
+from bot.delivery.ledger import PendingRow, PlannedBatch, Tally
 from bot.delivery.sender import MAX_MULTICAST_RECIPIENTS, Outcome, Push, Sender
 from bot.services import Services
 
@@ -48,6 +59,7 @@ class _Plan:
     audience: Audience
     content: dict
     renderer: Renderer | None
+    messages: list[Message]  # identical content's messages, read once; empty when personalised
 
 
 def run_dispatch(
@@ -65,10 +77,10 @@ def run_dispatch(
     """
     plan = _claim(services, dispatch_id, renderers or Renderers())
     if plan is not None:
-        sender = sender or Sender(services.line)
-        for batch in _pending_batches(services, dispatch_id):
-            _send_batch(services, plan, sender, batch)
-        _plan_and_send_rest(services, plan, sender, page_size)
+        with _InFlight(services, plan, sender or Sender(services.line)) as flight:
+            for batch in _pending_batches(services, dispatch_id):
+                flight.send(_resumed(services, plan, batch))
+            _plan_and_send_rest(services, plan, flight, page_size)
         with services.db.session() as session:
             session.execute(
                 update(Dispatch)
@@ -108,11 +120,13 @@ def _claim(services: Services, dispatch_id: int, renderers: Renderers) -> _Plan 
             return None
         audience = parse_audience(dispatch.audience, services.knowledge)
         content_rules.validate(dispatch.content)
-        renderer = renderers.get(dispatch.content["renderer"]) if content_rules.is_personalised(dispatch.content) else None
+        personalised = content_rules.is_personalised(dispatch.content)
+        renderer = renderers.get(dispatch.content["renderer"]) if personalised else None
+        messages = [] if personalised else content_rules.messages(dispatch.content)
         if dispatch.status == DispatchStatus.SCHEDULED:
             dispatch.status = DispatchStatus.SENDING
             dispatch.started_at = system_now()
-        return _Plan(dispatch.id, dispatch.key, audience, dispatch.content, renderer)
+        return _Plan(dispatch.id, dispatch.key, audience, dispatch.content, renderer, messages)
 
 
 def _pending_batches(services: Services, dispatch_id: int) -> list[int]:
@@ -120,49 +134,134 @@ def _pending_batches(services: Services, dispatch_id: int) -> list[int]:
         return ledger.pending_batches(session, dispatch_id)
 
 
-def _plan_and_send_rest(services: Services, plan: _Plan, sender: Sender, page_size: int) -> None:
+def _resumed(services: Services, plan: _Plan, batch: int) -> PlannedBatch:
+    """A batch an earlier run planned: its rows still pending, less those LINE would not recognise.
+
+    A row planned over a day ago is marked failed instead: LINE has forgotten its
+    retry key, so a re-send could deliver a second time.
+    """
+    with services.db.session() as session:
+        rows = ledger.pending(session, plan.dispatch_id, batch)
+        now = system_now()
+        expired = [row.user_id for row in rows if row.retry_key_expired(now)]
+        ledger.mark_users(session, plan.dispatch_id, expired, DeliveryStatus.FAILED, 0, EXPIRED_RETRY_KEY)
+    fresh = [row for row in rows if not row.retry_key_expired(now)]
+    return PlannedBatch(batch, fresh, rows[-1].user_id if rows else 0)
+
+
+def _plan_and_send_rest(services: Services, plan: _Plan, flight: _InFlight, page_size: int) -> None:
     with services.db.session() as session:
         batch, after_user_id = ledger.progress(session, plan.dispatch_id)
     while True:
         batch += 1
         try:
             with services.db.session() as session:
-                recipients = plan.audience.page(session, after_user_id, page_size)
-                if not recipients:
-                    return
-                ledger.plan(
-                    session, plan.dispatch_id, plan.key, batch, recipients, personalised=plan.renderer is not None
-                )
+                flight.mark_finished(session)
+                planned = _plan_batch(session, plan, batch, after_user_id, page_size)
         except IntegrityError:
             raise DispatchBusy(f"dispatch {plan.dispatch_id} is being sent by another process") from None
-        _send_batch(services, plan, sender, batch)
-        after_user_id = recipients[-1].user_id
+        if planned is None:
+            return
+        flight.send(planned)
+        after_user_id = planned.last_user_id
 
 
-def _send_batch(services: Services, plan: _Plan, sender: Sender, batch: int) -> None:
-    with services.db.session() as session:
-        rows = ledger.pending(session, plan.dispatch_id, batch)
-        now = system_now()
-        expired = [row.delivery_id for row in rows if row.retry_key_expired(now)]
-        ledger.mark(session, expired, DeliveryStatus.FAILED, 0, EXPIRED_RETRY_KEY)
-        rows = [row for row in rows if not row.retry_key_expired(now)]
-    if not rows:
-        return
+def _plan_batch(session: Session, plan: _Plan, batch: int, after_user_id: int, size: int) -> PlannedBatch | None:
     if plan.renderer is None:
-        outcome = sender.multicast([row.line_user_id for row in rows], content_rules.messages(plan.content), rows[0].retry_key)
-        with services.db.session() as session:
-            ledger.mark(session, [row.delivery_id for row in rows], outcome.status, outcome.attempts, outcome.error)
-        return
-    pushes = _render(services, plan, rows)
-    outcomes = sender.push_all([push for _, push in pushes])
-    _mark_each(services, [(row, outcome) for (row, _), outcome in zip(pushes, outcomes)])
+        return ledger.plan_identical(session, plan.dispatch_id, plan.key, batch, plan.audience, after_user_id, size)
+    recipients = plan.audience.page(session, after_user_id, size)
+    return ledger.plan_personalised(session, plan.dispatch_id, plan.key, batch, recipients)
 
 
-def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> list[tuple[PendingRow, Push]]:
-    """Each user's messages; users the renderer skips are marked skipped now, with its reason."""
+@dataclass
+class _Sending:
+    """One batch's requests on their way to LINE: one multicast, or one push per user."""
+
+    batch: int
+    multicast: Future[Outcome] | None = None
+    pushes: list[tuple[int, Future[Outcome]]] = field(default_factory=list)  # (user id, its push)
+
+    def futures(self) -> list[Future[Outcome]]:
+        return [self.multicast] if self.multicast is not None else [future for _, future in self.pushes]
+
+    def done(self) -> bool:
+        return all(future.done() for future in self.futures())
+
+
+class _InFlight:
+    """Requests on their way to LINE, on one pool of the sender's threads, marked as they finish.
+
+    ``send`` hands a planned batch's requests to the pool (rendering a
+    personalised batch user by user as it goes) and blocks only while twice as
+    many requests as there are threads are unanswered: the threads never wait
+    for the planner, and memory stays a few batches whatever the audience.
+    ``mark_finished`` records the outcomes of finished batches in the caller's
+    transaction. On the way out every request still in flight is waited for and
+    marked, even when the run fails: an unmarked row would be safe (re-sent with
+    its key, LINE answers 409) but cost a needless request.
+    """
+
+    def __init__(self, services: Services, plan: _Plan, sender: Sender) -> None:
+        self._services = services
+        self._plan = plan
+        self._sender = sender
+        self._pool = ThreadPoolExecutor(sender.workers, thread_name_prefix="send")
+        self._room = threading.BoundedSemaphore(2 * sender.workers)
+        self._batches: deque[_Sending] = deque()
+
+    def __enter__(self) -> _InFlight:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            wait([future for sending in self._batches for future in sending.futures()])
+            with self._services.db.session() as session:
+                self.mark_finished(session)
+        except Exception:
+            if exc is None:
+                raise
+            log.exception("dispatch %s: requests that finished after the failure stay pending", self._plan.dispatch_id)
+        finally:
+            self._pool.shutdown()
+
+    def send(self, planned: PlannedBatch) -> None:
+        if not planned.rows:
+            return
+        sending = _Sending(planned.batch)
+        self._batches.append(sending)
+        if self._plan.renderer is None:
+            recipients = [row.line_user_id for row in planned.rows]
+            sending.multicast = self._submit(self._sender.multicast, recipients, self._plan.messages, planned.rows[0].retry_key)
+            return
+        for row, push in _render(self._services, self._plan, planned.rows):
+            sending.pushes.append((row.user_id, self._submit(self._sender.push, push)))
+
+    def _submit(self, request: Callable[..., Outcome], *args: object) -> Future[Outcome]:
+        self._room.acquire()
+        future = self._pool.submit(request, *args)
+        future.add_done_callback(lambda _: self._room.release())
+        return future
+
+    def mark_finished(self, session: Session) -> None:
+        """Mark the rows of every batch whose requests have all been answered; one UPDATE per outcome."""
+        dispatch_id = self._plan.dispatch_id
+        for sending in [sending for sending in self._batches if sending.done()]:
+            self._batches.remove(sending)
+            if sending.multicast is not None:
+                outcome = sending.multicast.result()
+                ledger.mark_batch(session, dispatch_id, sending.batch, outcome.status, outcome.attempts, outcome.error)
+                continue
+            groups: dict[Outcome, list[int]] = defaultdict(list)
+            for user_id, future in sending.pushes:
+                groups[future.result()].append(user_id)
+            for outcome, user_ids in groups.items():
+                ledger.mark_users(session, dispatch_id, user_ids, outcome.status, outcome.attempts, outcome.error)
+
+
+def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator[tuple[PendingRow, Push]]:
+    """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped."""
     assert plan.renderer is not None
     params = plan.content.get("params", {})
-    pushes: list[tuple[PendingRow, Push]] = []
     with services.db.session() as session:
         users = {u.id: u for u in session.scalars(select(LineUser).where(LineUser.id.in_([r.user_id for r in rows])))}
         skipped: dict[str, list[int]] = defaultdict(list)
@@ -171,19 +270,8 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> list[tup
             rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
             if rendered is None or isinstance(rendered, Skip):
                 reason = rendered.reason if isinstance(rendered, Skip) else "nothing to send to this user"
-                skipped[reason].append(row.delivery_id)
+                skipped[reason].append(row.user_id)
             else:
-                pushes.append((row, Push(row.line_user_id, rendered, row.retry_key)))
-        for reason, ids in skipped.items():
-            ledger.mark(session, ids, DeliveryStatus.SKIPPED, 0, reason)
-    return pushes
-
-
-def _mark_each(services: Services, results: list[tuple[PendingRow, Outcome]]) -> None:
-    """Mark push outcomes, one UPDATE per distinct outcome rather than per user."""
-    groups: dict[Outcome, list[int]] = defaultdict(list)
-    for row, outcome in results:
-        groups[outcome].append(row.delivery_id)
-    with services.db.session() as session:
-        for outcome, ids in groups.items():
-            ledger.mark(session, ids, outcome.status, outcome.attempts, outcome.error)
+                yield row, Push(row.line_user_id, rendered, row.retry_key)
+        for reason, user_ids in skipped.items():
+            ledger.mark_users(session, plan.dispatch_id, user_ids, DeliveryStatus.SKIPPED, 0, reason)

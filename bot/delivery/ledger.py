@@ -4,6 +4,11 @@ The unique (dispatch, user) constraint makes a second delivery of one dispatch
 to one user impossible to even plan. Each pending row carries the retry key its
 request uses; a resumed send re-sends pending rows with the same key, so LINE
 answers 409 for any request that had gone through before the crash.
+
+Rows are written and marked a batch at a time, never one statement per user: a
+batch of identical content is planned by one INSERT ... SELECT (the database
+picks the users and writes their rows) and marked by one UPDATE, which is what
+lets 100,000 rows keep pace with LINE's multicast limit.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
 from bot.db.tables import Delivery, DeliveryStatus, LineUser
-from bot.delivery.audience import Recipient
+from bot.delivery.audience import Audience, Recipient, skip_reason_column
 
 # Fixed forever: retry keys must come out the same in every process and release.
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1c2b9e-4a57-4d0e-9b8a-3c5e7d1f2a60")
@@ -40,7 +45,6 @@ def user_retry_key(dispatch_key: str, user_id: int) -> str:
 class PendingRow:
     """A planned delivery not yet known to have reached LINE."""
 
-    delivery_id: int
     user_id: int
     line_user_id: str
     retry_key: str
@@ -72,33 +76,87 @@ def progress(session: Session, dispatch_id: int) -> tuple[int, int]:
     return (-1 if last_batch is None else last_batch), (last_user or 0)
 
 
-def plan(
-    session: Session, dispatch_id: int, dispatch_key: str, batch: int, recipients: Sequence[Recipient], personalised: bool
-) -> None:
-    """Insert the batch's rows: pending with their retry key, or skipped with the reason."""
+@dataclass(frozen=True)
+class PlannedBatch:
+    """A batch just written to the ledger: its pending rows, and the last user it covered."""
+
+    batch: int
+    rows: list[PendingRow]
+    last_user_id: int
+
+
+def plan_identical(
+    session: Session, dispatch_id: int, dispatch_key: str, batch: int, audience: Audience, after_user_id: int, size: int
+) -> PlannedBatch | None:
+    """Plan the next ``size`` users of a multicast dispatch in one INSERT ... SELECT; None when none are left.
+
+    All rows share the batch's retry key; blocked and paused users are written
+    skipped with the reason, as ``plan_personalised`` writes them.
+    """
     now = system_now()
-    multicast_key = None if personalised else batch_retry_key(dispatch_key, batch)
-    rows = []
+    retry_key = batch_retry_key(dispatch_key, batch)
+    page = audience.page_query(after_user_id, size).subquery()
+    reason = skip_reason_column(page.c.status, page.c.notices_paused)
+    chosen = select(
+        literal(dispatch_id),
+        page.c.id,
+        case((reason.is_(None), literal(DeliveryStatus.PENDING.value)), else_=literal(DeliveryStatus.SKIPPED.value)),
+        literal(batch),
+        case((reason.is_(None), literal(retry_key)), else_=None),
+        literal(0),
+        reason,
+        literal(now, Delivery.updated_at.type),
+    )
+    columns = ["dispatch_id", "user_id", "status", "batch", "retry_key", "attempts", "error", "updated_at"]
+    # Core statements on the session's connection: no ORM row handling for 500 plain tuples.
+    connection = session.connection()
+    connection.execute(insert(Delivery).from_select(columns, chosen))
+    # Batches are planned in user-id order, so this batch's rows are the dispatch's rows
+    # after ``after_user_id``: a range of the (dispatch, user) index, however large the ledger.
+    rows = connection.execute(
+        select(Delivery.user_id, LineUser.line_user_id, Delivery.status)
+        .join(LineUser, LineUser.id == Delivery.user_id)
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.user_id > after_user_id)
+        .order_by(Delivery.user_id)
+    ).all()
+    if not rows:  # (rowcount is not reliable for INSERT ... SELECT on every driver)
+        return None
+    pending = [PendingRow(user_id, line_user_id, retry_key, now) for user_id, line_user_id, status in rows
+               if status == DeliveryStatus.PENDING]
+    return PlannedBatch(batch, pending, rows[-1][0])
+
+
+def plan_personalised(
+    session: Session, dispatch_id: int, dispatch_key: str, batch: int, recipients: Sequence[Recipient]
+) -> PlannedBatch | None:
+    """Insert the batch's rows, each pending with its user's retry key, or skipped with the reason."""
+    if not recipients:
+        return None
+    now = system_now()
+    rows, pending = [], []
     for recipient in recipients:
         reason = recipient.skip_reason
+        retry_key = None if reason else user_retry_key(dispatch_key, recipient.user_id)
         rows.append(
             {
                 "dispatch_id": dispatch_id,
                 "user_id": recipient.user_id,
                 "status": DeliveryStatus.SKIPPED if reason else DeliveryStatus.PENDING,
                 "batch": batch,
-                "retry_key": None if reason else (multicast_key or user_retry_key(dispatch_key, recipient.user_id)),
+                "retry_key": retry_key,
                 "attempts": 0,
                 "error": reason,
                 "updated_at": now,
             }
         )
-    if rows:
-        session.execute(insert(Delivery), rows)
+        if retry_key:
+            pending.append(PendingRow(recipient.user_id, recipient.line_user_id, retry_key, now))
+    session.connection().execute(insert(Delivery), rows)
+    return PlannedBatch(batch, pending, recipients[-1].user_id)
 
 
 def pending_batches(session: Session, dispatch_id: int) -> list[int]:
-    """Batches with rows still pending (after a crash: at most the one in flight)."""
+    """Batches with rows still pending (after a crash: those that were in flight)."""
     return list(
         session.scalars(
             select(Delivery.batch)
@@ -111,7 +169,7 @@ def pending_batches(session: Session, dispatch_id: int) -> list[int]:
 
 def pending(session: Session, dispatch_id: int, batch: int) -> list[PendingRow]:
     rows = session.execute(
-        select(Delivery.id, Delivery.user_id, LineUser.line_user_id, Delivery.retry_key, Delivery.updated_at)
+        select(Delivery.user_id, LineUser.line_user_id, Delivery.retry_key, Delivery.updated_at)
         .join(LineUser, LineUser.id == Delivery.user_id)
         .where(Delivery.dispatch_id == dispatch_id, Delivery.batch == batch, Delivery.status == DeliveryStatus.PENDING)
         .order_by(Delivery.user_id)
@@ -119,13 +177,31 @@ def pending(session: Session, dispatch_id: int, batch: int) -> list[PendingRow]:
     return [PendingRow(*row) for row in rows]
 
 
-def mark(session: Session, delivery_ids: Sequence[int], status: DeliveryStatus, attempts: int, error: str | None) -> None:
-    """Record the outcome of rows that shared one result (a multicast batch, or one push)."""
-    if not delivery_ids:
-        return
-    session.execute(
+def mark_batch(
+    session: Session, dispatch_id: int, batch: int, status: DeliveryStatus, attempts: int, error: str | None
+) -> None:
+    """Record the outcome of a multicast: every row of the batch still pending shared it."""
+    session.connection().execute(
         update(Delivery)
-        .where(Delivery.id.in_(delivery_ids))
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.batch == batch, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=status, attempts=Delivery.attempts + attempts, error=error, updated_at=system_now())
+    )
+
+
+def mark_users(
+    session: Session,
+    dispatch_id: int,
+    user_ids: Sequence[int],
+    status: DeliveryStatus,
+    attempts: int,
+    error: str | None,
+) -> None:
+    """Record one outcome shared by these users' rows (pushes that ended alike, or skipped users)."""
+    if not user_ids:
+        return
+    session.connection().execute(
+        update(Delivery)
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.user_id.in_(user_ids))
         .values(status=status, attempts=Delivery.attempts + attempts, error=error, updated_at=system_now())
     )
 

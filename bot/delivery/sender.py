@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from linebot.v3.messaging import Message
@@ -58,7 +57,11 @@ def _retry_worthy(error: LineApiError) -> bool:
 
 
 class Sender:
-    """Multicast and concurrent pushes through one gateway, within LINE's rate limits."""
+    """Multicast and push through one gateway, within LINE's rate limits, from ``workers`` threads at once.
+
+    Thread-safe: the engine calls it from a pool of ``workers`` threads, and the
+    per-endpoint token buckets are shared by all of them.
+    """
 
     def __init__(
         self,
@@ -86,13 +89,6 @@ class Sender:
 
     def push(self, push: Push) -> Outcome:
         return self._send(self._push_bucket, lambda: self.line.push(push.line_user_id, push.messages, push.retry_key))
-
-    def push_all(self, pushes: Sequence[Push]) -> list[Outcome]:
-        """Pushes on a bounded thread pool; outcomes in the order given."""
-        if self.workers <= 1 or len(pushes) <= 1:
-            return [self.push(push) for push in pushes]
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="push") as pool:
-            return list(pool.map(self.push, pushes))
 
     def _send(self, bucket: TokenBucket, request: Callable[[], None]) -> Outcome:
         for attempt in range(1, self.policy.attempts + 1):
