@@ -1,7 +1,8 @@
 """Reminder figures: planning and syncing 1,000 editions, and one reminder to 10,000 trainees.
 
 Run: ``.venv/bin/python bench/reminders.py`` (SQLite in a temporary folder, the
-fake LINE API in-process). Prints:
+fake LINE API in a child process, ``kenshu fake-line``, so that it does not
+share the sender's GIL; bench/fake_capacity.py shows what it can serve). Prints:
 
 * sync: planning 1,000 editions with the rules of data/reminders.yaml and
   writing the job store from empty, then re-syncing the unchanged plan
@@ -9,16 +10,24 @@ fake LINE API in-process). Prints:
 * send: one on-demand reminder with personal joining details to 10,000
   linked trainees through the fake LINE API: time from fire to last send,
   and decryptions per second (on their own, without the sending around them).
+
+On a shared 2-core machine the figures move with the other load: compare runs
+made side by side.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,7 +45,6 @@ from bot.db import (
     migrate,  # noqa: E402
 )
 from bot.db.tables import Enrolment, LineUser  # noqa: E402
-from bot.devtools.fake_line import FakeLine  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.services import Services
 from scheduler.fire import fire  # noqa: E402
@@ -78,16 +86,38 @@ def bench_sync(folder: Path) -> None:
     print(f"sync: peak RSS {peak_rss_mib():.0f} MiB")
 
 
+@contextmanager
+def fake_line_process() -> Iterator[str]:
+    """``kenshu fake-line`` on an ephemeral port in a child process; yields its base URL."""
+    kenshu = Path(sys.executable).parent / "kenshu"
+    child = subprocess.Popen([str(kenshu), "fake-line", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().split()[4]  # "fake LINE API on http://127.0.0.1:PORT (...)"
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def fake_control(base_url: str, path: str, body: dict | None = None) -> dict:
+    """The fake's back door (``/__fake__/...``): POST ``body`` when given, else GET."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base_url + path, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read())
+
+
 def bench_send(folder: Path) -> None:
     url = f"sqlite:///{folder / 'send.db'}"
     migrate.upgrade(url)
     cipher = Cipher(SECRET_KEY)
-    with FakeLine.running() as fake:
+    with fake_line_process() as base_url:
         app = create_app({"KENSHU_DEMO": False, "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t",
-                          "KENSHU_SECRET_KEY": SECRET_KEY, "LINE_API_BASE_URL": fake.base_url, "DATABASE_URL": url,
+                          "KENSHU_SECRET_KEY": SECRET_KEY, "LINE_API_BASE_URL": base_url, "DATABASE_URL": url,
                           "KENSHU_DISPATCH": "inline"})
         logging.getLogger().setLevel(logging.WARNING)
-        fake.state.set_quota(None)  # the fake's default free-plan quota (500) would refuse most of them
+        # the fake's default free-plan quota would refuse most of them
+        fake_control(base_url, "/__fake__/quota", {"type": "none"})
         services = Services.of(app)
         now = system_now()
         with Session(services.db.engine) as session, session.begin():
@@ -112,7 +142,7 @@ def bench_send(folder: Path) -> None:
         started = time.perf_counter()
         fired = fire(services, JOB, parse_jst("2023-07-25T10:00").astimezone(JST))
         elapsed = time.perf_counter() - started
-        pushes = len(fake.state.requests("/v2/bot/message/push"))
+        pushes = len(fake_control(base_url, "/__fake__/requests?path=/v2/bot/message/push")["requests"])
     assert fired.tally is not None
     print(f"send: {TRAINEES} trainees with personal details: fire to last send {elapsed:.1f} s "
           f"({fired.tally.sent} sent, {fired.tally.failed} failed, {fired.tally.skipped} skipped, {pushes} push requests, {TRAINEES / elapsed:.0f} trainees/s)")
