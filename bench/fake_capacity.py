@@ -10,9 +10,7 @@ closes it, so the same client measures a server without keep-alive too) and send
 pre-encoded bodies as fast as the fake answers, for push (1 recipient) and
 multicast (500 recipients). Prints requests/s, the connections the clients opened,
 and the fake's CPU time per request (from /proc), whose inverse is what one core
-of the fake can serve whatever the client costs; once validating bodies with the
-SDK's models only, once with the shared OpenAPI spec too (when it is found),
-which is what the fake does by default beside shared/.
+of the fake can serve whatever the client costs.
 """
 
 from __future__ import annotations
@@ -40,13 +38,13 @@ ENDPOINTS = {
 }
 
 
-def serve_child(use_spec: bool) -> None:
-    """The child: a fake with no rate limits and no quota; prints its URL and validation, serves until stdin closes."""
+def serve_child() -> None:
+    """The child: a fake with no rate limits and no quota; prints its URL and schema, serves until stdin closes."""
     from bot.devtools.fake_line import FakeLine
 
-    with FakeLine.running(quota=None, channel_token=TOKEN, rate_limiting=False, use_spec=use_spec) as fake:
+    with FakeLine.running(quota=None, channel_token=TOKEN, rate_limiting=False) as fake:
         print(fake.base_url, flush=True)
-        print("OpenAPI spec + SDK models" if fake.state.contract.spec else "SDK models only", flush=True)
+        print(fake.state.contract.source, flush=True)
         sys.stdin.read()
 
 
@@ -104,17 +102,25 @@ class Load:
         connection.close()
 
 
-def measure(args: argparse.Namespace, use_spec: bool) -> None:
-    child = subprocess.Popen([sys.executable, __file__, "--serve-child", "spec" if use_spec else "sdk"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--latency-ms", default="0,20", help="comma-separated latencies the fake adds")
+    parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_child:
+        serve_child()
+        return 0
+    child = subprocess.Popen([sys.executable, __file__, "--serve-child"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
         base_url = child.stdout.readline().strip()
-        validation = child.stdout.readline().strip()
-        if use_spec and "spec" not in validation:
-            print("(the shared OpenAPI spec is not found: set KENSHU_LINE_OPENAPI to measure strict validation)")
-            return
-        print(f"validating with {validation}:")
+        schema = child.stdout.readline().strip()
+        print(f"fake LINE API in a child process, validating bodies with {schema}; {args.threads} client "
+              f"threads, one connection each, {args.seconds:g} s per row; rate limits off "
+              f"(LINE's: push 2,000/s, multicast 200/s)")
         for latency in (float(value) for value in args.latency_ms.split(",")):
             for name, (path, body) in ENDPOINTS.items():
                 control(base_url, "POST", "/__fake__/faults", {"latency_ms": latency, "paths": [path]})
@@ -132,22 +138,6 @@ def measure(args: argparse.Namespace, use_spec: bool) -> None:
         if child.stdin:
             child.stdin.close()
         child.wait(timeout=10)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--latency-ms", default="0,20", help="comma-separated latencies the fake adds")
-    parser.add_argument("--serve-child", choices=("spec", "sdk"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve_child:
-        serve_child(args.serve_child == "spec")
-        return 0
-    print(f"fake LINE API in a child process; {args.threads} client threads, one connection each, "
-          f"{args.seconds:g} s per row; rate limits off (LINE's: push 2,000/s, multicast 200/s)")
-    for use_spec in (False, True):
-        measure(args, use_spec)
     return 0
 
 

@@ -12,13 +12,20 @@ from collections import Counter
 from linebot.v3.messaging import TextMessage
 from sqlalchemy import select
 
+from bot import clock
 from bot.db.tables import Delivery, DeliveryStatus, LineUser
-from bot.delivery import Renderers, Sender, run_dispatch, text_content
+from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch, text_content
 from bot.delivery.ledger import batch_retry_key
 from bot.line.gateway import LineGateway
 from bot.services import Services
-from tests.conftest import ACCESS_TOKEN
-from tests.test_delivery_engine import TRAINING, add_users, new_dispatch, received_counts
+from tests.helpers import ACCESS_TOKEN, ECMO_TRAINING, add_users, received_counts
+
+DISPATCH_KEY = "throughput-dispatch"
+
+
+def new_dispatch(app, audience: str, content: dict) -> int:  # type: ignore[no-untyped-def]
+    with Services.of(app).db.session() as session:
+        return create_dispatch(session, DISPATCH_KEY, "announcement", audience, content, clock.now()).id
 
 
 def test_one_gateway_sends_one_request_after_another_on_one_connection(fake_line):
@@ -58,10 +65,9 @@ class WatchingGateway(LineGateway):
     pass): a second can only arrive while the first is unanswered if batches overlap.
     """
 
-    def __init__(self, base_url: str, database, dispatch_key: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, base_url: str, database) -> None:  # type: ignore[no-untyped-def]
         super().__init__(base_url, ACCESS_TOKEN)
         self.database = database
-        self.dispatch_key = dispatch_key
         self.ledger_seen: list[tuple[int, int, set[tuple[str, str | None]]]] = []
         self.second_in_flight = threading.Event()
         self.overlapped = False
@@ -88,10 +94,10 @@ class WatchingGateway(LineGateway):
 
 def test_batches_overlap_and_each_request_leaves_after_its_rows_are_committed_pending(app, fake_line):
     fake_line.state.set_quota(None)
-    users = add_users(app, 2600, training=TRAINING)
-    dispatch_id = new_dispatch(app, f"training:{TRAINING}", text_content("同時に送っても一度だけ"))
+    users = add_users(app, 2600, training=ECMO_TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("同時に送っても一度だけ"))
     services = Services.of(app)
-    gateway = WatchingGateway(fake_line.base_url, services.db, "test-dispatch")
+    gateway = WatchingGateway(fake_line.base_url, services.db)
     try:
         tally = run_dispatch(services, dispatch_id, sender=Sender(gateway))
     finally:
@@ -105,6 +111,6 @@ def test_batches_overlap_and_each_request_leaves_after_its_rows_are_committed_pe
         assert rows == size and len(states) == 1  # every recipient's row, with one status and key...
         status, key = states.pop()
         assert status == DeliveryStatus.PENDING and key is not None  # ...committed pending before it left
-    assert {r.retry_key for r in multicasts} == {batch_retry_key("test-dispatch", b) for b in range(6)}
+    assert {r.retry_key for r in multicasts} == {batch_retry_key(DISPATCH_KEY, b) for b in range(6)}
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
     assert (tally.sent, tally.pending) == (2600, 0)
