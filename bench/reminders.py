@@ -56,6 +56,7 @@ TRAINEES = 10_000
 SECRET_KEY = "bench-secret-key"
 EDITION = "nanchisei-tokyo-r5"
 JOB = f"reminder:{EDITION}/on_demand_start/nanchisei-tokyo-r5-clozapine:week-before:20230725T1000"
+FIRES_AT = "2023-07-25T10:00"
 
 
 def peak_rss_mib() -> float:
@@ -139,8 +140,10 @@ def bench_send(folder: Path) -> None:
         for token in tokens:
             cipher.decrypt(token)
         decrypt_rate = TRAINEES / (time.perf_counter() - started)
+        # The renderer skips a reminder whose event has passed: fire it at its own time.
+        os.environ["KENSHU_NOW"] = FIRES_AT
         started = time.perf_counter()
-        fired = fire(services, JOB, parse_jst("2023-07-25T10:00").astimezone(JST))
+        fired = fire(services, JOB, parse_jst(FIRES_AT).astimezone(JST))
         elapsed = time.perf_counter() - started
         pushes = len(fake_control(base_url, "/__fake__/requests?path=/v2/bot/message/push")["requests"])
     assert fired.tally is not None
