@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from linebot.v3.messaging import TextMessage
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from bot import clock
 from bot.app import create_app
@@ -74,6 +74,12 @@ def seed_users(database_url: str, count: int, subscribed: int | None = None) -> 
                 insert(Subscription),
                 [{"user_id": u, "training_id": TRAINING, "created_at": now} for u in ids[start : start + 10_000]],
             )
+    if db.engine.dialect.name == "postgresql":
+        # Statistics as autovacuum would soon have them: right after a bulk load the planner
+        # believes the training has ~30 subscribers and scans them all for every page.
+        with db.engine.connect() as connection:
+            connection.execute(text("ANALYZE line_users, subscriptions"))
+            connection.commit()
     db.engine.dispose()
 
 
@@ -243,6 +249,9 @@ def main() -> int:
         push_child(database_url, base_url, key, audience, int(workers))
         return 0
     scenarios = set(args.only.split(","))
+    if args.database_url and "2" in scenarios and scenarios & {"1", "3"}:
+        parser.error("scenario 2 seeds its own users: with --database-url run --only 1,3 and --only 2 "
+                     "on two empty databases")
     # The fake keeps every request it answered; with 100,000 recipients on record its
     # collector's full passes would slow the fake (not the sender) down.
     gc.set_threshold(50_000, 20, 100)

@@ -16,6 +16,8 @@ from bot import clock
 from bot.db.tables import Delivery, DeliveryStatus, LineUser
 from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch, text_content
 from bot.delivery.ledger import batch_retry_key
+from bot.delivery.ratelimit import MULTICAST_REQUESTS_PER_SECOND, TokenBucket
+from bot.devtools.fake_line import ManualClock
 from bot.line.gateway import LineGateway
 from bot.services import Services
 from tests.helpers import ACCESS_TOKEN, ECMO_TRAINING, add_users, received_counts
@@ -114,3 +116,30 @@ def test_batches_overlap_and_each_request_leaves_after_its_rows_are_committed_pe
     assert {r.retry_key for r in multicasts} == {batch_retry_key(DISPATCH_KEY, b) for b in range(6)}
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
     assert (tally.sent, tally.pending) == (2600, 0)
+
+
+def test_threads_sharing_a_rate_limit_never_exceed_it_in_any_window():
+    clock = ManualClock()
+    # Sleeping moves the clock at least a microsecond: a real clock always moves on, while a
+    # float clock would swallow the sub-ulp waits rounding leaves.
+    bucket = TokenBucket(MULTICAST_REQUESTS_PER_SECOND, clock=clock, sleep=lambda s: clock.advance(max(s, 1e-6)))
+    granted: list[float] = []
+    lock = threading.Lock()
+
+    def take(count: int) -> None:
+        for _ in range(count):
+            bucket.acquire()
+            with lock:
+                granted.append(clock())
+
+    threads = [threading.Thread(target=take, args=(50,)) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    granted.sort()
+    assert len(granted) == 800
+    for first in range(len(granted)):  # every window [t, t + 1 s): at most burst + rate requests
+        within = sum(1 for at in granted[first:] if at < granted[first] + 1.0)
+        assert within <= bucket.burst + MULTICAST_REQUESTS_PER_SECOND
