@@ -67,20 +67,27 @@ class Audience:
     def __str__(self) -> str:
         return self.kind if self.target is None else f"{self.kind}:{self.target}"
 
-    def _membership(self) -> ColumnElement[bool]:
-        """The condition a user row meets to belong to this audience (status aside)."""
+    def _membership(self, after_user_id: int = 0) -> ColumnElement[bool]:
+        """The condition a user row meets to belong to this audience (status aside).
+
+        ``after_user_id`` is repeated inside each subquery: PostgreSQL does not carry
+        ``line_users.id > N`` over to the joined table, and would otherwise scan the
+        audience's rows from the first user for every page (a send quadratic in its size).
+        """
+        subscribed = and_(Subscription.user_id == LineUser.id, Subscription.user_id > after_user_id)
+        enrolled = and_(Enrolment.user_id == LineUser.id, Enrolment.user_id > after_user_id)
         if self.kind == "all":
             return LineUser.id.is_not(None)
         if self.kind == "training":
-            return exists().where(Subscription.user_id == LineUser.id, Subscription.training_id == self.target)
+            return exists().where(subscribed, Subscription.training_id == self.target)
         if self.kind == "edition":
-            return exists().where(Enrolment.user_id == LineUser.id, Enrolment.edition_id == self.target)
+            return exists().where(enrolled, Enrolment.edition_id == self.target)
         if self.kind == "course":
-            return exists().where(Enrolment.user_id == LineUser.id, Enrolment.course_id.in_(self.ids))
+            return exists().where(enrolled, Enrolment.course_id.in_(self.ids))
         # prospects: interested in the training, not (yet) linked to an application of this edition.
         return and_(
-            exists().where(Subscription.user_id == LineUser.id, Subscription.training_id == self.training_id),
-            ~exists().where(Enrolment.user_id == LineUser.id, Enrolment.edition_id == self.target),
+            exists().where(subscribed, Subscription.training_id == self.training_id),
+            ~exists().where(enrolled, Enrolment.edition_id == self.target),
         )
 
     def _receivable(self) -> ColumnElement[bool]:
@@ -98,7 +105,7 @@ class Audience:
         """
         return (
             select(LineUser.id, LineUser.line_user_id, LineUser.status, LineUser.notices_paused)
-            .where(self._membership(), LineUser.id > after_user_id)
+            .where(self._membership(after_user_id), LineUser.id > after_user_id)
             .order_by(LineUser.id)
             .limit(size)
         )
