@@ -33,11 +33,8 @@ def new_dispatch(app, audience: str, content: dict) -> int:  # type: ignore[no-u
 def test_one_gateway_sends_one_request_after_another_on_one_connection(fake_line):
     fake_line.state.set_quota(None)
     gateway = LineGateway(fake_line.base_url, "token")
-    try:
-        for n in range(20):
-            gateway.push(f"U{n:032x}", [TextMessage(text="おはようございます")])
-    finally:
-        gateway.close()
+    for n in range(20):
+        gateway.push(f"U{n:032x}", [TextMessage(text="おはようございます")])
 
     assert len(fake_line.state.requests("/v2/bot/message/push")) == 20
     assert fake_line.client_connections == 1
@@ -50,10 +47,7 @@ def test_concurrent_pushes_reuse_at_most_one_connection_per_sender_thread(app, f
     dispatch_id = new_dispatch(app, "all", {"renderer": "note", "params": {}})
     gateway = LineGateway(fake_line.base_url, ACCESS_TOKEN, pool_size=8)
     sender = Sender(gateway)
-    try:
-        tally = run_dispatch(Services.of(app), dispatch_id, renderers, sender)
-    finally:
-        gateway.close()
+    tally = run_dispatch(Services.of(app), dispatch_id, renderers, sender)
 
     assert sender.workers == 8  # the sender's threads never outnumber the gateway's connections
     assert tally.sent == 300 and len(fake_line.state.requests("/v2/bot/message/push")) == 300
@@ -100,10 +94,7 @@ def test_batches_overlap_and_each_request_leaves_after_its_rows_are_committed_pe
     dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("同時に送っても一度だけ"))
     services = Services.of(app)
     gateway = WatchingGateway(fake_line.base_url, services.db)
-    try:
-        tally = run_dispatch(services, dispatch_id, sender=Sender(gateway))
-    finally:
-        gateway.close()
+    tally = run_dispatch(services, dispatch_id, sender=Sender(gateway))
 
     assert gateway.overlapped, "the second batch was not sent while the first was unanswered"
     multicasts = fake_line.state.requests("/v2/bot/message/multicast")

@@ -211,6 +211,7 @@ class _Sending:
     """One batch's requests on their way to LINE: one multicast, or one push per user."""
 
     batch: int
+    users: tuple[int, int]  # the first and last user id of the batch
     multicast: Future[Outcome] | None = None
     pushes: list[tuple[int, Future[Outcome]]] = field(default_factory=list)  # (user id, its push)
 
@@ -260,7 +261,7 @@ class _InFlight:
     def send(self, planned: PlannedBatch) -> None:
         if not planned.rows:
             return
-        sending = _Sending(planned.batch)
+        sending = _Sending(planned.batch, (planned.rows[0].user_id, planned.rows[-1].user_id))
         self._batches.append(sending)
         if self._plan.renderer is None:
             recipients = [row.line_user_id for row in planned.rows]
@@ -282,7 +283,9 @@ class _InFlight:
             self._batches.remove(sending)
             if sending.multicast is not None:
                 outcome = sending.multicast.result()
-                ledger.mark_batch(session, dispatch_id, sending.batch, outcome.status, outcome.attempts, outcome.error)
+                ledger.mark_batch(
+                    session, dispatch_id, sending.batch, sending.users, outcome.status, outcome.attempts, outcome.error
+                )
                 continue
             groups: dict[Outcome, list[int]] = defaultdict(list)
             for user_id, future in sending.pushes:

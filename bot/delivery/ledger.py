@@ -178,12 +178,30 @@ def pending(session: Session, dispatch_id: int, batch: int) -> list[PendingRow]:
 
 
 def mark_batch(
-    session: Session, dispatch_id: int, batch: int, status: DeliveryStatus, attempts: int, error: str | None
+    session: Session,
+    dispatch_id: int,
+    batch: int,
+    users: tuple[int, int],
+    status: DeliveryStatus,
+    attempts: int,
+    error: str | None,
 ) -> None:
-    """Record the outcome of a multicast: every row of the batch still pending shared it."""
+    """Record the outcome of a multicast: every row of the batch still pending shared it.
+
+    ``users`` is the batch's first and last user id, so the rows are found as a range
+    of the (dispatch, user) index. The status test is wrapped in ``coalesce`` to keep
+    the planner off the (dispatch, status) index: on PostgreSQL that index still holds
+    an entry for every row of the send marked so far (until vacuum comes), and reading
+    "pending" there would cost the whole send so far for each batch.
+    """
     session.connection().execute(
         update(Delivery)
-        .where(Delivery.dispatch_id == dispatch_id, Delivery.batch == batch, Delivery.status == DeliveryStatus.PENDING)
+        .where(
+            Delivery.dispatch_id == dispatch_id,
+            Delivery.user_id.between(*users),
+            Delivery.batch == batch,
+            func.coalesce(Delivery.status, "") == DeliveryStatus.PENDING,
+        )
         .values(status=status, attempts=Delivery.attempts + attempts, error=error, updated_at=system_now())
     )
 

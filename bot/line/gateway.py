@@ -126,10 +126,6 @@ class LineGateway:
         self._api = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)
 
-    def close(self) -> None:
-        """Release the kept-alive connections (a test or a short command done with LINE)."""
-        self._client.close()
-
     def _call(self, method, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
             return method(*args, _request_timeout=REQUEST_TIMEOUT_SECONDS, **kwargs)
