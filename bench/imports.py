@@ -12,8 +12,8 @@ databases. Prints, per step, seconds on each database and the ratio old/new:
 * credentials dry run, import (all added), the same file again (all unchanged).
 
 Goal (issue 9): every 100k import under 20 s on both databases. The machine is
-shared (2 cores, other engineers' tests), so figures move by 10-20% between runs;
-the ratios, measured in one run, are steadier than the absolute numbers.
+shared (2 cores, other engineers' tests and benches), so a figure can move by 2x
+between runs; the ratios, measured in one run, are steadier than the absolute numbers.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def main() -> None:
                     results[(label, tree_label)] = run_tree(tree, folder, url)
                 finally:
                     drop()  # type: ignore[operator]
-    print(f"\n{args.rows:,} rows; seconds (2 shared cores: expect 10-20% noise between runs)")
+    print(f"\n{args.rows:,} rows; seconds (2 shared cores: single figures are noisy, ratios steadier)")
     columns = [(label, tree_label) for label, _ in databases() for tree_label, _ in trees]
     head = f"{'step':<22}" + "".join(f"{f'{db} {tl}':>20}" for db, tl in columns)
     if args.baseline:
