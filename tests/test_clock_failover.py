@@ -130,7 +130,8 @@ def test_the_standby_clock_finishes_a_send_the_killed_leader_began_and_nobody_ge
            "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t", "KENSHU_SECRET_KEY": SECRET_KEY,
            "KENSHU_DATA_DIR": str(data_dir), "KENSHU_DEMO": "0"}
     env.pop("KENSHU_NOW", None)
-    fake_line.state.faults.configure(FaultConfig(latency_ms=400))  # pushes take a while: time to kill mid-send
+    # Pushes take a while (the sender keeps 32 in flight: 300 take about 15 s), so the kill lands mid-send.
+    fake_line.state.faults.configure(FaultConfig(latency_ms=1500))
 
     leader = Clock(env, tmp_path / "leader.log")
     clocks.append(leader)
