@@ -24,7 +24,6 @@ from linebot.v3.messaging import (
     FlexMessage,
     FlexSeparator,
     FlexText,
-    Message,
     MessageAction,
     TextMessage,
 )
@@ -180,7 +179,10 @@ def _when(context: EventContext, edition: Edition, when: When | Deadline) -> str
     day = when.day() if isinstance(when, When) else when.date
     assert day is not None
     shown = format_day(day, locale, era=era)
-    clock_time = when.at.time() if isinstance(when, When) and when.at else (when.time if isinstance(when, Deadline) else None)
+    if isinstance(when, When):
+        clock_time = when.at.time() if when.at else None
+    else:
+        clock_time = when.time
     if clock_time is not None:
         shown = f"{shown} {format_clock(clock_time)}"
     return _("{date} (planned)").format(date=shown) if when.approximate else shown

@@ -32,7 +32,8 @@ def requests_command(since: datetime | None, edition_id: str | None, as_json: bo
     _ = gettext_for(locale)
     first_day = since.date() if since else clock.now().date() - timedelta(days=7)
     try:
-        rows = personal_requests.list_requests(Services.current(), datetime.combine(first_day, time(0), JST), edition_id)
+        since_midnight = datetime.combine(first_day, time(0), JST)
+        rows = personal_requests.list_requests(Services.current(), since_midnight, edition_id)
     except SecretariatError as error:
         raise failure(error, _) from None
     if as_json:

@@ -48,12 +48,13 @@ def list_requests(services: Services, since: datetime, edition_id: str | None = 
         query = (select(PersonalRequest).join(LineUser, LineUser.id == PersonalRequest.user_id)
                  .where(PersonalRequest.asked_at >= since).order_by(PersonalRequest.asked_at, PersonalRequest.id))
         if edition_id is not None:
-            linked = select(Enrolment.user_id).where(Enrolment.edition_id == edition_id)
-            query = query.where(PersonalRequest.user_id.in_(linked))
+            in_edition = select(Enrolment.user_id).where(Enrolment.edition_id == edition_id)
+            query = query.where(PersonalRequest.user_id.in_(in_edition))
         requests = session.scalars(query.limit(limit)).all()
         user_ids = {request.user_id for request in requests}
         applications: dict[int, list[AskedApplication]] = {}
-        for enrolment in session.scalars(select(Enrolment).where(Enrolment.user_id.in_(user_ids)).order_by(Enrolment.id)):
+        enrolments = session.scalars(select(Enrolment).where(Enrolment.user_id.in_(user_ids)).order_by(Enrolment.id))
+        for enrolment in enrolments:
             assert enrolment.user_id is not None
             applications.setdefault(enrolment.user_id, []).append(
                 AskedApplication(enrolment.application_no, enrolment.name, enrolment.edition_id))

@@ -72,7 +72,9 @@ class JoiningSession:
     def useful_until(self) -> datetime | None:
         """The end of the session's last day; None while undecided."""
         end = self.last_day or self.day
-        return None if end is None else datetime.combine(end + timedelta(days=1), time(0), JST) - timedelta(microseconds=1)
+        if end is None:
+            return None
+        return datetime.combine(end + timedelta(days=1), time(0), JST) - timedelta(microseconds=1)
 
     def sort_key(self) -> date:
         return self.day or (self.tentative.earliest if self.tentative else date.max)
@@ -95,7 +97,8 @@ def _days(today: date, day: date) -> int:
     return (day - today).days
 
 
-def _state(today: date, day: date | None, last_day: date | None, tentative: TentativeWindow | None) -> tuple[DateState, int | None]:
+def _state(today: date, day: date | None, last_day: date | None,
+           tentative: TentativeWindow | None) -> tuple[DateState, int | None]:
     if day is None:
         assert tentative is not None
         return (DateState.OVER, None) if tentative.has_passed(today) else (DateState.UNDECIDED, None)
@@ -135,7 +138,8 @@ def _on_demand_ends(events: list[ReminderEvent]) -> dict[str | None, date | None
     return {e.course_id: e.day for e in events if e.kind is EventKind.ON_DEMAND_END}
 
 
-def application_outlook(edition: Edition, enrolment: Enrolment, set_dates: SetDates, now: datetime) -> ApplicationOutlook:
+def application_outlook(edition: Edition, enrolment: Enrolment, set_dates: SetDates,
+                        now: datetime) -> ApplicationOutlook:
     """The dates of one application that are still ahead, and the session its joining details are for next."""
     today = now.astimezone(JST).date()
     course = edition.course(enrolment.course_id) if enrolment.course_id else None

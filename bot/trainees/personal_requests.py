@@ -95,7 +95,8 @@ def _targets(joining: JoiningSession, enrolment: Enrolment) -> list[str]:
     return list(dict.fromkeys(t for t in (joining.target, enrolment.course_id, joining.course_id) if t))
 
 
-def _availability(session: Session, services: Services, user: LineUser, application: ApplicationOutlook) -> Availability:
+def _availability(session: Session, services: Services, user: LineUser,
+                  application: ApplicationOutlook) -> Availability:
     joining = application.next_session
     if joining is None:
         return Availability.ALL_OVER
@@ -117,8 +118,9 @@ def _outcome(answers: list[JoiningAnswer]) -> Outcome:
     return Outcome.ALL_OVER
 
 
-def request_joining_details(session: Session, services: Services, user: LineUser, applications: list[ApplicationOutlook],
-                            now: datetime, request_key: str, daily_limit: int) -> JoiningRequest:
+def request_joining_details(session: Session, services: Services, user: LineUser,
+                            applications: list[ApplicationOutlook], now: datetime, request_key: str,
+                            daily_limit: int) -> JoiningRequest:
     """Decide, record and (when the details exist and today's limit allows) plan the re-send.
 
     ``request_key`` names the request (the webhook event id), so handling the same
@@ -177,8 +179,8 @@ def render_joining_details(session: Session, services: Services, user: LineUser,
             continue  # unlinked (relinked to someone else, or data deleted) since the request
         if clock.now() >= datetime.fromisoformat(item["useful_until"]):
             continue
-        joining_targets = list(dict.fromkeys(t for t in (item["target"], enrolment.course_id, item.get("course_id")) if t))
-        found = find_details(session, services.cipher, edition.id, enrolment.id, joining_targets)
+        targets = [t for t in (item["target"], enrolment.course_id, item.get("course_id")) if t]
+        found = find_details(session, services.cipher, edition.id, enrolment.id, list(dict.fromkeys(targets)))
         if found is None:
             continue
         text = joining_message(edition, item["target"], found, _starts(services, edition.id, item, locale), locale)
