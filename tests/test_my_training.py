@@ -10,7 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot.db.tables import Delivery, DeliveryStatus, PersonalRequest
+from bot import clock
+from bot.db.tables import Delivery, DeliveryStatus, Dispatch, PersonalRequest
+from bot.delivery import create_dispatch, run_dispatch
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
@@ -269,3 +271,21 @@ def test_the_secretariat_lists_who_asked_for_what(app: Flask, trainee: Persona, 
         "2023-08-05 09:00  N-001 受講者N-001  申込状況  回答済み",
     ]
     assert "Secret-Pass-1" not in output
+
+
+def test_a_re_send_still_waiting_when_the_application_is_relinked_goes_to_nobody(
+        app: Flask, trainee: Persona, line: LocalLine, fake_line: FakeLine, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import_details(app, tmp_path, [("N-001", "user-0001", "Secret-Pass-1")])
+    at(monkeypatch, "2023-08-05T09:00")
+    line.say(trainee.line_user_id, "受講URLをもう一度送って")
+    services = Services.of(app)
+    with services.db.session() as session:
+        sent = session.get(Dispatch, session.scalar(select(Delivery.dispatch_id)))
+        assert sent is not None
+        waiting = create_dispatch(session, "joining-details/left-behind", sent.kind, sent.audience, sent.content,
+                                  scheduled_at=clock.now()).id
+    run_cli(app, "roster", "reissue", "--edition", NANCHISEI_EDITION, "--application-no", "N-001")
+    tally = run_dispatch(services, waiting, services.renderers)
+    assert (tally.sent, tally.skipped) == (0, 1)
+    assert len(pushes(fake_line)) == 1  # the first re-send only
