@@ -53,6 +53,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_DISPATCH": environ.get("KENSHU_DISPATCH") or "threads",
         "KENSHU_DISPATCH_WORKERS": int(environ.get("KENSHU_DISPATCH_WORKERS") or 4),
         "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),
+        # How many times a day a trainee may ask for their joining details again (each is a push).
+        "KENSHU_RESENDS_PER_DAY": int(environ.get("KENSHU_RESENDS_PER_DAY") or 3),
     }
     return settings
 
