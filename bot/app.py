@@ -18,7 +18,7 @@ from bot.cli.registration import register_commands
 from bot.config import load_settings, require_secrets
 from bot.credentials import Cipher
 from bot.db import Database
-from bot.delivery import Renderers
+from bot.delivery import Renderers, RetryPolicy
 from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
 from bot.line.worker import EventWorker
@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
         secret_key=app.config["KENSHU_SECRET_KEY"],
         renderers=Renderers({REMINDER_RENDERER: render_reminder}),
+        send_policy=RetryPolicy(give_up_after=60 * app.config["KENSHU_SEND_RETRY_MINUTES"]),
     ).install(app)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
     event_worker.install(app)

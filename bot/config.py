@@ -53,6 +53,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_DISPATCH": environ.get("KENSHU_DISPATCH") or "threads",
         "KENSHU_DISPATCH_WORKERS": int(environ.get("KENSHU_DISPATCH_WORKERS") or 4),
         "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),
+        # How long one request to LINE keeps retrying through 429s, 5xx and timeouts.
+        "KENSHU_SEND_RETRY_MINUTES": float(environ.get("KENSHU_SEND_RETRY_MINUTES") or 10),
     }
     return settings
 
