@@ -316,15 +316,28 @@ class _InFlight:
 
 
 def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator[tuple[PendingRow, Push]]:
-    """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped."""
+    """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped.
+
+    A user whose message cannot be rendered (joining details that do not decrypt,
+    for one) fails alone, resendable, with the reason: the others still get
+    theirs, and a resume after the fix sends it. The reason is the error's own
+    text (the cipher's names the key, never the details).
+    """
     assert plan.renderer is not None
     params = plan.content.get("params", {})
     with services.db.session() as session:
         users = {u.id: u for u in session.scalars(select(LineUser).where(LineUser.id.in_([r.user_id for r in rows])))}
         skipped: dict[str, list[int]] = defaultdict(list)
+        failed: dict[str, list[int]] = defaultdict(list)
         for row in rows:
             user = users.get(row.user_id)  # None: the trainee deleted their data since planning
-            rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
+            try:
+                rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
+            except ValueError as error:  # one trainee's bad data (details that do not decrypt) stops nobody else
+                log.error("dispatch %s: user %s not sent, the message cannot be rendered: %s",
+                          plan.dispatch_id, row.user_id, error)
+                failed[f"not sent: the message cannot be rendered: {error}"[:500]].append(row.user_id)
+                continue
             if rendered is None or isinstance(rendered, Skip):
                 reason = rendered.reason if isinstance(rendered, Skip) else "nothing to send to this user"
                 skipped[reason].append(row.user_id)
@@ -332,3 +345,5 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator
                 yield row, Push(row.line_user_id, rendered, row.retry_key)
         for reason, user_ids in skipped.items():
             ledger.mark_users(session, plan.dispatch_id, user_ids, DeliveryStatus.SKIPPED, 0, reason)
+        for reason, user_ids in failed.items():
+            ledger.mark_users(session, plan.dispatch_id, user_ids, DeliveryStatus.FAILED, 0, reason, resendable=True)
