@@ -76,12 +76,12 @@ def test_a_three_minute_incident_answering_500_delays_the_send_but_fails_nobody(
     assert waits.waited >= 180 and max(row.attempts for row in ledger(app, dispatch_id)) >= 10
 
 
-def test_60_percent_of_multicasts_failing_is_ridden_out(app: Flask, fake_line: FakeLine):
+def test_nine_multicasts_in_ten_failing_is_ridden_out(app: Flask, fake_line: FakeLine):
     fake_line.state.set_quota(None)
     users = add_users(app, 3000, training=ECMO_TRAINING)
-    fake_line.state.faults.configure(FaultConfig(error_rate=0.6, error_status=500, paths=(MULTICAST,)), seed=3)
+    fake_line.state.faults.configure(FaultConfig(error_rate=0.9, error_status=500, paths=(MULTICAST,)), seed=3)
     waits = WaitingClock()
-    dispatch_id = announcement(app, "六割が500でも届く")
+    dispatch_id = announcement(app, "九割が500でも届く")
 
     tally = run_dispatch(Services.of(app), dispatch_id, sender=Sender(Services.of(app).line, sleep=waits.sleep))
 
