@@ -12,11 +12,14 @@ share the sender's GIL; bench/fake_capacity.py shows what it can serve). Prints:
   and decryptions per second (on their own, without the sending around them).
 
 On a shared 2-core machine the figures move with the other load: compare runs
-made side by side.
+made side by side. ``--compare-with REF`` does that in one run: it first runs this
+benchmark as it was at git revision REF (extracted with ``git archive`` into a
+temporary folder, on the same venv), prints its figures, then this tree's.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -153,8 +156,28 @@ def bench_send(folder: Path) -> None:
     print(f"send: peak RSS {peak_rss_mib():.0f} MiB")
 
 
+def run_at_revision(revision: str) -> None:
+    """This benchmark as it was at ``revision``, in a child process; its figures printed as "before"."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", revision], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        env = {key: value for key, value in os.environ.items() if key != "KENSHU_NOW"}
+        old = subprocess.run([sys.executable, str(Path(folder) / "bench" / "reminders.py")], cwd=folder, env=env,
+                             capture_output=True, text=True)
+    for line in old.stdout.splitlines():
+        print(f"before ({revision[:10]}) {line}")
+    if old.returncode:
+        print(old.stderr[-2000:])
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--compare-with", metavar="REF", help="first run this benchmark as it was at git revision REF")
+    args = parser.parse_args()
     os.environ.pop("KENSHU_NOW", None)
+    if args.compare_with:
+        run_at_revision(args.compare_with)
     with tempfile.TemporaryDirectory() as folder:
         bench_sync(Path(folder))
         bench_send(Path(folder))

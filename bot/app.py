@@ -12,13 +12,15 @@ from typing import Any
 
 from flask import Flask, jsonify
 from linebot.v3 import WebhookParser
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.cli.registration import register_commands
-from bot.config import load_settings, require_secrets
+from bot.config import ConfigError, load_settings, require_secrets
 from bot.credentials import Cipher
+from bot.credentials.key_fingerprint import KeyMismatch, check_secret_key
 from bot.db import Database
-from bot.delivery import Renderers
+from bot.delivery import Renderers, RetryPolicy
+from bot.i18n import DEFAULT_LOCALE, gettext_for
 from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
 from bot.line.worker import EventWorker
@@ -56,8 +58,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
         secret_key=app.config["KENSHU_SECRET_KEY"],
         renderers=Renderers({REMINDER_RENDERER: render_reminder, JOINING_DETAILS_RENDERER: render_joining_details}),
+        send_policy=RetryPolicy(give_up_after=60 * app.config["KENSHU_SEND_RETRY_MINUTES"]),
         resends_per_day=app.config["KENSHU_RESENDS_PER_DAY"],
     ).install(app)
+    _check_secret_key(services)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
     event_worker.install(app)
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"])
@@ -76,3 +80,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify({"status": "ok", "database": "ok"})
 
     return app
+
+
+def _check_secret_key(services: Services) -> None:
+    """Stop, before anything is written, when KENSHU_SECRET_KEY is not this database's key.
+
+    A database that does not answer yet is not a reason to refuse to start (the
+    readiness check reports it); the check is then left to the next start.
+    """
+    try:
+        check_secret_key(services.db, services.secret_key, services.cipher)
+    except KeyMismatch:
+        _ = gettext_for(DEFAULT_LOCALE)
+        raise ConfigError(_("KENSHU_SECRET_KEY is not the key this database was set up with; stopping before "
+                            "writing anything (set the right key; to change keys, see `kenshu forget-secret-key`)")
+                          ) from None
+    except OperationalError as error:
+        log.warning("the secret key could not be checked: the database does not answer (%s)", type(error).__name__)

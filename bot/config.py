@@ -55,6 +55,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),
         # How many times a day a trainee may ask for their joining details again (each is a push).
         "KENSHU_RESENDS_PER_DAY": int(environ.get("KENSHU_RESENDS_PER_DAY") or 3),
+        # How long one request to LINE keeps retrying through 429s, 5xx and timeouts.
+        "KENSHU_SEND_RETRY_MINUTES": float(environ.get("KENSHU_SEND_RETRY_MINUTES") or 10),
     }
     return settings
 

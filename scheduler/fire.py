@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot import clock
 from bot.db.tables import Dispatch, DispatchStatus
-from bot.delivery import Tally, cancel, create_dispatch, run_dispatch
+from bot.delivery import DispatchBusy, Tally, cancel, create_dispatch, run_dispatch
 from bot.services import Services
 from scheduler.planning import PlannedSend, edition_of_job, plan_edition
 from scheduler.reminder_events import load_set_dates
@@ -32,10 +32,10 @@ KIND = "reminder"
 
 @dataclass(frozen=True)
 class Fired:
-    """What became of one firing: sent (with its tally), late, skipped, or stale."""
+    """What became of one firing: sent (with its tally), late, skipped, stale, or left to another process."""
 
     job_id: str
-    outcome: str  # sent | late | missed | stale
+    outcome: str  # sent | late | missed | stale | busy
     tally: Tally | None = None
 
 
@@ -72,9 +72,24 @@ def fire(services: Services, job_id: str, now: datetime) -> Fired:
                                       send.fire_at, note=note).id
     if late:
         log.warning("reminder %s is late (due %s); sending now", job_id, send.fire_at.isoformat())
-    tally = run_dispatch(services, dispatch_id, services.renderers)
+    try:
+        tally = run_dispatch(services, dispatch_id, services.renderers)
+    except DispatchBusy:
+        _log_busy(job_id, dispatch_id)
+        return Fired(job_id, "busy")
     log.info("reminder %s: %s sent, %s skipped, %s failed", job_id, tally.sent, tally.skipped, tally.failed)
     return Fired(job_id, "late" if late else "sent", tally)
+
+
+def _log_busy(job_id: str, dispatch_id: int) -> None:
+    """Another process is sending this reminder (a second clock, a resume): expected, and one line.
+
+    That process finishes it; should it die, the clock's tick (``run_due``)
+    resumes the dispatch once it has been silent for ``STALLED_AFTER``, and the
+    ledger still sends each trainee at most once.
+    """
+    log.info("reminder %s (dispatch %s) is being sent by another process; left to it "
+             "(resumed by the clock if that process stops)", job_id, dispatch_id)
 
 
 def resume_abandoned(services: Services) -> list[int]:
@@ -91,6 +106,8 @@ def resume_abandoned(services: Services) -> list[int]:
         log.warning("resuming reminder dispatch %s left unfinished by the previous clock", dispatch_id)
         try:
             run_dispatch(services, dispatch_id, services.renderers)
+        except DispatchBusy:
+            log.info("reminder dispatch %s is being sent by another process; left to it", dispatch_id)
         except Exception:  # one broken dispatch must not keep every clock from starting
             log.exception("reminder dispatch %s could not be resumed; the clock goes on without it", dispatch_id)
     return ids

@@ -1,7 +1,9 @@
 """The reminder each trainee reads: built at send time, in their language, per user.
 
 Built per user (a personalised dispatch) because joining details differ per
-enrolment, and because a trainee's locale and enrolment are only known then.
+enrolment, and because a trainee's locale and enrolment are only known then. A
+trainee with several applications in the edition (two courses) gets the details
+of each, labelled with its course and application number.
 Personal details are looked up through the enrolment linked to *this* LINE user
 (``bot.credentials``, which also writes their message), so they cannot reach
 anyone else; a blocked user is skipped even if the audience query let one through.
@@ -19,6 +21,7 @@ from bot import clock
 from bot.credentials import find_trainee_details, joining_message
 from bot.db.tables import LineUser
 from bot.delivery import Skip
+from bot.delivery.content import MAX_MESSAGES
 from bot.i18n import Gettext, gettext_for
 from bot.knowledge import Edition, EventKind, TrainingNames
 from bot.qa.dates import format_clock, format_day
@@ -63,13 +66,21 @@ def render_reminder(session: Session, services: Services, user: LineUser,
     names = services.knowledge.training_names.get(edition.training.id)
     locale = user.locale
     text = _reminder_text(edition, names, params, locale, gettext_for(locale))
-    found = find_trainee_details(session, services.cipher, user.id, edition, params.get("course_id"),
-                                 params.get("target")) if params.get("credentials") else None
-    if found is None:
+    applications = find_trainee_details(session, services.cipher, user.id, edition, params.get("course_id"),
+                                        params.get("target")) if params.get("credentials") else []
+    if not applications:
         return Skip("no joining details for this trainee") if params.get("only_with_credentials") else [
             TextMessage(text=text)]
-    details = joining_message(edition, params.get("target"), found, _when(names, params, locale), locale)
-    return [TextMessage(text=text), TextMessage(text=details)]
+    starts = _when(names, params, locale)
+    if len({(a.found.details, a.found.tool) for a in applications}) == 1:
+        # One set for all of them (one application, or one Zoom link shared by both courses).
+        details = [joining_message(edition, params.get("target"), applications[0].found, starts, locale)]
+    else:
+        details = [joining_message(edition, params.get("target"), a.found, starts, locale,
+                                   application=(a.application_no, a.course_id)) for a in applications]
+    if len(details) > MAX_MESSAGES - 1:  # LINE takes five messages a push: the rest share the last one
+        details = [*details[:MAX_MESSAGES - 2], "\n\n".join(details[MAX_MESSAGES - 2:])]
+    return [TextMessage(text=text), *(TextMessage(text=part) for part in details)]
 
 
 def _training(edition: Edition, names: TrainingNames | None, locale: str) -> str:

@@ -108,10 +108,18 @@ def list_command(edition_id: str, locale: str) -> None:
         _echo_row(label, row, _)
     click.echo(_("{shared} shared, {personal} personal").format(
         shared=len(listing.shared), personal=len(listing.personal)))
+    unreadable = sum(row.unreadable for row in [*listing.shared, *listing.personal])
+    if unreadable:
+        click.echo(_("{count} cannot be decrypted: reminders fail for the trainees they belong to").format(
+            count=unreadable))
 
 
 def _echo_row(label: str, row: credentials.MaskedCredential, _: Gettext) -> None:
     details = row.details
+    if details is None:
+        click.echo(_("{label}: cannot be decrypted (stored under another KENSHU_SECRET_KEY): import or set it "
+                     "again").format(label=label))
+        return
     click.echo(_("{label}: tool={tool} url={url} id={id} password={password}").format(
         label=label, tool=row.tool or "-", url=details.url or "-", id=details.login_id or "-",
         password=details.password or "-"))

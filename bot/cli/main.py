@@ -136,6 +136,30 @@ def fake_line(host: str, port: int) -> None:
     serve(host, port)
 
 
+@cli.command("forget-secret-key", with_appcontext=False)
+@click.option("--yes", is_flag=True, help="Confirm: every stored joining detail is deleted.")
+def forget_secret_key(yes: bool) -> None:
+    """For a deliberate change of KENSHU_SECRET_KEY: delete every stored joining detail and the old key's fingerprint.
+
+    Runs without building the app (which refuses to start under a new key); the
+    database is DATABASE_URL. Afterwards start with the new key, then import the
+    personal details and set the shared ones again.
+    """
+    from bot.config import load_settings
+    from bot.credentials.key_fingerprint import forget_secret_key as forget
+    from bot.db import Database
+    from bot.i18n import DEFAULT_LOCALE, gettext_for
+
+    _ = gettext_for(DEFAULT_LOCALE)
+    if not yes:
+        raise click.UsageError(_("this deletes every stored joining detail; add --yes to confirm"))
+    db = Database(load_settings(REPO_ROOT / "instance")["DATABASE_URL"])
+    shared, personal = forget(db)
+    db.engine.dispose()
+    click.echo(_("deleted {shared} shared and {personal} personal details and the key's fingerprint; start with the "
+                 "new key, then import and set the details again").format(shared=shared, personal=personal))
+
+
 @cli.group("data")
 def data_group() -> None:
     """The training knowledge in data/."""

@@ -56,6 +56,11 @@ def _as_json(outlook: reminders.Outlook) -> str:
                   for upcoming in outlook.sends],
         "waiting_for_date": [{"event_id": e.event_id, "window": e.tentative.label_ja if e.tentative else None}
                              for e in outlook.waiting_for_date],
+        "failed": [{"dispatch_id": f.dispatch_id, "job_id": f.job_id,
+                    "started_at": f.started_at.isoformat() if f.started_at else None, "failed": f.failed,
+                    "reasons": [{"error": error, "count": count} for error, count in f.reasons],
+                    "application_nos": f.application_nos, "resendable": f.resendable}
+                   for f in outlook.failed],
     }, ensure_ascii=False, indent=2)
 
 
@@ -72,6 +77,8 @@ def list_command(as_json: bool, locale: str) -> None:
     if as_json:
         click.echo(_as_json(outlook))
         return
+    for failed in outlook.failed:
+        _echo_failed(failed, _)
     for upcoming in outlook.sends:
         send = upcoming.send
         flags = [_("[credentials]")] if send.rule.credentials else []
@@ -85,6 +92,19 @@ def list_command(as_json: bool, locale: str) -> None:
             event=event.event_id, window=event.tentative.label_ja if event.tentative else ""))
     click.echo(_("{upcoming} upcoming, {waiting} waiting for a date").format(
         upcoming=len(outlook.sends), waiting=len(outlook.waiting_for_date)))
+
+
+def _echo_failed(failed: reminders.FailedReminder, _: Gettext) -> None:
+    """A recent reminder that did not reach everyone: first, so the clerk sees it before the plan."""
+    click.echo(_("NOT SENT to {count}: #{id} {job} ({time}); applications: {numbers}").format(
+        count=failed.failed, id=failed.dispatch_id, job=failed.job_id,
+        time=f"{failed.started_at:%Y-%m-%d %H:%M}" if failed.started_at else "-",
+        numbers=", ".join(failed.application_nos) or "-"))
+    for error, count in failed.reasons:
+        click.echo("  " + _("failed x{count}: {error}").format(count=count, error=error))
+    if failed.resendable:
+        click.echo("  " + _("once the cause is fixed, `kenshu announce resume {id}` sends these {count} again").format(
+            id=failed.dispatch_id, count=failed.resendable))
 
 
 def _parse_when(value: str, _: Gettext) -> tuple[date, time | None]:

@@ -26,10 +26,21 @@ def joining_tool(edition: Edition, target: str | None, found: FoundDetails, loca
     return platform.in_locale(locale) if platform is not None and target == "on-demand" else None
 
 
-def joining_message(edition: Edition, target: str | None, found: FoundDetails, starts: str, locale: str) -> str:
-    """The text of the details for ``target`` (a stream, session, ``on-demand``), starting at ``starts``."""
+def joining_message(edition: Edition, target: str | None, found: FoundDetails, starts: str, locale: str,
+                    application: tuple[str, str | None] | None = None) -> str:
+    """The text of the details for ``target`` (a stream, session, ``on-demand``), starting at ``starts``.
+
+    ``application`` (its number and course id) labels the details when the trainee
+    holds several applications, so each set is read against the right course.
+    """
     gettext = gettext_for(locale)
     lines = [gettext("Joining details")]
+    if application is not None:
+        number, course_id = application
+        course = edition.course(course_id) if course_id else None
+        label = gettext("For {course} (application {number})") if course is not None else gettext(
+            "For application {number}")
+        lines.append(label.format(course=course.name.in_locale(locale) if course else "", number=number))
     details = found.details
     for label, value in ((gettext("Tool"), joining_tool(edition, target, found, locale)), (gettext("URL"), details.url),
                          (gettext("ID"), details.login_id), (gettext("Password"), details.password)):

@@ -58,6 +58,14 @@ class Cipher:
         # time of a 100,000-row credentials import.
         return self._fernet.encrypt(json.dumps(vars(details)).encode()).decode()
 
+    def opens(self, token: str) -> bool:
+        """True when this key decrypts ``token`` (it was stored with the same key)."""
+        try:
+            self._fernet.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
     def decrypt(self, token: str) -> JoinDetails:
         """The stored details; ValueError when the key changed since they were stored."""
         try:

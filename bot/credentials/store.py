@@ -62,37 +62,73 @@ def set_personal(session: Session, cipher: Cipher, enrolment_id: int, target: st
     return created
 
 
-def find_details(session: Session, cipher: Cipher, edition_id: str, enrolment_id: int,
-                 targets: list[str]) -> FoundDetails | None:
-    """The details this enrolment should use, trying ``targets`` most specific first, then ``*``."""
-    targets = [*targets, ANY_TARGET]
-    personal = session.scalars(select(PersonalCredential).where(
-        PersonalCredential.enrolment_id == enrolment_id, PersonalCredential.target.in_(targets))).all()
-    shared = session.scalars(select(SharedCredential).where(
-        SharedCredential.edition_id == edition_id, SharedCredential.target.in_(targets))).all()
-    for wanted in targets:
-        for rows, is_personal in ((personal, True), (shared, False)):
-            for row in rows:
-                if row.target == wanted:
-                    return FoundDetails(cipher.decrypt(row.secret), row.tool, personal=is_personal)
-    return None
+@dataclass(frozen=True)
+class ApplicationDetails:
+    """One application's joining details, found for the LINE user linked to it."""
+
+    application_no: str
+    course_id: str | None
+    found: FoundDetails
 
 
 def find_trainee_details(session: Session, cipher: Cipher, user_id: int, edition: Edition, course_id: str | None,
-                         target: str | None) -> FoundDetails | None:
-    """The details of this LINE user's own enrolment in ``edition`` (in ``course_id`` or a course under it).
+                         target: str | None) -> list[ApplicationDetails]:
+    """The details of each of this LINE user's own applications in ``edition`` (in ``course_id`` or under it).
 
-    Found only through an enrolment linked to ``user_id``, so one trainee's
-    personal details can never be found for another.
+    A trainee may hold several applications in one edition (two courses): each
+    gets its own details, most specific target first (``target``, the course,
+    then the whole edition). Found only through enrolments linked to ``user_id``,
+    so one trainee's personal details can never be found for another.
+
+    One query for the trainee's applications and their personal details; the
+    edition's shared details are read once per session (a batch of a send) and
+    reused for every trainee of it. Raises ValueError when details do not decrypt.
     """
-    enrolments = session.scalars(select(Enrolment).where(
-        Enrolment.user_id == user_id, Enrolment.edition_id == edition.id).order_by(Enrolment.id)).all()
-    if not enrolments:
-        return None
-    course = edition.course(course_id) if course_id else None
-    covered = {c.id for c in course.walk()} if course is not None else None
-    enrolment = next((e for e in enrolments if covered is None or e.course_id in covered), None)
-    if enrolment is None:
-        return None
-    targets = [wanted for wanted in (target, course_id) if wanted]
-    return find_details(session, cipher, edition.id, enrolment.id, targets)
+    covered = None
+    if course_id:
+        course = edition.course(course_id)
+        covered = {c.id for c in course.walk()} if course is not None else set()
+    rows = session.execute(
+        select(Enrolment.id, Enrolment.application_no, Enrolment.course_id, PersonalCredential.target,
+               PersonalCredential.tool, PersonalCredential.secret)
+        .outerjoin(PersonalCredential, PersonalCredential.enrolment_id == Enrolment.id)
+        .where(Enrolment.user_id == user_id, Enrolment.edition_id == edition.id)
+        .order_by(Enrolment.id)
+    ).all()
+    applications: dict[int, tuple[str, str | None, dict[str, tuple[str | None, str]]]] = {}
+    for enrolment_id, number, enrolled_course, personal_target, tool, secret in rows:
+        if covered is not None and enrolled_course not in covered:
+            continue
+        _, _, personal = applications.setdefault(enrolment_id, (number, enrolled_course, {}))
+        if personal_target is not None:
+            personal[personal_target] = (tool, secret)
+    if not applications:
+        return []
+    shared = _shared_of(session, edition.id)
+    found = []
+    for number, enrolled_course, personal in applications.values():
+        targets = [wanted for wanted in (target, course_id or enrolled_course, ANY_TARGET) if wanted]
+        details = _most_specific(cipher, targets, personal, shared)
+        if details is not None:
+            found.append(ApplicationDetails(number, enrolled_course, details))
+    return found
+
+
+def _shared_of(session: Session, edition_id: str) -> dict[str, tuple[str | None, str]]:
+    """The edition's shared details by target, read once per session (they are the same for every trainee)."""
+    cache = session.info.setdefault("shared_credentials", {})
+    if edition_id not in cache:
+        cache[edition_id] = {target: (tool, secret) for target, tool, secret in session.execute(
+            select(SharedCredential.target, SharedCredential.tool, SharedCredential.secret)
+            .where(SharedCredential.edition_id == edition_id))}
+    return cache[edition_id]
+
+
+def _most_specific(cipher: Cipher, targets: list[str], personal: dict[str, tuple[str | None, str]],
+                   shared: dict[str, tuple[str | None, str]]) -> FoundDetails | None:
+    for wanted in targets:
+        for rows, is_personal in ((personal, True), (shared, False)):
+            if wanted in rows:
+                tool, secret = rows[wanted]
+                return FoundDetails(cipher.decrypt(secret), tool, personal=is_personal)
+    return None

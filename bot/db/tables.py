@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -200,6 +200,13 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the row (and so its retry key) was planned: LINE remembers a key for 24 hours
+    # from then, however often the row is marked since. NULL on rows planned before 0005.
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A failed row that a resume may send again with its retry key: LINE was unavailable
+    # (429, 5xx, unreachable, the monthly limit) or the message could not be rendered.
+    # False for what a re-send cannot fix (LINE refused the request as malformed).
+    resendable: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 # Encrypted joining details. ``target`` says what the details open: ``on-demand`` (the
 # viewing portal), a live stream, session or course id from data/, or ``*`` for
@@ -271,3 +278,13 @@ class PersonalRequest(Base):
     target: Mapped[str | None] = mapped_column(String(96))  # the session whose details were asked for
     dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id", ondelete="SET NULL"))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Setting(Base):
+    """A value the whole installation shares, by name (e.g. the secret key's fingerprint)."""
+
+    __tablename__ = "settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -72,16 +72,20 @@ def run_dispatch(
 ) -> Tally:
     """Send a scheduled dispatch, or resume an interrupted one, and return its ledger tally.
 
-    A dispatch that is done or cancelled is left alone (its tally is returned).
+    A dispatch that is done or cancelled is left alone (its tally is returned),
+    except that a resume (``take_over``) first re-opens the rows that failed
+    while LINE was unavailable and sends them again with their retry keys.
     With ``take_over=False`` (the caller just created it and means to send it
     itself) a dispatch another process has already claimed, whether still sending
     or finished, raises ``DispatchBusy`` instead: the caller did not send it.
     Raises ``DispatchError``, ``AudienceError`` or ``ContentError`` before sending
     anything when the dispatch cannot be sent as stored.
     """
+    if take_over:
+        _reopen(services, dispatch_id)
     plan = _claim(services, dispatch_id, renderers or Renderers(), take_over)
     if plan is not None:
-        with _InFlight(services, plan, sender or Sender(services.line)) as flight:
+        with _InFlight(services, plan, sender or Sender(services.line, services.send_policy)) as flight:
             for batch in _pending_batches(services, dispatch_id):
                 flight.send(_resumed(services, plan, batch))
             _plan_and_send_rest(services, plan, flight, page_size)
@@ -138,6 +142,23 @@ def _claim(services: Services, dispatch_id: int, renderers: Renderers, take_over
         if not claimed and not take_over:
             raise busy
         return _Plan(dispatch.id, dispatch.key, audience, dispatch.content, renderer, messages)
+
+
+def _reopen(services: Services, dispatch_id: int) -> None:
+    """Put the rows a re-send may fix back to pending, and a finished dispatch back to sending.
+
+    One transaction, so a dispatch is never ``done`` with pending rows (which no
+    one would then send). The rows keep their retry keys: LINE answers 409 for
+    a request it had accepted when its answer was lost in the incident.
+    """
+    with services.db.session() as session:
+        reopened = ledger.reopen_resendable(session, dispatch_id)
+        if reopened:
+            session.execute(update(Dispatch).where(Dispatch.id == dispatch_id, Dispatch.status == DispatchStatus.DONE)
+                            .values(status=DispatchStatus.SENDING, finished_at=None))
+    if reopened:
+        log.info("dispatch %s: sending again %s deliveries that failed while LINE was unavailable",
+                 dispatch_id, reopened)
 
 
 def _finish(services: Services, dispatch_id: int) -> None:
@@ -283,27 +304,40 @@ class _InFlight:
             self._batches.remove(sending)
             if sending.multicast is not None:
                 outcome = sending.multicast.result()
-                ledger.mark_batch(
-                    session, dispatch_id, sending.batch, sending.users, outcome.status, outcome.attempts, outcome.error
-                )
+                ledger.mark_batch(session, dispatch_id, sending.batch, sending.users, outcome.status,
+                                  outcome.attempts, outcome.error, outcome.resendable)
                 continue
             groups: dict[Outcome, list[int]] = defaultdict(list)
             for user_id, future in sending.pushes:
                 groups[future.result()].append(user_id)
             for outcome, user_ids in groups.items():
-                ledger.mark_users(session, dispatch_id, user_ids, outcome.status, outcome.attempts, outcome.error)
+                ledger.mark_users(session, dispatch_id, user_ids, outcome.status, outcome.attempts, outcome.error,
+                                  outcome.resendable)
 
 
 def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator[tuple[PendingRow, Push]]:
-    """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped."""
+    """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped.
+
+    A user whose message cannot be rendered (joining details that do not decrypt,
+    for one) fails alone, resendable, with the reason: the others still get
+    theirs, and a resume after the fix sends it. The reason is the error's own
+    text (the cipher's names the key, never the details).
+    """
     assert plan.renderer is not None
     params = plan.content.get("params", {})
     with services.db.session() as session:
         users = {u.id: u for u in session.scalars(select(LineUser).where(LineUser.id.in_([r.user_id for r in rows])))}
         skipped: dict[str, list[int]] = defaultdict(list)
+        failed: dict[str, list[int]] = defaultdict(list)
         for row in rows:
             user = users.get(row.user_id)  # None: the trainee deleted their data since planning
-            rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
+            try:
+                rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
+            except ValueError as error:  # one trainee's bad data (details that do not decrypt) stops nobody else
+                log.error("dispatch %s: user %s not sent, the message cannot be rendered: %s",
+                          plan.dispatch_id, row.user_id, error)
+                failed[f"not sent: the message cannot be rendered: {error}"[:500]].append(row.user_id)
+                continue
             if rendered is None or isinstance(rendered, Skip):
                 reason = rendered.reason if isinstance(rendered, Skip) else "nothing to send to this user"
                 skipped[reason].append(row.user_id)
@@ -311,3 +345,5 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator
                 yield row, Push(row.line_user_id, rendered, row.retry_key)
         for reason, user_ids in skipped.items():
             ledger.mark_users(session, plan.dispatch_id, user_ids, DeliveryStatus.SKIPPED, 0, reason)
+        for reason, user_ids in failed.items():
+            ledger.mark_users(session, plan.dispatch_id, user_ids, DeliveryStatus.FAILED, 0, reason, resendable=True)

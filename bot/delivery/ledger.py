@@ -3,7 +3,10 @@
 The unique (dispatch, user) constraint makes a second delivery of one dispatch
 to one user impossible to even plan. Each pending row carries the retry key its
 request uses; a resumed send re-sends pending rows with the same key, so LINE
-answers 409 for any request that had gone through before the crash.
+answers 409 for any request that had gone through before the crash. Failed rows
+a re-send may fix (LINE was unavailable past the sender's deadline) are put back
+to pending by ``reopen_resendable`` and go the same way, within the day LINE
+remembers their keys.
 
 Rows are written and marked a batch at a time, never one statement per user: a
 batch of identical content is planned by one INSERT ... SELECT (the database
@@ -106,8 +109,10 @@ def plan_identical(
         literal(0),
         reason,
         literal(now, Delivery.updated_at.type),
+        literal(now, Delivery.planned_at.type),
     )
-    columns = ["dispatch_id", "user_id", "status", "batch", "retry_key", "attempts", "error", "updated_at"]
+    columns = ["dispatch_id", "user_id", "status", "batch", "retry_key", "attempts", "error", "updated_at",
+               "planned_at"]
     # Core statements on the session's connection: no ORM row handling for 500 plain tuples.
     connection = session.connection()
     connection.execute(insert(Delivery).from_select(columns, chosen))
@@ -147,6 +152,7 @@ def plan_personalised(
                 "attempts": 0,
                 "error": reason,
                 "updated_at": now,
+                "planned_at": now,
             }
         )
         if retry_key:
@@ -169,7 +175,8 @@ def pending_batches(session: Session, dispatch_id: int) -> list[int]:
 
 def pending(session: Session, dispatch_id: int, batch: int) -> list[PendingRow]:
     rows = session.execute(
-        select(Delivery.user_id, LineUser.line_user_id, Delivery.retry_key, Delivery.updated_at)
+        select(Delivery.user_id, LineUser.line_user_id, Delivery.retry_key,
+               func.coalesce(Delivery.planned_at, Delivery.updated_at))
         .join(LineUser, LineUser.id == Delivery.user_id)
         .where(Delivery.dispatch_id == dispatch_id, Delivery.batch == batch, Delivery.status == DeliveryStatus.PENDING)
         .order_by(Delivery.user_id)
@@ -185,6 +192,7 @@ def mark_batch(
     status: DeliveryStatus,
     attempts: int,
     error: str | None,
+    resendable: bool = False,
 ) -> None:
     """Record the outcome of a multicast: every row of the batch still pending shared it.
 
@@ -202,7 +210,8 @@ def mark_batch(
             Delivery.batch == batch,
             func.coalesce(Delivery.status, "") == DeliveryStatus.PENDING,
         )
-        .values(status=status, attempts=Delivery.attempts + attempts, error=error, updated_at=system_now())
+        .values(status=status, attempts=Delivery.attempts + attempts, error=error, resendable=resendable,
+                updated_at=system_now())
     )
 
 
@@ -213,6 +222,7 @@ def mark_users(
     status: DeliveryStatus,
     attempts: int,
     error: str | None,
+    resendable: bool = False,
 ) -> None:
     """Record one outcome shared by these users' rows (pushes that ended alike, or skipped users)."""
     if not user_ids:
@@ -220,8 +230,34 @@ def mark_users(
     session.connection().execute(
         update(Delivery)
         .where(Delivery.dispatch_id == dispatch_id, Delivery.user_id.in_(user_ids))
-        .values(status=status, attempts=Delivery.attempts + attempts, error=error, updated_at=system_now())
+        .values(status=status, attempts=Delivery.attempts + attempts, error=error, resendable=resendable,
+                updated_at=system_now())
     )
+
+
+def reopen_resendable(session: Session, dispatch_id: int) -> int:
+    """Put failed rows a re-send may fix back to pending, with their retry keys; how many.
+
+    Only rows planned less than ``RETRY_KEY_LIFETIME`` ago: past that LINE has
+    forgotten the key, and a re-send of a request it had in fact accepted (an
+    answer lost in the incident) would deliver twice. Those stay failed.
+    """
+    fresh_since = system_now() - RETRY_KEY_LIFETIME
+    return session.connection().execute(
+        update(Delivery)
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.FAILED,
+               Delivery.resendable.is_(True), Delivery.planned_at > fresh_since)
+        .values(status=DeliveryStatus.PENDING, resendable=False, error=None, updated_at=system_now())
+    ).rowcount
+
+
+def resendable_count(session: Session, dispatch_id: int) -> int:
+    """Failed rows ``reopen_resendable`` would put back now."""
+    return session.scalar(
+        select(func.count()).select_from(Delivery)
+        .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.FAILED,
+               Delivery.resendable.is_(True), Delivery.planned_at > system_now() - RETRY_KEY_LIFETIME)
+    ) or 0
 
 
 def tally(session: Session, dispatch_id: int) -> Tally:

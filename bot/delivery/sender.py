@@ -1,10 +1,16 @@
-"""Sending through the gateway with LINE's rules: rate limits, bounded retries, 409 as sent.
+"""Sending through the gateway with LINE's rules: rate limits, retries for minutes, 409 as sent.
 
-Retryable errors (timeouts, 429 rate limit, 5xx) back off exponentially with
-full jitter and are retried with the same retry key, so a request that did
-reach LINE is never delivered twice. A 409 means LINE already accepted that
-key: the message went out. Other 4xx (and the monthly quota, which a retry
-cannot fix) are failures recorded with LINE's message.
+Retryable errors (timeouts, 429 rate limit, 5xx) are retried with the same
+retry key, so a request that did reach LINE is never delivered twice, after
+waits that grow exponentially up to a cap, with jitter (so many threads do not
+retry in step), until the policy's deadline: LINE's incidents last minutes, and
+a send should ride one out rather than give up after a few seconds. A 409 means
+LINE already accepted that key: the message went out. Other 4xx (and the monthly
+quota, which a retry now cannot fix) are failures recorded with LINE's message.
+
+A failure says whether a later re-send may succeed (``Outcome.resendable``):
+LINE unavailable past the deadline, or the quota, yes; a request LINE refused as
+malformed, no. ``kenshu announce resume`` re-sends the former with their keys.
 """
 
 from __future__ import annotations
@@ -24,25 +30,44 @@ MAX_MULTICAST_RECIPIENTS = 500
 QUOTA_EXHAUSTED_MESSAGE = "monthly limit"  # LINE: "You have reached your monthly limit."
 
 
+# How long one request keeps retrying through a LINE incident (``KENSHU_SEND_RETRY_MINUTES``).
+DEFAULT_GIVE_UP_AFTER_SECONDS = 600.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """At most ``attempts`` tries; the n-th wait is uniform in [0, min(max_delay, base * 2**n)]."""
+    """Retry until ``give_up_after`` seconds have passed since the first try (and at most
+    ``attempts`` tries, when set); the n-th wait is uniform in [cap/2, cap] with
+    cap = min(max_delay, base_delay * 2**(n-1)): growing, capped and jittered.
 
-    attempts: int = 5
+    Half the cap at least, rather than AWS's "full jitter" from zero, so the waits
+    really grow: with 32 threads the spread of [cap/2, cap] is enough to keep them
+    out of step, and a send never hammers LINE with near-zero waits mid-incident.
+    """
+
+    give_up_after: float = DEFAULT_GIVE_UP_AFTER_SECONDS
     base_delay: float = 0.5
     max_delay: float = 30.0
+    attempts: int | None = None
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+        cap = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return rng.uniform(cap / 2, cap)
+
+    def gives_up(self, attempt: int, elapsed: float, next_wait: float) -> bool:
+        """True when another try would exceed the attempts or the deadline."""
+        return (self.attempts is not None and attempt >= self.attempts) or elapsed + next_wait > self.give_up_after
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one request ended: sent (200 or 409) or failed, after how many attempts."""
+    """How one request ended: sent (200 or 409) or failed, after how many attempts, and whether
+    a later re-send with the same retry key may succeed."""
 
     status: DeliveryStatus
     attempts: int
     error: str | None = None
+    resendable: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +96,7 @@ class Sender:
         push_rate: float = PUSH_REQUESTS_PER_SECOND,
         multicast_rate: float = MULTICAST_REQUESTS_PER_SECOND,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # At most one thread per connection the gateway keeps alive: a thread more
         # would open a fresh connection for each request and throw it away after.
@@ -78,6 +104,7 @@ class Sender:
         self.policy = policy
         self.workers = min(workers or line.pool_size, line.pool_size)
         self._sleep = sleep
+        self._clock = clock
         self._rng = random.Random()
         self._push_bucket = TokenBucket(push_rate, sleep=sleep)
         self._multicast_bucket = TokenBucket(multicast_rate, sleep=sleep)
@@ -91,7 +118,10 @@ class Sender:
         return self._send(self._push_bucket, lambda: self.line.push(push.line_user_id, push.messages, push.retry_key))
 
     def _send(self, bucket: TokenBucket, request: Callable[[], None]) -> Outcome:
-        for attempt in range(1, self.policy.attempts + 1):
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
             bucket.acquire()
             try:
                 request()
@@ -99,8 +129,12 @@ class Sender:
             except LineApiError as error:
                 if error.already_accepted:
                     return Outcome(DeliveryStatus.SENT, attempt)
-                if not _retry_worthy(error) or attempt == self.policy.attempts:
-                    suffix = f" (gave up after {attempt} attempts)" if _retry_worthy(error) else ""
-                    return Outcome(DeliveryStatus.FAILED, attempt, f"LINE {error.status}: {error.message}{suffix}")
-                self._sleep(self.policy.delay(attempt, self._rng))
-        raise AssertionError("unreachable: the loop returns on its last attempt")
+                failure = f"LINE {error.status}: {error.message}"
+                if not _retry_worthy(error):
+                    # The monthly limit: a resume after the plan is raised may go through.
+                    return Outcome(DeliveryStatus.FAILED, attempt, failure, resendable=error.retryable)
+                wait = self.policy.delay(attempt, self._rng)
+                if self.policy.gives_up(attempt, self._clock() - started, wait):
+                    return Outcome(DeliveryStatus.FAILED, attempt, f"{failure} (gave up after {attempt} attempts)",
+                                   resendable=True)
+                self._sleep(wait)

@@ -195,6 +195,7 @@ class SendReport:
     dispatch_id: int
     tally: Tally
     failures: list[tuple[str, int]]  # LINE's error message and how many deliveries it failed
+    resendable: int = 0  # failed while LINE was unavailable: ``send`` again (a resume) re-sends them
 
 
 @dataclass(frozen=True)
@@ -284,11 +285,15 @@ def create(services: Services, draft: Draft, note: str, force: bool = False) -> 
 
 def _report(services: Services, dispatch_id: int, tally: Tally) -> SendReport:
     with services.db.session() as session:
-        return SendReport(dispatch_id, tally, ledger.failure_reasons(session, dispatch_id))
+        return SendReport(dispatch_id, tally, ledger.failure_reasons(session, dispatch_id),
+                          ledger.resendable_count(session, dispatch_id))
 
 
 def send(services: Services, dispatch_id: int, take_over: bool = True) -> SendReport:
     """Send a stored dispatch now, or finish one whose process died (pending first, never twice).
+
+    A resume (``take_over``) also re-sends what failed while LINE was unavailable,
+    with the same retry keys, so nobody receives it twice.
 
     Any kind of dispatch, a reminder too (its renderer is among ``services.renderers``).
     ``take_over=False`` is for the first send of a dispatch just created: if another

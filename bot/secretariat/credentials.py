@@ -2,8 +2,8 @@
 
 Nothing here returns a usable secret: results carry the details masked, so a
 listing on a screen or in a terminal cannot be used to join. The cipher is the
-app's (``Services.cipher``, from ``KENSHU_SECRET_KEY``); details stored with another key are
-refused, never shown garbled.
+app's (``Services.cipher``, from ``KENSHU_SECRET_KEY``); a row stored with another key is
+listed as unreadable, never shown garbled, so the clerk sees which one to set again.
 """
 
 from __future__ import annotations
@@ -40,23 +40,19 @@ class NoDetails(SecretariatError):
         return _("give at least a URL, an ID or a password")
 
 
-@dataclass(eq=False)
-class KeyChanged(SecretariatError):
-    """Stored details cannot be decrypted: the app's secret key is not the one they were stored with."""
-
-    def message(self, _: Gettext) -> str:
-        return _("the stored details cannot be decrypted: KENSHU_SECRET_KEY differs from the one used to store them")
-
-
 @dataclass(frozen=True)
 class MaskedCredential:
     """One stored set of details as a listing shows it: masked, with whose it is."""
 
     target: str
     tool: str | None
-    details: JoinDetails  # masked
+    details: JoinDetails | None  # masked; None: stored under another key, unreadable (set or import them again)
     application_no: str | None = None  # None: shared by everyone the target covers
     linked: bool = False  # personal details only: the application is linked to a LINE account
+
+    @property
+    def unreadable(self) -> bool:
+        return self.details is None
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,11 @@ def set_shared(services: Services, edition_id: str, details: JoinDetails,
 
 
 def list_masked(services: Services, edition_id: str) -> CredentialsListing:
-    """Every stored set of details of an edition, masked; shared first, then by application number."""
+    """Every stored set of details of an edition, masked; shared first, then by application number.
+
+    A row that does not decrypt is listed with ``details`` None: the one a reminder
+    would fail to send, so the clerk knows what to import or set again.
+    """
     find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
         shared = session.scalars(select(SharedCredential).filter_by(edition_id=edition_id)
@@ -99,13 +99,17 @@ def list_masked(services: Services, edition_id: str) -> CredentialsListing:
         personal = session.execute(select(PersonalCredential, Enrolment).join(Enrolment)
                                    .where(Enrolment.edition_id == edition_id)
                                    .order_by(Enrolment.application_no, PersonalCredential.target)).all()
-        try:
-            return CredentialsListing(
-                shared=[MaskedCredential(row.target, row.tool, services.cipher.decrypt(row.secret).masked()) for row in shared],
-                personal=[MaskedCredential(credential.target, credential.tool,
-                                           services.cipher.decrypt(credential.secret).masked(),
-                                           enrolment.application_no, enrolment.user_id is not None)
-                          for credential, enrolment in personal],
-            )
-        except ValueError:  # Cipher.decrypt: the key changed since the details were stored
-            raise KeyChanged() from None
+        return CredentialsListing(
+            shared=[MaskedCredential(row.target, row.tool, _masked(services, row.secret)) for row in shared],
+            personal=[MaskedCredential(credential.target, credential.tool, _masked(services, credential.secret),
+                                       enrolment.application_no, enrolment.user_id is not None)
+                      for credential, enrolment in personal],
+        )
+
+
+def _masked(services: Services, secret: str) -> JoinDetails | None:
+    """The details masked, or None when they do not decrypt (stored under another key): listed, not hidden."""
+    try:
+        return services.cipher.decrypt(secret).masked()
+    except ValueError:
+        return None

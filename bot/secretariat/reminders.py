@@ -9,14 +9,14 @@ for a date, sets such a date, and brings the clock's jobs in line with both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.tables import Dispatch, DispatchStatus, EventDate
-from bot.delivery import parse_audience
+from bot.db.tables import Delivery, DeliveryStatus, Dispatch, DispatchStatus, Enrolment, EventDate
+from bot.delivery import ledger, parse_audience
 from bot.i18n import Gettext
 from bot.knowledge import Knowledge, ReminderRules
 from bot.secretariat.errors import SecretariatError
@@ -41,11 +41,30 @@ class UpcomingSend:
 
 
 @dataclass(frozen=True)
+class FailedReminder:
+    """A reminder sent recently that did not reach some trainees: which applications, and why."""
+
+    dispatch_id: int
+    job_id: str
+    started_at: datetime | None  # Japan time
+    failed: int
+    reasons: list[tuple[str, int]]  # the error and how many it failed
+    application_nos: list[str]  # the applications (in the reminder's edition) of the trainees it failed for
+    resendable: int  # how many ``kenshu announce resume`` would send again once the cause is fixed
+
+
+@dataclass(frozen=True)
 class Outlook:
-    """The reminders still to go out, soonest first, and the events that cannot be planned yet."""
+    """The reminders still to go out, soonest first, the events that cannot be planned yet,
+    and the recent reminders that failed for someone."""
 
     sends: list[UpcomingSend]
     waiting_for_date: list[ReminderEvent]
+    failed: list[FailedReminder]
+
+
+# Failures older than this have been dealt with, or no longer matter to the clerk.
+FAILURES_SHOWN_FOR = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -85,14 +104,43 @@ def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRu
     return upcoming
 
 
+def _failed(session: Session) -> list[FailedReminder]:
+    """Reminders of the last week with failed deliveries, newest first.
+
+    Trainees are named by their application numbers in the reminder's edition,
+    never by LINE id: that is how the secretariat knows them.
+    """
+    since = clock.system_now() - FAILURES_SHOWN_FOR
+    dispatches = session.execute(
+        select(Dispatch.id, Dispatch.key, Dispatch.started_at, Dispatch.content)
+        .where(Dispatch.kind == "reminder", Dispatch.started_at >= since,
+               select(Delivery.id).where(Delivery.dispatch_id == Dispatch.id,
+                                         Delivery.status == DeliveryStatus.FAILED).exists())
+        .order_by(Dispatch.started_at.desc(), Dispatch.id.desc())
+    ).all()
+    found = []
+    for dispatch_id, key, started_at, content in dispatches:
+        failed_users = select(Delivery.user_id).where(Delivery.dispatch_id == dispatch_id,
+                                                      Delivery.status == DeliveryStatus.FAILED)
+        numbers = session.scalars(select(Enrolment.application_no).where(
+            Enrolment.user_id.in_(failed_users), Enrolment.edition_id == content.get("params", {}).get("edition_id"))
+            .order_by(Enrolment.application_no)).all()
+        reasons = ledger.failure_reasons(session, dispatch_id)
+        found.append(FailedReminder(dispatch_id, key, started_at.astimezone(clock.JST) if started_at else None,
+                                    ledger.tally(session, dispatch_id).failed, reasons, list(numbers),
+                                    ledger.resendable_count(session, dispatch_id)))
+    return found
+
+
 def outlook(services: Services) -> Outlook:
-    """Upcoming sends with their audience sizes, and tentative events waiting for a date."""
+    """Upcoming sends with their audience sizes, tentative events waiting for a date, and recent failures."""
     with services.db.session() as session:
         upcoming = _upcoming(session, services.knowledge, services.knowledge.reminder_rules)
         set_dates = load_set_dates(session)
+        failed = _failed(session)
     waiting = [event for edition in services.knowledge.editions.values()
                for event in reminder_events(edition, set_dates) if event.day is None]
-    return Outlook(upcoming, waiting)
+    return Outlook(upcoming, waiting, failed)
 
 
 def sync_jobs(services: Services) -> SyncReport:
