@@ -62,6 +62,19 @@ def set_personal(session: Session, cipher: Cipher, enrolment_id: int, target: st
     return created
 
 
+def find_details(session: Session, cipher: Cipher, edition_id: str, enrolment_id: int,
+                 targets: list[str]) -> FoundDetails | None:
+    """The details one enrolment should use, trying ``targets`` most specific first, then the whole edition.
+
+    For a trainee asking for their own details again (one enrolment at a time);
+    raises ValueError when details do not decrypt.
+    """
+    personal = {target: (tool, secret) for target, tool, secret in session.execute(
+        select(PersonalCredential.target, PersonalCredential.tool, PersonalCredential.secret)
+        .where(PersonalCredential.enrolment_id == enrolment_id))}
+    return _most_specific(cipher, [*targets, ANY_TARGET], personal, _shared_of(session, edition_id))
+
+
 @dataclass(frozen=True)
 class ApplicationDetails:
     """One application's joining details, found for the LINE user linked to it."""
