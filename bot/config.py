@@ -53,6 +53,10 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_DISPATCH": environ.get("KENSHU_DISPATCH") or "threads",
         "KENSHU_DISPATCH_WORKERS": int(environ.get("KENSHU_DISPATCH_WORKERS") or 4),
         "KENSHU_LOG_LEVEL": (environ.get("KENSHU_LOG_LEVEL") or "INFO").upper(),
+        # The console's session ends after this much inactivity.
+        "KENSHU_CONSOLE_IDLE_MINUTES": int(environ.get("KENSHU_CONSOLE_IDLE_MINUTES") or 30),
+        # 1: the console's cookies work over plain http (the demo on 127.0.0.1); never in production.
+        "KENSHU_CONSOLE_HTTP": _flag(environ.get("KENSHU_CONSOLE_HTTP")),
     }
     return settings
 
