@@ -318,3 +318,11 @@ def console_login(client: FlaskClient, email: str, password: str = CLERK_PASSWOR
     """Log in through the login form as a browser would."""
     return client.post("/console/login", data={"email": email, "password": password,
                                                 "csrf_token": csrf_token(client)})
+
+
+def browser_login(page: Any, console_url: str, email: str, password: str = CLERK_PASSWORD) -> None:
+    """Log in through the login page in the browser, as a clerk types it."""
+    page.goto(f"{console_url}/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
