@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from bot.console import charts
+from bot.secretariat import overview
+from bot.services import Services
+
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
 def index() -> str:
-    return render_template("console/dashboard/index.html")
+    return render_template("console/dashboard/index.html", o=overview.overview(Services.current()),
+                           bars=charts.bars, days=overview.UPCOMING_DAYS)
