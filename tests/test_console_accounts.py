@@ -13,7 +13,16 @@ from bot.db.tables import AuditEntry, ConsoleUser
 from bot.secretariat import login_throttle
 from bot.services import Services
 from bot.devtools.fake_line import FakeLine
-from tests.helpers import CLERK_PASSWORD, console_login, console_user, csrf_token, make_app
+from tests.helpers import (
+    CLERK_PASSWORD,
+    ECMO_TRAINING,
+    add_users,
+    console_login,
+    console_user,
+    csrf_token,
+    make_app,
+    run_cli,
+)
 
 
 def _audit(app: Flask) -> list[tuple[str, str, str | None]]:
@@ -134,3 +143,11 @@ def test_session_cookies_are_secure_outside_plain_http_mode(database_url: str, f
     cookie = response.headers.get("Set-Cookie", "")
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     Services.of(app).db.engine.dispose()
+
+
+def test_a_command_line_send_is_audited_and_listed_in_the_history_the_console_shows(app: Flask) -> None:
+    add_users(app, 3, training=ECMO_TRAINING)
+    run_cli(app, "announce", "--audience", f"training:{ECMO_TRAINING}", "--text", "お知らせです")
+    assert [action for actor, action, _detail in _audit(app) if actor.startswith("cli:")] == ["send"]
+    listed = run_cli(app, "announce", "history")
+    assert f"training:{ECMO_TRAINING}" in listed and "送信 3件" in listed

@@ -41,6 +41,7 @@ from bot.delivery.content import MAX_TEXT_CHARS, message_count
 from bot.i18n import Gettext
 from bot.knowledge import Knowledge
 from bot.line.gateway import LineApiError
+from bot.secretariat.audit import Action, Actor, record
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -266,8 +267,11 @@ def ensure_fits(draft: Draft, force: bool) -> None:
         raise OverQuota(draft.quota.needed, draft.quota.remaining)
 
 
-def create(services: Services, draft: Draft, note: str, force: bool = False) -> int:
-    """Store the announcement as a dispatch for its time (now when none) and return its id."""
+def create(services: Services, draft: Draft, note: str, force: bool = False, actor: Actor | None = None) -> int:
+    """Store the announcement as a dispatch for its time (now when none) and return its id.
+
+    With ``actor``, the send (or the scheduling) is written to the audit log in the same transaction.
+    """
     ensure_fits(draft, force)
     _require_future(draft.at)
     with services.db.session() as session:
@@ -280,6 +284,9 @@ def create(services: Services, draft: Draft, note: str, force: bool = False) -> 
             scheduled_at=draft.at or clock.now(),
             note=note,
         )
+        if actor is not None:
+            record(session, actor, Action.SCHEDULE if draft.at else Action.SEND, f"#{dispatch.id} {draft.audience}",
+                   f"{draft.receivers} recipients" + ("" if draft.quota.fits else " (forced over the quota)"))
         return dispatch.id
 
 
@@ -328,8 +335,8 @@ def scheduled_announcements(services: Services) -> list[ScheduledAnnouncement]:
         ]
 
 
-def cancel(services: Services, dispatch_id: int) -> None:
-    """Cancel an announcement that is still waiting for its time."""
+def cancel(services: Services, dispatch_id: int, actor: Actor | None = None) -> None:
+    """Cancel an announcement that is still waiting for its time (audited when ``actor`` is given)."""
     with services.db.session() as session:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None or dispatch.kind != KIND:
@@ -338,6 +345,8 @@ def cancel(services: Services, dispatch_id: int) -> None:
             cancel_dispatch(session, dispatch_id)
         except DispatchError:
             raise NotCancellable(dispatch_id, dispatch.status) from None
+        if actor is not None:
+            record(session, actor, Action.CANCEL, f"#{dispatch_id} {dispatch.audience}")
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,7 @@ def send() -> Response:
     who = actor()
     try:
         prepared = announcements.prepare(services, audience, text, at)
-        dispatch_id = announcements.create(services, prepared, note=f"console: {who.name}", force=force)
-        with services.db.session() as session:
-            record(session, who, Action.SCHEDULE if at else Action.SEND, f"#{dispatch_id} {audience}",
-                   f"{prepared.receivers} recipients" + (" (forced over quota)" if not prepared.quota.fits else ""))
+        dispatch_id = announcements.create(services, prepared, note=f"console: {who.name}", force=force, actor=who)
         if at is not None:
             flash(_("Scheduled as #{id} for {time} (Japan time).").format(id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"),
                   "ok")
@@ -118,12 +115,10 @@ def cancel(dispatch_id: int) -> Response:
     services = Services.current()
     _ = layout.gettext()
     try:
-        announcements.cancel(services, dispatch_id)
+        announcements.cancel(services, dispatch_id, actor())
     except SecretariatError as refused:
         flash(refused.message(_), "error")
     else:
-        with services.db.session() as session:
-            record(session, actor(), Action.CANCEL, f"#{dispatch_id}")
         flash(_("Cancelled #{id}.").format(id=dispatch_id), "ok")
     return redirect(url_for("console.announcements.index"))
 
