@@ -356,16 +356,17 @@ class AudienceChoice:
     name: str  # the training, edition or course as the data names it
 
 
-def audience_choices(knowledge: Knowledge) -> list[AudienceChoice]:
+def audience_choices(knowledge: Knowledge, locale: str = "ja") -> list[AudienceChoice]:
     """Every audience a clerk can pick, named as in the training data (for the console's list)."""
     choices = [AudienceChoice("all", "all", "")]
-    choices += [AudienceChoice(f"training:{tid}", "training", training.name)
+    choices += [AudienceChoice(f"training:{tid}", "training", training.name.in_locale(locale))
                 for tid, training in sorted(knowledge.trainings.items())]
     for eid, edition in sorted(knowledge.editions.items()):
-        choices.append(AudienceChoice(f"edition:{eid}", "edition", edition.title))
-        choices += [AudienceChoice(f"course:{course.id}", "course", f"{edition.title} {course.name}")
+        title = edition.title.in_locale(locale)
+        choices.append(AudienceChoice(f"edition:{eid}", "edition", title))
+        choices += [AudienceChoice(f"course:{course.id}", "course", f"{title} {course.name.in_locale(locale)}")
                     for course in edition.all_courses()]
-        choices.append(AudienceChoice(f"prospects:{eid}", "prospects", edition.title))
+        choices.append(AudienceChoice(f"prospects:{eid}", "prospects", title))
     return choices
 
 

@@ -43,7 +43,7 @@ def _per_day(rows: list[tuple[object, int]], today: date) -> list[tuple[date, in
     return [(day, counts.get(day, 0)) for day in (today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1))]
 
 
-def overview(services: Services) -> Overview:
+def overview(services: Services, locale: str = "ja") -> Overview:
     now = clock.now()
     since = now - timedelta(days=CHART_DAYS)
     knowledge = services.knowledge
@@ -74,8 +74,8 @@ def overview(services: Services) -> Overview:
         quota=quota,
         followers_active=active,
         followers_blocked=blocked,
-        subscribers=[(training.name, subscribers.get(tid, 0)) for tid, training in sorted(knowledge.trainings.items())],
-        enrolments=[(edition.title, *enrolled.get(eid, (0, 0))) for eid, edition in sorted(knowledge.editions.items())],
+        subscribers=[(training.name.in_locale(locale), subscribers.get(tid, 0)) for tid, training in sorted(knowledge.trainings.items())],
+        enrolments=[(edition.title.in_locale(locale), *enrolled.get(eid, (0, 0))) for eid, edition in sorted(knowledge.editions.items())],
         upcoming=[item for item in outlook.sends if item.send.fire_at <= horizon],
         waiting_for_date=len(outlook.waiting_for_date),
         scheduled=announcements.scheduled_announcements(services),

@@ -45,7 +45,7 @@ def index() -> str:
     services = Services.current()
     history = announcements.history(services, page=request.args.get("page", 1, type=int))
     return render_template("console/announcements/index.html", choices=announcements.audience_choices(
-        services.knowledge), history=history, dispatches=history.dispatches, audience="all", text="")
+        services.knowledge, layout.locale()), history=history, dispatches=history.dispatches, audience="all", text="")
 
 
 @bp.post("/draft")
@@ -71,14 +71,14 @@ def confirm() -> str | tuple[str, int]:
     except SecretariatError as refused:
         flash(refused.message(layout.gettext()), "error")
         return render_template("console/announcements/index.html", choices=announcements.audience_choices(
-            services.knowledge), history=None, dispatches=[], audience=audience, text=text), 400
+            services.knowledge, layout.locale()), history=None, dispatches=[], audience=audience, text=text), 400
     return render_template("console/announcements/confirm.html", draft=prepared, audience=audience, text=text,
                            at=request.form.get("at", ""), label=_audience_label(services, audience))
 
 
 def _audience_label(services: Services, audience: str) -> str:
     return next((f"{choice.name} ({choice.value})" if choice.name else choice.value
-                 for choice in announcements.audience_choices(services.knowledge) if choice.value == audience),
+                 for choice in announcements.audience_choices(services.knowledge, layout.locale()) if choice.value == audience),
                 audience)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from bot.console import charts
+from bot.console import charts, layout
 from bot.secretariat import overview
 from bot.services import Services
 
@@ -13,5 +13,5 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/")
 def index() -> str:
-    return render_template("console/dashboard/index.html", o=overview.overview(Services.current()),
+    return render_template("console/dashboard/index.html", o=overview.overview(Services.current(), layout.locale()),
                            bars=charts.bars, days=overview.UPCOMING_DAYS)
