@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.cli.registration import register_commands
 from bot.config import ConfigError, load_settings, require_secrets
+from bot.console import install_console
 from bot.credentials import Cipher
 from bot.credentials.key_fingerprint import KeyMismatch, check_secret_key
 from bot.db import Database
@@ -66,6 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     event_worker.install(app)
     parser = WebhookParser(app.config["LINE_CHANNEL_SECRET"])
     app.register_blueprint(webhook_blueprint(parser, services.db, event_worker.submit))
+    install_console(app, services)
     register_commands(app)
 
     @app.get("/healthz")

@@ -57,6 +57,10 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_RESENDS_PER_DAY": int(environ.get("KENSHU_RESENDS_PER_DAY") or 3),
         # How long one request to LINE keeps retrying through 429s, 5xx and timeouts.
         "KENSHU_SEND_RETRY_MINUTES": float(environ.get("KENSHU_SEND_RETRY_MINUTES") or 10),
+        # The console's session ends after this much inactivity.
+        "KENSHU_CONSOLE_IDLE_MINUTES": int(environ.get("KENSHU_CONSOLE_IDLE_MINUTES") or 30),
+        # 1: the console's cookies work over plain http (the demo on 127.0.0.1); never in production.
+        "KENSHU_CONSOLE_HTTP": _flag(environ.get("KENSHU_CONSOLE_HTTP")),
     }
     return settings
 

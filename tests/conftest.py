@@ -8,6 +8,7 @@ parallel runs on one server never see each other's rows.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, text
 from bot.db import migrate
 from bot.devtools.fake_line import FakeLine, RequestContract
 from bot.devtools.local_line import LocalLine
+from bot.devtools.web_server import serving
 from bot.knowledge import load_knowledge
 from bot.qa import Answerer
 from bot.services import Services
@@ -103,3 +105,46 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 def answerer() -> Answerer:
     """The answering engine over the real ``data/``, built once per test run (it keeps no state)."""
     return Answerer(load_knowledge(DATA_DIR))
+
+
+# --- the web console in a real browser --------------------------------------------
+
+# The system's Chromium (Debian package `chromium`); Playwright never downloads a browser here.
+CHROMIUM = os.environ.get("KENSHU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).is_file()
+NO_CHROMIUM = f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Said once, at the end of the run, so a skipped browser suite is never a surprise."""
+    if not HAVE_CHROMIUM and terminalreporter.stats.get("skipped"):
+        terminalreporter.write_line(NO_CHROMIUM, yellow=True, bold=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if HAVE_CHROMIUM:
+        return
+    skip = pytest.mark.skip(reason=NO_CHROMIUM)
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright launches the system Chromium."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    """A laptop-sized window, in Japan, in Japanese."""
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo",
+            "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def console_url(app: Flask) -> Iterator[str]:
+    """The app (with the fake LINE API behind it) served over HTTP on a free port: the console's base URL."""
+    with serving(app) as base_url:
+        yield f"{base_url}/console"

@@ -8,6 +8,7 @@ the roster import), so that a test sets up only what it is about.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.qa import Answerer, Question, Reply
+from bot.secretariat import staff
+from bot.secretariat.audit import Actor
 from bot.services import Services
 from scheduler.fire import fire_reminder
 from scheduler.sync import job_store, plan_and_sync
@@ -56,6 +59,7 @@ def make_app(database_url: str, fake: FakeLine, **overrides: object) -> Flask:
         "LINE_API_BASE_URL": fake.base_url,
         "DATABASE_URL": database_url,
         "KENSHU_DISPATCH": "inline",
+        "KENSHU_CONSOLE_HTTP": True,  # the test client and the browser tests speak plain http
         **overrides,
     }
     return create_app(config)
@@ -290,3 +294,35 @@ def ask(
         subscribed_training_ids=subscribed_training_ids,
         last_training_id=last_training_id,
     ))
+
+
+# -- the web console ------------------------------------------------------------------
+
+CLERK_PASSWORD = "a long enough password"
+
+
+def console_user(app: Flask, email: str, role: str = "admin", password: str = CLERK_PASSWORD) -> int:
+    """A console account, made as ``kenshu console create-user`` makes it; its id."""
+    return staff.create_user(Services.of(app), Actor("test"), email, password, role).id
+
+
+def csrf_token(client: FlaskClient, path: str = "/console/login") -> str:
+    """The CSRF token a console page gives its forms."""
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def console_login(client: FlaskClient, email: str, password: str = CLERK_PASSWORD) -> TestResponse:
+    """Log in through the login form as a browser would."""
+    return client.post("/console/login", data={"email": email, "password": password,
+                                                "csrf_token": csrf_token(client)})
+
+
+def browser_login(page: Any, console_url: str, email: str, password: str = CLERK_PASSWORD) -> None:
+    """Log in through the login page in the browser, as a clerk types it."""
+    page.goto(f"{console_url}/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()

@@ -21,6 +21,7 @@ from bot import clock
 from bot.cli.clerk import failure, locale_option
 from bot.i18n import Gettext, gettext_for
 from bot.secretariat import announcements
+from bot.secretariat.audit import Actor
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -121,7 +122,7 @@ def announce(
             click.echo(_("Dry run: nothing sent."))
             return
         dispatch_id = announcements.create(services, draft, note=f"kenshu announce by {getpass.getuser()}",
-                                           force=force)
+                                           force=force, actor=Actor.cli())
         if at is not None:
             click.echo(_("Scheduled as #{id} for {time} (Japan time); `kenshu announce run-due` sends it.").format(
                 id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"))
@@ -153,7 +154,7 @@ def cancel_scheduled(dispatch_id: int, locale: str) -> None:
     """Cancel a scheduled announcement before it is sent."""
     _ = gettext_for(locale)
     try:
-        announcements.cancel(Services.current(), dispatch_id)
+        announcements.cancel(Services.current(), dispatch_id, Actor.cli())
     except SecretariatError as error:
         raise failure(error, _) from None
     click.echo(_("Cancelled #{id}.").format(id=dispatch_id))
@@ -185,3 +186,22 @@ def resume(dispatch_id: int, locale: str) -> None:
     except SecretariatError as error:
         raise failure(error, _) from None
     _echo_report(report, _)
+
+
+@announce.command("history")
+@click.option("--page", default=1, show_default=True, type=int)
+@click.option("--reminders", is_flag=True, help="Reminder sends too, not only announcements.")
+@locale_option
+def history_command(page: int, reminders: bool, locale: str) -> None:
+    """Sends newest first with their status and sent / failed / skipped counts (the console's history)."""
+    _ = gettext_for(locale)
+    found = announcements.history(Services.current(), page=page, kind=None if reminders else announcements.KIND)
+    if not found.dispatches:
+        click.echo(_("No sends yet."))
+    for sent in found.dispatches:
+        tally = sent.tally
+        click.echo(f"#{sent.dispatch_id}  {sent.scheduled_at.astimezone(clock.JST):%Y-%m-%d %H:%M}  {sent.status}  "
+                   f"{sent.audience}  " + _("Sent: {sent}  Failed: {failed}  Skipped: {skipped}").format(
+                       sent=tally.sent, failed=tally.failed, skipped=tally.skipped) + f"  {sent.note}")
+    if found.pages > 1:
+        click.echo(_("Page {page} of {pages}").format(page=found.page, pages=found.pages))

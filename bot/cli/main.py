@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -18,7 +20,12 @@ from flask.cli import FlaskGroup
 
 from bot.app import create_app
 from bot.config import REPO_ROOT
+from bot.devtools.local_line import LocalLine, local_line
+from bot.devtools.web_server import serving
 from bot.devtools.visible_text import tappable_actions, visible_text
+from bot.secretariat import staff
+from bot.secretariat.audit import Actor
+from bot.services import Services
 
 DEMO_USER = "U" + "d" * 32
 
@@ -65,35 +72,59 @@ def _print_reply(messages: list[dict]) -> list[dict]:
 @database_option
 def chat(user_id: str, database_url: str | None) -> None:
     """Chat with the bot in the terminal (demo mode, fake LINE API, a demo database)."""
-    from bot.devtools.local_line import local_line
-
     with local_line(database_url) as line:
-        click.echo("kenshu-bot demo. Type a question; a number picks a choice; Ctrl-D quits.")
-        choices = _print_reply(line.follow(user_id))
-        while True:
-            try:
-                text = input("you> ").strip()
-            except (EOFError, KeyboardInterrupt):
-                click.echo()
-                return
-            if not text:
+        _chat_loop(line, user_id)
+
+
+def _chat_loop(line: LocalLine, user_id: str) -> None:
+    """The terminal conversation as ``user_id`` until Ctrl-D."""
+    click.echo("kenshu-bot demo. Type a question; a number picks a choice; Ctrl-D quits.")
+    choices = _print_reply(line.follow(user_id))
+    while True:
+        try:
+            text = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if not text:
+            continue
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            action = choices[int(text) - 1]
+            if action.get("type") == "postback":
+                choices = _print_reply(line.postback(user_id, action["data"]))
                 continue
-            if text.isdigit() and 1 <= int(text) <= len(choices):
-                action = choices[int(text) - 1]
-                if action.get("type") == "postback":
-                    choices = _print_reply(line.postback(user_id, action["data"]))
-                    continue
-                text = action.get("text") or action.get("label", "")
-                click.echo(f"you> {text}")
-            choices = _print_reply(line.say(user_id, text))
+            text = action.get("text") or action.get("label", "")
+            click.echo(f"you> {text}")
+        choices = _print_reply(line.say(user_id, text))
 
 
 @cli.command("demo", with_appcontext=False)
 @database_option
-@click.pass_context
-def demo(ctx: click.Context, database_url: str | None) -> None:
-    """Start the demo: a demo SQLite database, the training data, a fake LINE API and a chat."""
-    ctx.invoke(chat, user_id=DEMO_USER, database_url=database_url)
+@click.option("--console-port", default=8080, show_default=True, type=int,
+              help="Serve the web console on this port of 127.0.0.1 (0: any free port).")
+def demo(database_url: str | None, console_port: int) -> None:
+    """Start the demo: a demo database, the training data, a fake LINE API, the web console and a chat."""
+
+    with local_line(database_url) as line, ExitStack() as stack:
+        email, password = demo_admin(line)
+        try:
+            url = stack.enter_context(serving(line.app, port=console_port))
+        except OSError:  # the port is taken: any free one will do
+            url = stack.enter_context(serving(line.app))
+        click.echo(f"Web console: {url}/console  (demo admin: {email} / password: {password})")
+        _chat_loop(line, DEMO_USER)
+
+
+def demo_admin(line: LocalLine) -> tuple[str, str]:
+    """A demo administrator with a fresh password (the demo database is throwaway)."""
+    email, password = "demo-admin@example.jp", secrets.token_urlsafe(12)
+    services = Services.of(line.app)
+    existing = [clerk for clerk in staff.clerks(services) if clerk.email == email]
+    if existing:
+        staff.set_password(services, Actor("demo"), existing[0].id, password)
+    else:
+        staff.create_user(services, Actor("demo"), email, password, "admin")
+    return email, password
 
 
 @cli.command("ask", with_appcontext=False)
@@ -107,8 +138,6 @@ def ask(user_id: str, as_json: bool, database_url: str | None, text: str) -> Non
     With TEXT "-", reads one question per line from standard input and answers each
     as the first message of a new user, printing one JSON object per line.
     """
-    from bot.devtools.local_line import local_line
-
     with local_line(database_url) as line:
         if text != "-":
             _emit(line.say(user_id, text), as_json)

@@ -288,3 +288,72 @@ class Setting(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# The secretariat's web console: its accounts, the login throttle and the audit log.
+
+
+class ConsoleRole(StrEnum):
+    """The roles of LINE Official Account Manager: users and settings / may send and import / reads only."""
+
+    ADMIN = "admin"
+    SENDER = "sender"
+    VIEWER = "viewer"
+
+
+class ConsoleUser(Base):
+    """A clerk's console account.
+
+    ``session_generation`` is part of every session's identity: raising it (logout
+    everywhere, a password or role change, deactivation) ends every open session.
+    ``line_user_id`` is the clerk's own LINE account, linked with a one-time code for
+    test sends; the code is kept only as a hash.
+    """
+
+    __tablename__ = "console_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_generation: Mapped[int] = mapped_column(default=0)
+    locale: Mapped[str] = mapped_column(String(8), default="ja")
+    line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"))
+    link_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """Failed console logins in the current window, per account and per address.
+
+    In the database so that every gunicorn worker counts against the same limit.
+    ``subject`` is ``account:<email>`` or ``address:<ip>``.
+    """
+
+    __tablename__ = "login_throttles"
+
+    subject: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+
+
+class AuditEntry(Base):
+    """One thing a clerk did in the console or with a command: who, what, on what, when; never a credential.
+
+    ``actor`` is kept as text (the e-mail, or ``cli:<os user>``) so the history
+    outlives the account.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(300))
+    detail: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))

@@ -68,6 +68,7 @@ def local_line(database_url: str | None = None) -> Iterator[LocalLine]:
     with FakeLine.running() as fake, tempfile.TemporaryDirectory(prefix="kenshu-demo-") as scratch:
         config = {
             "KENSHU_DEMO": True,
+            "KENSHU_CONSOLE_HTTP": True,  # the console is served on http://127.0.0.1
             "KENSHU_DISPATCH": "inline",
             "KENSHU_LOG_LEVEL": "WARNING",  # quiet logs: the terminal belongs to the conversation
             "DATABASE_URL": database_url or f"sqlite:///{Path(scratch) / 'demo.db'}",

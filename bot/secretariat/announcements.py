@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from bot import clock
-from bot.db.tables import Dispatch, DispatchStatus
+from sqlalchemy import func, select
+
+from bot.db.tables import Delivery, DeliveryStatus, Dispatch, DispatchStatus
 from bot.delivery import (
     Audience,
     AudienceError,
@@ -39,6 +41,7 @@ from bot.delivery.content import MAX_TEXT_CHARS, message_count
 from bot.i18n import Gettext
 from bot.knowledge import Knowledge
 from bot.line.gateway import LineApiError
+from bot.secretariat.audit import Action, Actor, record
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -245,18 +248,23 @@ def _require_future(at: datetime | None) -> None:
         raise TimeHasPassed(at)
 
 
+def reach(services: Services, audience: str, messages_each: int = 1) -> QuotaCheck:
+    """How many the audience reaches now (blocked and paused excluded) and what that costs of the quota."""
+    parsed = audience_of(services.knowledge, audience)
+    with services.db.session() as session:
+        receivers = parsed.count_receivers(session)
+    try:
+        return check_quota(services.line, receivers, messages_each)
+    except LineApiError as error:
+        raise QuotaUnavailable(str(error)) from None
+
+
 def prepare(services: Services, audience: str, text: str, at: datetime | None = None) -> Draft:
     """Check the announcement and cost it against this month's quota; stores and sends nothing."""
     parsed = audience_of(services.knowledge, audience)
     content = _content(text)
     _require_future(at)
-    with services.db.session() as session:
-        receivers = parsed.count_receivers(session)
-    try:
-        quota = check_quota(services.line, receivers, message_count(content))
-    except LineApiError as error:
-        raise QuotaUnavailable(str(error)) from None
-    return Draft(parsed, content, at, quota)
+    return Draft(parsed, content, at, reach(services, audience, message_count(content)))
 
 
 def ensure_fits(draft: Draft, force: bool) -> None:
@@ -266,8 +274,11 @@ def ensure_fits(draft: Draft, force: bool) -> None:
         raise OverQuota(draft.quota.needed, draft.quota.remaining)
 
 
-def create(services: Services, draft: Draft, note: str, force: bool = False) -> int:
-    """Store the announcement as a dispatch for its time (now when none) and return its id."""
+def create(services: Services, draft: Draft, note: str, force: bool = False, actor: Actor | None = None) -> int:
+    """Store the announcement as a dispatch for its time (now when none) and return its id.
+
+    With ``actor``, the send (or the scheduling) is written to the audit log in the same transaction.
+    """
     ensure_fits(draft, force)
     _require_future(draft.at)
     with services.db.session() as session:
@@ -280,6 +291,9 @@ def create(services: Services, draft: Draft, note: str, force: bool = False) -> 
             scheduled_at=draft.at or clock.now(),
             note=note,
         )
+        if actor is not None:
+            record(session, actor, Action.SCHEDULE if draft.at else Action.SEND, f"#{dispatch.id} {draft.audience}",
+                   f"{draft.receivers} recipients" + ("" if draft.quota.fits else " (forced over the quota)"))
         return dispatch.id
 
 
@@ -332,8 +346,8 @@ def scheduled_announcements(services: Services) -> list[ScheduledAnnouncement]:
         ]
 
 
-def cancel(services: Services, dispatch_id: int) -> None:
-    """Cancel an announcement that is still waiting for its time."""
+def cancel(services: Services, dispatch_id: int, actor: Actor | None = None) -> None:
+    """Cancel an announcement that is still waiting for its time (audited when ``actor`` is given)."""
     with services.db.session() as session:
         dispatch = session.get(Dispatch, dispatch_id)
         if dispatch is None or dispatch.kind != KIND:
@@ -342,3 +356,84 @@ def cancel(services: Services, dispatch_id: int) -> None:
             cancel_dispatch(session, dispatch_id)
         except DispatchError:
             raise NotCancellable(dispatch_id, dispatch.status) from None
+        if actor is not None:
+            record(session, actor, Action.CANCEL, f"#{dispatch_id} {dispatch.audience}")
+
+
+@dataclass(frozen=True)
+class AudienceChoice:
+    value: str  # as ``--audience`` takes it
+    kind: str  # all | training | edition | course | prospects
+    name: str  # the training, edition or course as the data names it
+
+
+def audience_choices(knowledge: Knowledge, locale: str = "ja") -> list[AudienceChoice]:
+    """Every audience a clerk can pick, named as in the training data (for the console's list)."""
+    choices = [AudienceChoice("all", "all", "")]
+    choices += [AudienceChoice(f"training:{tid}", "training", training.name.in_locale(locale))
+                for tid, training in sorted(knowledge.trainings.items())]
+    for eid, edition in sorted(knowledge.editions.items()):
+        title = edition.title.in_locale(locale)
+        choices.append(AudienceChoice(f"edition:{eid}", "edition", title))
+        choices += [AudienceChoice(f"course:{course.id}", "course", f"{title} {course.name.in_locale(locale)}")
+                    for course in edition.all_courses()]
+        choices.append(AudienceChoice(f"prospects:{eid}", "prospects", title))
+    return choices
+
+
+@dataclass(frozen=True)
+class SentDispatch:
+    """One dispatch in the history: what, to whom, by whom, when, and where its ledger stands."""
+
+    dispatch_id: int
+    kind: str
+    status: str
+    audience: str
+    text: str
+    note: str
+    scheduled_at: datetime
+    finished_at: datetime | None
+    tally: Tally
+
+    @property
+    def interrupted(self) -> bool:
+        """Started and left with rows pending (its process died): ``send`` finishes it."""
+        return self.status == DispatchStatus.SENDING and self.tally.pending > 0
+
+
+@dataclass(frozen=True)
+class History:
+    dispatches: list[SentDispatch]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def history(services: Services, page: int = 1, per_page: int = 20, kind: str | None = KIND) -> History:
+    """Dispatches newest first with their ledger counts: one page, counted by SQL (``kind=None``: reminders too)."""
+    page = max(1, page)
+    where = [Dispatch.kind == kind] if kind else []
+    with services.db.session() as session:
+        total = session.scalar(select(func.count()).select_from(Dispatch).where(*where)) or 0
+        rows = session.scalars(select(Dispatch).where(*where).order_by(Dispatch.scheduled_at.desc(), Dispatch.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page)).all()
+        counts: dict[int, dict[str, int]] = {}
+        for dispatch_id, status, count in session.execute(
+                select(Delivery.dispatch_id, Delivery.status, func.count())
+                .where(Delivery.dispatch_id.in_([row.id for row in rows]))
+                .group_by(Delivery.dispatch_id, Delivery.status)):
+            counts.setdefault(dispatch_id, {})[status] = count
+        dispatches = []
+        for row in rows:
+            c = counts.get(row.id, {})
+            tally = Tally(c.get(DeliveryStatus.SENT, 0), c.get(DeliveryStatus.FAILED, 0),
+                          c.get(DeliveryStatus.SKIPPED, 0), c.get(DeliveryStatus.PENDING, 0))
+            messages = row.content.get("messages") or [{}]
+            dispatches.append(SentDispatch(row.id, row.kind, row.status, row.audience,
+                                           messages[0].get("text", row.content.get("renderer", "")),
+                                           row.note or "", row.scheduled_at, row.finished_at, tally))
+        return History(dispatches, total, page, per_page)

@@ -1,0 +1,1 @@
+"""The console's pages, one blueprint each (registered under ``/console`` by ``bot.console``)."""

@@ -1,0 +1,75 @@
+"""Logging in and out: the password checked by ``staff.authenticate`` (throttled, audited)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from bot.console import layout
+from bot.console.security import SignedInClerk, actor, clerk, client_address
+from bot.i18n import SUPPORTED_LOCALES
+from bot.secretariat import staff
+from bot.secretariat.errors import SecretariatError
+from bot.services import Services
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a console path: never another site (an open redirect)."""
+    if target and target.startswith("/console") and not target.startswith("//"):
+        return target
+    return url_for("console.dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("console/login.html", error=None, email="")
+    email = request.form.get("email", "")
+    try:
+        found = staff.authenticate(Services.current(), email, request.form.get("password", ""), client_address())
+    except SecretariatError as error:
+        status = 429 if isinstance(error, staff.LoginLocked) else 401
+        return render_template("console/login.html", error=error.message(layout.gettext()), email=email), status
+    chosen = session.get("locale")
+    session.clear()
+    login_user(SignedInClerk(found))
+    session.permanent = True  # ends after KENSHU_CONSOLE_IDLE_MINUTES without a request
+    if chosen in SUPPORTED_LOCALES and chosen != found.locale:
+        staff.set_locale(Services.current(), found.id, chosen)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    return redirect(url_for("console.auth.login"))
+
+
+@bp.post("/logout-everywhere")
+def logout_everywhere() -> Response:
+    """End every session of this account, on every browser (a lost laptop, a shared PC)."""
+    staff.end_sessions(Services.current(), actor(), clerk().id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("console.auth.login"))
+
+
+@bp.post("/language")
+def language() -> Response:
+    chosen = request.form.get("locale", "")
+    if chosen in SUPPORTED_LOCALES:
+        staff.set_locale(Services.current(), clerk().id, chosen)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/login/language")
+def login_language() -> Response:
+    """The login page's language switch (before anyone is signed in)."""
+    chosen = request.form.get("locale", "")
+    if chosen in SUPPORTED_LOCALES:
+        session["locale"] = chosen
+    return redirect(url_for("console.auth.login"))

@@ -1,0 +1,54 @@
+"""In Chromium: logging in, roles, CSRF and the login throttle, as a clerk (or an attacker) meets them."""
+
+from __future__ import annotations
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from bot.secretariat import login_throttle
+from tests.helpers import browser_login, console_user
+
+
+def test_a_clerk_logs_in_and_sees_the_dashboard_in_japanese(app: Flask, console_url: str, page: Page) -> None:
+    console_user(app, "clerk@example.jp", role="sender")
+    page.goto(console_url)
+    expect(page).to_have_url(f"{console_url}/login?next=/console/?")
+    browser_login(page, console_url, "clerk@example.jp")
+    expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+    expect(page.get_by_text("clerk@example.jp（配信担当）")).to_be_visible()
+    page.get_by_role("button", name="ログアウト", exact=True).click()
+    expect(page.get_by_role("button", name="ログイン")).to_be_visible()
+
+
+def test_a_viewer_sees_no_user_management_and_a_forged_post_gets_403(app: Flask, console_url: str,
+                                                                    page: Page) -> None:
+    console_user(app, "viewer@example.jp", role="viewer")
+    browser_login(page, console_url, "viewer@example.jp")
+    expect(page.get_by_role("link", name="ユーザー管理")).to_have_count(0)
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    forged = page.request.post(f"{console_url}/users/", form={
+        "csrf_token": token or "", "email": "mallory@example.jp", "password": "x" * 20, "role": "admin"})
+    assert forged.status == 403
+
+
+def test_a_form_without_a_csrf_token_is_refused(app: Flask, console_url: str, page: Page) -> None:
+    console_user(app, "admin@example.jp")
+    browser_login(page, console_url, "admin@example.jp")
+    page.goto(f"{console_url}/users/")
+    page.locator("form:has(button:text('追加')) input[name=csrf_token]").evaluate("input => input.remove()")
+    page.get_by_label("メールアドレス").fill("new@example.jp")
+    page.locator("form:has(button:text('追加')) input[name=password]").fill("x" * 20)
+    page.get_by_role("button", name="追加").click()
+    expect(page.get_by_text("管理画面から送信されたものではありません")).to_be_visible()
+    page.goto(f"{console_url}/users/")
+    expect(page.get_by_text("new@example.jp")).to_have_count(0)
+
+
+def test_too_many_wrong_passwords_lock_the_login_for_a_while(app: Flask, console_url: str, page: Page) -> None:
+    console_user(app, "clerk@example.jp")
+    for _ in range(login_throttle.MAX_FAILURES_PER_ACCOUNT):
+        browser_login(page, console_url, "clerk@example.jp", "not the password")
+        expect(page.get_by_role("alert")).to_contain_text("メールアドレスまたはパスワードが違います")
+    browser_login(page, console_url, "clerk@example.jp")
+    expect(page.get_by_role("alert")).to_contain_text("ログインを一時停止しています")
+    expect(page.get_by_role("heading", name="ダッシュボード")).to_have_count(0)
