@@ -24,6 +24,8 @@ from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
 from bot.line.worker import EventWorker
 from bot.services import Services, checked_knowledge
+from bot.trainees.personal_requests import RENDERER as JOINING_DETAILS_RENDERER
+from bot.trainees.personal_requests import render_joining_details
 from handlers import ROUTES
 from scheduler.planning import RENDERER as REMINDER_RENDERER
 from scheduler.reminder_message import render_reminder
@@ -54,7 +56,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         data_dir=data_dir,
         cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
         secret_key=app.config["KENSHU_SECRET_KEY"],
-        renderers=Renderers({REMINDER_RENDERER: render_reminder}),
+        renderers=Renderers({REMINDER_RENDERER: render_reminder, JOINING_DETAILS_RENDERER: render_joining_details}),
+        resends_per_day=app.config["KENSHU_RESENDS_PER_DAY"],
     ).install(app)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
     event_worker.install(app)

@@ -57,6 +57,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_CONSOLE_IDLE_MINUTES": int(environ.get("KENSHU_CONSOLE_IDLE_MINUTES") or 30),
         # 1: the console's cookies work over plain http (the demo on 127.0.0.1); never in production.
         "KENSHU_CONSOLE_HTTP": _flag(environ.get("KENSHU_CONSOLE_HTTP")),
+        # How many times a day a trainee may ask for their joining details again (each is a push).
+        "KENSHU_RESENDS_PER_DAY": int(environ.get("KENSHU_RESENDS_PER_DAY") or 3),
     }
     return settings
 

@@ -71,6 +71,7 @@ class Services:
     cipher: Cipher  # encrypts and decrypts joining details with KENSHU_SECRET_KEY
     secret_key: str  # KENSHU_SECRET_KEY itself: keys the link throttle's hash of LINE user ids
     renderers: Renderers  # the delivery engine's personalised content, by name
+    resends_per_day: int = 3  # joining details a trainee may have sent again per day (KENSHU_RESENDS_PER_DAY)
     _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

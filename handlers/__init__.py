@@ -9,10 +9,22 @@ order lives here, and ``create_app`` hands it to the event worker.
 from __future__ import annotations
 
 from bot.line.routes import EventRoute
-from handlers import data_deletion, follow, groups, linking, notices, other_messages, postbacks, questions, settings
+from handlers import (
+    data_deletion,
+    follow,
+    groups,
+    linking,
+    my_training,
+    notices,
+    other_messages,
+    postbacks,
+    questions,
+    settings,
+)
 
 ROUTES: tuple[EventRoute, ...] = (
     *follow.ROUTES,
+    *my_training.GROUP_ROUTES,  # a personal question in a group: "ask me one-to-one", before the generic reply
     *groups.ROUTES,
     *postbacks.ROUTES,
     *settings.ROUTES,
@@ -20,5 +32,6 @@ ROUTES: tuple[EventRoute, ...] = (
     *notices.ROUTES,
     *data_deletion.ROUTES,
     *linking.ROUTES,
+    *my_training.ROUTES,  # questions about one's own training, before the FAQ
     *questions.ROUTES,  # free text last: anything not a command is a question
 )

@@ -7,6 +7,8 @@ whose notices they receive.
 
 from __future__ import annotations
 
+from linebot.v3.messaging import Message
+
 from bot.db.tables import UnansweredQuestion
 from bot.line.answer_messages import answer_messages
 from bot.line.context import EventContext
@@ -20,6 +22,11 @@ MAX_QUESTION_CHARS = 1000  # a pasted e-mail is still answered from its opening
 
 
 def handle_question(context: EventContext) -> None:
+    context.reply(answer_question(context))
+
+
+def answer_question(context: EventContext) -> list[Message]:
+    """The engine's answer to the message as LINE messages (the question logged when it was unsure)."""
     user = context.user
     assert user is not None
     text = message_text(context)[:MAX_QUESTION_CHARS]
@@ -47,7 +54,7 @@ def handle_question(context: EventContext) -> None:
                 asked_at=context.now,
             )
         )
-    context.reply(answer_messages(reply))
+    return answer_messages(reply)
 
 
 ROUTES = ((is_text, handle_question),)

@@ -30,9 +30,9 @@ def test_deploy_creates_uploads_and_sets_the_default_menu(app, fake_line):
     assert 0 < menu.image_size < 1024 * 1024
     assert create.body["size"] == {"width": 2500, "height": 1686}
     areas = create.body["areas"]
-    assert [(a["action"]["label"], a["action"]["text"]) for a in areas] == [
+    assert [(a["action"]["label"], a["action"].get("text") or a["action"]["displayText"]) for a in areas] == [
         ("日程", "研修の日程"),
-        ("受講環境", "受講環境"),
+        ("私の研修", "私の研修"),
         ("修了証", "修了証の条件"),
         ("申込", "申込方法"),
         ("通知設定", "通知設定"),
@@ -62,6 +62,12 @@ def test_the_notice_settings_button_opens_the_settings(line, user_id):
     text = richmenu.menu_request().areas[4].action.text
 
     assert "通知設定" in visible_text(line.say(user_id, text))
+
+
+def test_the_my_training_button_shows_the_trainee_their_card(line, user_id):
+    action = richmenu.menu_request().areas[1].action
+
+    assert "連携" in visible_text(line.postback(user_id, action.data))  # not linked yet: how to link
 
 
 def test_the_image_is_a_png_of_the_menu_size(app, tmp_path):

@@ -14,6 +14,7 @@ from bot.cli.console import console_group
 from bot.cli.credentials import credentials_group
 from bot.cli.db import db_group
 from bot.cli.reminders import reminders_group
+from bot.cli.requests import requests_command
 from bot.cli.richmenu import richmenu_group
 from bot.cli.roster import roster_group
 from bot.cli.worker import worker
@@ -21,5 +22,5 @@ from bot.cli.worker import worker
 
 def register_commands(app: Flask) -> None:
     for command in (db_group, worker, roster_group, richmenu_group, announce, reminders_group, clock_command,
-                    credentials_group, console_group):
+                    credentials_group, console_group, requests_command):
         app.cli.add_command(command)

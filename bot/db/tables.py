@@ -318,3 +318,23 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(64))
+class PersonalRequest(Base):
+    """A linked or unlinked trainee asked the bot about their own training: what, and what came of it.
+
+    The secretariat's record of "who asked for what" (``kenshu requests``, the console),
+    and the count behind the daily limit on re-sent joining details. It holds no words
+    the trainee typed and no details, only the kind of question and the outcome; it
+    goes with the user on 「データ削除」.
+    """
+
+    __tablename__ = "personal_requests"
+    __table_args__ = (Index("ix_personal_requests_user_asked", "user_id", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # my_training | joining_details | application_status
+    outcome: Mapped[str] = mapped_column(String(32))  # see bot.trainees.personal_requests.Outcome
+    edition_id: Mapped[str | None] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(96))  # the session whose details were asked for
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id", ondelete="SET NULL"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -1,8 +1,9 @@
 """Who a dispatch goes to: audience strings parsed, validated and streamed from the database.
 
 An audience is stored on the dispatch as text (``all``, ``training:ID``,
-``edition:ID``, ``course:ID``, ``prospects:EDITION_ID``) so a resumed send asks
-the same question again. Recipients are read in user-id order one page at a
+``edition:ID``, ``course:ID``, ``prospects:EDITION_ID``, or ``user:ROW_ID`` for
+one trainee's own request, such as their joining details sent again) so a resumed
+send asks the same question again. Recipients are read in user-id order one page at a
 time (keyset pagination), so a send to 100,000 users never holds more than one
 page in memory, and a resume continues after the last user already planned.
 
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment, LineUser, Subscription, UserStatus
 from bot.knowledge import Knowledge
 
-KINDS = ("all", "training", "edition", "course", "prospects")
+KINDS = ("all", "training", "edition", "course", "prospects", "user")
 
 
 BLOCKED_REASON = "blocked the bot"
@@ -84,6 +85,8 @@ class Audience:
             return exists().where(enrolled, Enrolment.edition_id == self.target)
         if self.kind == "course":
             return exists().where(enrolled, Enrolment.course_id.in_(self.ids))
+        if self.kind == "user":
+            return LineUser.id == int(self.target or 0)
         # prospects: interested in the training, not (yet) linked to an application of this edition.
         return and_(
             exists().where(subscribed, Subscription.training_id == self.training_id),
@@ -103,8 +106,10 @@ class Audience:
         Each page is its own short query, so a long send holds no transaction open
         and memory stays one page however large the audience is.
         """
+        # What one trainee asked for is no notice: pausing notices does not hold it back.
+        paused = literal(False) if self.kind == "user" else LineUser.notices_paused
         return (
-            select(LineUser.id, LineUser.line_user_id, LineUser.status, LineUser.notices_paused)
+            select(LineUser.id, LineUser.line_user_id, LineUser.status, paused.label("notices_paused"))
             .where(self._membership(after_user_id), LineUser.id > after_user_id)
             .order_by(LineUser.id)
             .limit(size)
@@ -126,6 +131,10 @@ def parse_audience(text: str, knowledge: Knowledge) -> Audience:
         raise AudienceError(
             f"unknown audience {text!r}: use all, training:ID, edition:ID, course:ID or prospects:EDITION_ID"
         )
+    if kind == "user":
+        if not target.isdigit():
+            raise AudienceError(f"user audience {text!r} needs a user row id")
+        return Audience(kind, target)
     if kind == "training":
         if target not in knowledge.trainings:
             raise AudienceError(f"no training {target!r} (known: {', '.join(sorted(knowledge.trainings))})")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.knowledge.base import Text
 from bot.knowledge.crosscheck import duplicate_course_ids, edition_problems
 from bot.knowledge.faq import EntryFile, EntryOrigin, Faq, FaqEntry, Lexicon
 from bot.knowledge.models import Course, Edition
+from bot.knowledge.personal_questions import PersonalQuestions
 from bot.knowledge.reminder_rules import ReminderRules
 from bot.knowledge.training_names import TrainingNames, TrainingsFile
 from bot.knowledge.yaml_source import Model, YamlDocument, read_model
@@ -25,6 +26,7 @@ EDITIONS_DIR = "editions"
 FAQ_ENTRIES_DIR = "faq/entries"
 LEXICON_FILE = "faq/lexicon.yaml"
 TRAINING_NAMES_FILE = "faq/trainings.yaml"
+PERSONAL_QUESTIONS_FILE = "faq/personal_questions.yaml"
 REMINDER_RULES_FILE = "reminders.yaml"
 
 
@@ -55,6 +57,7 @@ class Knowledge:
     faq: Faq
     training_names: dict[str, TrainingNames]
     reminder_rules: ReminderRules
+    personal_questions: PersonalQuestions = field(default_factory=PersonalQuestions)
 
     def edition(self, edition_id: str) -> Edition:
         """The edition with this id; KeyError when unknown."""
@@ -203,6 +206,12 @@ def _reminder_rules(reader: _Reader) -> ReminderRules | None:
     return rules
 
 
+def _personal_questions(reader: _Reader) -> PersonalQuestions | None:
+    """The phrases of questions about one's own training; optional (a data folder without them has none)."""
+    path = reader.data_dir / PERSONAL_QUESTIONS_FILE
+    return reader.read(path, PersonalQuestions)[0] if path.exists() else None
+
+
 def load_knowledge(data_dir: Path | None = None, check_faq: Callable[[Faq], list[str]] | None = None) -> Knowledge:
     """Load and validate everything in ``data_dir``; raise ``KnowledgeError`` listing every problem.
 
@@ -217,7 +226,9 @@ def load_knowledge(data_dir: Path | None = None, check_faq: Callable[[Faq], list
         reader.problems.extend(check_faq(faq))
     names, _ = reader.read(reader.data_dir / TRAINING_NAMES_FILE, TrainingsFile)
     rules = _reminder_rules(reader)
+    personal = _personal_questions(reader)
     if reader.problems or faq is None or names is None or rules is None:
         raise KnowledgeError(reader.problems)
     return Knowledge(editions={edition.id: edition for edition, _ in editions}, trainings=trainings, faq=faq,
-                     training_names=names.trainings, reminder_rules=rules)
+                     training_names=names.trainings, reminder_rules=rules,
+                     personal_questions=personal or PersonalQuestions())

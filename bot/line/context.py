@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,7 @@ class EventContext:
     user: LineUser | None
     now: datetime
     replies: list[Message] = field(default_factory=list)
+    after_replies: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -48,6 +49,18 @@ class EventContext:
         change that was rolled back, and no database lock is held while LINE answers.
         """
         self.replies.extend(messages)
+
+    def after_reply(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the handler's changes are committed and the reply is sent.
+
+        For work that needs the committed rows and must follow the reply, such as a
+        push planned in the handler's transaction (the delivery engine opens its own).
+        """
+        self.after_replies.append(action)
+
+    def run_after_replies(self) -> None:
+        for action in self.after_replies:
+            action()
 
     def send_replies(self) -> None:
         """Answer with the reply token (free of quota).

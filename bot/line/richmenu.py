@@ -2,7 +2,8 @@
 
 One menu serves every user, so it is Japanese (the bot's first language) with
 small English captions. Each button sends an ordinary text message, so a tap is
-answered exactly as if the trainee had typed it. The image is drawn with Pillow
+answered exactly as if the trainee had typed it, except 「私の研修」, a postback
+(it shows the trainee's own card whatever they might have typed). The image is drawn with Pillow
 in the bundled Noto Sans JP subset (``bot/fonts/README.md``), so it looks the
 same wherever it is rendered, with no system font needed.
 """
@@ -13,10 +14,18 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from linebot.v3.messaging import MessageAction, RichMenuArea, RichMenuBounds, RichMenuRequest, RichMenuSize
+from linebot.v3.messaging import (
+    MessageAction,
+    PostbackAction,
+    RichMenuArea,
+    RichMenuBounds,
+    RichMenuRequest,
+    RichMenuSize,
+)
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.i18n import gettext_for
+from bot.line.postback import Postback
 
 WIDTH, HEIGHT = 2500, 1686
 COLUMNS, ROWS = 3, 2
@@ -32,16 +41,17 @@ LINE_COLOUR = "#C9D1DA"
 
 @dataclass(frozen=True)
 class MenuButton:
-    """A button: its caption (msgid, English) and the text it sends (msgid)."""
+    """A button: its caption (msgid, English), the text it sends or shows (msgid), and its postback action if any."""
 
     caption: str
     sends: str
+    postback: str | None = None
 
 
 # Row by row, left to right.
 BUTTONS = (
     MenuButton("Schedule", "Training schedule"),
-    MenuButton("Setup", "System requirements for attending"),
+    MenuButton("My training", "My training", postback="my_training"),  # handlers.my_training
     MenuButton("Certificates", "Certificate conditions"),
     MenuButton("Apply", "How to apply for the training"),
     MenuButton("Notice settings", "Notification settings"),
@@ -67,10 +77,9 @@ def menu_request() -> RichMenuRequest:
     for index, button in enumerate(BUTTONS):
         x, y, width, height = _bounds(index)
         label = _japanese(button.caption)
-        areas.append(RichMenuArea(
-            bounds=RichMenuBounds(x=x, y=y, width=width, height=height),
-            action=MessageAction(label=label, text=_japanese(button.sends)),
-        ))
+        action = (PostbackAction(label=label, data=Postback(button.postback).pack(), displayText=_japanese(button.sends))
+                  if button.postback else MessageAction(label=label, text=_japanese(button.sends)))
+        areas.append(RichMenuArea(bounds=RichMenuBounds(x=x, y=y, width=width, height=height), action=action))
     return RichMenuRequest(
         size=RichMenuSize(width=WIDTH, height=HEIGHT),
         selected=True,

@@ -203,7 +203,10 @@ class EventWorker:
                 )
                 route_event(context, self.routes)
                 inbox.finish(session, inbox_id, InboxStatus.DONE, clock.system_now())
-            context.send_replies()
+            try:
+                context.send_replies()
+            finally:  # a push planned by the handler is committed: it goes even if the reply failed
+                context.run_after_replies()
         except Exception as error:
             log.exception("handling inbox event %s failed", inbox_id)
             with services.db.session() as session:

@@ -209,11 +209,17 @@ class ScheduledAnnouncement:
 
 
 def audience_of(knowledge: Knowledge, text: str) -> Audience:
-    """The audience a clerk typed (``all``, ``training:ID``...), checked against the training data."""
+    """The audience a clerk typed (``all``, ``training:ID``...), checked against the training data.
+
+    ``user:ID`` is the engine's audience for one trainee's own request, never an announcement's.
+    """
     try:
-        return parse_audience(text, knowledge)
+        audience = parse_audience(text, knowledge)
     except AudienceError:
         raise _unknown_audience(knowledge, text) from None
+    if audience.kind == "user":
+        raise _unknown_audience(knowledge, text)
+    return audience
 
 
 def _unknown_audience(knowledge: Knowledge, text: str) -> UnknownAudience:

@@ -2,7 +2,8 @@
 
 After deletion no table names the LINE user or holds what they wrote:
 
-- deleted: the LINE user record, their subscriptions, ledger rows, and the
+- deleted: the LINE user record, their subscriptions, ledger rows, the record of
+  their personal requests (「私の研修」, joining details again), and the
   questions the bot could not answer (their own words, which may hold a phone
   number or a name);
 - stored webhook events keep only their id (so a redelivery is still recognised),
@@ -21,7 +22,16 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from bot.db.tables import Delivery, Enrolment, InboxEvent, InboxStatus, LineUser, Subscription, UnansweredQuestion
+from bot.db.tables import (
+    Delivery,
+    Enrolment,
+    InboxEvent,
+    InboxStatus,
+    LineUser,
+    PersonalRequest,
+    Subscription,
+    UnansweredQuestion,
+)
 
 
 def delete_user_data(session: Session, user: LineUser) -> None:
@@ -29,7 +39,7 @@ def delete_user_data(session: Session, user: LineUser) -> None:
     user_id = user.id
     session.execute(update(Enrolment).where(Enrolment.user_id == user_id).values(user_id=None))
     session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id))
-    for table in (Subscription, Delivery):
+    for table in (Subscription, Delivery, PersonalRequest):
         session.execute(delete(table).where(table.user_id == user_id))
     forget_events(session, user.line_user_id)
     session.delete(user)

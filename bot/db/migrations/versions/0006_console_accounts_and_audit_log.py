@@ -1,7 +1,7 @@
 """the web console: clerks' accounts, the login throttle (shared by every worker) and the audit log
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,8 +9,8 @@ from alembic import op
 import bot.db
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
