@@ -59,6 +59,15 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_CONSOLE_HTTP": _flag(environ.get("KENSHU_CONSOLE_HTTP")),
         # How many times a day a trainee may ask for their joining details again (each is a push).
         "KENSHU_RESENDS_PER_DAY": int(environ.get("KENSHU_RESENDS_PER_DAY") or 3),
+        # Optional: an e-mail to the secretariat when a trainee's chat is handed over (bot.secretariat.inbox_mail).
+        "KENSHU_SMTP_HOST": environ.get("KENSHU_SMTP_HOST") or "",
+        "KENSHU_SMTP_PORT": int(environ.get("KENSHU_SMTP_PORT") or 25),
+        "KENSHU_SMTP_USER": environ.get("KENSHU_SMTP_USER") or "",
+        "KENSHU_SMTP_PASSWORD": environ.get("KENSHU_SMTP_PASSWORD") or "",
+        "KENSHU_SMTP_STARTTLS": _flag(environ.get("KENSHU_SMTP_STARTTLS")),
+        "KENSHU_MAIL_FROM": environ.get("KENSHU_MAIL_FROM") or "",
+        "KENSHU_INBOX_EMAIL": environ.get("KENSHU_INBOX_EMAIL") or "",
+        "KENSHU_CONSOLE_URL": environ.get("KENSHU_CONSOLE_URL") or "",
     }
     return settings
 

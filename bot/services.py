@@ -26,6 +26,7 @@ from bot.line.gateway import LineGateway
 if TYPE_CHECKING:
     from bot.delivery import Renderers
     from bot.qa import Answerer, Question, Reply
+    from bot.secretariat.inbox_mail import MailSettings
 
 
 _EXTENSION_KEY = "kenshu"
@@ -72,6 +73,7 @@ class Services:
     secret_key: str  # KENSHU_SECRET_KEY itself: keys the link throttle's hash of LINE user ids
     renderers: Renderers  # the delivery engine's personalised content, by name
     resends_per_day: int = 3  # joining details a trainee may have sent again per day (KENSHU_RESENDS_PER_DAY)
+    mail: MailSettings | None = None  # the SMTP server for the inbox's new-inquiry e-mail (None: no e-mail)
     _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
