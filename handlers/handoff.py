@@ -27,7 +27,7 @@ from bot.line.context import EventContext
 from bot.line.handoff_messages import HANDOFF, back_to_bot_item, offer_item
 from bot.line.postback import Postback
 from bot.line.richmenu import BUTTONS
-from bot.line.routes import EventRoute
+from bot.line.routes import EventRoute, Handler
 from bot.qa import DecisionKind, Question
 from bot.secretariat.inbox_mail import notify_new_inquiry
 from bot.trainees import handoff, linking
@@ -62,19 +62,15 @@ def _with_offer(messages: list[Message], _: Gettext) -> list[Message]:
 
 # -- predicates ----------------------------------------------------------------------------
 
+_DELETE_KEYS = frozenset(command_key(command) for command in DELETE_COMMANDS)
+is_back_to_bot = text_is(BACK_COMMANDS)
+
+
 def is_with_staff(context: EventContext) -> bool:
     """A message in a chat that is with the secretariat (「データ削除」 excepted: its own route answers it)."""
     return (is_one_to_one(context) and isinstance(context.event, MessageEvent)
             and command_key(message_text(context)) not in _DELETE_KEYS
             and handoff.with_staff(context.session, context.user))  # type: ignore[arg-type]
-
-
-_DELETE_KEYS = frozenset(command_key(command) for command in DELETE_COMMANDS)
-_is_back_command = text_is(BACK_COMMANDS)
-
-
-def is_back_to_bot(context: EventContext) -> bool:
-    return _is_back_command(context)
 
 
 def asks_for_a_person(context: EventContext) -> bool:
@@ -165,7 +161,7 @@ def _shown(messages: Sequence[Message]) -> str:
 def remembering(routes: Sequence[EventRoute]) -> tuple[EventRoute, ...]:
     """The routes, each also keeping the exchange for a later handoff; a second "did you mean" gets the offer."""
 
-    def wrap(handle):  # type: ignore[no-untyped-def]
+    def wrap(handle: Handler) -> Handler:
         def handle_and_remember(context: EventContext) -> None:
             previous = handoff.last_decision(context.session, context.user) if context.user else None
             handle(context)

@@ -142,7 +142,7 @@ def test_while_with_staff_the_bot_stays_quiet_except_for_clinical_questions_and_
     assert "難治性精神疾患相談窓口" in str(clinical)
     assert confirm_buttons(line.say(user, "データ削除"))
     view = inbox.open_conversation(Services.of(app), conversation(app).id)
-    to_staff = [l.text for l in view.lines if l.handed_over]
+    to_staff = [said.text for said in view.lines if said.handed_over]
     assert to_staff == ["申込方法は？", "通知設定", "クロザピンの副作用が心配です"]
 
 
@@ -151,7 +151,7 @@ def test_the_clerk_sees_what_was_said_to_the_bot_before_the_handoff_bot_answers_
     line.say(trainee.line_user_id, "修了証の条件は？")
     hand_over(line, trainee)
     view = inbox.open_conversation(Services.of(app), conversation(app).id)
-    before = [(l.author, l.text) for l in view.lines if not l.handed_over]
+    before = [(said.author, said.text) for said in view.lines if not said.handed_over]
     assert ("trainee", "修了証の条件は？") in before
     assert any(author == "bot" and "修了" in text for author, text in before)
     assert ("trainee", "事務局に質問したい") in before

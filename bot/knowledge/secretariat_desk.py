@@ -18,7 +18,6 @@ from pydantic import Field, model_validator
 
 from bot.knowledge.base import Strict, Text
 
-
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -203,7 +203,8 @@ def open_conversation(services: Services, conversation_id: int, mark_seen: bool 
         applications = []
         for enrolment in session.scalars(select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.id)):
             edition = knowledge.editions.get(enrolment.edition_id)
-            course = next((c.name.ja for c in edition.courses if c.id == enrolment.course_id), None) if edition else None
+            courses = edition.courses if edition else []
+            course = next((c.name.ja for c in courses if c.id == enrolment.course_id), None)
             applications.append(Application(enrolment.name, edition.title if edition else enrolment.edition_id,
                                             course or enrolment.course_id, enrolment.application_no))
         rows = session.scalars(select(HandoffMessage).where(
@@ -241,8 +242,8 @@ def reply(services: Services, conversation_id: int, text: str, next_steps: list[
                 if conversation.status == HandoffStatus.DONE:
                     raise ConversationClosed(conversation_id)
                 line = HandoffMessage(user_id=conversation.user_id, conversation_id=conversation.id,
-                                      author=HandoffAuthor.STAFF, to_staff=True, clerk=actor.name, text=text, quick_replies=steps,
-                                      reply_key=reply_key, at=now)
+                                      author=HandoffAuthor.STAFF, to_staff=True, clerk=actor.name, text=text,
+                                      quick_replies=steps, reply_key=reply_key, at=now)
                 session.add(line)
                 session.flush()
                 dispatch = create_dispatch(session, f"handoff-reply/{reply_key}", DISPATCH_KIND,

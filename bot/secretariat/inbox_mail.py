@@ -42,7 +42,8 @@ class MailSettings:
                    sender=config.get("KENSHU_MAIL_FROM") or config["KENSHU_INBOX_EMAIL"],
                    recipient=config["KENSHU_INBOX_EMAIL"], username=config.get("KENSHU_SMTP_USER") or None,
                    password=config.get("KENSHU_SMTP_PASSWORD") or None,
-                   starttls=bool(config.get("KENSHU_SMTP_STARTTLS")), console_url=config.get("KENSHU_CONSOLE_URL") or None)
+                   starttls=bool(config.get("KENSHU_SMTP_STARTTLS")),
+                   console_url=config.get("KENSHU_CONSOLE_URL") or None)
 
 
 def notify_new_inquiry(settings: MailSettings, conversation_id: int) -> bool:
