@@ -25,6 +25,9 @@ from bot.i18n import DEFAULT_LOCALE, gettext_for
 from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
 from bot.line.worker import EventWorker
+from bot.secretariat.inbox import RENDERER as HANDOFF_REPLY_RENDERER
+from bot.secretariat.inbox import render_reply
+from bot.secretariat.inbox_mail import MailSettings
 from bot.services import Services, checked_knowledge
 from bot.trainees.personal_requests import RENDERER as JOINING_DETAILS_RENDERER
 from bot.trainees.personal_requests import render_joining_details
@@ -58,9 +61,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         data_dir=data_dir,
         cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
         secret_key=app.config["KENSHU_SECRET_KEY"],
-        renderers=Renderers({REMINDER_RENDERER: render_reminder, JOINING_DETAILS_RENDERER: render_joining_details}),
+        renderers=Renderers({REMINDER_RENDERER: render_reminder, JOINING_DETAILS_RENDERER: render_joining_details,
+                             HANDOFF_REPLY_RENDERER: render_reply}),
         send_policy=RetryPolicy(give_up_after=60 * app.config["KENSHU_SEND_RETRY_MINUTES"]),
         resends_per_day=app.config["KENSHU_RESENDS_PER_DAY"],
+        mail=MailSettings.from_config(app.config),
     ).install(app)
     _check_secret_key(services)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])

@@ -61,6 +61,15 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "KENSHU_CONSOLE_IDLE_MINUTES": int(environ.get("KENSHU_CONSOLE_IDLE_MINUTES") or 30),
         # 1: the console's cookies work over plain http (the demo on 127.0.0.1); never in production.
         "KENSHU_CONSOLE_HTTP": _flag(environ.get("KENSHU_CONSOLE_HTTP")),
+        # Optional: an e-mail to the secretariat when a trainee's chat is handed over (bot.secretariat.inbox_mail).
+        "KENSHU_SMTP_HOST": environ.get("KENSHU_SMTP_HOST") or "",
+        "KENSHU_SMTP_PORT": int(environ.get("KENSHU_SMTP_PORT") or 25),
+        "KENSHU_SMTP_USER": environ.get("KENSHU_SMTP_USER") or "",
+        "KENSHU_SMTP_PASSWORD": environ.get("KENSHU_SMTP_PASSWORD") or "",
+        "KENSHU_SMTP_STARTTLS": _flag(environ.get("KENSHU_SMTP_STARTTLS")),
+        "KENSHU_MAIL_FROM": environ.get("KENSHU_MAIL_FROM") or "",
+        "KENSHU_INBOX_EMAIL": environ.get("KENSHU_INBOX_EMAIL") or "",
+        "KENSHU_CONSOLE_URL": environ.get("KENSHU_CONSOLE_URL") or "",
     }
     return settings
 

@@ -26,6 +26,7 @@ from bot.line.gateway import LineGateway
 if TYPE_CHECKING:
     from bot.delivery import Renderers, RetryPolicy
     from bot.qa import Answerer, Question, Reply
+    from bot.secretariat.inbox_mail import MailSettings
 
 
 _EXTENSION_KEY = "kenshu"
@@ -73,6 +74,7 @@ class Services:
     renderers: Renderers  # the delivery engine's personalised content, by name
     send_policy: RetryPolicy  # how long a send keeps retrying through a LINE incident
     resends_per_day: int = 3  # joining details a trainee may have sent again per day (KENSHU_RESENDS_PER_DAY)
+    mail: MailSettings | None = None  # the SMTP server for the inbox's new-inquiry e-mail (None: no e-mail)
     _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

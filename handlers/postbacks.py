@@ -14,7 +14,7 @@ from linebot.v3.messaging import TextMessage
 
 from bot.line.context import EventContext
 from bot.line.postback import Postback
-from handlers import data_deletion, my_training, notices
+from handlers import data_deletion, handoff, my_training, notices
 from handlers.matching import is_one_to_one, is_postback
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ PostbackHandler = Callable[[EventContext, Postback], None]
 
 ACTIONS: dict[str, PostbackHandler] = {
     **notices.POSTBACK_ACTIONS, **data_deletion.POSTBACK_ACTIONS, **my_training.POSTBACK_ACTIONS,
+    **handoff.POSTBACK_ACTIONS,
 }
 
 

@@ -41,6 +41,7 @@ def answer_question(context: EventContext) -> list[Message]:
         )
     )
     decision = reply.decision
+    context.decision = decision.kind.value
     if decision.training_id:
         user.last_training_id = decision.training_id
     if decision.kind in UNANSWERED_KINDS:

@@ -1,7 +1,8 @@
 """After 「データ削除」 no column of any table names the LINE user or holds what they typed.
 
 A realistic conversation first (questions answered and not, a wrong and a right
-link code, notice settings, a reminder delivered, an unfollow and a follow back),
+link code, notice settings, a reminder delivered, an unfollow and a follow back, a
+chat handed to the secretariat),
 then the deletion; then every column of every table in the database (reflected
 from the database itself, so tables outside the models are read too) is searched
 for the LINE user id, the profile name and each message typed. The same search
@@ -35,6 +36,7 @@ from tests.helpers import (
 
 PROFILE_NAME = "削除太郎テスト"
 PHONE_QUESTION = "明日の件で090-1234-5678に折り返しお電話いただけますか"
+STAFF_QUESTION = "受講決定通知が届いていません。山田花子です"
 
 
 def _text(value: Any) -> str:
@@ -82,6 +84,9 @@ def test_after_deletion_nothing_names_the_user_or_holds_their_words(app, line, f
     unfollow(app, Persona("trainee", trainee))
     line.follow(trainee)
     say("申込〆切いつ")
+    say("事務局に質問したい")
+    line.postback(trainee, "action=handoff")  # the chat goes to the secretariat's inbox
+    say(STAFF_QUESTION)
     buttons = confirm_buttons(say("データ削除"))
 
     engine = Services.of(app).db.engine
@@ -91,7 +96,7 @@ def test_after_deletion_nothing_names_the_user_or_holds_their_words(app, line, f
     assert any("申込締切" in text for text in fake_line.state.texts_to(trainee))  # the reminder reached them
     held_before = {(table, needle) for table, _, needle in mentions(engine, needles)}
     assert {("line_users", trainee), ("line_users", PROFILE_NAME), ("unanswered_questions", PHONE_QUESTION),
-            ("inbox_events", trainee)} <= held_before  # the search does find what is there
+            ("inbox_events", trainee), ("handoff_messages", STAFF_QUESTION)} <= held_before  # the search does find what is there
 
     line.postback(trainee, buttons["削除する"]["data"])
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from bot.console import layout, security
-from bot.console.views import announcements, audit, auth, dashboard, users
+from bot.console.views import announcements, audit, auth, dashboard, inbox, users
 from bot.services import Services
 
-PAGES = (auth.bp, dashboard.bp, announcements.bp, users.bp, audit.bp)
+PAGES = (auth.bp, dashboard.bp, announcements.bp, users.bp, audit.bp, inbox.bp)
 
 
 def install_console(app: Flask, services: Services) -> None:

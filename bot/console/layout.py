@@ -29,6 +29,7 @@ def _l(message: str) -> str:
 # (endpoint, label, roles that see it: empty = everyone)
 NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("console.dashboard.index", _l("Dashboard"), ()),
+    ("console.inbox.index", _l("Inquiries"), ()),
     ("console.announcements.index", _l("Announcements"), ()),
     ("console.roster.index", _l("Roster"), ()),
     ("console.credentials.index", _l("Joining URLs and IDs"), ()),

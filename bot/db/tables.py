@@ -357,3 +357,82 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(300))
     detail: Mapped[str | None] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+# Talk to a person: a trainee's conversation handed to the secretariat, answered from the console.
+
+
+class HandoffStatus(StrEnum):
+    """The statuses clerks know from LINE Official Account Manager's chat: 要対応 / 対応中 / 対応済み."""
+
+    WAITING = "waiting"  # 要対応: nobody has answered yet
+    ACTIVE = "active"  # 対応中: a clerk has answered or taken it
+    DONE = "done"  # 対応済み: closed by a clerk or by the trainee (「ボットに戻る」); the bot answers again
+
+
+class HandoffConversation(Base):
+    """One trainee's chat with the secretariat (one row per LINE user, reopened by the next handoff).
+
+    While its status is waiting or active the bot does not answer the trainee
+    automatically. ``seen_message_id`` is the last line a clerk has seen: the
+    trainee's messages to the staff after it are the unread ones.
+    """
+
+    __tablename__ = "handoff_conversations"
+    __table_args__ = (Index("ix_handoff_conversations_status_updated", "status", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=HandoffStatus.WAITING)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id", ondelete="SET NULL"))
+    handed_over_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seen_message_id: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class HandoffAuthor(StrEnum):
+    TRAINEE = "trainee"
+    BOT = "bot"
+    STAFF = "staff"
+
+
+class HandoffMessage(Base):
+    """A line of a trainee's chat as the secretariat reads it: the trainee's words, the bot's or a clerk's.
+
+    Before any handoff, the last few exchanges with the bot are kept here with no
+    conversation (``bot.trainees.handoff.MEMORY``), so a clerk sees what was already
+    said; a handoff attaches them (a bot line keeps its decision kind, so a second
+    "did you mean" in a row is seen). A clerk's reply names the clerk (``clerk``) and is
+    sent through the delivery engine (``dispatch_id``); ``reply_key`` (one per
+    composed reply) makes a double submit one reply. Deleted with the trainee.
+    """
+
+    __tablename__ = "handoff_messages"
+    __table_args__ = (Index("ix_handoff_messages_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoff_conversations.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    to_staff: Mapped[bool] = mapped_column(default=False)  # said after the handoff (False: to the bot before)
+    clerk: Mapped[str | None] = mapped_column(String(254))
+    decision: Mapped[str | None] = mapped_column(String(32))  # a bot line: the answering engine's decision kind
+    text: Mapped[str] = mapped_column(Text)
+    quick_replies: Mapped[list] = mapped_column(JSON, default=list)
+    reply_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SavedReply(Base):
+    """A 定型文: a reply text clerks insert and adapt, managed in the console."""
+
+    __tablename__ = "saved_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,6 +19,7 @@ from bot.knowledge.faq import EntryFile, EntryOrigin, Faq, FaqEntry, Lexicon
 from bot.knowledge.models import Course, Edition
 from bot.knowledge.personal_questions import PersonalQuestions
 from bot.knowledge.reminder_rules import ReminderRules
+from bot.knowledge.secretariat_desk import SecretariatDesk, default_desk
 from bot.knowledge.training_names import TrainingNames, TrainingsFile
 from bot.knowledge.yaml_source import Model, YamlDocument, read_model
 
@@ -28,6 +29,7 @@ LEXICON_FILE = "faq/lexicon.yaml"
 TRAINING_NAMES_FILE = "faq/trainings.yaml"
 PERSONAL_QUESTIONS_FILE = "faq/personal_questions.yaml"
 REMINDER_RULES_FILE = "reminders.yaml"
+SECRETARIAT_FILE = "secretariat.yaml"
 
 
 class KnowledgeError(Exception):
@@ -58,6 +60,7 @@ class Knowledge:
     training_names: dict[str, TrainingNames]
     reminder_rules: ReminderRules
     personal_questions: PersonalQuestions = field(default_factory=PersonalQuestions)
+    secretariat: SecretariatDesk = field(default_factory=default_desk)
 
     def edition(self, edition_id: str) -> Edition:
         """The edition with this id; KeyError when unknown."""
@@ -212,6 +215,12 @@ def _personal_questions(reader: _Reader) -> PersonalQuestions | None:
     return reader.read(path, PersonalQuestions)[0] if path.exists() else None
 
 
+def _secretariat(reader: _Reader) -> SecretariatDesk | None:
+    """Office hours and how trainees ask for a person; optional (defaults: weekdays 9:00-17:00)."""
+    path = reader.data_dir / SECRETARIAT_FILE
+    return reader.read(path, SecretariatDesk)[0] if path.exists() else None
+
+
 def load_knowledge(data_dir: Path | None = None, check_faq: Callable[[Faq], list[str]] | None = None) -> Knowledge:
     """Load and validate everything in ``data_dir``; raise ``KnowledgeError`` listing every problem.
 
@@ -227,8 +236,9 @@ def load_knowledge(data_dir: Path | None = None, check_faq: Callable[[Faq], list
     names, _ = reader.read(reader.data_dir / TRAINING_NAMES_FILE, TrainingsFile)
     rules = _reminder_rules(reader)
     personal = _personal_questions(reader)
+    desk = _secretariat(reader)
     if reader.problems or faq is None or names is None or rules is None:
         raise KnowledgeError(reader.problems)
     return Knowledge(editions={edition.id: edition for edition, _ in editions}, trainings=trainings, faq=faq,
                      training_names=names.trainings, reminder_rules=rules,
-                     personal_questions=personal or PersonalQuestions())
+                     personal_questions=personal or PersonalQuestions(), secretariat=desk or default_desk())

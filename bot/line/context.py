@@ -29,6 +29,9 @@ class EventContext:
     now: datetime
     replies: list[Message] = field(default_factory=list)
     after_replies: list[Callable[[], None]] = field(default_factory=list)
+    # The answering engine's decision kind for this event's question, if it was asked one: lets a
+    # handler follow up on it (``handlers.handoff`` offers a person after a second "did you mean").
+    decision: str | None = None
 
     @property
     def locale(self) -> str:

@@ -34,6 +34,9 @@ class Action(StrEnum):
     DELETION = "deletion"
     DATE_CHANGE = "date_change"
     USER_CHANGE = "user_change"
+    REPLY = "reply"  # a clerk answered a trainee's conversation (who and which, never the words)
+    INQUIRY = "inquiry"  # a conversation's status or assignee changed
+    SAVED_REPLY = "saved_reply"
 
 
 def action_label(action: str, _: Gettext) -> str:
@@ -43,6 +46,8 @@ def action_label(action: str, _: Gettext) -> str:
         Action.LOGOUT_EVERYWHERE: _("logout everywhere"), Action.SEND: _("send"), Action.SCHEDULE: _("schedule"),
         Action.CANCEL: _("cancel"), Action.IMPORT: _("import"), Action.EXPORT: _("export"),
         Action.DELETION: _("deletion"), Action.DATE_CHANGE: _("date change"), Action.USER_CHANGE: _("user change"),
+        Action.REPLY: _("reply to a trainee"), Action.INQUIRY: _("inquiry status"),
+        Action.SAVED_REPLY: _("saved reply change"),
     }
     return labels.get(action, action)  # type: ignore[call-overload]
 

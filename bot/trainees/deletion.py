@@ -3,9 +3,10 @@
 After deletion no table names the LINE user or holds what they wrote:
 
 - deleted: the LINE user record, their subscriptions, ledger rows, the record of
-  their personal requests (「私の研修」, joining details again), and the
+  their personal requests (「私の研修」, joining details again), the
   questions the bot could not answer (their own words, which may hold a phone
-  number or a name);
+  number or a name), and their chat with the secretariat (the conversation, its
+  messages and the clerks' replies, and the remembered lines with the bot);
 - stored webhook events keep only their id (so a redelivery is still recognised),
   not the user's LINE id, what they wrote, or an error about it;
 - kept: the enrolment, the secretariat's record of the application; it becomes
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session
 from bot.db.tables import (
     Delivery,
     Enrolment,
+    HandoffConversation,
+    HandoffMessage,
     InboxEvent,
     InboxStatus,
     LineUser,
@@ -39,7 +42,7 @@ def delete_user_data(session: Session, user: LineUser) -> None:
     user_id = user.id
     session.execute(update(Enrolment).where(Enrolment.user_id == user_id).values(user_id=None))
     session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id))
-    for table in (Subscription, Delivery, PersonalRequest):
+    for table in (Subscription, Delivery, PersonalRequest, HandoffMessage, HandoffConversation):
         session.execute(delete(table).where(table.user_id == user_id))
     forget_events(session, user.line_user_id)
     session.delete(user)

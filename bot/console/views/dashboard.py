@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from bot.console import charts, layout
-from bot.secretariat import overview
+from bot.secretariat import inbox, overview
 from bot.services import Services
 
 bp = Blueprint("dashboard", __name__)
@@ -13,5 +13,6 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/")
 def index() -> str:
-    return render_template("console/dashboard/index.html", o=overview.overview(Services.current(), layout.locale()),
-                           bars=charts.bars, days=overview.UPCOMING_DAYS)
+    services = Services.current()
+    return render_template("console/dashboard/index.html", o=overview.overview(services, layout.locale()),
+                           bars=charts.bars, days=overview.UPCOMING_DAYS, inquiries_waiting=inbox.waiting_count(services))
