@@ -1,8 +1,10 @@
-"""「連携 CODE」: link the user's LINE account to their application.
+"""「連携 CODE」: link the user's LINE account to their application, or a clerk's to their console account.
 
 Matches 「連携 CODE」, "link CODE", or a message that is exactly a code; a bare
 「連携」 explains what to send. The confirmation names the training, the course
-and the initial of the name on the application, never more personal data.
+and the initial of the name on the application, never more personal data. A code
+the console issued to a clerk (for test sends) is tried first
+(``bot.secretariat.clerk_line``); every other code is a trainee's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import unicodedata
 from linebot.v3.messaging import TextMessage
 
 from bot.line.context import EventContext
+from bot.secretariat import clerk_line
+from bot.secretariat.clerk_line import ClerkLinkOutcome, ClerkLinkResult
 from bot.textfold import fold_link_code
 from bot.trainees import linking, subscriptions
 from bot.trainees.linking import LinkOutcome
@@ -47,6 +51,10 @@ def handle_link(context: EventContext) -> None:
     typed = _typed_code(context)
     assert typed is not None
     _ = context._
+    clerk = clerk_line.link_by_code(context.session, user, typed, context.now, context.services.secret_key)
+    if clerk is not None:
+        context.reply([TextMessage(text=_clerk_linked_text(clerk, context))])
+        return
     result = linking.link(context.session, user, typed, context.now, context.services.secret_key)
     if result.outcome in (LinkOutcome.LINKED, LinkOutcome.ALREADY_YOURS):
         assert result.enrolment is not None
@@ -86,6 +94,17 @@ def handle_link(context: EventContext) -> None:
         ),
     }[result.outcome]
     context.reply([TextMessage(text=text)])
+
+
+def _clerk_linked_text(result: ClerkLinkResult, context: EventContext) -> str:
+    _ = context._
+    if result.outcome is ClerkLinkOutcome.LINKED:
+        return _("This LINE account is now linked to the web console account {email}. "
+                 "Test sends of announcements will arrive in this chat.").format(email=result.email)
+    if result.outcome is ClerkLinkOutcome.EXPIRED:
+        return _("This console code has expired. Please issue a new one on the web console's announcements page.")
+    return _("Too many codes did not match. For your security, please wait an hour and try again, "
+             "or contact the secretariat.")
 
 
 def explain_linking(context: EventContext) -> None:

@@ -9,6 +9,7 @@ the roster import), so that a test sets up only what it is about.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from werkzeug.test import TestResponse
 from bot import clock
 from bot.app import create_app
 from bot.clock import JST
-from bot.db.tables import Delivery, Enrolment, LineUser, Subscription
+from bot.db.tables import Delivery, Dispatch, Enrolment, LineUser, Subscription
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
@@ -326,3 +327,25 @@ def browser_login(page: Any, console_url: str, email: str, password: str = CLERK
     page.get_by_label("メールアドレス").fill(email)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
+
+
+def wait_for_dispatch(app: Flask, dispatch_id: int, seconds: float = 60.0) -> str:
+    """Wait until a send handed to a background thread has finished; its final status.
+
+    A deadline only so a broken send fails the test instead of hanging it; nothing is timed.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        with Services.of(app).db.session() as session:
+            status = session.scalar(select(Dispatch.status).where(Dispatch.id == dispatch_id))
+        if status in ("done", "cancelled") or time.monotonic() > deadline:
+            return str(status)
+        time.sleep(0.05)
+
+
+def newest_dispatch(app: Flask) -> int:
+    """The id of the dispatch stored last."""
+    with Services.of(app).db.session() as session:
+        found = session.scalar(select(Dispatch.id).order_by(Dispatch.id.desc()).limit(1))
+    assert found is not None, "no dispatch stored"
+    return found

@@ -86,9 +86,12 @@ def _echo_report(report: announcements.SendReport, _: Gettext) -> None:
 @click.option("--audience", help="all | training:ID | edition:ID | course:ID | prospects:EDITION_ID")
 @click.option("--text", help="The announcement (one LINE text message, at most 5,000 characters).")
 @click.option("--file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the text from FILE.")
+@click.option("--quick-reply", "quick_reply_lines", multiple=True, metavar='"LABEL[|TEXT]"',
+              help="A button under the message (repeatable, at most 13): tapping it sends TEXT (or LABEL) to the bot.")
 @click.option("--at", "at_text", metavar='"YYYY-MM-DD HH:MM"', help="Send at this Japan time instead of now.")
 @click.option("--dry-run", is_flag=True, help="Show audience and quota; send nothing.")
 @click.option("--force", is_flag=True, help="Send even if it exceeds this month's remaining quota.")
+@click.option("--no-wait", is_flag=True, help="Store it due now and return; the clock process sends it within seconds.")
 @locale_option
 @click.pass_context
 @with_appcontext
@@ -97,9 +100,11 @@ def announce(
     audience: str | None,
     text: str | None,
     file: Path | None,
+    quick_reply_lines: tuple[str, ...],
     at_text: str | None,
     dry_run: bool,
     force: bool,
+    no_wait: bool,
     locale: str,
 ) -> None:
     """Send an announcement to an audience now or at a given time (subcommands manage scheduled ones)."""
@@ -113,7 +118,8 @@ def announce(
     body = _read_text(text, file, _)
     at = _parse_at(at_text, _) if at_text else None
     try:
-        draft = announcements.prepare(services, audience, body, at)
+        quick_replies = announcements.quick_replies_of(quick_reply_lines)
+        draft = announcements.prepare(services, audience, body, at, quick_replies)
         _echo_draft(draft, _)
         announcements.ensure_fits(draft, force)
         if not draft.quota.fits:
@@ -126,6 +132,10 @@ def announce(
         if at is not None:
             click.echo(_("Scheduled as #{id} for {time} (Japan time); `kenshu announce run-due` sends it.").format(
                 id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"))
+            return
+        if no_wait:
+            click.echo(_("Stored as #{id}, due now: the clock process sends it within seconds "
+                         "(`kenshu announce history` shows its progress).").format(id=dispatch_id))
             return
         click.echo(_("Sending #{id}...").format(id=dispatch_id))
         _echo_report(announcements.send(services, dispatch_id, take_over=False), _)
@@ -182,7 +192,7 @@ def resume(dispatch_id: int, locale: str) -> None:
     """Finish a send whose process died (announcement or reminder): re-send what is pending, then the rest (never twice)."""
     _ = gettext_for(locale)
     try:
-        report = announcements.send(Services.current(), dispatch_id)
+        report = announcements.send(Services.current(), dispatch_id, actor=Actor.cli())
     except SecretariatError as error:
         raise failure(error, _) from None
     _echo_report(report, _)
@@ -200,7 +210,8 @@ def history_command(page: int, reminders: bool, locale: str) -> None:
         click.echo(_("No sends yet."))
     for sent in found.dispatches:
         tally = sent.tally
-        click.echo(f"#{sent.dispatch_id}  {sent.scheduled_at.astimezone(clock.JST):%Y-%m-%d %H:%M}  {sent.status}  "
+        progress = f" {sent.done_count}/{sent.expected}" if sent.expected is not None else ""
+        click.echo(f"#{sent.dispatch_id}  {sent.scheduled_at.astimezone(clock.JST):%Y-%m-%d %H:%M}  {sent.status}{progress}  "
                    f"{sent.audience}  " + _("Sent: {sent}  Failed: {failed}  Skipped: {skipped}").format(
                        sent=tally.sent, failed=tally.failed, skipped=tally.skipped) + f"  {sent.note}")
     if found.pages > 1:

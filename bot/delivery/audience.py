@@ -100,6 +100,10 @@ class Audience:
         """How many users would actually receive a send now (blocked and paused excluded)."""
         return session.scalar(select(func.count()).select_from(LineUser).where(self._receivable())) or 0
 
+    def count_members(self, session: Session) -> int:
+        """Everyone in the audience now, blocked and paused too: the ledger rows a send to it will have."""
+        return session.scalar(select(func.count()).select_from(LineUser).where(self._membership())) or 0
+
     def page_query(self, after_user_id: int, size: int) -> Select[tuple[int, str, str, bool]]:
         """The next ``size`` users after ``after_user_id`` in id order (keyset pagination).
 

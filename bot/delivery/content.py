@@ -10,7 +10,7 @@ process, sends exactly what was decided when the dispatch was created:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 MAX_MESSAGES = 5  # LINE accepts at most five message objects per request
 MAX_TEXT_CHARS = 5000
+MAX_QUICK_REPLIES = 13  # LINE's limits for a message's quick-reply buttons
+MAX_QUICK_REPLY_LABEL_CHARS = 20
+MAX_QUICK_REPLY_TEXT_CHARS = 300
 
 
 class ContentError(ValueError):
@@ -66,13 +69,22 @@ class Renderers:
         return name in self._renderers
 
 
-def text_content(text: str) -> dict[str, Any]:
-    """One text message, refused when LINE would refuse it (empty, or over 5,000 characters)."""
+def text_content(text: str, quick_replies: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """One text message, refused when LINE would refuse it (empty, or over 5,000 characters).
+
+    ``quick_replies`` are (label, text) pairs: buttons under the message that send
+    ``text`` as the trainee's own message when tapped, which the bot then answers.
+    """
     if not text.strip():
         raise ContentError("the announcement text is empty")
     if len(text) > MAX_TEXT_CHARS:
         raise ContentError(f"the text has {len(text)} characters; LINE accepts at most {MAX_TEXT_CHARS}")
-    return {"messages": [{"type": "text", "text": text}]}
+    message: dict[str, Any] = {"type": "text", "text": text}
+    if quick_replies:
+        message["quickReply"] = {"items": [{"type": "action", "action": {"type": "message", "label": label,
+                                                                          "text": reply}}
+                                           for label, reply in quick_replies]}
+    return {"messages": [message]}
 
 
 def is_personalised(content: dict[str, Any]) -> bool:
@@ -96,10 +108,28 @@ def messages(content: dict[str, Any]) -> list[Message]:
     for message in raw:
         if isinstance(message, dict) and message.get("type") == "text" and len(message.get("text") or "") > MAX_TEXT_CHARS:
             raise ContentError(f"a text message is over {MAX_TEXT_CHARS} characters")
+        _check_quick_reply(message.get("quickReply") if isinstance(message, dict) else None)
     try:
         return [Message.from_dict(message) for message in raw]
     except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
         raise ContentError(f"not a LINE message: {error}") from None
+
+
+def _check_quick_reply(quick_reply: object) -> None:
+    """LINE's limits the SDK's models do not check: 13 buttons, labels of 20 characters, texts of 300."""
+    if not isinstance(quick_reply, dict):
+        return
+    items = quick_reply.get("items") or []
+    if len(items) > MAX_QUICK_REPLIES:
+        raise ContentError(f"{len(items)} quick replies; LINE accepts at most {MAX_QUICK_REPLIES}")
+    for item in items:
+        action = item.get("action") if isinstance(item, dict) else None
+        if not isinstance(action, dict):
+            continue
+        if not 1 <= len(action.get("label") or "") <= MAX_QUICK_REPLY_LABEL_CHARS:
+            raise ContentError(f"a quick-reply label needs 1 to {MAX_QUICK_REPLY_LABEL_CHARS} characters")
+        if action.get("type") == "message" and not 1 <= len(action.get("text") or "") <= MAX_QUICK_REPLY_TEXT_CHARS:
+            raise ContentError(f"a quick reply's text needs 1 to {MAX_QUICK_REPLY_TEXT_CHARS} characters")
 
 
 def message_count(content: dict[str, Any]) -> int:

@@ -11,14 +11,16 @@ engine, so a send is never made twice to one trainee.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot import clock
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from bot.db.tables import Delivery, DeliveryStatus, Dispatch, DispatchStatus
+from bot.db.tables import ConsoleUser, Delivery, DeliveryStatus, Dispatch, DispatchStatus
 from bot.delivery import (
     Audience,
     AudienceError,
@@ -36,8 +38,15 @@ from bot.delivery import (
     text_content,
 )
 from bot.delivery import cancel as cancel_dispatch
+from bot.delivery.engine import STALLED_AFTER
 from bot.delivery import run_due as run_due_dispatches
-from bot.delivery.content import MAX_TEXT_CHARS, message_count
+from bot.delivery.content import (
+    MAX_QUICK_REPLIES,
+    MAX_QUICK_REPLY_LABEL_CHARS,
+    MAX_QUICK_REPLY_TEXT_CHARS,
+    MAX_TEXT_CHARS,
+    message_count,
+)
 from bot.i18n import Gettext
 from bot.knowledge import Knowledge
 from bot.line.gateway import LineApiError
@@ -46,6 +55,7 @@ from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
 KIND = "announcement"
+TEST_KIND = "announcement_test"  # a draft sent to the clerk's own LINE account
 
 
 @dataclass(eq=False)
@@ -86,6 +96,35 @@ class TextTooLong(SecretariatError):
 
 
 @dataclass(eq=False)
+class TooManyQuickReplies(SecretariatError):
+    count: int
+    limit: int = MAX_QUICK_REPLIES
+
+    def message(self, _: Gettext) -> str:
+        return _("{count} quick-reply buttons; LINE shows at most {limit}").format(count=self.count, limit=self.limit)
+
+
+@dataclass(eq=False)
+class QuickReplyLabelTooLong(SecretariatError):
+    label: str
+    limit: int = MAX_QUICK_REPLY_LABEL_CHARS
+
+    def message(self, _: Gettext) -> str:
+        return _("the quick-reply button {label} is over {limit} characters").format(label=self.label,
+                                                                                   limit=self.limit)
+
+
+@dataclass(eq=False)
+class QuickReplyTextTooLong(SecretariatError):
+    label: str
+    limit: int = MAX_QUICK_REPLY_TEXT_CHARS
+
+    def message(self, _: Gettext) -> str:
+        return _("the text the quick-reply button {label} sends is over {limit} characters").format(
+            label=self.label, limit=self.limit)
+
+
+@dataclass(eq=False)
 class TimeHasPassed(SecretariatError):
     at: datetime
 
@@ -112,6 +151,14 @@ class OverQuota(SecretariatError):
     def message(self, _: Gettext) -> str:
         return _("this needs {needed} messages but only {remaining} remain this month; nothing sent").format(
             needed=self.needed, remaining=self.remaining)
+
+
+@dataclass(eq=False)
+class LineNotLinked(SecretariatError):
+    """A test send goes to the clerk's own LINE account, which is not linked yet."""
+
+    def message(self, _: Gettext) -> str:
+        return _("link your own LINE account first: issue a code on the announcements page and send it to the bot")
 
 
 @dataclass(eq=False)
@@ -178,6 +225,40 @@ class CannotSend(SecretariatError):
 
 
 @dataclass(frozen=True)
+class QuickReply:
+    """A button under the announcement; tapping it sends ``text`` as the trainee's message, which the bot answers."""
+
+    label: str
+    text: str
+
+
+def quick_replies_of(lines: Iterable[str]) -> tuple[QuickReply, ...]:
+    """Quick replies as a clerk writes them, one a line: ``label`` (sends the label) or ``label | text``.
+
+    Checked against LINE's limits (13 buttons, labels of 20 characters, texts of 300).
+    """
+    replies = []
+    for line in lines:
+        label, _bar, text = line.replace("｜", "|").partition("|")
+        label, text = label.strip(), text.strip()
+        if label:
+            replies.append(QuickReply(label, text or label))
+    return check_quick_replies(replies)
+
+
+def check_quick_replies(replies: Sequence[QuickReply]) -> tuple[QuickReply, ...]:
+    """The quick replies, refused with the clerk's error when LINE would refuse them."""
+    if len(replies) > MAX_QUICK_REPLIES:
+        raise TooManyQuickReplies(len(replies))
+    for reply in replies:
+        if len(reply.label) > MAX_QUICK_REPLY_LABEL_CHARS:
+            raise QuickReplyLabelTooLong(reply.label)
+        if len(reply.text) > MAX_QUICK_REPLY_TEXT_CHARS:
+            raise QuickReplyTextTooLong(reply.label)
+    return tuple(replies)
+
+
+@dataclass(frozen=True)
 class Draft:
     """An announcement checked and costed, not yet stored: what a dry run shows."""
 
@@ -235,12 +316,12 @@ def _unknown_audience(knowledge: Knowledge, text: str) -> UnknownAudience:
     return UnknownAudience(text)
 
 
-def _content(text: str) -> dict[str, Any]:
+def _content(text: str, quick_replies: Sequence[QuickReply] = ()) -> dict[str, Any]:
     if not text.strip():
         raise EmptyText()
     if len(text) > MAX_TEXT_CHARS:
         raise TextTooLong(len(text))
-    return text_content(text)
+    return text_content(text, [(reply.label, reply.text) for reply in check_quick_replies(quick_replies)])
 
 
 def _require_future(at: datetime | None) -> None:
@@ -259,10 +340,11 @@ def reach(services: Services, audience: str, messages_each: int = 1) -> QuotaChe
         raise QuotaUnavailable(str(error)) from None
 
 
-def prepare(services: Services, audience: str, text: str, at: datetime | None = None) -> Draft:
+def prepare(services: Services, audience: str, text: str, at: datetime | None = None,
+            quick_replies: Sequence[QuickReply] = ()) -> Draft:
     """Check the announcement and cost it against this month's quota; stores and sends nothing."""
     parsed = audience_of(services.knowledge, audience)
-    content = _content(text)
+    content = _content(text, quick_replies)
     _require_future(at)
     return Draft(parsed, content, at, reach(services, audience, message_count(content)))
 
@@ -297,17 +379,37 @@ def create(services: Services, draft: Draft, note: str, force: bool = False, act
         return dispatch.id
 
 
+def create_test(services: Services, clerk_id: int, text: str, quick_replies: Sequence[QuickReply],
+                actor: Actor) -> int:
+    """Store the draft as a dispatch due now to the clerk's own LINE account alone (``user:ID``), audited.
+
+    It goes through the delivery ledger like any send (a retry key, the quota
+    counted, nothing sent twice); ``send`` or the clock sends it.
+    """
+    content = _content(text, quick_replies)
+    with services.db.session() as session:
+        clerk = session.get(ConsoleUser, clerk_id)
+        if clerk is None or clerk.line_user_id is None:
+            raise LineNotLinked()
+        dispatch = create_dispatch(session, key=f"{TEST_KIND}:{uuid.uuid4()}", kind=TEST_KIND,
+                                   audience=f"user:{clerk.line_user_id}", content=content,
+                                   scheduled_at=clock.now(), note=f"test send: {actor.name}")
+        record(session, actor, Action.SEND, f"#{dispatch.id} test to own LINE", "1 recipient")
+        return dispatch.id
+
+
 def _report(services: Services, dispatch_id: int, tally: Tally) -> SendReport:
     with services.db.session() as session:
         return SendReport(dispatch_id, tally, ledger.failure_reasons(session, dispatch_id),
                           ledger.resendable_count(session, dispatch_id))
 
 
-def send(services: Services, dispatch_id: int, take_over: bool = True) -> SendReport:
+def send(services: Services, dispatch_id: int, take_over: bool = True, actor: Actor | None = None) -> SendReport:
     """Send a stored dispatch now, or finish one whose process died (pending first, never twice).
 
     A resume (``take_over``) also re-sends what failed while LINE was unavailable,
-    with the same retry keys, so nobody receives it twice.
+    with the same retry keys, so nobody receives it twice. With ``actor`` (a clerk's
+    resume) the audit log says who resumed it, written before anything is sent.
 
     Any kind of dispatch, a reminder too (its renderer is among ``services.renderers``).
     ``take_over=False`` is for the first send of a dispatch just created: if another
@@ -319,6 +421,9 @@ def send(services: Services, dispatch_id: int, take_over: bool = True) -> SendRe
         if dispatch is None:
             raise NoSuchDispatch(dispatch_id)
         stored_audience = dispatch.audience
+        if actor is not None:
+            record(session, actor, Action.SEND, f"#{dispatch_id} {dispatch.audience}",
+                   f"resumed ({dispatch.kind}, {dispatch.status})")
     try:
         tally = run_dispatch(services, dispatch_id, services.renderers, take_over=take_over)
     except AudienceError:
@@ -394,11 +499,27 @@ class SentDispatch:
     scheduled_at: datetime
     finished_at: datetime | None
     tally: Tally
+    last_progress_at: datetime | None = None  # the ledger's last change (or the start): a live sender moves it
+    expected: int | None = None  # while it is being sent: the audience's size, which the ledger will reach
 
     @property
     def interrupted(self) -> bool:
-        """Started and left with rows pending (its process died): ``send`` finishes it."""
-        return self.status == DispatchStatus.SENDING and self.tally.pending > 0
+        """Left sending with no progress for ``STALLED_AFTER`` (its process died): ``send`` finishes it.
+
+        The clock resumes such a send by itself; the console offers it too, for a web process without a clock.
+        """
+        return (self.status == DispatchStatus.SENDING and self.last_progress_at is not None
+                and self.last_progress_at < clock.system_now() - STALLED_AFTER)
+
+    @property
+    def in_progress(self) -> bool:
+        """Being sent, or due and about to be (a background thread or the clock picks it up)."""
+        return not self.interrupted and (self.status == DispatchStatus.SENDING or (
+            self.status == DispatchStatus.SCHEDULED and self.scheduled_at <= clock.now()))
+
+    @property
+    def done_count(self) -> int:
+        return self.tally.sent + self.tally.failed + self.tally.skipped
 
 
 @dataclass(frozen=True)
@@ -412,28 +533,54 @@ class History:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def in_progress(self) -> bool:
+        """Anything on this page still moving: the console refreshes the page's history until it is not."""
+        return any(dispatch.in_progress for dispatch in self.dispatches)
+
 
 def history(services: Services, page: int = 1, per_page: int = 20, kind: str | None = KIND) -> History:
-    """Dispatches newest first with their ledger counts: one page, counted by SQL (``kind=None``: reminders too)."""
+    """Dispatches newest first with their ledger counts: one page, counted by SQL (``kind=None``: reminders too).
+
+    ``KIND`` lists the clerks' test sends too. A send in progress carries its
+    audience's size (one count for each such send on the page) for "1,500 / 5,000".
+    """
     page = max(1, page)
-    where = [Dispatch.kind == kind] if kind else []
+    where = [Dispatch.kind.in_((KIND, TEST_KIND)) if kind == KIND else Dispatch.kind == kind] if kind else []
     with services.db.session() as session:
         total = session.scalar(select(func.count()).select_from(Dispatch).where(*where)) or 0
         rows = session.scalars(select(Dispatch).where(*where).order_by(Dispatch.scheduled_at.desc(), Dispatch.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()
+        ids = [row.id for row in rows]
         counts: dict[int, dict[str, int]] = {}
         for dispatch_id, status, count in session.execute(
                 select(Delivery.dispatch_id, Delivery.status, func.count())
-                .where(Delivery.dispatch_id.in_([row.id for row in rows]))
+                .where(Delivery.dispatch_id.in_(ids))
                 .group_by(Delivery.dispatch_id, Delivery.status)):
             counts.setdefault(dispatch_id, {})[status] = count
+        sending = [row.id for row in rows if row.status == DispatchStatus.SENDING]
+        progressed = dict(session.execute(select(Delivery.dispatch_id, func.max(Delivery.updated_at))
+                                          .where(Delivery.dispatch_id.in_(sending))
+                                          .group_by(Delivery.dispatch_id)).all()) if sending else {}
         dispatches = []
         for row in rows:
             c = counts.get(row.id, {})
             tally = Tally(c.get(DeliveryStatus.SENT, 0), c.get(DeliveryStatus.FAILED, 0),
                           c.get(DeliveryStatus.SKIPPED, 0), c.get(DeliveryStatus.PENDING, 0))
             messages = row.content.get("messages") or [{}]
+            live = row.status == DispatchStatus.SENDING or (
+                row.status == DispatchStatus.SCHEDULED and row.scheduled_at <= clock.now())
             dispatches.append(SentDispatch(row.id, row.kind, row.status, row.audience,
                                            messages[0].get("text", row.content.get("renderer", "")),
-                                           row.note or "", row.scheduled_at, row.finished_at, tally))
+                                           row.note or "", row.scheduled_at, row.finished_at, tally,
+                                           progressed.get(row.id) or row.started_at,
+                                           _audience_size(session, services.knowledge, row.audience) if live else None))
         return History(dispatches, total, page, per_page)
+
+
+def _audience_size(session: Session, knowledge: Knowledge, audience: str) -> int | None:
+    """Everyone the send will have a ledger row for (blocked and paused included); None if the audience is gone."""
+    try:
+        return parse_audience(audience, knowledge).count_members(session)
+    except AudienceError:
+        return None

@@ -2,24 +2,28 @@
 
 Every step is a use case of ``bot.secretariat.announcements`` (the same as ``kenshu
 announce``): reach and quota, the checks, storing, sending, cancelling, resuming.
-A viewer may compose and see the reach; sending, cancelling and resuming need
-配信担当 or 管理者, and exceeding the quota needs 管理者 with "force".
+A send stored here runs on a background thread (``background_sends``): the request
+returns at once and the history, refreshed by htmx while anything is moving, shows
+its progress. A test send goes to the clerk's own LINE account, linked with a
+one-time code (``bot.secretariat.clerk_line``). A viewer may compose and see the
+reach; sending, test sends, cancelling and resuming need 配信担当 or 管理者, and
+exceeding the quota needs 管理者 with "force".
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from bot import clock
 from bot.console import layout
-from bot.console.security import SENDERS, actor, requires
+from bot.console.background_sends import BackgroundSends
+from bot.console.security import SENDERS, actor, clerk, requires
 from bot.db.tables import ConsoleRole
-from bot.secretariat import announcements
-from bot.secretariat.audit import Action, record
+from bot.secretariat import announcements, clerk_line
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -40,12 +44,35 @@ def _form() -> tuple[str, str, datetime | None]:
     return request.form.get("audience", "all"), request.form.get("text", ""), _at(request.form.get("at"))
 
 
-@bp.get("/")
-def index() -> str:
+def _quick_reply_lines() -> str:
+    return request.form.get("quick_replies", "")
+
+
+def _quick_replies() -> tuple[announcements.QuickReply, ...]:
+    """The composer's quick replies (``SecretariatError`` beyond LINE's limits)."""
+    return announcements.quick_replies_of(_quick_reply_lines().splitlines())
+
+
+def _page(status: int = 200, **values: object) -> tuple[str, int]:
+    """The composer and the history, with what the clerk had typed (``values``) kept."""
     services = Services.current()
     history = announcements.history(services, page=request.args.get("page", 1, type=int))
+    values = {"audience": "all", "text": "", "quick_reply_lines": "", "issued_code": None, **values}
     return render_template("console/announcements/index.html", choices=announcements.audience_choices(
-        services.knowledge, layout.locale()), history=history, dispatches=history.dispatches, audience="all", text="")
+        services.knowledge, layout.locale()), history=history, dispatches=history.dispatches,
+        line_code_minutes=clerk_line.CODE_VALID_MINUTES, **values), status
+
+
+@bp.get("/")
+def index() -> tuple[str, int]:
+    return _page()
+
+
+@bp.get("/history")
+def history() -> str:
+    """The history table alone: htmx reloads it every few seconds while a send is moving."""
+    found = announcements.history(Services.current(), page=request.args.get("page", 1, type=int))
+    return render_template("console/announcements/_history_table.html", history=found, dispatches=found.dispatches)
 
 
 @bp.post("/draft")
@@ -53,11 +80,14 @@ def draft() -> str:
     """The live part of the composer (htmx): the phone preview and the reach against the quota."""
     audience, text, _at_time = _form()
     reach = error = None
+    quick_replies: tuple[announcements.QuickReply, ...] = ()
     try:
+        quick_replies = _quick_replies()
         reach = announcements.reach(Services.current(), audience)
     except SecretariatError as refused:
         error = refused.message(layout.gettext())
-    return render_template("console/announcements/_draft.html", text=text, reach=reach, error=error)
+    return render_template("console/announcements/_draft.html", text=text, reach=reach, error=error,
+                           quick_replies=quick_replies)
 
 
 @bp.post("/confirm")
@@ -67,13 +97,14 @@ def confirm() -> str | tuple[str, int]:
     audience, text, at = _form()
     services = Services.current()
     try:
-        prepared = announcements.prepare(services, audience, text, at)
+        quick_replies = _quick_replies()
+        prepared = announcements.prepare(services, audience, text, at, quick_replies)
     except SecretariatError as refused:
         flash(refused.message(layout.gettext()), "error")
-        return render_template("console/announcements/index.html", choices=announcements.audience_choices(
-            services.knowledge, layout.locale()), history=None, dispatches=[], audience=audience, text=text), 400
+        return _page(400, audience=audience, text=text, quick_reply_lines=_quick_reply_lines())
     return render_template("console/announcements/confirm.html", draft=prepared, audience=audience, text=text,
-                           at=request.form.get("at", ""), label=_audience_label(services, audience))
+                           at=request.form.get("at", ""), label=_audience_label(services, audience),
+                           quick_replies=quick_replies, quick_reply_lines=_quick_reply_lines())
 
 
 def _audience_label(services: Services, audience: str) -> str:
@@ -85,6 +116,7 @@ def _audience_label(services: Services, audience: str) -> str:
 @bp.post("/send")
 @requires(*SENDERS)
 def send() -> Response:
+    """Store the send and hand it to a background thread; the history shows how it goes."""
     audience, text, at = _form()
     services = Services.current()
     _ = layout.gettext()
@@ -93,19 +125,54 @@ def send() -> Response:
         abort(403)  # only an administrator may exceed the quota
     who = actor()
     try:
-        prepared = announcements.prepare(services, audience, text, at)
+        prepared = announcements.prepare(services, audience, text, at, _quick_replies())
         dispatch_id = announcements.create(services, prepared, note=f"console: {who.name}", force=force, actor=who)
-        if at is not None:
-            flash(_("Scheduled as #{id} for {time} (Japan time).").format(id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"),
-                  "ok")
-            return redirect(url_for("console.announcements.index"))
-        report = announcements.send(services, dispatch_id, take_over=False)
     except SecretariatError as refused:
         flash(refused.message(_), "error")
         return redirect(url_for("console.announcements.index"))
-    tally = report.tally
-    flash(_("Sent #{id}: {sent} sent, {failed} failed, {skipped} skipped.").format(
-        id=dispatch_id, sent=tally.sent, failed=tally.failed, skipped=tally.skipped), "ok")
+    if at is not None:
+        flash(_("Scheduled as #{id} for {time} (Japan time).").format(id=dispatch_id, time=f"{at:%Y-%m-%d %H:%M}"),
+              "ok")
+    else:
+        BackgroundSends.of(current_app).start(dispatch_id)
+        flash(_("Sending #{id} to {count} people; the history below shows its progress.").format(
+            id=dispatch_id, count=f"{prepared.receivers:,}"), "ok")
+    return redirect(url_for("console.announcements.index"))
+
+
+@bp.post("/test-send")
+@requires(*SENDERS)
+def test_send() -> tuple[str, int]:
+    """The draft to the clerk's own LINE account only (through the ledger, like any send)."""
+    audience, text, _at_time = _form()
+    _ = layout.gettext()
+    status = 200
+    try:
+        dispatch_id = announcements.create_test(Services.current(), clerk().id, text, _quick_replies(), actor())
+    except SecretariatError as refused:
+        kind, message, status = "error", refused.message(_), 400
+    else:
+        BackgroundSends.of(current_app).start(dispatch_id)
+        kind, message = "ok", _("Test send #{id} to your own LINE account: check your phone.").format(id=dispatch_id)
+    if request.headers.get("HX-Request"):  # the composer stays as it is; only the result line changes
+        return render_template("console/announcements/_test_result.html", kind=kind, message=message), status
+    flash(message, kind)
+    return _page(status, audience=audience, text=text, quick_reply_lines=_quick_reply_lines())
+
+
+@bp.post("/line-code")
+@requires(*SENDERS)
+def line_code() -> tuple[str, int]:
+    """A one-time code the clerk sends to the bot from their phone, to receive test sends there."""
+    issued = clerk_line.issue_code(Services.current(), clerk().id, actor())
+    return _page(issued_code=issued)
+
+
+@bp.post("/line-unlink")
+@requires(*SENDERS)
+def line_unlink() -> Response:
+    clerk_line.unlink(Services.current(), clerk().id, actor())
+    flash(layout.gettext()("Your LINE account is no longer linked to the console."), "ok")
     return redirect(url_for("console.announcements.index"))
 
 
@@ -126,16 +193,7 @@ def cancel(dispatch_id: int) -> Response:
 @bp.post("/<int:dispatch_id>/resume")
 @requires(*SENDERS)
 def resume(dispatch_id: int) -> Response:
-    """Finish a send whose process died: pending rows first, never anyone twice."""
-    services = Services.current()
-    _ = layout.gettext()
-    try:
-        report = announcements.send(services, dispatch_id)
-    except SecretariatError as refused:
-        flash(refused.message(_), "error")
-    else:
-        with services.db.session() as session:
-            record(session, actor(), Action.SEND, f"#{dispatch_id}", f"resumed: {report.tally.sent} sent")
-        flash(_("Sent #{id}: {sent} sent, {failed} failed, {skipped} skipped.").format(
-            id=dispatch_id, sent=report.tally.sent, failed=report.tally.failed, skipped=report.tally.skipped), "ok")
+    """Finish a send whose process died, in the background: pending rows first, never anyone twice."""
+    BackgroundSends.of(current_app).start(dispatch_id, resume_by=actor())
+    flash(layout.gettext()("Resuming #{id}; the history below shows its progress.").format(id=dispatch_id), "ok")
     return redirect(url_for("console.announcements.index"))
