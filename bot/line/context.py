@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,10 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.tables import LineUser
 from bot.i18n import Gettext, gettext_for
-from bot.line.gateway import LineApiError
 from bot.services import Services
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,27 +38,10 @@ class EventContext:
         return self.payload.get("replyToken")
 
     def reply(self, messages: Sequence[Message]) -> None:
-        """Queue the answer; it goes out once the handler's changes are committed.
+        """Queue the answer; it is written to the outbox with the handler's changes and sent after the commit.
 
         Sending after the commit means a trainee is never told "subscribed" about a
-        change that was rolled back, and no database lock is held while LINE answers.
+        change that was rolled back, and no database lock is held while LINE answers;
+        the outbox row means a crash in between delays the answer instead of losing it.
         """
         self.replies.extend(messages)
-
-    def send_replies(self) -> None:
-        """Answer with the reply token (free of quota).
-
-        If LINE rejects the token (it expired while the event waited, e.g. across a
-        restart) and the user is reachable, the answer still matters to them, so it
-        goes by push instead, and we log that it did.
-        """
-        token, messages = self.reply_token, self.replies
-        if not token or not messages:
-            return
-        try:
-            self.services.line.reply(token, messages)
-        except LineApiError as error:
-            if error.status != 400 or self.user is None or self.user.is_blocked:
-                raise
-            log.warning("reply token rejected (%s); answering user %s by push", error.message, self.user.id)
-            self.services.line.push(self.user.line_user_id, messages)
