@@ -10,7 +10,10 @@ takeover's, is one delivery for LINE (a 409 means it was already accepted).
 
 A 400 on a token that cannot have expired yet, after an attempt whose outcome we
 do not know (a worker that died, a timeout), means that attempt used it: the
-answer went out, and a push would send it twice.
+answer went out, and a push would send it twice. That reading holds because the
+switch to push is recorded before the first push (``note_push``): a takeover of an
+answer that was being pushed pushes again with the same key and never reads a
+refused token.
 """
 
 from __future__ import annotations
@@ -56,8 +59,10 @@ class AnswerSender:
         backoff: Backoff = Backoff(),
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = clock.system_now,
+        note_push: Callable[[Answer, str], None] = lambda answer, retry_key: None,
     ) -> None:
         self.line = line
+        self.note_push = note_push
         self.backoff = backoff
         self._sleep = sleep
         self._now = now
@@ -67,6 +72,8 @@ class AnswerSender:
         """Reply, retrying while the token lasts; else push if the answer still matters."""
         attempts = 0
         reason = "no reply token"
+        if answer.pushing:
+            return self._push(answer, 0, "a previous holder had started pushing")
         if answer.reply_token:
             # Past the deadline only one attempt is made: a rejected token costs a request,
             # and a clock that disagrees with LINE's should not cost the trainee their answer.
@@ -101,6 +108,9 @@ class AnswerSender:
         if self._now() - answer.event_at > PUSH_WORTH_FOR:
             return Outcome(AnswerStatus.DROPPED, None, attempts, error=f"{reason}; a day old, not pushed")
         retry_key = retry_key_for(answer.webhook_event_id)
+        if not answer.pushing:
+            self.note_push(answer, retry_key)
+            answer.pushing = True
         log.warning("answering event %s by push (%s)", answer.webhook_event_id, reason)
         error: LineApiError | None = None
         for attempt in range(1, self.backoff.push_attempts + 1):

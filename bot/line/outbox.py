@@ -56,6 +56,8 @@ class Answer:
     # Someone may already have tried to send it: a worker that died, or an earlier
     # attempt whose outcome LINE did not tell (a timeout, a 5xx).
     maybe_sent: bool = False
+    # A previous holder had given up on the reply token and started pushing (``note_push``).
+    pushing: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def undelivered(session: Session, inbox_ids: Sequence[int]) -> dict[int, Answer]
     for row, webhook_event_id in rows:
         messages = [Message.from_dict(message) for message in row.messages or []]
         answer = Answer(row.id, row.inbox_event_id, webhook_event_id, row.reply_token, row.push_to,
-                        messages, row.event_at, maybe_sent=True)
+                        messages, row.event_at, maybe_sent=True, pushing=row.via == "push")
         found[row.inbox_event_id] = answer if row.status == AnswerStatus.PENDING else _settled(answer)
     return found
 
@@ -119,6 +121,20 @@ def _settled(answer: Answer) -> Answer:
     """An answer already marked: nothing left to send (its event only needs closing)."""
     answer.messages = []
     return answer
+
+
+def note_push(session: Session, outbox_id: int, retry_key: str) -> None:
+    """Record, before the first push, that this answer goes by push with this retry key.
+
+    A takeover then pushes again with the same key (LINE deduplicates) instead of
+    trying the reply token, whose refusal would be read as "an earlier reply used it".
+    """
+    session.execute(
+        update(OutboxAnswer)
+        .where(OutboxAnswer.id == outbox_id, OutboxAnswer.status == AnswerStatus.PENDING)
+        .values(via="push", retry_key=retry_key)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark(session: Session, outcomes: Sequence[tuple[int, Outcome]], now: datetime) -> None:

@@ -127,7 +127,7 @@ class EventWorker:
         self.routes = tuple(routes)
         self.mode = mode
         self.threads = threads
-        self.sender = sender or AnswerSender(services.line)
+        self.sender = sender or AnswerSender(services.line, note_push=self.note_push)
         self.worker_id = uuid.uuid4().hex  # names this worker's leases
         self._heartbeat = _Heartbeat(self)
         self._executor: ThreadPoolExecutor | None = None
@@ -349,6 +349,11 @@ class EventWorker:
                 )
             except IntegrityError:
                 raise LeaseLost("another worker decided this event's answer first") from None
+
+    def note_push(self, answer: Answer, retry_key: str) -> None:
+        """Persist that this answer is now going by push (see ``outbox.note_push``)."""
+        with self.services.db.session() as session:
+            outbox.note_push(session, answer.outbox_id, retry_key)
 
     def _close(self, sent: list[Sent]) -> None:
         """Mark the answers and close their events, in one transaction."""
