@@ -5,7 +5,7 @@ synchronous reply inside the request, through a new ``ApiClient`` per event, as
 the example does. No database, no answering: what a LINE bot costs at the least.
 Served by gunicorn with the same settings as the bot:
 
-    gunicorn --workers 2 --threads 4 'bench.echo_bot:create_app()'
+    cd bench && gunicorn --workers 2 --threads 4 'echo_bot:create_app()'
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from typing import Any
 from flask import Flask
 from linebot.v3.webhooks import Event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.db.tables import AnswerStatus, InboxStatus, LineUser
@@ -204,61 +205,49 @@ class EventWorker:
             first = False
             self._stop.wait(RECOVERY_INTERVAL_SECONDS)
 
-    def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10) -> None:
-        """The ``kenshu worker`` loop: claim stored events oldest first, handle them on ``threads`` threads.
+    def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10, batch: int = 16) -> None:
+        """The ``kenshu worker`` loop: claim stored events oldest first, decide them in batches, send on threads.
 
-        Runs until ``stop``. The worker lowers its own CPU priority so that, on a
-        busy machine, the web processes acknowledging LINE are served first. A
+        Runs until ``stop``. Each turn claims up to ``batch`` events and decides them
+        in one transaction (a savepoint each, so one failing event rolls back alone);
+        their answers go to LINE on ``threads`` threads while the next batch is
+        decided, and the answers sent are closed in one transaction per turn. A
         user's events are handled one at a time, in order (the inbox hands out no
         event while an earlier one of the same user is unfinished, here or in
-        another worker). Finished events are closed in one transaction per turn.
+        another worker). The worker lowers its own CPU priority so that, on a busy
+        machine, the web processes acknowledging LINE are served first.
         """
         if nice:
             os.nice(nice)
         db = self.services.db
-        in_flight: dict[Future[list[Sent]], tuple[int, str | None]] = {}
+        in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
                 finished = [future for future in in_flight if future.done()]
                 if finished:
-                    self._close([sent for future in finished for sent in self._result(future, in_flight[future][0])])
+                    self._close([future.result() for future in finished])
                     for future in finished:
                         del in_flight[future]
                     self._heartbeat.release(len(finished))
-                room = 2 * threads - len(in_flight)
-                claimed = []
+                room = min(batch, 4 * threads - len(in_flight))
+                claimed = 0
                 if room > 0:
                     busy_users = {user for _, user in in_flight.values() if user}
                     with db.session() as session:
                         candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
-                        chosen = []
-                        for row in candidates:
-                            if row.source_user_id and row.source_user_id in busy_users:
-                                continue
-                            chosen.append(row)
-                            if row.source_user_id:
-                                busy_users.add(row.source_user_id)
-                        users = {row.id: row.source_user_id for row in chosen}
-                        claimed = inbox.claim(session, list(users), self.worker_id, clock.system_now())
-                    self._heartbeat.hold(len(claimed))
-                    prior = self._prior_answers(claimed)
-                    for row in claimed:
-                        future = pool.submit(self._handle_claimed, row, prior.get(row.id))
-                        in_flight[future] = (row.id, users[row.id])
+                    users = {row.id: row.source_user_id for row in candidates
+                             if not (row.source_user_id and row.source_user_id in busy_users)}
+                    if users:
+                        claimed, answers = self._claim_and_decide(list(users))
+                        self._heartbeat.hold(len(answers))
+                        for answer in answers:
+                            in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
                 if in_flight:
                     wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
-                else:
+                elif not claimed:
                     self._stop.wait(poll_seconds)
             wait(in_flight)
-            self._close([sent for future, (inbox_id, _) in in_flight.items() for sent in self._result(future, inbox_id)])
-
-    @staticmethod
-    def _result(future: Future[list[Sent]], inbox_id: int) -> list[Sent]:
-        try:
-            return future.result()
-        except Exception:  # _handle_claimed records its own failures; this is a bug in that
-            log.exception("handling inbox event %s failed", inbox_id)
-            return []
+            self._close([future.result() for future in in_flight])
 
     def handle(self, inbox_id: int) -> bool:
         """Claim and handle one event; False if it was not ours to handle."""
@@ -266,89 +255,114 @@ class EventWorker:
 
     def handle_batch(self, inbox_ids: list[int]) -> int:
         """Claim these events and handle those won, in order, on this thread; how many were won."""
+        claimed, answers = self._claim_and_decide(inbox_ids)
+        self._heartbeat.hold(len(answers))
+        try:
+            for answer in answers:
+                self._close([self._send(answer)])
+        finally:
+            self._heartbeat.release(len(answers))
+        return claimed
+
+    def _claim_and_decide(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+        """Claim these events and decide them in one transaction; (how many were won, answers to send in order).
+
+        The claim is the transaction's first statement, a write: SQLite then holds the
+        write lock from the start instead of failing to upgrade a read snapshot that
+        another writer has moved past. Each event gets a savepoint, so one failing
+        handler rolls back alone and is recorded failed. Events taken over from a
+        worker that died come with the answer it committed, which is sent, not decided
+        again. If the transaction itself fails, each event is tried alone.
+        """
+        try:
+            return self._claim_and_decide_together(inbox_ids)
+        except Exception:
+            if len(inbox_ids) == 1:
+                raise
+            log.exception("deciding a batch of %s events failed; deciding them one by one", len(inbox_ids))
+        claimed, answers = 0, []
+        for inbox_id in inbox_ids:
+            try:
+                won, decided = self._claim_and_decide_together([inbox_id])
+            except Exception:
+                log.exception("deciding inbox event %s failed", inbox_id)
+                continue
+            claimed += won
+            answers += decided
+        return claimed, answers
+
+    def _claim_and_decide_together(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+        found: dict[int, Answer | None] = {}
         with self.services.db.session() as session:
             claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now())
-        if not claimed:
-            return 0
-        self._heartbeat.hold(len(claimed))
-        try:
-            prior = self._prior_answers(claimed)
+            taken_over = [row.id for row in claimed if row.attempts > 1]
+            if taken_over:  # a worker that held these before may have committed their answers
+                found |= outbox.undelivered(session, taken_over)
             for row in claimed:
-                self._close(self._handle_claimed(row, prior.get(row.id)))
-        finally:
-            self._heartbeat.release(len(claimed))
-        return len(claimed)
+                if row.id in found:
+                    continue
+                try:
+                    with session.begin_nested():
+                        found[row.id] = self._decide_one(session, row)
+                except LeaseLost as lost:
+                    log.warning("inbox event %s: %s", row.id, lost)
+                except Exception as error:
+                    log.exception("handling inbox event %s failed", row.id)
+                    inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
+        return len(claimed), [answer for row in claimed if (answer := found.get(row.id)) is not None]
 
-    def _prior_answers(self, claimed: Sequence[Any]) -> dict[int, Answer]:
-        """Answers committed by a worker that held these events before (takeovers only)."""
-        taken_over = [row.id for row in claimed if row.attempts > 1]
-        if not taken_over:
-            return {}
-        with self.services.db.session() as session:
-            return outbox.undelivered(session, taken_over)
-
-    def _handle_claimed(self, row: Any, prior: Answer | None) -> list[Sent]:
-        """Decide (unless a previous holder did) and send; the answer sent and how, for ``_close``."""
-        try:
-            answer = prior if prior is not None else self._decide(row)
-            if answer is None:
-                return []
-            if not answer.messages:  # already sent and marked; only the event is left open
-                return [(answer, Outcome(AnswerStatus.SENT, None, 0))]
-            return [(answer, self.sender.send(answer))]
-        except LeaseLost as lost:
-            log.warning("inbox event %s: %s", row.id, lost)
-            return []
-        except Exception as error:
-            log.exception("handling inbox event %s failed", row.id)
-            with self.services.db.session() as session:
-                inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
-            return []
-
-    def _decide(self, row: Any) -> Answer | None:
-        """Run the handler; its changes, and its answer in the outbox, commit together."""
+    def _decide_one(self, session: Session, row: Any) -> Answer | None:
         services = self.services
         payload = dict(row.payload)
-        with services.db.session() as session:
-            try:
-                event = parse_event(payload)
-            except MalformedEvent as malformed:
-                # Nothing a handler could act on, and nothing to retry: recorded, not failed.
-                log.info("ignored inbox event %s: %s", row.id, malformed)
-                inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
-                return None
-            user_id = user_for_event(session, payload, clock.now())
-            context = EventContext(
-                event=event,
-                payload=payload,
-                session=session,
-                services=services,
-                user=session.get(LineUser, user_id) if user_id is not None else None,
-                now=clock.now(),
-            )
-            route_event(context, self.routes)
-            now = clock.system_now()
-            token = context.reply_token
-            if not (context.replies and token):
-                if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
-                    raise LeaseLost("lease taken over by another worker; its changes are rolled back")
-                return None
-            user = context.user
+        try:
+            event = parse_event(payload)
+        except MalformedEvent as malformed:
+            # Nothing a handler could act on, and nothing to retry: recorded, not failed.
+            log.info("ignored inbox event %s: %s", row.id, malformed)
+            inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
+            return None
+        user_id = user_for_event(session, payload, clock.now())
+        context = EventContext(
+            event=event,
+            payload=payload,
+            session=session,
+            services=services,
+            user=session.get(LineUser, user_id) if user_id is not None else None,
+            now=clock.now(),
+        )
+        route_event(context, self.routes)
+        now = clock.system_now()
+        token = context.reply_token
+        if not (context.replies and token):
+            if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
+                raise LeaseLost("lease taken over by another worker; its changes are rolled back")
+            return None
+        user = context.user
+        try:
             # The unique outbox row per event is the fence: of two workers deciding one
             # event (one stalled past its lease), only one commit can write it.
-            try:
-                return outbox.record(
-                    session,
-                    row.id,
-                    row.webhook_event_id,
-                    token,
-                    user.line_user_id if user is not None and not user.is_blocked else None,
-                    context.replies,
-                    outbox.event_time(payload, row.received_at),
-                    now,
-                )
-            except IntegrityError:
-                raise LeaseLost("another worker decided this event's answer first") from None
+            return outbox.record(
+                session,
+                row.id,
+                row.webhook_event_id,
+                token,
+                user.line_user_id if user is not None and not user.is_blocked else None,
+                context.replies,
+                outbox.event_time(payload, row.received_at),
+                now,
+            )
+        except IntegrityError:
+            raise LeaseLost("another worker decided this event's answer first") from None
+
+    def _send(self, answer: Answer) -> Sent:
+        """Send one decided answer (or, already sent by a previous holder, only close it)."""
+        if not answer.messages:
+            return answer, Outcome(AnswerStatus.SENT, None, 0)
+        try:
+            return answer, self.sender.send(answer)
+        except Exception as error:  # a bug, not LINE: recorded on the event like a handler's
+            log.exception("sending the answer to inbox event %s failed", answer.inbox_id)
+            return answer, Outcome(AnswerStatus.FAILED, None, 0, error=repr(error))
 
     def note_push(self, answer: Answer, retry_key: str) -> None:
         """Persist that this answer is now going by push (see ``outbox.note_push``)."""
