@@ -181,7 +181,7 @@ def test_an_answer_committed_by_a_worker_killed_before_sending_is_sent_by_the_ne
     user = "U" + "e" * 32
     web = store_only(database_url, fake_line, [question(fake_line, user)])
     dead = worker_of(database_url, fake_line)
-    dead.sender.line.reply = _dies_after(dead.sender.line.reply, "before")
+    dead.sender.line.reply_serialized = _dies_after(dead.sender.line.reply_serialized, "before")
     with pytest.raises(Killed):
         dead.recover(grace=timedelta(0))
     assert [row.status for row in outbox_rows(web)] == [AnswerStatus.PENDING]  # decided and committed
@@ -200,7 +200,7 @@ def test_a_reply_that_reached_line_before_the_worker_died_is_not_sent_again(data
     user = "U" + "f" * 32
     web = store_only(database_url, fake_line, [question(fake_line, user)])
     dead = worker_of(database_url, fake_line)
-    dead.sender.line.reply = _dies_after(dead.sender.line.reply, "after")
+    dead.sender.line.reply_serialized = _dies_after(dead.sender.line.reply_serialized, "after")
     with pytest.raises(Killed):
         dead.recover(grace=timedelta(0))
 
@@ -219,7 +219,7 @@ def test_a_push_that_reached_line_before_the_worker_died_is_deduplicated_by_its_
     web = store_only(database_url, fake_line, [question(fake_line, user, timestamp=int(sent_at.timestamp() * 1000))])
     fake_line.state.reply_token_ttl = 0
     dead = worker_of(database_url, fake_line)
-    dead.sender.line.push = _dies_after(dead.sender.line.push, "after")
+    dead.sender.line.push_serialized = _dies_after(dead.sender.line.push_serialized, "after")
     with pytest.raises(Killed):
         dead.recover(grace=timedelta(0))
     assert len(accepted_sends_to(fake_line, user)) == 1
@@ -240,7 +240,7 @@ def test_one_users_questions_are_answered_in_order_when_the_first_answer_is_retr
     first, second = question(fake_line, user, "修了証"), question(fake_line, user, "ECMOの日程")
     store_only(database_url, fake_line, [first, second])
     worker = worker_of(database_url, fake_line)
-    real_reply, calls = worker.sender.line.reply, []
+    real_reply, calls = worker.sender.line.reply_serialized, []
 
     def reply_failing_the_first_twice(token: str, messages: Any) -> None:
         calls.append(token)
@@ -251,7 +251,7 @@ def test_one_users_questions_are_answered_in_order_when_the_first_answer_is_retr
 
     worker.sender = AnswerSender(worker.services.line, Backoff(base_delay=0.01), sleep=lambda _: None,
                                  note_push=worker.note_push)
-    worker.sender.line.reply = reply_failing_the_first_twice
+    worker.sender.line.reply_serialized = reply_failing_the_first_twice
     import threading
 
     thread = threading.Thread(target=worker.run_worker, kwargs={"threads": 4, "poll_seconds": 0.01, "nice": 0})

@@ -82,7 +82,7 @@ class AnswerSender:
             while True:
                 attempts += 1
                 try:
-                    self.line.reply(answer.reply_token, answer.messages)
+                    self.line.reply_serialized(answer.reply_token, answer.messages)
                     return Outcome(AnswerStatus.SENT, "reply", attempts)
                 except LineApiError as error:
                     if error.status == 400:
@@ -115,7 +115,7 @@ class AnswerSender:
         error: LineApiError | None = None
         for attempt in range(1, self.backoff.push_attempts + 1):
             try:
-                self.line.push(answer.push_to, answer.messages, retry_key=retry_key)
+                self.line.push_serialized(answer.push_to, answer.messages, retry_key=retry_key)
                 return Outcome(AnswerStatus.SENT, "push", attempts + attempt, retry_key)
             except LineApiError as failure:
                 error = failure

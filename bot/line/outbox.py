@@ -51,7 +51,7 @@ class Answer:
     webhook_event_id: str
     reply_token: str | None
     push_to: str | None
-    messages: list[Message]
+    messages: list[dict[str, Any]]  # LINE's JSON, serialised once (see LineGateway.reply_serialized)
     event_at: datetime
     # Someone may already have tried to send it: a worker that died, or an earlier
     # attempt whose outcome LINE did not tell (a timeout, a 5xx).
@@ -82,13 +82,14 @@ def record(
     now: datetime,
 ) -> Answer:
     """Write the decided answer in the caller's transaction; the answer to send once it commits."""
+    json_messages = [message.to_dict() for message in messages]
     outbox_id = session.execute(
         insert(OutboxAnswer)
         .values(
             inbox_event_id=inbox_id,
             reply_token=reply_token,
             push_to=push_to,
-            messages=[message.to_dict() for message in messages],
+            messages=json_messages,
             event_at=event_at,
             status=AnswerStatus.PENDING,
             attempts=0,
@@ -96,7 +97,7 @@ def record(
         )
         .returning(OutboxAnswer.id)
     ).scalar_one()
-    return Answer(outbox_id, inbox_id, webhook_event_id, reply_token, push_to, list(messages), event_at)
+    return Answer(outbox_id, inbox_id, webhook_event_id, reply_token, push_to, json_messages, event_at)
 
 
 def undelivered(session: Session, inbox_ids: Sequence[int]) -> dict[int, Answer]:
@@ -110,9 +111,8 @@ def undelivered(session: Session, inbox_ids: Sequence[int]) -> dict[int, Answer]
     ).all()
     found: dict[int, Answer] = {}
     for row, webhook_event_id in rows:
-        messages = [Message.from_dict(message) for message in row.messages or []]
         answer = Answer(row.id, row.inbox_event_id, webhook_event_id, row.reply_token, row.push_to,
-                        messages, row.event_at, maybe_sent=True, pushing=row.via == "push")
+                        list(row.messages or []), row.event_at, maybe_sent=True, pushing=row.via == "push")
         found[row.inbox_event_id] = answer if row.status == AnswerStatus.PENDING else _settled(answer)
     return found
 
