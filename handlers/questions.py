@@ -8,7 +8,7 @@ whose notices they receive.
 from __future__ import annotations
 
 from bot.db.tables import UnansweredQuestion
-from bot.line.answer_messages import answer_messages
+from bot.line.answer_messages import answer_json
 from bot.line.context import EventContext
 from bot.qa import DecisionKind, Question
 from bot.trainees import linking, subscriptions
@@ -47,7 +47,7 @@ def handle_question(context: EventContext) -> None:
                 asked_at=context.now,
             )
         )
-    context.reply(answer_messages(reply))
+    context.reply(answer_json(reply))
 
 
 ROUTES = ((is_text, handle_question),)

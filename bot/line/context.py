@@ -23,7 +23,7 @@ class EventContext:
     services: Services
     user: LineUser | None
     now: datetime
-    replies: list[Message] = field(default_factory=list)
+    replies: list[Message | dict[str, Any]] = field(default_factory=list)  # SDK models, or LINE's JSON
 
     @property
     def locale(self) -> str:
@@ -37,7 +37,7 @@ class EventContext:
     def reply_token(self) -> str | None:
         return self.payload.get("replyToken")
 
-    def reply(self, messages: Sequence[Message]) -> None:
+    def reply(self, messages: Sequence[Message | dict[str, Any]]) -> None:
         """Queue the answer; it is written to the outbox with the handler's changes and sent after the commit.
 
         Sending after the commit means a trainee is never told "subscribed" about a

@@ -77,12 +77,12 @@ def record(
     webhook_event_id: str,
     reply_token: str | None,
     push_to: str | None,
-    messages: Sequence[Message],
+    messages: Sequence[Message | dict[str, Any]],
     event_at: datetime,
     now: datetime,
 ) -> Answer:
     """Write the decided answer in the caller's transaction; the answer to send once it commits."""
-    json_messages = [message.to_dict() for message in messages]
+    json_messages = [message if isinstance(message, dict) else message.to_dict() for message in messages]
     outbox_id = session.execute(
         insert(OutboxAnswer)
         .values(
