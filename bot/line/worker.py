@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -99,7 +100,7 @@ class _Heartbeat:
     def _beat(self) -> None:
         worker = self._worker
         while True:
-            worker._stop.wait(inbox.HEARTBEAT_INTERVAL.total_seconds())
+            time.sleep(inbox.HEARTBEAT_INTERVAL.total_seconds())  # also while stopping: events in hand still count
             with self._lock:
                 if self._held <= 0:
                     self._thread = None
