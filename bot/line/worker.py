@@ -220,35 +220,46 @@ class EventWorker:
         """
         if nice:
             os.nice(nice)
-        db = self.services.db
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
                 finished = [future for future in in_flight if future.done()]
-                if finished:
-                    self._close([future.result() for future in finished])
-                    for future in finished:
-                        del in_flight[future]
-                    self._heartbeat.release(len(finished))
-                room = min(batch, 4 * threads - len(in_flight))
+                for future in finished:
+                    del in_flight[future]
+                self._heartbeat.release(len(finished))
                 claimed = 0
-                if room > 0:
-                    busy_users = {user for _, user in in_flight.values() if user}
-                    with db.session() as session:
-                        candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
-                    users = {row.id: row.source_user_id for row in candidates
-                             if not (row.source_user_id and row.source_user_id in busy_users)}
-                    if users:
-                        claimed, answers = self._claim_and_decide(list(users))
-                        self._heartbeat.hold(len(answers))
-                        for answer in answers:
-                            in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
+                try:
+                    # A database that fails here leaves the events processing: their leases
+                    # run out and they are taken over (an answer already sent is not resent).
+                    self._close([future.result() for future in finished])
+                    claimed = self._take_more(pool, in_flight, min(batch, 4 * threads - len(in_flight)))
+                except Exception:
+                    log.exception("event worker turn failed; will try again")
+                    self._stop.wait(poll_seconds)
                 if in_flight:
                     wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
                 elif not claimed:
                     self._stop.wait(poll_seconds)
             wait(in_flight)
             self._close([future.result() for future in in_flight])
+
+    def _take_more(self, pool: ThreadPoolExecutor, in_flight: dict[Future[Sent], tuple[int, str | None]],
+                   room: int) -> int:
+        """Claim and decide up to ``room`` more events, and hand their answers to ``pool``; how many were claimed."""
+        if room <= 0:
+            return 0
+        busy_users = {user for _, user in in_flight.values() if user}
+        with self.services.db.session() as session:
+            candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
+        users = {row.id: row.source_user_id for row in candidates
+                 if not (row.source_user_id and row.source_user_id in busy_users)}
+        if not users:
+            return 0
+        claimed, answers = self._claim_and_decide(list(users))
+        self._heartbeat.hold(len(answers))
+        for answer in answers:
+            in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
+        return claimed
 
     def handle(self, inbox_id: int) -> bool:
         """Claim and handle one event; False if it was not ours to handle."""
