@@ -241,7 +241,10 @@ class EventWorker:
                 elif not claimed:
                     self._stop.wait(poll_seconds)
             wait(in_flight)
-            self._close([future.result() for future in in_flight])
+            try:
+                self._close([future.result() for future in in_flight])
+            finally:
+                self._heartbeat.release(len(in_flight))
 
     def _take_more(self, pool: ThreadPoolExecutor, in_flight: dict[Future[Sent], tuple[int, str | None]],
                    room: int) -> int:
