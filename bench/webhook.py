@@ -1,10 +1,15 @@
-"""Webhook benchmark: ack latency and exactly-once handling under gunicorn.
+"""Webhook benchmark: our bot side by side with a minimal echo bot, at the same offered load.
 
-Starts the fake LINE API and the app under gunicorn (2 workers) with a `kenshu
-worker` (or, with ``--dispatch threads``, handling on the web workers' threads), then sends signed
-follow and text events from this process at a fixed rate for a fixed time, and
-prints events/s, ack latency p50/p99, and events stored, handled and replied to
-against events sent. Usage:
+Starts the fake LINE API, then, one after the other on the same machine, (1) the
+echo bot of line-bot-sdk's examples/flask-echo (``bench/echo_bot.py``: WebhookHandler,
+a synchronous reply inside the request) and (2) our bot (store, acknowledge, and a
+``kenshu worker``, the Procfile's way; or ``--dispatch threads``), each under
+gunicorn with the same settings (2 workers, 4 threads). Each gets the same signed
+text questions at a fixed rate for a fixed time, a quarter as many users as
+questions. Printed for both: questions answered per second (answers LINE accepted,
+from the first question sent to the last answer), ack latency p50/p99, answers
+delivered against questions sent, whether each user's answers came in the order
+asked; then the ratio. Usage:
 
     .venv/bin/python bench/webhook.py [--rate 200] [--seconds 10] [--database-url URL] [--dispatch worker|threads]
 """
@@ -86,24 +91,149 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+QUESTIONS = ["修了証", "申込の締切はいつ？", "ECMOの日程", "主任ケアマネの受講要件", "クロザピン研修のライブ配信はいつ？"]
+ANSWER_PATHS = ("/v2/bot/message/reply", "/v2/bot/message/push")
+
+
+class Phase:
+    """One bot under the offered load: what it acknowledged and answered, and when."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.latencies: list[float] = []
+        self.statuses: list[int] = []
+        self.total = 0
+        self.answered = 0
+        self.seconds_to_last_answer = 0.0
+        self.sent_seconds = 0.0
+        self.in_order = True
+        self.cpu: dict[str, float] = {}
+        self.extra: list[str] = []
+
+    @property
+    def answered_per_second(self) -> float:
+        return self.answered / self.seconds_to_last_answer if self.seconds_to_last_answer else 0.0
+
+    def report(self) -> list[str]:
+        return [
+            f"{self.name}",
+            f"  questions sent     {self.total} in {self.sent_seconds:.1f} s ({self.total / self.sent_seconds:.0f}/s)",
+            f"  acks 200           {self.statuses.count(200)} / {self.total}",
+            f"  ack latency p50    {statistics.median(self.latencies) * 1000:.1f} ms",
+            f"  ack latency p99    {percentile(self.latencies, 0.99) * 1000:.1f} ms",
+            f"  answers delivered  {self.answered} / {self.total}, last {self.seconds_to_last_answer:.1f} s after the first question",
+            f"  answered q/s       {self.answered_per_second:.0f}",
+            f"  per-user order     {'kept' if self.in_order else 'BROKEN'}",
+            "  CPU while sending  " + ", ".join(f"{role} {seconds:.1f} s" for role, seconds in self.cpu.items()),
+            *self.extra,
+        ]
+
+
+def answered_count(session: requests.Session, fake_url: str) -> int:
+    counts = session.get(f"{fake_url}/__fake__/counts", timeout=10).json()
+    return sum(n for path in ANSWER_PATHS for status, n in counts.get(path, {}).items() if status.startswith("2"))
+
+
+def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int], rate: float, seconds: float,
+              drain_seconds: float) -> None:
+    """Send the questions at ``rate``, wait for the answers, fill ``phase``."""
+    total = phase.total = int(rate * seconds)
+    users = [f"U{uuid.uuid4().hex}" for _ in range(max(1, total // 4))]
+    session = requests.Session()
+    bodies, order = [], {}
+    for number in range(total):
+        user = users[number % len(users)]
+        token = session.post(f"{fake_url}/__fake__/reply-tokens", json={"userId": user}).json()["replyToken"]
+        order[token] = (user, number)
+        bodies.append(simulator.signed_request([simulator.text_event(user, QUESTIONS[number % len(QUESTIONS)], token)],
+                                               SECRET))
+    session.delete(f"{fake_url}/__fake__/requests")
+    lock = threading.Lock()
+    local = threading.local()
+    start = time.perf_counter() + 0.5
+
+    def send(number: int) -> None:
+        delay = start + number / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        # http.client with a kept-alive connection per thread: the lightest client the
+        # standard library has, so the generator takes little CPU from the server.
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection("127.0.0.1", web_port, timeout=30)
+        body, headers = bodies[number]
+        began = time.perf_counter()
+        connection.request("POST", "/callback", body=body.encode(), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - began
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+            local.connection = None
+        with lock:
+            phase.latencies.append(elapsed)
+            phase.statuses.append(response.status)
+
+    cpu_before = {role: cpu_seconds(pid) for role, pid in roles.items()}
+    client_before = time.process_time()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        list(pool.map(send, range(total)))
+    phase.sent_seconds = time.perf_counter() - start
+    phase.cpu = {role: cpu_seconds(pid) - cpu_before[role] for role, pid in roles.items()}
+    phase.cpu["load generator"] = time.process_time() - client_before
+
+    deadline = time.perf_counter() + drain_seconds
+    answered = answered_count(session, fake_url)
+    while answered < total and time.perf_counter() < deadline:
+        time.sleep(0.05)
+        answered = answered_count(session, fake_url)
+    phase.seconds_to_last_answer = time.perf_counter() - start
+    phase.answered = answered
+    records = []
+    for path in ANSWER_PATHS:
+        found = session.get(f"{fake_url}/__fake__/requests", params={"path": path}).json()["requests"]
+        records.extend(record for record in found if 200 <= record["status"] < 300)
+    last_seen: dict[str, int] = {}
+    for record in records:  # the fake's record is in the order it accepted them
+        token = (record.get("body") or {}).get("replyToken")
+        if token not in order:
+            continue
+        user, number = order[token]
+        if last_seen.get(user, -1) > number:
+            phase.in_order = False
+        last_seen[user] = number
+
+
+def start_fake(env: dict[str, str], port: int) -> subprocess.Popen:
+    # LINE's servers are not on the bot's machine; the stand-in yields the CPU to the bots.
+    return subprocess.Popen(["nice", "-n", "10", str(REPO / ".venv" / "bin" / "kenshu"), "fake-line", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=200.0, help="events per second to send")
+    parser.add_argument("--rate", type=float, default=200.0, help="questions per second to send (to each bot)")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
-    parser.add_argument(
-        "--dispatch",
-        choices=["threads", "worker", "store-only"],
-        default="worker",
-        help="handle events on threads of the web workers, or in a separate `kenshu worker` (the Procfile's way)",
-    )
+    parser.add_argument("--database-url", default=None, help="our bot's database; default: a fresh SQLite file")
+    parser.add_argument("--dispatch", choices=["threads", "worker"], default="worker",
+                        help="our bot answers on threads of the web workers, or in a `kenshu worker` (the Procfile's way)")
+    parser.add_argument("--drain-seconds", type=float, default=120.0, help="how long to wait for the last answers")
+    parser.add_argument("--only", choices=["echo", "bot"], default=None, help="run one side (profiling)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="kenshu-bench-"))
     database_url = fresh_database(args.database_url, workdir)
     kenshu = str(REPO / ".venv" / "bin" / "kenshu")
-    fake_port, web_port = free_port(), free_port()
-    fake_url, web_url = f"http://127.0.0.1:{fake_port}", f"http://127.0.0.1:{web_port}"
+    gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
+    fake_port = free_port()
+    fake_url = f"http://127.0.0.1:{fake_port}"
     env = {
         **os.environ,
         "LINE_CHANNEL_SECRET": SECRET,
@@ -112,118 +242,64 @@ def main() -> None:
         "LINE_API_BASE_URL": fake_url,
         "DATABASE_URL": database_url,
         "KENSHU_LOG_LEVEL": "WARNING",
-        "PORT": str(web_port),
         "WEB_CONCURRENCY": "2",
-        "KENSHU_DISPATCH": "worker" if args.dispatch == "store-only" else args.dispatch,
+        "GUNICORN_THREADS": "4",
+        "KENSHU_DISPATCH": args.dispatch,
     }
     env.pop("KENSHU_DEMO", None)
-    processes = []
+    env.pop("KENSHU_NOW", None)
+    fake = start_fake(env, fake_port)
+    phases: list[Phase] = []
     try:
-        processes.append(
-            # LINE's servers are not on the bot's machine; the stand-in yields the CPU to the bot.
-            subprocess.Popen(
-                ["nice", "-n", "10", kenshu, "fake-line", "--port", str(fake_port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True)
-        gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
-        processes.append(
-            subprocess.Popen([gunicorn, "-c", str(REPO / "gunicorn.conf.py"), "bot.app:create_app()"],
-                             env=env, cwd=REPO)
-        )
-        if args.dispatch == "worker":
-            processes.append(subprocess.Popen([kenshu, "worker"], env=env, stdout=subprocess.DEVNULL))
         wait_until_up(f"{fake_url}/__fake__/requests")
-        wait_until_up(f"{web_url}/healthz")
-        time.sleep(2)  # both workers booted and warmed
-
-        total = int(args.rate * args.seconds)
-        users = [f"U{uuid.uuid4().hex}" for _ in range(max(1, total // 4))]
-        session = requests.Session()
-        bodies = []
-        for number in range(total):
-            user = users[number % len(users)]
-            token = session.post(f"{fake_url}/__fake__/reply-tokens", json={"userId": user}).json()["replyToken"]
-            event = (
-                simulator.follow_event(user, token)
-                if number % 4 == 0
-                else simulator.text_event(user, ["修了証", "申込の締切はいつ？", "ECMOの日程"][number % 3], token)
-            )
-            bodies.append(simulator.signed_request([event], SECRET))
-        session.delete(f"{fake_url}/__fake__/requests")
-
-        latencies: list[float] = []
-        statuses: list[int] = []
-        lock = threading.Lock()
-        local = threading.local()
-        start = time.perf_counter() + 0.5
-
-        def send(number: int) -> None:
-            delay = start + number / args.rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            # http.client with a kept-alive connection per thread: the lightest client the
-            # standard library has, so the generator takes little CPU from the server.
-            connection = getattr(local, "connection", None)
-            if connection is None:
-                connection = local.connection = http.client.HTTPConnection("127.0.0.1", web_port, timeout=10)
-            body, headers = bodies[number]
-            began = time.perf_counter()
-            connection.request("POST", "/callback", body=body.encode(), headers=headers)
-            response = connection.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - began
-            if response.getheader("Connection", "").lower() == "close":
-                connection.close()
-                local.connection = None
-            with lock:
-                latencies.append(elapsed)
-                statuses.append(response.status)
-
-        roles = {"web (gunicorn)": processes[1].pid, "fake LINE": processes[0].pid}
-        if args.dispatch == "worker":
-            roles["kenshu worker"] = processes[2].pid
-        cpu_before = {role: cpu_seconds(pid) for role, pid in roles.items()}
-        client_before = time.process_time()
-        with ThreadPoolExecutor(max_workers=64) as pool:
-            list(pool.map(send, range(total)))
-        sent_seconds = time.perf_counter() - start
-        cpu_used = {role: cpu_seconds(pid) - cpu_before[role] for role, pid in roles.items()}
-        cpu_used["load generator"] = time.process_time() - client_before
-
-        deadline = time.monotonic() + (0 if args.dispatch == "store-only" else 120)
-        engine = create_engine(database_url)
-        while time.monotonic() < deadline:
-            with engine.connect() as connection:
-                done = connection.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "done"))
-            if done >= total:
-                break
-            time.sleep(0.5)
-        with engine.connect() as connection:
-            stored = connection.scalar(select(func.count()).select_from(InboxEvent))
-            handled = connection.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status == "done"))
-        records = session.get(f"{fake_url}/__fake__/requests", params={"path": "/v2/bot/message/reply"}).json()
-        records = records.get("requests", records) if isinstance(records, dict) else records
-        replies = sum(1 for record in records if 200 <= record["status"] < 300)
-        tokens = [record["body"]["replyToken"] for record in records if 200 <= record["status"] < 300]
-
-        print(f"database           {database_url.split(':')[0].split('+')[0]}, dispatch: {args.dispatch}")
-        print(f"events sent        {total} in {sent_seconds:.1f} s ({total / sent_seconds:.0f} events/s, target {args.rate:.0f})")
-        print(f"acks 200           {statuses.count(200)} / {total}")
-        print(f"ack latency p50    {statistics.median(latencies) * 1000:.1f} ms")
-        print(f"ack latency p99    {percentile(latencies, 0.99) * 1000:.1f} ms")
-        print(f"stored             {stored} / {total}")
-        print(f"handled (done)     {handled} / {total}")
-        print(f"replies accepted   {replies} / {total} (distinct tokens {len(set(tokens))})")
-        print("CPU while sending  " + ", ".join(f"{role} {seconds:.1f} s" for role, seconds in cpu_used.items()))
+        if args.only != "bot":
+            echo, port = Phase("echo bot (bench/echo_bot.py: WebhookHandler, reply inside the request)"), free_port()
+            # The settings of gunicorn.conf.py, given here: its hooks start our event worker
+            # (and gunicorn reads ./gunicorn.conf.py by itself, hence the bench/ folder as cwd).
+            web = subprocess.Popen([gunicorn, "--workers", "2", "--threads", "4", "--timeout", "30",
+                                    "--bind", f"0.0.0.0:{port}", "echo_bot:create_app()"],
+                                   env=env, cwd=REPO / "bench", stderr=subprocess.DEVNULL)
+            try:
+                wait_until_up(f"http://127.0.0.1:{port}/healthz")
+                time.sleep(2)
+                run_phase(echo, fake_url, port, {"web (gunicorn)": web.pid, "fake LINE": fake.pid},
+                          args.rate, args.seconds, args.drain_seconds)
+            finally:
+                stop([web])
+            phases.append(echo)
+        if args.only != "echo":
+            ours, port = Phase(f"kenshu-bot (dispatch: {args.dispatch}, database: "
+                               f"{database_url.split(':')[0].split('+')[0]})"), free_port()
+            subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True)
+            processes = [subprocess.Popen([gunicorn, "-c", str(REPO / "gunicorn.conf.py"), "bot.app:create_app()"],
+                                          env={**env, "PORT": str(port)}, cwd=REPO)]
+            roles = {"web (gunicorn)": processes[0].pid, "fake LINE": fake.pid}
+            if args.dispatch == "worker":
+                processes.append(subprocess.Popen([kenshu, "worker"], env=env, stdout=subprocess.DEVNULL))
+                roles["kenshu worker"] = processes[1].pid
+            try:
+                wait_until_up(f"http://127.0.0.1:{port}/healthz")
+                time.sleep(3)  # both workers booted and warmed
+                run_phase(ours, fake_url, port, roles, args.rate, args.seconds, args.drain_seconds)
+                engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+                with engine.connect() as connection:
+                    statuses = dict(connection.execute(
+                        select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
+                engine.dispose()
+                ours.extra.append("  events             " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+            finally:
+                stop(processes)
+            phases.append(ours)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
+        stop([fake])
+
+    print(f"offered load       {args.rate:.0f} questions/s for {args.seconds:.0f} s, to each bot in turn")
+    for phase in phases:
+        print("\n".join(phase.report()))
+    if len(phases) == 2 and phases[0].answered_per_second:
+        echo, ours = phases
+        print(f"ratio (ours/echo)  answered q/s {ours.answered_per_second / echo.answered_per_second:.2f}, "
+              f"ack p99 {percentile(ours.latencies, 0.99) / percentile(echo.latencies, 0.99):.2f}")
 
 
 if __name__ == "__main__":

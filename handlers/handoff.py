@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from linebot.v3.messaging import FlexMessage, Message, QuickReply, TemplateMessage, TextMessage
 from linebot.v3.webhooks import MessageEvent, TextMessageContent
@@ -47,9 +48,17 @@ def _offer_message(_: Gettext) -> TextMessage:
                               "here."), quickReply=QuickReply(items=[offer_item(_)]))
 
 
-def _with_offer(messages: list[Message], _: Gettext) -> list[Message]:
-    """The messages with the offer added: on the last one's quick replies if there is room, else as one more."""
+def _with_offer(messages: list[Message | dict[str, Any]], _: Gettext) -> list[Message | dict[str, Any]]:
+    """The messages with the offer added: on the last one's quick replies if there is room, else as one more.
+
+    Messages may be SDK models or LINE's JSON (the shared, cached answers of
+    ``answer_json``: copied, never changed in place).
+    """
     last = messages[-1] if messages else None
+    if isinstance(last, dict):
+        items = (last.get("quickReply") or {}).get("items")
+        if items is not None and len(items) < MAX_QUICK_REPLIES:
+            return [*messages[:-1], {**last, "quickReply": {"items": [*items, offer_item(_).to_dict()]}}]
     quick = getattr(last, "quick_reply", None)
     if isinstance(last, TextMessage | FlexMessage | TemplateMessage) and quick is not None \
             and len(quick.items) < MAX_QUICK_REPLIES:
@@ -152,9 +161,10 @@ def to_staff(context: EventContext) -> None:
 
 # -- remembering the chat with the bot ------------------------------------------------------
 
-def _shown(messages: Sequence[Message]) -> str:
-    """The reply as a clerk reads it: texts, and the alternative text of cards."""
-    parts = [m.text if isinstance(m, TextMessage) else getattr(m, "alt_text", "") for m in messages]
+def _shown(messages: Sequence[Message | dict[str, Any]]) -> str:
+    """The reply as a clerk reads it: texts, and the alternative text of cards (SDK models or LINE's JSON)."""
+    parts = [(m.get("text") or m.get("altText") or "") if isinstance(m, dict)
+             else m.text if isinstance(m, TextMessage) else getattr(m, "alt_text", "") for m in messages]
     return "\n".join(part for part in parts if part)[:MAX_REMEMBERED]
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from linebot.v3.messaging import Message
 
 from bot.db.tables import UnansweredQuestion
-from bot.line.answer_messages import answer_messages
+from bot.line.answer_messages import answer_json, answer_messages
 from bot.line.context import EventContext
-from bot.qa import DecisionKind, Question
+from bot.qa import DecisionKind, Question, Reply
 from bot.trainees import linking, subscriptions
 from handlers.matching import is_text, message_text
 
@@ -22,11 +22,17 @@ MAX_QUESTION_CHARS = 1000  # a pasted e-mail is still answered from its opening
 
 
 def handle_question(context: EventContext) -> None:
-    context.reply(answer_question(context))
+    """The common path: the answer as LINE's JSON, built once per distinct reply (``answer_json``)."""
+    context.reply(answer_json(decide_answer(context)))
 
 
 def answer_question(context: EventContext) -> list[Message]:
-    """The engine's answer to the message as LINE messages (the question logged when it was unsure)."""
+    """The engine's answer as fresh LINE message models, for handlers that add to them."""
+    return answer_messages(decide_answer(context))
+
+
+def decide_answer(context: EventContext) -> Reply:
+    """The engine's answer to the message (the question logged when it was unsure)."""
     user = context.user
     assert user is not None
     text = message_text(context)[:MAX_QUESTION_CHARS]
@@ -55,7 +61,7 @@ def answer_question(context: EventContext) -> list[Message]:
                 asked_at=context.now,
             )
         )
-    return answer_messages(reply)
+    return reply
 
 
 ROUTES = ((is_text, handle_question),)

@@ -427,6 +427,16 @@ def test_record_filters_by_path_and_can_be_cleared(fake: FakeLine) -> None:
     assert fake.state.deliveries() == {}
 
 
+def test_counts_by_path_and_status_are_exposed_without_the_bodies(fake: FakeLine) -> None:
+    post(fake, PUSH, {"to": "U1", "messages": [text()]})
+    post(fake, PUSH, {"to": "U1", "messages": []})  # refused by the contract
+    post(fake, MULTICAST, {"to": ["U1"], "messages": [text()]})
+
+    counts = requests.get(fake.base_url + "/__fake__/counts", timeout=5).json()
+
+    assert counts == {PUSH: {"200": 1, "400": 1}, MULTICAST: {"200": 1}}
+
+
 def test_deliveries_are_exposed_over_http(fake: FakeLine) -> None:
     post(fake, PUSH, {"to": "U1", "messages": [text("やあ")]})
 

@@ -63,7 +63,11 @@ class InboxEvent(Base):
     """A webhook event, stored before the 200 so that nothing LINE sent is lost."""
 
     __tablename__ = "inbox_events"
-    __table_args__ = (Index("ix_inbox_status_received", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbox_status_received", "status", "received_at"),
+        # "Has this user an earlier event not yet finished?": per-user order across workers.
+        Index("ix_inbox_user_order", "source_user_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -74,9 +78,46 @@ class InboxEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The lease: the worker holding the event renews claimed_at by a heartbeat; a lease
+    # not renewed for ``bot.line.inbox.PROCESSING_LEASE`` is a dead worker's, taken over.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class AnswerStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"  # no longer worth a push (the user is gone or blocked, or it is a day old)
+    FAILED = "failed"
+
+
+class OutboxAnswer(Base):
+    """An answer decided for a webhook event: the outbox row and, once sent, its ledger row.
+
+    Written in the commit that decides the answer (with the handler's changes), so a
+    worker killed before sending leaves it for whoever takes the event over; marked
+    after LINE accepted it. The messages and the push address are cleared once it is
+    sent: the row then keeps how it went, not what it said or to whom.
+    """
+
+    __tablename__ = "outbox_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_event_id: Mapped[int] = mapped_column(ForeignKey("inbox_events.id", ondelete="CASCADE"), unique=True)
+    reply_token: Mapped[str | None] = mapped_column(String(64))
+    # The LINE user to push to when the reply token cannot be used; None: nobody to push to.
+    push_to: Mapped[str | None] = mapped_column(String(64))
+    messages: Mapped[list | None] = mapped_column(JSON)  # the SDK messages as LINE's JSON
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime())  # LINE's timestamp: the reply token's clock
+    status: Mapped[str] = mapped_column(String(16), default=AnswerStatus.PENDING)
+    via: Mapped[str | None] = mapped_column(String(8))  # reply | push
+    retry_key: Mapped[str | None] = mapped_column(String(36))  # X-Line-Retry-Key of the push, if one went
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UnansweredQuestion(Base):

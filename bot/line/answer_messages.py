@@ -7,6 +7,9 @@ most 5 messages, 13 quick-reply items, labels of 20 characters, texts of 5000.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from linebot.v3.messaging import (
     FlexBox,
     FlexBubble,
@@ -42,6 +45,22 @@ def answer_messages(reply: Reply) -> list[Message]:
     if quick_reply is not None:
         built[-1].quick_reply = quick_reply
     return built[:MAX_MESSAGES]
+
+
+@lru_cache(maxsize=1024)
+def _answer_json(reply: Reply) -> tuple[dict[str, Any], ...]:
+    return tuple(message.to_dict() for message in answer_messages(reply))
+
+
+def answer_json(reply: Reply) -> list[dict[str, Any]]:
+    """``answer_messages`` as LINE's JSON, remembered for the last 1,024 distinct replies.
+
+    Trainees ask the same few things (修了証, the deadline, the dates), and building
+    then serialising the SDK's models (pydantic walking every Flex box) costs more
+    than answering. A reply is plain frozen data, its wording included (「あと3日」),
+    so an equal reply has equal messages. Callers must not change what they get.
+    """
+    return list(_answer_json(reply))
 
 
 def _label(text: str) -> str:

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from bot.db.tables import LineUser
 from bot.i18n import Gettext, gettext_for
-from bot.line.gateway import LineApiError
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ class EventContext:
     services: Services
     user: LineUser | None
     now: datetime
-    replies: list[Message] = field(default_factory=list)
+    replies: list[Message | dict[str, Any]] = field(default_factory=list)  # SDK models, or LINE's JSON
     after_replies: list[Callable[[], None]] = field(default_factory=list)
     # The answering engine's decision kind for this event's question, if it was asked one: lets a
     # handler follow up on it (``handlers.handoff`` offers a person after a second "did you mean").
@@ -45,40 +44,30 @@ class EventContext:
     def reply_token(self) -> str | None:
         return self.payload.get("replyToken")
 
-    def reply(self, messages: Sequence[Message]) -> None:
-        """Queue the answer; it goes out once the handler's changes are committed.
+    def reply(self, messages: Sequence[Message | dict[str, Any]]) -> None:
+        """Queue the answer; it is written to the outbox with the handler's changes and sent after the commit.
 
         Sending after the commit means a trainee is never told "subscribed" about a
-        change that was rolled back, and no database lock is held while LINE answers.
+        change that was rolled back, and no database lock is held while LINE answers;
+        the outbox row means a crash in between delays the answer instead of losing it.
         """
         self.replies.extend(messages)
 
     def after_reply(self, action: Callable[[], None]) -> None:
-        """Run ``action`` once the handler's changes are committed and the reply is sent.
+        """Run ``action`` once the handler's changes are committed and the reply has been sent.
 
         For work that needs the committed rows and must follow the reply, such as a
         push planned in the handler's transaction (the delivery engine opens its own).
+        If the process dies first, the work it stands for must be recoverable from the
+        committed rows (a planned dispatch is sent by the clock).
         """
         self.after_replies.append(action)
 
-    def run_after_replies(self) -> None:
-        for action in self.after_replies:
-            action()
 
-    def send_replies(self) -> None:
-        """Answer with the reply token (free of quota).
-
-        If LINE rejects the token (it expired while the event waited, e.g. across a
-        restart) and the user is reachable, the answer still matters to them, so it
-        goes by push instead, and we log that it did.
-        """
-        token, messages = self.reply_token, self.replies
-        if not token or not messages:
-            return
+def run_after_replies(actions: Sequence[Callable[[], None]]) -> None:
+    """Run the actions a handler queued; one failing does not stop the others (the reply is already out)."""
+    for action in actions:
         try:
-            self.services.line.reply(token, messages)
-        except LineApiError as error:
-            if error.status != 400 or self.user is None or self.user.is_blocked:
-                raise
-            log.warning("reply token rejected (%s); answering user %s by push", error.message, self.user.id)
-            self.services.line.push(self.user.line_user_id, messages)
+            action()
+        except Exception:
+            log.exception("an action after the reply failed")

@@ -107,6 +107,31 @@ def _error_from(exc: ApiException) -> LineApiError:
 DEFAULT_POOL_SIZE = 32
 
 
+class _SerializedReply(ReplyMessageRequest):
+    """A reply request whose messages are already LINE's JSON (the answer outbox stores them so).
+
+    The SDK turns a request model into JSON with ``to_dict``; this one hands back the
+    JSON it was built with, so an answer is serialised once, when it is written to the
+    outbox, not again (pydantic walking every Flex box) each time it is sent.
+    """
+
+    def to_dict(self) -> dict:  # type: ignore[override]
+        return {"replyToken": self.reply_token, "messages": self.__dict__["_json_messages"]}
+
+
+class _SerializedPush(PushMessageRequest):
+    """A push request whose messages are already LINE's JSON (see ``_SerializedReply``)."""
+
+    def to_dict(self) -> dict:  # type: ignore[override]
+        return {"to": self.to, "messages": self.__dict__["_json_messages"]}
+
+
+def _serialized(model: type, json_messages: list[dict], **fields: str):  # type: ignore[no-untyped-def]
+    request = model.construct(messages=[], **fields)
+    object.__setattr__(request, "__dict__", {**request.__dict__, "_json_messages": json_messages})
+    return request
+
+
 class LineGateway:
     """Reply, push, multicast, profiles, quota and rich menus.
 
@@ -136,6 +161,18 @@ class LineGateway:
 
     def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         self._call(self._api.reply_message, ReplyMessageRequest(replyToken=reply_token, messages=list(messages)))
+
+    def reply_serialized(self, reply_token: str, json_messages: list[dict]) -> None:
+        """``reply`` for messages already serialised to LINE's JSON (``Message.to_dict()``)."""
+        self._call(self._api.reply_message, _serialized(_SerializedReply, json_messages, replyToken=reply_token))
+
+    def push_serialized(self, user_id: str, json_messages: list[dict], retry_key: str | None = None) -> None:
+        """``push`` for messages already serialised to LINE's JSON (``Message.to_dict()``)."""
+        self._call(
+            self._api.push_message,
+            _serialized(_SerializedPush, json_messages, to=user_id),
+            x_line_retry_key=retry_key,
+        )
 
     def push(self, user_id: str, messages: Sequence[Message], retry_key: str | None = None) -> None:
         self._call(

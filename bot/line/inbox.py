@@ -1,9 +1,13 @@
 """The webhook inbox: events are stored before the 200 and claimed once for handling.
 
 A unique ``webhookEventId`` makes a redelivered event a no-op. Handling starts by
-claiming the row (an UPDATE that only one worker can win), so two threads or two
-gunicorn workers never handle the same event; rows left pending or stuck in
-processing by a crash are claimed again after a grace period.
+claiming rows (one UPDATE that only one worker can win for each row), so two
+threads or two gunicorn workers never handle the same event. A claim is a lease
+named after the worker that holds it; the worker's heartbeat renews its leases
+every ``HEARTBEAT_INTERVAL``, so the events of a worker that died are taken over
+once ``PROCESSING_LEASE`` passes without a beat, within seconds. Rows left pending
+by a crash are claimed again after a grace period. A user's events are handed out
+in the order LINE sent them: none while an earlier one of theirs is unfinished.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -23,7 +27,9 @@ from sqlalchemy.sql.dml import Insert
 from bot.db.tables import InboxEvent, InboxStatus
 
 PENDING_GRACE = timedelta(seconds=30)
-PROCESSING_LEASE = timedelta(minutes=10)  # far beyond any handler; a crashed one's events wait this long
+# A worker renews its leases every HEARTBEAT_INTERVAL; one silent for PROCESSING_LEASE is dead.
+HEARTBEAT_INTERVAL = timedelta(seconds=2)
+PROCESSING_LEASE = timedelta(seconds=10)
 
 
 MAX_ID_LENGTH = 64  # inbox_events.webhook_event_id and source_user_id, line_users.line_user_id
@@ -127,33 +133,58 @@ def store(session: Session, events: Iterable[dict[str, Any]], known_types: set[s
     return new_ids
 
 
-def claim(session: Session, inbox_id: int, now: datetime) -> bool:
-    """Take the event for handling; False if another worker has it or it is done."""
+def _lease_expired(now: datetime):  # type: ignore[no-untyped-def]
+    return and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE)
+
+
+def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) -> list[Row[Any]]:
+    """Take these events for ``worker`` (a lease from ``now``); those it won, in order.
+
+    An event is won when it is pending or its lease has expired. Each row comes back
+    with what handling needs (id, webhook_event_id, payload, received_at, attempts),
+    so no second read; ``attempts`` above 1 means someone held it before (a
+    takeover: an answer may already be decided).
+    """
+    if not inbox_ids:
+        return []
+    rows = session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(inbox_ids), or_(InboxEvent.status == InboxStatus.PENDING, _lease_expired(now)))
+        .values(status=InboxStatus.PROCESSING, claimed_at=now, claimed_by=worker, attempts=InboxEvent.attempts + 1)
+        .returning(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.payload, InboxEvent.received_at,
+                   InboxEvent.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(rows, key=lambda row: row.id)
+
+
+def renew(session: Session, worker: str, now: datetime) -> int:
+    """The heartbeat: extend every lease ``worker`` holds; how many it holds."""
     result = session.execute(
         update(InboxEvent)
-        .where(
-            InboxEvent.id == inbox_id,
-            or_(
-                InboxEvent.status == InboxStatus.PENDING,
-                and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE),
-            ),
-        )
-        .values(status=InboxStatus.PROCESSING, claimed_at=now, attempts=InboxEvent.attempts + 1)
+        .where(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_by == worker)
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.rowcount
 
 
 def abandoned(
     session: Session, now: datetime, grace: timedelta = PENDING_GRACE, limit: int = 100
 ) -> list[Row[tuple[int, str | None]]]:
-    """Events nobody is handling, oldest first: pending past ``grace``, or with an expired lease."""
+    """Events nobody is handling, oldest first, each only once its user's earlier events are finished."""
+    earlier = InboxEvent.__table__.alias("earlier")
+    unfinished_earlier = exists().where(
+        earlier.c.source_user_id == InboxEvent.source_user_id,
+        earlier.c.id < InboxEvent.id,
+        earlier.c.status.in_([InboxStatus.PENDING, InboxStatus.PROCESSING]),
+    )
     rows = session.execute(
         select(InboxEvent.id, InboxEvent.source_user_id)
         .where(
-            or_(
-                and_(InboxEvent.status == InboxStatus.PENDING, InboxEvent.received_at <= now - grace),
-                and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE),
-            )
+            or_(and_(InboxEvent.status == InboxStatus.PENDING, InboxEvent.received_at <= now - grace),
+                _lease_expired(now)),
+            ~unfinished_earlier,
         )
         .order_by(InboxEvent.id)
         .limit(limit)
@@ -161,9 +192,26 @@ def abandoned(
     return list(rows)
 
 
-def finish(session: Session, inbox_id: int, status: InboxStatus, now: datetime, error: str | None = None) -> None:
-    session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.id == inbox_id)
-        .values(status=status, handled_at=now, error=error[:2000] if error else None)
+def finish(
+    session: Session,
+    inbox_ids: list[int],
+    status: InboxStatus,
+    now: datetime,
+    error: str | None = None,
+    held_by: str | None = None,
+) -> int:
+    """Close these events with ``status``; how many were closed.
+
+    With ``held_by``, only events that worker still holds: one whose lease was taken
+    over (the worker stalled past it) is left to the worker that took it.
+    """
+    if not inbox_ids:
+        return 0
+    statement = update(InboxEvent).where(InboxEvent.id.in_(inbox_ids))
+    if held_by is not None:
+        statement = statement.where(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_by == held_by)
+    result = session.execute(
+        statement.values(status=status, handled_at=now, error=error[:2000] if error else None)
+        .execution_options(synchronize_session=False)
     )
+    return result.rowcount

@@ -4,6 +4,15 @@ The webhook view only stores and acknowledges; this is where events meet the
 handlers, through the routes ``create_app`` hands over. One event's failure is
 logged on its row and never touches the others.
 
+An event goes through three steps. *Claim*: a lease on its inbox row, renewed by a
+heartbeat while this worker holds it (``bot.line.inbox``). *Decide*: the handler
+runs in one transaction, and its answer is written to the outbox in that commit
+(``bot.line.outbox``). *Send*: after the commit, the answer goes to LINE
+(``bot.line.answer_sender``: the reply token, retried while valid, else a push with
+a retry key); then the outbox row and the event are closed together. A worker that
+dies at any step leaves a lease that expires within seconds; whoever takes the
+event over decides it again if no answer was committed, or sends the committed one.
+
 Modes (``KENSHU_DISPATCH``): ``threads`` handles on threads of the web process (one
 process, simplest to run); ``inline`` before the 200 (the CLI chat, tests);
 ``worker`` leaves handling to a separate ``kenshu worker`` process, so answering
@@ -15,17 +24,24 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from linebot.v3.webhooks import Event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.tables import InboxEvent, InboxStatus, LineUser
-from bot.line import inbox
-from bot.line.context import EventContext
+from bot.db.tables import AnswerStatus, InboxStatus, LineUser
+from bot.line import inbox, outbox
+from bot.line.answer_sender import AnswerSender
+from bot.line.context import EventContext, run_after_replies
+from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
 from bot.services import Services
 from bot.trainees.users import user_for_event
@@ -50,16 +66,75 @@ def parse_event(payload: dict) -> object:
         raise MalformedEvent(f"malformed {payload.get('type')} event: {detail}"[:300]) from error
 
 
-class EventWorker:
-    """Runs the routes' handlers for inbox rows, exactly once per claimed row."""
+class LeaseLost(RuntimeError):
+    """This worker stalled past its lease and another took the event over; it backs off."""
 
-    def __init__(self, services: Services, routes: Sequence[EventRoute], mode: str, threads: int) -> None:
+
+Sent = tuple[Answer, Outcome]
+
+
+class _Heartbeat:
+    """Renews this worker's leases every ``HEARTBEAT_INTERVAL`` while it holds any event.
+
+    The thread runs only while events are held, so an idle app (or a test's) keeps
+    no thread and no connection busy.
+    """
+
+    def __init__(self, worker: EventWorker) -> None:
+        self._worker = worker
+        self._lock = threading.Lock()
+        self._held = 0
+        self._thread: threading.Thread | None = None
+
+    def hold(self, count: int) -> None:
+        with self._lock:
+            self._held += count
+            if self._thread is None and self._held > 0:
+                self._thread = threading.Thread(target=self._beat, name="kenshu-heartbeat", daemon=True)
+                self._thread.start()
+
+    def release(self, count: int) -> None:
+        with self._lock:
+            self._held -= count
+
+    def _beat(self) -> None:
+        worker = self._worker
+        while True:
+            time.sleep(inbox.HEARTBEAT_INTERVAL.total_seconds())  # also while stopping: events in hand still count
+            with self._lock:
+                if self._held <= 0:
+                    self._thread = None
+                    return
+            try:
+                with worker.services.db.session() as session:
+                    inbox.renew(session, worker.worker_id, clock.system_now())
+            except Exception:
+                log.exception("lease heartbeat failed; will try again")
+
+
+class EventWorker:
+    """Runs the routes' handlers for inbox rows, exactly once per claimed row, and sends their answers."""
+
+    def __init__(
+        self,
+        services: Services,
+        routes: Sequence[EventRoute],
+        mode: str,
+        threads: int,
+        sender: AnswerSender | None = None,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"KENSHU_DISPATCH must be one of {', '.join(MODES)}, not {mode!r}")
         self.services = services
         self.routes = tuple(routes)
         self.mode = mode
         self.threads = threads
+        self.sender = sender or AnswerSender(services.line, note_push=self.note_push)
+        self.worker_id = uuid.uuid4().hex  # names this worker's leases
+        self._heartbeat = _Heartbeat(self)
+        # What handlers asked to run once their answer is sent, by inbox event (``EventContext.after_reply``).
+        self._after_send: dict[int, list[Callable[[], None]]] = {}
+        self._after_send_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._recovery: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -95,15 +170,18 @@ class EventWorker:
             self._executor.shutdown(wait=True)
 
     def submit(self, inbox_ids: list[int]) -> None:
-        """Take the events the webhook just stored (handled now, later on a thread, or by ``kenshu worker``)."""
+        """Take the events the webhook just stored (handled now, later on a thread, or by ``kenshu worker``).
+
+        The events of one webhook body stay together, in order, on one thread.
+        """
+        if not inbox_ids:
+            return
         if self.mode == "inline":
-            for inbox_id in inbox_ids:
-                self.handle(inbox_id)
+            self.handle_batch(inbox_ids)
         elif self.mode == "threads":
             self.start()
             assert self._executor is not None
-            for inbox_id in inbox_ids:
-                self._executor.submit(self.handle, inbox_id)
+            self._executor.submit(self.handle_batch, inbox_ids)
 
     def recover(self, grace: timedelta = inbox.PENDING_GRACE) -> int:
         """Handle events a crashed process stored but never finished; returns how many."""
@@ -114,8 +192,12 @@ class EventWorker:
                 rows = inbox.abandoned(session, clock.system_now(), grace=grace)
             if not rows:
                 return handled
+            taken = 0
             for row in rows:
-                handled += self.handle(row.id)
+                taken += self.handle_batch([row.id])
+            if not taken:
+                return handled
+            handled += taken
 
     def _recovery_loop(self) -> None:
         first = True
@@ -127,87 +209,208 @@ class EventWorker:
             first = False
             self._stop.wait(RECOVERY_INTERVAL_SECONDS)
 
-    def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10) -> None:
-        """The ``kenshu worker`` loop: claim stored events oldest first, handle them on ``threads`` threads.
+    def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10, batch: int = 16) -> None:
+        """The ``kenshu worker`` loop: claim stored events oldest first, decide them in batches, send on threads.
 
-        Runs until ``stop``. The worker lowers its own CPU priority so that, on a
-        busy machine, the web processes acknowledging LINE are served first.
+        Runs until ``stop``. Each turn claims up to ``batch`` events and decides them
+        in one transaction (a savepoint each, so one failing event rolls back alone);
+        their answers go to LINE on ``threads`` threads while the next batch is
+        decided, and the answers sent are closed in one transaction per turn. A
+        user's events are handled one at a time, in order (the inbox hands out no
+        event while an earlier one of the same user is unfinished, here or in
+        another worker). The worker lowers its own CPU priority so that, on a busy
+        machine, the web processes acknowledging LINE are served first.
         """
         if nice:
             os.nice(nice)
-        db = self.services.db
-        # One event per user at a time, oldest first: a follow and the unfollow right
-        # after it are applied in the order the user did them.
-        in_flight: dict[Future[None], str | None] = {}
+        in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
-                room = 2 * threads - len(in_flight)
+                finished = [future for future in in_flight if future.done()]
+                for future in finished:
+                    del in_flight[future]
+                self._heartbeat.release(len(finished))
                 claimed = 0
-                if room > 0:
-                    with db.session() as session:
-                        candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
-                    busy_users = {user for user in in_flight.values() if user}
-                    for row in candidates:
-                        user = row.source_user_id
-                        if (user and user in busy_users) or not self._claim(row.id):
-                            continue
-                        in_flight[pool.submit(self._handle_claimed, row.id)] = user
-                        if user:
-                            busy_users.add(user)
-                        claimed += 1
-                if in_flight:
-                    done, _ = wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        del in_flight[future]
-                else:
+                try:
+                    # A database that fails here leaves the events processing: their leases
+                    # run out and they are taken over (an answer already sent is not resent).
+                    self._close([future.result() for future in finished])
+                    claimed = self._take_more(pool, in_flight, min(batch, 4 * threads - len(in_flight)))
+                except Exception:
+                    log.exception("event worker turn failed; will try again")
                     self._stop.wait(poll_seconds)
+                if in_flight:
+                    wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
+                elif not claimed:
+                    self._stop.wait(poll_seconds)
+            wait(in_flight)
+            try:
+                self._close([future.result() for future in in_flight])
+            finally:
+                self._heartbeat.release(len(in_flight))
 
-    def _claim(self, inbox_id: int) -> bool:
+    def _take_more(self, pool: ThreadPoolExecutor, in_flight: dict[Future[Sent], tuple[int, str | None]],
+                   room: int) -> int:
+        """Claim and decide up to ``room`` more events, and hand their answers to ``pool``; how many were claimed."""
+        if room <= 0:
+            return 0
+        busy_users = {user for _, user in in_flight.values() if user}
         with self.services.db.session() as session:
-            return inbox.claim(session, inbox_id, clock.system_now())
+            candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
+        users = {row.id: row.source_user_id for row in candidates
+                 if not (row.source_user_id and row.source_user_id in busy_users)}
+        if not users:
+            return 0
+        claimed, answers = self._claim_and_decide(list(users))
+        self._heartbeat.hold(len(answers))
+        for answer in answers:
+            in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
+        return claimed
 
     def handle(self, inbox_id: int) -> bool:
         """Claim and handle one event; False if it was not ours to handle."""
-        if not self._claim(inbox_id):
-            return False
-        self._handle_claimed(inbox_id)
-        return True
+        return self.handle_batch([inbox_id]) == 1
 
-    def _handle_claimed(self, inbox_id: int) -> None:
-        services = self.services
+    def handle_batch(self, inbox_ids: list[int]) -> int:
+        """Claim these events and handle those won, in order, on this thread; how many were won."""
+        claimed, answers = self._claim_and_decide(inbox_ids)
+        self._heartbeat.hold(len(answers))
         try:
-            # The handler's changes and "done" commit together; the reply goes after the
-            # commit (a crash in between loses one reply rather than sending it twice).
-            # The sender's row is created in a transaction of its own, so the handler's
-            # transaction writes only at its end (SQLite has one writer at a time).
-            with services.db.session() as session:
-                row = session.get(InboxEvent, inbox_id)
-                assert row is not None
-                payload = dict(row.payload)
-                try:
-                    event = parse_event(payload)
-                except MalformedEvent as malformed:
-                    # Nothing a handler could act on, and nothing to retry: recorded, not failed.
-                    log.info("ignored inbox event %s: %s", inbox_id, malformed)
-                    inbox.finish(session, inbox_id, InboxStatus.IGNORED, clock.system_now(), str(malformed))
-                    return
-                user_id = user_for_event(session, payload, clock.now())
-            with services.db.session() as session:
-                context = EventContext(
-                    event=event,
-                    payload=payload,
-                    session=session,
-                    services=services,
-                    user=session.get(LineUser, user_id) if user_id is not None else None,
-                    now=clock.now(),
-                )
-                route_event(context, self.routes)
-                inbox.finish(session, inbox_id, InboxStatus.DONE, clock.system_now())
+            for answer in answers:
+                self._close([self._send(answer)])
+        finally:
+            self._heartbeat.release(len(answers))
+        return claimed
+
+    def _claim_and_decide(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+        """Claim these events and decide them in one transaction; (how many were won, answers to send in order).
+
+        The claim is the transaction's first statement, a write: SQLite then holds the
+        write lock from the start instead of failing to upgrade a read snapshot that
+        another writer has moved past. Each event gets a savepoint, so one failing
+        handler rolls back alone and is recorded failed. Events taken over from a
+        worker that died come with the answer it committed, which is sent, not decided
+        again. If the transaction itself fails, each event is tried alone.
+        """
+        try:
+            return self._claim_and_decide_together(inbox_ids)
+        except Exception:
+            if len(inbox_ids) == 1:
+                raise
+            log.exception("deciding a batch of %s events failed; deciding them one by one", len(inbox_ids))
+        claimed, answers = 0, []
+        for inbox_id in inbox_ids:
             try:
-                context.send_replies()
-            finally:  # a push planned by the handler is committed: it goes even if the reply failed
-                context.run_after_replies()
-        except Exception as error:
-            log.exception("handling inbox event %s failed", inbox_id)
-            with services.db.session() as session:
-                inbox.finish(session, inbox_id, InboxStatus.FAILED, clock.system_now(), repr(error))
+                won, decided = self._claim_and_decide_together([inbox_id])
+            except Exception:
+                log.exception("deciding inbox event %s failed", inbox_id)
+                continue
+            claimed += won
+            answers += decided
+        return claimed, answers
+
+    def _claim_and_decide_together(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+        found: dict[int, Answer | None] = {}
+        after: dict[int, list[Callable[[], None]]] = {}
+        with self.services.db.session() as session:
+            claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now())
+            taken_over = [row.id for row in claimed if row.attempts > 1]
+            if taken_over:  # a worker that held these before may have committed their answers
+                found |= outbox.undelivered(session, taken_over)
+            for row in claimed:
+                if row.id in found:
+                    continue
+                try:
+                    with session.begin_nested():
+                        found[row.id] = self._decide_one(session, row, after)
+                except LeaseLost as lost:
+                    log.warning("inbox event %s: %s", row.id, lost)
+                except Exception as error:
+                    log.exception("handling inbox event %s failed", row.id)
+                    inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
+        # Committed: what handlers queued runs after their answer is sent, or now if there is none to send.
+        for inbox_id, actions in after.items():
+            if found.get(inbox_id) is None:
+                run_after_replies(actions)
+            else:
+                with self._after_send_lock:
+                    self._after_send[inbox_id] = actions
+        return len(claimed), [answer for row in claimed if (answer := found.get(row.id)) is not None]
+
+    def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]]) -> Answer | None:
+        services = self.services
+        payload = dict(row.payload)
+        try:
+            event = parse_event(payload)
+        except MalformedEvent as malformed:
+            # Nothing a handler could act on, and nothing to retry: recorded, not failed.
+            log.info("ignored inbox event %s: %s", row.id, malformed)
+            inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
+            return None
+        user_id = user_for_event(session, payload, clock.now())
+        context = EventContext(
+            event=event,
+            payload=payload,
+            session=session,
+            services=services,
+            user=session.get(LineUser, user_id) if user_id is not None else None,
+            now=clock.now(),
+        )
+        route_event(context, self.routes)
+        if context.after_replies:
+            after[row.id] = context.after_replies
+        now = clock.system_now()
+        token = context.reply_token
+        if not (context.replies and token):
+            if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
+                raise LeaseLost("lease taken over by another worker; its changes are rolled back")
+            return None
+        user = context.user
+        try:
+            # The unique outbox row per event is the fence: of two workers deciding one
+            # event (one stalled past its lease), only one commit can write it.
+            return outbox.record(
+                session,
+                row.id,
+                row.webhook_event_id,
+                token,
+                user.line_user_id if user is not None and not user.is_blocked else None,
+                context.replies,
+                outbox.event_time(payload, row.received_at),
+                now,
+            )
+        except IntegrityError:
+            raise LeaseLost("another worker decided this event's answer first") from None
+
+    def _send(self, answer: Answer) -> Sent:
+        """Send one decided answer (or, already sent by a previous holder, only close it), then what follows it."""
+        with self._after_send_lock:
+            after = self._after_send.pop(answer.inbox_id, [])
+        try:
+            if not answer.messages:
+                return answer, Outcome(AnswerStatus.SENT, None, 0)
+            try:
+                return answer, self.sender.send(answer)
+            except Exception as error:  # a bug, not LINE: recorded on the event like a handler's
+                log.exception("sending the answer to inbox event %s failed", answer.inbox_id)
+                return answer, Outcome(AnswerStatus.FAILED, None, 0, error=repr(error))
+        finally:  # a push planned by the handler is committed: it goes even if the reply failed
+            run_after_replies(after)
+
+    def note_push(self, answer: Answer, retry_key: str) -> None:
+        """Persist that this answer is now going by push (see ``outbox.note_push``)."""
+        with self.services.db.session() as session:
+            outbox.note_push(session, answer.outbox_id, retry_key)
+
+    def _close(self, sent: list[Sent]) -> None:
+        """Mark the answers and close their events, in one transaction."""
+        if not sent:
+            return
+        now = clock.system_now()
+        with self.services.db.session() as session:
+            outbox.mark(session, [(answer.outbox_id, outcome) for answer, outcome in sent], now)
+            done = [answer.inbox_id for answer, outcome in sent if outcome.status != AnswerStatus.FAILED]
+            inbox.finish(session, done, InboxStatus.DONE, now)
+            for answer, outcome in sent:
+                if outcome.status == AnswerStatus.FAILED:
+                    inbox.finish(session, [answer.inbox_id], InboxStatus.FAILED, now, f"answer not sent: {outcome.error}")

@@ -35,6 +35,7 @@ from bot.db.tables import (
     Subscription,
     UnansweredQuestion,
 )
+from bot.line.outbox import forget_recipient
 
 
 def delete_user_data(session: Session, user: LineUser) -> None:
@@ -54,8 +55,9 @@ def forget_events(session: Session, line_user_id: str) -> None:
 
     Events still waiting to be handled are left alone: they were sent after this
     moment (a message that brings the trainee back), and each is forgotten in turn
-    if it does not.
+    if it does not. Answers not yet sent to them lose their push address.
     """
+    forget_recipient(session, line_user_id)
     session.execute(
         update(InboxEvent)
         .where(InboxEvent.source_user_id == line_user_id, InboxEvent.status != InboxStatus.PENDING)

@@ -32,6 +32,15 @@ def register_control_routes(app: Flask, state: FakeLineState) -> None:
         records = state.requests(request.args.get("path"))
         return jsonify({"requests": [record.to_json() for record in records]})
 
+    @app.get("/__fake__/counts")
+    def count_requests() -> Any:
+        """``{path: {status: n}}``: what a benchmark polls while it runs, without the bodies."""
+        counts: dict[str, dict[str, int]] = {}
+        for record in state.requests():
+            by_status = counts.setdefault(record.path, {})
+            by_status[str(record.status)] = by_status.get(str(record.status), 0) + 1
+        return jsonify(counts)
+
     @app.delete("/__fake__/requests")
     def clear_requests() -> Any:
         state.clear_requests()
