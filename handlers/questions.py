@@ -1,21 +1,19 @@
-"""Free text is a question: the answering engine replies, and doubts are kept.
+"""Free text is a question: the answering engine replies, and every question is logged.
 
 Which training the user means is helped by what we know of them: the training
-of their previous question, the editions they are linked to and the trainings
-whose notices they receive.
+of the conversation going on (their previous question, if recent), the editions
+they are linked to and the trainings whose notices they receive.
 """
 
 from __future__ import annotations
 
-from bot.db.tables import UnansweredQuestion
 from bot.line.answer_messages import answer_messages
 from bot.line.context import EventContext
-from bot.qa import DecisionKind, Question
+from bot.qa import Question
 from bot.trainees import linking, subscriptions
+from bot.trainees.questions import log_question
 from handlers.matching import is_text, message_text
 
-# Answers the secretariat should see in the console: the bot was not sure.
-UNANSWERED_KINDS = {DecisionKind.DID_YOU_MEAN, DecisionKind.OUT_OF_SCOPE}
 MAX_QUESTION_CHARS = 1000  # a pasted e-mail is still answered from its opening
 
 
@@ -31,22 +29,11 @@ def handle_question(context: EventContext) -> None:
             linked_edition_ids=linking.linked_edition_ids(context.session, user),
             subscribed_training_ids=subscriptions.subscribed_training_ids(context.session, user),
             last_training_id=user.last_training_id,
+            last_entry_id=user.last_entry_id,
+            last_asked_at=user.last_asked_at,
         )
     )
-    decision = reply.decision
-    if decision.training_id:
-        user.last_training_id = decision.training_id
-    if decision.kind in UNANSWERED_KINDS:
-        context.session.add(
-            UnansweredQuestion(
-                line_user_id=user.id,
-                text=text,
-                locale=decision.locale,
-                kind=decision.kind.value,
-                candidates=list(decision.candidates),  # the entries offered, for the secretariat
-                asked_at=context.now,
-            )
-        )
+    log_question(context.session, user, text, reply, context.now)
     context.reply(answer_messages(reply))
 
 

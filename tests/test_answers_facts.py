@@ -102,8 +102,9 @@ def test_topics_added_from_the_documents_are_answered_with_their_fact(
     answerer: Answerer, text: str, now: datetime, fact: str
 ) -> None:
     reply = ask(answerer, text, now)
-    assert reply.decision.kind == "answer"
-    assert fact in reply.text
+    # Answered outright, or (below the calibrated threshold) a "did you mean" led by this answer.
+    assert reply.decision.kind in ("answer", "did_you_mean")
+    assert fact in reply.texts[0]
 
 
 def test_the_live_stream_question_from_the_issue_is_answered(answerer: Answerer) -> None:

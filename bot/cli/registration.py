@@ -12,6 +12,7 @@ from bot.cli.announce import announce
 from bot.cli.clock import clock_command
 from bot.cli.credentials import credentials_group
 from bot.cli.db import db_group
+from bot.cli.questions import questions_group
 from bot.cli.reminders import reminders_group
 from bot.cli.richmenu import richmenu_group
 from bot.cli.roster import roster_group
@@ -20,5 +21,5 @@ from bot.cli.worker import worker
 
 def register_commands(app: Flask) -> None:
     for command in (db_group, worker, roster_group, richmenu_group, announce, reminders_group, clock_command,
-                    credentials_group):
+                    credentials_group, questions_group):
         app.cli.add_command(command)

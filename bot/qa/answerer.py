@@ -8,7 +8,9 @@ question is built once, in ``index``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.knowledge import Knowledge
 from bot.qa.compose import Composer
@@ -16,16 +18,25 @@ from bot.qa.decide import decide
 from bot.qa.index import FaqIndex
 from bot.qa.query import Question, prepare
 from bot.qa.reply import Reply
+from bot.qa.topic_model import TopicModel
 
 
 class Answerer:
     """Builds the FAQ index once; answers many questions."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
-        """Built from knowledge that start-up has checked (``bot.qa.faq_check``)."""
-        self.index = FaqIndex.build(knowledge)
+    def __init__(self, knowledge: Knowledge, model_cache: Path | None = None) -> None:
+        """Built from knowledge that start-up has checked (``bot.qa.faq_check``); the topic
+        model is read from ``model_cache`` when it holds one for these examples (else trained, saved there)."""
+        self.index = FaqIndex.build(knowledge, model_cache)
         self._composer = Composer(self.index)
         self._warm_up()
+
+    def with_model(self, model: TopicModel) -> Answerer:
+        """The same engine with another topic model (cross-validation trains one per fold)."""
+        other = object.__new__(Answerer)
+        other.index = replace(self.index, model=model)
+        other._composer = Composer(other.index)
+        return other
 
     def answer(self, question: Question) -> Reply:
         """Answer one question; never raises for odd input."""

@@ -1,4 +1,4 @@
-"""Questions routed before any ranking: clinical, greetings and thanks, menu, off-topic.
+"""Questions routed before the topic model: clinical, greetings, thanks, menu, off-topic.
 
 A clinical question must never reach the FAQ ranking, because a confident
 fact from the nearest entry ("ECTの中級では適応判断を学びます") would read
@@ -19,6 +19,7 @@ class Route(StrEnum):
 
     CLINICAL = "clinical"
     GREETING = "greeting"
+    THANKS = "thanks"
     MENU = "menu"
     OFF_TOPIC = "out_of_scope"
     QUESTION = "question"
@@ -36,7 +37,8 @@ class Router:
         self._soft = _folded(lexicon.clinical_soft_terms)
         self._exempt = _folded(lexicon.clinical_exempt_terms)
         self._patterns = tuple(re.compile(fold_width_case_and_kana(p)) for p in lexicon.clinical_patterns)
-        self._greetings = _folded(lexicon.greetings + lexicon.thanks)
+        self._greetings = _folded(lexicon.greetings)
+        self._thanks = _folded(lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
         self._off_topic = _folded(lexicon.off_topic_terms)
 
@@ -50,9 +52,9 @@ class Router:
             word in folded for word in self._menu if len(word) >= 3
         ):
             return Route.MENU
-        if bare and any(
-            bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings
-        ):
+        if bare and any(_short_phrase(bare, word) for word in self._thanks):
+            return Route.THANKS
+        if bare and any(_short_phrase(bare, word) for word in self._greetings):
             return Route.GREETING
         if any(_contains(folded, word) for word in self._off_topic):
             return Route.OFF_TOPIC
@@ -66,6 +68,12 @@ class Router:
             return True
         about_training = any(word in folded for word in self._exempt)
         return not about_training and any(_contains(folded, word) for word in self._soft)
+
+
+def _short_phrase(bare: str, word: str) -> bool:
+    """「ありがとうございました」 is the thanks word and a polite ending, not a question."""
+    word = word.replace(" ", "")
+    return bare.startswith(word) and len(bare) <= len(word) + 6
 
 
 def _contains(folded: str, word: str) -> bool:

@@ -21,14 +21,14 @@ from __future__ import annotations
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from bot.db.tables import Delivery, Enrolment, InboxEvent, InboxStatus, LineUser, Subscription, UnansweredQuestion
+from bot.db.tables import AskedQuestion, Delivery, Enrolment, InboxEvent, InboxStatus, LineUser, Subscription
 
 
 def delete_user_data(session: Session, user: LineUser) -> None:
     """Delete everything the bot holds about this LINE user (explicitly, on every backend)."""
     user_id = user.id
     session.execute(update(Enrolment).where(Enrolment.user_id == user_id).values(user_id=None))
-    session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id))
+    session.execute(delete(AskedQuestion).where(AskedQuestion.line_user_id == user_id))
     for table in (Subscription, Delivery):
         session.execute(delete(table).where(table.user_id == user_id))
     forget_events(session, user.line_user_id)

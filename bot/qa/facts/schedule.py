@@ -108,9 +108,29 @@ def _session_groups(ctx: FactContext, sessions: list[Session]) -> dict[tuple[str
 
 def _named_place_sessions(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     """The sessions at the venues the question names (ECMO 京都 -> the Kyoto day), else all."""
+    return _sessions_at_named_places(ctx, sessions) or sessions
+
+
+def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     venue_ids, _words = named_venues(ctx.edition, ctx.question)
-    picked = [s for s in sessions if s.venue_id in venue_ids]
-    return picked or sessions
+    return [s for s in sessions if s.venue_id in venue_ids]
+
+
+def _named_sessions(ctx: FactContext, sessions: list[Session]) -> str:
+    """Each session at the places asked about, always with its day and venue, past or not
+    (「広島会場の日程」 after the day: 2025年11月9日 広島大学, and that it has taken place)."""
+    lines = []
+    for session in sessions:
+        venue = ctx.edition.venue(session.venue_id) if session.venue_id else None
+        where = f" {ctx.text(venue.name)}" if venue else ""
+        day = session.date.day()
+        past = day is not None and day < ctx.today
+        status = ctx.gettext("This session has ended.") if past else _event_status(ctx, session.date)
+        line = f"{when_text(ctx, session.date)}{where}"
+        if session.hours is not None and not past:
+            line = f"{line} {clock_range(session.hours)}"
+        lines.append(f"{line} {status}" if status else line)
+    return "\n".join(lines)
 
 
 @fact("schedule")
@@ -121,7 +141,11 @@ def schedule(ctx: FactContext) -> str | None:
     line per course: mixing four courses' days into one "next day" would be wrong
     for three of them. A named city keeps only its days.
     """
-    sessions = _named_place_sessions(ctx, [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)])
+    wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
+    named = _sessions_at_named_places(ctx, wanted)
+    if named:
+        return _named_sessions(ctx, named)
+    sessions = wanted
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
         return joined(*parts)
