@@ -54,8 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         cipher=Cipher(app.config["KENSHU_SECRET_KEY"]),
         secret_key=app.config["KENSHU_SECRET_KEY"],
         renderers=Renderers({REMINDER_RENDERER: render_reminder}),
-        # The trained topic model, keyed by a hash of the examples: a changed data/ retrains at start-up.
-        model_cache=Path(app.instance_path) / "qa-model",
+        model_cache=Path(app.config["KENSHU_MODEL_CACHE"]),
     ).install(app)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])
     event_worker.install(app)

@@ -33,6 +33,8 @@ from bot.qa.routing import Route
 MENU_ENTRIES = ("application-period", "schedule", "certificate", "fee", "contact")
 # A table only pays for itself beyond a few rows; shorter material stays in the text.
 MIN_TABLE_ROWS = 4
+# An entry nobody named a training for is answered for every training when all answers together are this short.
+SHORT_FOR_ALL = 160
 
 
 class Composer:
@@ -129,6 +131,13 @@ class Composer:
                 training=self._index.short_name(t, query.locale), question=original))
             for t in verdict.training_ids
         ]
+        every = [self._answer(query, AnswerEntry(verdict.entry_id, t, (), verdict.confidence), _)
+                 for t in verdict.training_ids]
+        if len(every) > 1 and sum(len(reply.text) for reply in every) <= SHORT_FOR_ALL:
+            # Short for every training (a contact, a yes/no): answer them all, no question back.
+            decision = Decision(DecisionKind.ANSWER, query.locale, None, verdict.confidence,
+                                entry_id=verdict.entry_id, candidates=verdict.training_ids)
+            return _reply(["\n\n".join(reply.text for reply in every)], choices, decision)
         decision = Decision(DecisionKind.ASK_TRAINING, query.locale, None, verdict.confidence,
                             entry_id=verdict.entry_id, candidates=verdict.training_ids)
         return _reply([_("Which training is your question about?")], choices, decision)

@@ -10,7 +10,7 @@ are unchanged, else trained (a few seconds) and cached.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,6 +75,7 @@ class FaqIndex:
     renders: frozenset[tuple[str, str]]  # (entry id, training id) whose answer has at least one fact
     training: TrainingSet  # what the model was trained on, for cross-validation
     build_seconds: float
+    _answerable: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, knowledge: Knowledge, model_cache: Path | None = None) -> FaqIndex:
@@ -113,6 +114,14 @@ class FaqIndex:
         """True when the entry can be answered for this training: it is not limited to other
         trainings and its answer finds at least one fact in the training's edition."""
         return _applies(self.entries[entry_id], training_id, self.renders)
+
+    def answerable(self, training_id: str) -> frozenset[str]:
+        """Every entry that ``applies`` to the training (general entries included)."""
+        found = self._answerable.get(training_id)
+        if found is None:
+            found = frozenset(e for e in self.entries if self.applies(e, training_id))
+            self._answerable[training_id] = found
+        return found
 
     def edition(self, training_id: str, linked_edition_ids: tuple[str, ...]) -> Edition | None:
         """The edition a question about the training means: the asker's own, else the latest."""

@@ -10,6 +10,7 @@ and retrains the topic model, so the next such question is answered outright.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +24,9 @@ from bot.knowledge.faq import GUARD_LABELS
 from bot.qa import DecisionKind, Question, Reply
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
-from bot.textfold import fold_width_case_and_kana
+from bot.textfold import fold_width_and_case, hiragana_to_katakana
 
+_HIRAGANA = re.compile(r"[\u3041-\u309f]+")
 REVIEWED_FILE = Path("faq") / "examples" / "reviewed.yaml"
 REVIEW_KINDS = (DecisionKind.DID_YOU_MEAN.value, DecisionKind.OUT_OF_SCOPE.value)
 # Two questions sharing this share of their character bigrams are one group.
@@ -149,7 +151,11 @@ def _suggestion(members: list[ReviewItem]) -> str | None:
 
 
 def _bigrams(text: str) -> set[str]:
-    folded = "".join(fold_width_case_and_kana(text).split())
+    """Bigrams of the content characters: hiragana (particles, endings) left out unless that leaves nothing,
+    so 「受講票は届きますか」 and 「受講票はいつ届く」 meet on 受講票・届."""
+    plain = "".join(fold_width_and_case(text).split())
+    content = _HIRAGANA.sub("", plain)
+    folded = hiragana_to_katakana(content if len(content) >= 2 else plain)
     return {folded[i:i + 2] for i in range(len(folded) - 1)} or {folded}
 
 

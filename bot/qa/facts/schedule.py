@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.knowledge.models import Session
 from bot.knowledge.timing import Period, When
+from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, when_text
@@ -68,6 +69,11 @@ def live_stream(ctx: FactContext) -> str | None:
         details.append(ctx.text(stream.tool) or "")
         status = _event_status(ctx, stream.when)
         blocks.append(joined(" / ".join(d for d in details if d), status))
+    undecided = [s for s in ctx.edition.live_streams
+                 if ctx.wanted(s.course_ids) and s.when.tentative is not None and not s.when.tentative.has_passed(ctx.today)]
+    if blocks and undecided:
+        # The documents give only a window: say whom to ask rather than guess a day.
+        blocks.append(_("For the exact day, please ask the secretariat:") + "\n" + (secretariat(ctx) or ""))
     if not blocks:
         if not ctx.edition.live_streams:
             return None
@@ -240,6 +246,10 @@ def venues(ctx: FactContext) -> str | None:
         region = ctx.text(venue.region)
         if region:
             place = f"{region}: {place}"
+        if named and used:
+            # Asked about by name: every day there, with whether it has taken place.
+            items.append(place + "\n" + _named_sessions(ctx, used))
+            continue
         days = "、".join(when_text(ctx, s.date) for s in used[:2])
         if days:
             place = f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"
