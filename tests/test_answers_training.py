@@ -53,11 +53,19 @@ def test_an_unknown_training_is_asked_with_a_button_per_training_that_has_the_an
     assert tapped.decision.kind == "answer" and tapped.decision.entry_id == "certificate"
 
 
-def test_two_subscriptions_are_ambiguous_unless_the_conversation_agrees(answerer: Answerer) -> None:
+def test_two_subscriptions_get_a_short_answer_for_both_unless_the_conversation_agrees(answerer: Answerer) -> None:
     both = ("nanchisei-tokyo", SHUNIN)
-    assert ask(answerer, "申込締切", subscribed_training_ids=both).decision.kind == "ask_training"
+    reply = ask(answerer, "申込締切", subscribed_training_ids=both)
+    assert (reply.decision.kind, reply.decision.training_id) == ("answer", None)
+    assert "難治性精神疾患研修" in reply.text and "主任ケアマネ研修" in reply.text
     agreed = ask(answerer, "申込締切", subscribed_training_ids=both, last_training_id=SHUNIN)
     assert agreed.decision.training_id == SHUNIN
+
+
+def test_two_subscriptions_and_a_long_answer_ask_which_one(answerer: Answerer) -> None:
+    reply = ask(answerer, "受講対象を教えてください", subscribed_training_ids=("nanchisei-tokyo", SHUNIN))
+    assert reply.decision.kind == "ask_training"
+    assert set(reply.decision.candidates) == {"nanchisei-tokyo", SHUNIN}
 
 
 def test_a_question_without_a_training_asks_which_one_with_a_button_each(answerer: Answerer) -> None:

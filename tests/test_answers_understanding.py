@@ -114,8 +114,8 @@ def test_an_entry_is_a_candidate_only_for_trainings_whose_documents_answer_it(an
 
 
 def test_a_follow_up_means_the_conversations_training(answerer: Answerer) -> None:
-    reply = ask(answerer, "費用は？", AUGUST_5_2025, subscribed_training_ids=(NANCHISEI,),
-                last_training_id=ECMO, last_entry_id="how-to-apply", last_asked_at=AUGUST_5_2025 - timedelta(minutes=2))
+    reply = ask(answerer, "費用は？", AUGUST_5_2025, subscribed_training_ids=(NANCHISEI,), last_training_id=ECMO,
+                last_entry_id="how-to-apply", last_asked_at=AUGUST_5_2025 - timedelta(minutes=2))
     assert (reply.decision.entry_id, reply.decision.training_id) == ("fee", ECMO)
 
 
@@ -146,7 +146,10 @@ def test_the_thresholds_are_fitted_and_strict(answerer: Answerer) -> None:
     assert 0.5 <= calibration.answer_probability <= 1.0
 
 
-@pytest.mark.parametrize("text", ["ECTの配信", "あれってどうなってますか", "研修のことで", "ちょっと聞きたいんですけど"])
+UNSURE = ["ECTの配信", "あれってどうなってますか", "研修のことで", "ちょっと聞きたいんですけど"]
+
+
+@pytest.mark.parametrize("text", UNSURE)
 def test_a_low_confidence_question_never_gets_a_confident_answer(answerer: Answerer, text: str) -> None:
     reply = ask(answerer, text, JUNE_27_2023)
     if reply.decision.kind == "answer":
@@ -175,12 +178,16 @@ def test_every_clinical_question_is_redirected(answerer: Answerer, text: str) ->
     assert ask(answerer, text, JUNE_27_2023).decision.kind == "clinical"
 
 
-@pytest.mark.parametrize("text", ["クロザピン研修の申込締切", "ECT研修の修了証の条件", "クロザピン研修の採血の講義はありますか"])
+ABOUT_THE_TRAINING = ["クロザピン研修の申込締切", "ECT研修の修了証の条件", "クロザピン研修の採血の講義はありますか"]
+
+
+@pytest.mark.parametrize("text", ABOUT_THE_TRAINING)
 def test_questions_about_the_training_are_not_redirected(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text, JUNE_27_2023).decision.kind != "clinical"
 
 
-@pytest.mark.parametrize("text", ["喀痰吸引研修の申込締切", "今日の天気", "BLS講習の会場はどこ", "おすすめのラーメン屋"])
+@pytest.mark.parametrize("text",
+                         ["喀痰吸引研修の申込締切", "今日の天気", "BLS講習の会場はどこ", "おすすめのラーメン屋"])
 def test_out_of_scope_questions_are_never_answered_with_a_fact(answerer: Answerer, text: str) -> None:
     reply = ask(answerer, text, JUNE_27_2023)
     assert reply.decision.kind in ("out_of_scope", "did_you_mean")

@@ -98,6 +98,10 @@ class Lexicon(Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
+    own_training_words: list[str] = Field(
+        default_factory=list,
+        description="Words before 研修/講習... that name part of our trainings (集合研修), not another training",
+    )
 
     @model_validator(mode="after")
     def _patterns_compile(self) -> Lexicon:

@@ -21,8 +21,9 @@ from bot.qa.rewrite import Rewriter
 from bot.qa.training_resolution import TrainingResolver
 from bot.textfold import fold_width_and_case, hiragana_to_katakana
 
-
-_AFTER_NAME = re.compile(r"(?:^|(?<=\s))(?:研修|けんしゅう|講習|training|course|programme|program)(?=\W|[のはでにをがって]|$)")
+_AFTER_NAME = re.compile(
+    r"(?:^|(?<=\s))(?:研修|けんしゅう|講習|training|course|programme|program)(?=\W|[のはでにをがって]|$)"
+)
 
 
 @dataclass(frozen=True)

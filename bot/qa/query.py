@@ -64,7 +64,10 @@ def prepare(question: Question, index: FaqIndex) -> Query:
         text, question.linked_edition_ids, question.subscribed_training_ids, conversation
     )
     route = index.router.route(text) if text else Route.MENU
-    return Query(question, text, resolution, _locale(question, resolution.remainder), route, index.topic.of(text))
+    topic = index.topic.of(text)
+    if route is Route.QUESTION and resolution.source != "named" and index.router.names_another_training(topic):
+        route = Route.OFF_TOPIC  # 「喀痰吸引研修の申込締切」: another training's question
+    return Query(question, text, resolution, _locale(question, resolution.remainder), route, topic)
 
 
 def _locale(question: Question, remainder: str) -> str:

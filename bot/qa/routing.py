@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 
 from bot.knowledge import Lexicon
-from bot.textfold import fold_width_case_and_kana
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 
 class Route(StrEnum):
@@ -41,6 +41,7 @@ class Router:
         self._thanks = _folded(lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
         self._off_topic = _folded(lexicon.off_topic_terms)
+        self._own_training_words = tuple(fold_width_and_case(w) for w in lexicon.own_training_words if w.strip())
 
     def route(self, text: str) -> Route:
         """The route for one question text."""
@@ -60,6 +61,14 @@ class Router:
             return Route.OFF_TOPIC
         return Route.QUESTION
 
+    def names_another_training(self, topic: str) -> bool:
+        """True when the text (our training names already out) names a training that is not ours:
+        喀痰吸引研修, BLS講習, 看護師国家試験; 集合研修 or 更新研修 are parts of ours."""
+        for match in _TRAINING_NAME.finditer(fold_width_and_case(topic)):
+            if not any(match.group(1).endswith(word) for word in self._own_training_words):
+                return True
+        return False
+
     def is_clinical(self, folded: str) -> bool:
         """True for questions about treatment, medication or a patient's care."""
         if any(_contains(folded, word) for word in self._clinical):
@@ -68,6 +77,10 @@ class Router:
             return True
         about_training = any(word in folded for word in self._exempt)
         return not about_training and any(_contains(folded, word) for word in self._soft)
+
+
+# A name of a training: two or more kanji, katakana or latin characters before 研修, 講習...
+_TRAINING_NAME = re.compile(r"([\u4e00-\u9fff\u30a1-\u30faーa-z0-9]{2,})(?:研修|講習|講座|試験|セミナー|コース)")
 
 
 def _short_phrase(bare: str, word: str) -> bool:

@@ -34,7 +34,7 @@ import numpy as np
 # Bump when the features or the training change: a cached model is then retrained.
 MODEL_VERSION = "2"
 SVM_C = 0.5
-FOLDS = 4
+FOLDS = 3
 MAX_CONFIDENTLY_WRONG = 0.01
 # A sibling in second place joins the answer only when the model gives it at least this much.
 SIBLING_SHARE = 0.1

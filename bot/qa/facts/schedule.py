@@ -69,8 +69,8 @@ def live_stream(ctx: FactContext) -> str | None:
         details.append(ctx.text(stream.tool) or "")
         status = _event_status(ctx, stream.when)
         blocks.append(joined(" / ".join(d for d in details if d), status))
-    undecided = [s for s in ctx.edition.live_streams
-                 if ctx.wanted(s.course_ids) and s.when.tentative is not None and not s.when.tentative.has_passed(ctx.today)]
+    undecided = [s for s in ctx.edition.live_streams if ctx.wanted(s.course_ids)
+                 and s.when.tentative is not None and not s.when.tentative.has_passed(ctx.today)]
     if blocks and undecided:
         # The documents give only a window: say whom to ask rather than guess a day.
         blocks.append(_("For the exact day, please ask the secretariat:") + "\n" + (secretariat(ctx) or ""))
