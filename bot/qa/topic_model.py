@@ -235,7 +235,7 @@ def _fit(features: Sequence[Sequence[str]], labels: Sequence[str], label_order: 
 def _classifier():
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=SVM_C)
+    return LinearSVC(C=SVM_C, tol=1e-3)
 
 
 def cross_validated_scores(features: Sequence[Sequence[str]], labels: Sequence[str], label_order: Sequence[str],

@@ -2,9 +2,10 @@
 
 After deletion no table names the LINE user or holds what they wrote:
 
-- deleted: the LINE user record, their subscriptions, ledger rows, and the
-  questions the bot could not answer (their own words, which may hold a phone
-  number or a name);
+- deleted: the LINE user record, their subscriptions, ledger rows, and every
+  question they asked (their own words, which may hold a phone number or a name;
+  one the secretariat already assigned to an entry stays in data/ as an example,
+  without who asked it);
 - stored webhook events keep only their id (so a redelivery is still recognised),
   not the user's LINE id, what they wrote, or an error about it;
 - kept: the enrolment, the secretariat's record of the application; it becomes
