@@ -206,3 +206,9 @@ def test_an_undecided_live_stream_day_is_not_invented_and_names_the_secretariat(
     reply = ask(answerer, "クロザピン研修のライブ配信は何日？", JUNE_27_2023)
     assert "下旬" in reply.text and "予定" in reply.text
     assert "jimu-nanchisei-tokyo@ncnp.go.jp" in reply.text
+
+
+def test_a_place_only_one_training_is_held_at_names_that_training(answerer: Answerer) -> None:
+    reply = ask(answerer, "広島の日程", AUGUST_5_2025)
+    assert (reply.decision.kind, reply.decision.training_id) == ("answer", ECMO)
+    assert "2025年11月9日" in reply.text and "広島大学" in reply.text

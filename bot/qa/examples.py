@@ -51,9 +51,20 @@ class TopicText:
         self._resolver = resolver
         self._kana_places = kana_places
         self._municipalities = Rewriter(knowledge)
-        words = {word for edition in knowledge.editions.values() for word in place_words(edition)}
+        self._place_trainings: dict[str, set[str]] = {}
+        for edition in knowledge.editions.values():
+            for word in place_words(edition):
+                self._place_trainings.setdefault(word, set()).add(edition.training.id)
+        words = set(self._place_trainings)
         self._places = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))) \
             if words else None
+
+    def place_trainings(self, text: str) -> set[str]:
+        """The trainings held at the venue places the text names (広島 -> ECMO): a slot of its own."""
+        if self._places is None:
+            return set()
+        folded = hiragana_to_katakana(fold_width_and_case(with_kanji_places(text, self._kana_places)))
+        return {t for match in self._places.finditer(folded) for t in self._place_trainings[match.group(0)]}
 
     def signature(self) -> list[object]:
         """What reading a text depends on besides the code: names, kana places, place words, municipalities."""

@@ -2,7 +2,7 @@
 
 For every question (``prepare``): kana place names in kanji, the text folded,
 which training it is about (named > this conversation's > enrolment >
-subscription), which language it is in and whether it is a question at all
+subscription > the one training held at a place the text names), which language it is in and whether it is a question at all
 (clinical, greeting, thanks, menu, small talk by the word lists), and the
 topic text the model reads (names out, places as one token).
 """
@@ -63,6 +63,12 @@ def prepare(question: Question, index: FaqIndex) -> Query:
     resolution = index.resolver.resolve(
         text, question.linked_edition_ids, question.subscribed_training_ids, conversation
     )
+    if resolution.training_id is None:
+        held_at = index.topic.place_trainings(text)
+        if len(held_at) == 1:
+            # 「広島の日程」: only one training is held there; the place names it.
+            training_id = held_at.pop()
+            resolution = replace(resolution, training_id=training_id, source="place", candidates=(training_id,))
     route = index.router.route(text) if text else Route.MENU
     topic = index.topic.of(text)
     if route is Route.QUESTION and resolution.source != "named" and index.router.names_another_training(topic):

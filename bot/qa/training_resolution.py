@@ -46,7 +46,7 @@ class Resolution:
     """The outcome: a training, or the candidates to ask about."""
 
     training_id: str | None
-    source: str  # "named" | "conversation" | "enrolment" | "subscription" | "none"
+    source: str  # "named" | "place" (a venue of one training named) | "conversation" | "enrolment" | ...
     candidates: tuple[str, ...]
     course_ids: tuple[str, ...]
     remainder: str  # the text with the names taken out, for ranking
