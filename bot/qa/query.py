@@ -2,8 +2,9 @@
 
 For every question (``prepare``): kana place names in kanji, the text folded,
 which training it is about (named > this conversation's > enrolment >
-subscription > the one training held at a place the text names), which language it is in and whether it is a question at all
-(clinical, greeting, thanks, menu, small talk by the word lists), and the
+subscription > the one training held at a place the text names), which
+language it is in and whether it is a question at all (clinical, greeting,
+thanks, menu, small talk by the word lists, another training named), and the
 topic text the model reads (names out, places as one token).
 """
 
