@@ -66,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         send_policy=RetryPolicy(give_up_after=60 * app.config["KENSHU_SEND_RETRY_MINUTES"]),
         resends_per_day=app.config["KENSHU_RESENDS_PER_DAY"],
         mail=MailSettings.from_config(app.config),
+        model_cache=Path(app.config["KENSHU_MODEL_CACHE"]),
     ).install(app)
     _check_secret_key(services)
     event_worker = EventWorker(services, ROUTES, app.config["KENSHU_DISPATCH"], app.config["KENSHU_DISPATCH_WORKERS"])

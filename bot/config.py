@@ -47,6 +47,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] = os.environ) 
         "LINE_API_BASE_URL": environ.get("LINE_API_BASE_URL") or REAL_LINE_API,
         "DATABASE_URL": environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kenshu.db'}",
         "KENSHU_DATA_DIR": Path(environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data"),
+        # The trained topic model, one file per hash of the examples (a changed data/ retrains at start-up).
+        "KENSHU_MODEL_CACHE": Path(environ.get("KENSHU_MODEL_CACHE") or instance_path / "qa-model"),
         # "threads": handle inbox events on threads of the web process after the 200;
         # "inline": before the 200 (the CLI chat and ask, tests); "worker": store only,
         # a separate `kenshu worker` process handles them (see bot.line.worker).

@@ -10,7 +10,6 @@ the delivery engine, and to the clock's jobs; code outside those asks
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +61,10 @@ class SerialAnswerer:
         with self._lock:
             return self._answerer.answer(question)
 
+    def is_surely_clinical(self, text: str) -> bool:
+        """See ``Answerer.is_surely_clinical`` (word lists only: no tokenizer, no lock)."""
+        return self._answerer.is_surely_clinical(text)
+
 
 @dataclass
 class Services:
@@ -75,6 +78,7 @@ class Services:
     send_policy: RetryPolicy  # how long a send keeps retrying through a LINE incident
     resends_per_day: int = 3  # joining details a trainee may have sent again per day (KENSHU_RESENDS_PER_DAY)
     mail: MailSettings | None = None  # the SMTP server for the inbox's new-inquiry e-mail (None: no e-mail)
+    model_cache: Path | None = None  # where the trained topic model is kept, keyed by the examples' hash
     _answerer: SerialAnswerer | None = field(default=None, repr=False)
     _answerer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -86,10 +90,20 @@ class Services:
                 if self._answerer is None:
                     from bot.qa import Answerer
 
-                    # bm25s sets its logger to DEBUG on import and logs every index build.
-                    logging.getLogger("bm25s").setLevel(logging.WARNING)
-                    self._answerer = SerialAnswerer(Answerer(self.knowledge))
+                    self._answerer = SerialAnswerer(Answerer(self.knowledge, self.model_cache))
         return self._answerer
+
+    def reload_answering(self) -> None:
+        """Read data/ again and rebuild the answering engine (the topic model retrains if the
+        examples changed): after the secretariat added an example. Other processes load
+        the retrained model from the cache when they next start."""
+        from bot.qa import Answerer
+
+        knowledge = checked_knowledge(self.data_dir)
+        answerer = SerialAnswerer(Answerer(knowledge, self.model_cache))
+        with self._answerer_lock:
+            self.knowledge = knowledge
+            self._answerer = answerer
 
     def install(self, app: Flask) -> Services:
         """Make these the services of ``app`` (done once, by ``create_app``)."""

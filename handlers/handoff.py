@@ -151,8 +151,9 @@ def to_staff(context: EventContext) -> None:
     event = context.event
     text = event.message.text if isinstance(event.message, TextMessageContent) else _placeholder(context)
     handoff.record_for_staff(context.session, user, text, context.now)
-    if isinstance(event.message, TextMessageContent):
-        reply = context.services.answerer.answer(Question(
+    answerer = context.services.answerer
+    if isinstance(event.message, TextMessageContent) and answerer.is_surely_clinical(text[:1000]):
+        reply = answerer.answer(Question(
             text=text[:1000], locale=user.locale, now=context.now,
             linked_edition_ids=linking.linked_edition_ids(context.session, user)))
         if reply.decision.kind is DecisionKind.CLINICAL:

@@ -1,23 +1,21 @@
-"""Free text is a question: the answering engine replies, and doubts are kept.
+"""Free text is a question: the answering engine replies, and every question is logged.
 
 Which training the user means is helped by what we know of them: the training
-of their previous question, the editions they are linked to and the trainings
-whose notices they receive.
+of the conversation going on (their previous question, if recent), the editions
+they are linked to and the trainings whose notices they receive.
 """
 
 from __future__ import annotations
 
 from linebot.v3.messaging import Message
 
-from bot.db.tables import UnansweredQuestion
 from bot.line.answer_messages import answer_json, answer_messages
 from bot.line.context import EventContext
-from bot.qa import DecisionKind, Question, Reply
+from bot.qa import Question, Reply
 from bot.trainees import linking, subscriptions
+from bot.trainees.questions import log_question
 from handlers.matching import is_text, message_text
 
-# Answers the secretariat should see in the console: the bot was not sure.
-UNANSWERED_KINDS = {DecisionKind.DID_YOU_MEAN, DecisionKind.OUT_OF_SCOPE}
 MAX_QUESTION_CHARS = 1000  # a pasted e-mail is still answered from its opening
 
 
@@ -32,7 +30,7 @@ def answer_question(context: EventContext) -> list[Message]:
 
 
 def decide_answer(context: EventContext) -> Reply:
-    """The engine's answer to the message (the question logged when it was unsure)."""
+    """The engine's answer to the message; the question and the decision are logged for the review loop."""
     user = context.user
     assert user is not None
     text = message_text(context)[:MAX_QUESTION_CHARS]
@@ -44,23 +42,12 @@ def decide_answer(context: EventContext) -> Reply:
             linked_edition_ids=linking.linked_edition_ids(context.session, user),
             subscribed_training_ids=subscriptions.subscribed_training_ids(context.session, user),
             last_training_id=user.last_training_id,
+            last_entry_id=user.last_entry_id,
+            last_asked_at=user.last_asked_at,
         )
     )
-    decision = reply.decision
-    context.decision = decision.kind.value
-    if decision.training_id:
-        user.last_training_id = decision.training_id
-    if decision.kind in UNANSWERED_KINDS:
-        context.session.add(
-            UnansweredQuestion(
-                line_user_id=user.id,
-                text=text,
-                locale=decision.locale,
-                kind=decision.kind.value,
-                candidates=list(decision.candidates),  # the entries offered, for the secretariat
-                asked_at=context.now,
-            )
-        )
+    context.decision = reply.decision.kind.value
+    log_question(context.session, user, text, reply, context.now)
     return reply
 
 

@@ -103,8 +103,9 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 @pytest.fixture(scope="session")
 def answerer() -> Answerer:
-    """The answering engine over the real ``data/``, built once per test run (it keeps no state)."""
-    return Answerer(load_knowledge(DATA_DIR))
+    """The answering engine over the real ``data/``, built once per test run (it keeps no state);
+    its topic model is cached where the app keeps it, so only a changed data/ trains."""
+    return Answerer(load_knowledge(DATA_DIR), DATA_DIR.parent / "instance" / "qa-model")
 
 
 # --- the web console in a real browser --------------------------------------------

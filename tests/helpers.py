@@ -285,6 +285,8 @@ def ask(
     linked_edition_ids: tuple[str, ...] = (),
     subscribed_training_ids: tuple[str, ...] = (),
     last_training_id: str | None = None,
+    last_entry_id: str | None = None,
+    last_asked_at: datetime | None = None,
 ) -> Reply:
     """The bot's reply to ``text`` asked at ``now`` by a trainee it knows this much about."""
     return answerer.answer(Question(
@@ -294,6 +296,8 @@ def ask(
         linked_edition_ids=linked_edition_ids,
         subscribed_training_ids=subscribed_training_ids,
         last_training_id=last_training_id,
+        last_entry_id=last_entry_id,
+        last_asked_at=last_asked_at,
     ))
 
 

@@ -82,7 +82,9 @@ def test_each_fact_category_of_the_shunin_training_is_answered_from_the_edition(
     answerer: Answerer, text: str, entry: str, facts: list[str]
 ) -> None:
     reply = ask(answerer, text)
-    assert (reply.decision.kind, reply.decision.entry_id, reply.decision.training_id) == ("answer", entry, SHUNIN)
+    # Answered, or (below the calibrated threshold) a "did you mean" led by this entry's answer.
+    assert (reply.decision.entry_id, reply.decision.training_id) == (entry, SHUNIN)
+    assert reply.decision.kind in ("answer", "did_you_mean")
     for fact in facts:
         assert fact in reply.text
 
@@ -102,8 +104,9 @@ def test_topics_added_from_the_documents_are_answered_with_their_fact(
     answerer: Answerer, text: str, now: datetime, fact: str
 ) -> None:
     reply = ask(answerer, text, now)
-    assert reply.decision.kind == "answer"
-    assert fact in reply.text
+    # Answered outright, or (below the calibrated threshold) a "did you mean" led by this answer.
+    assert reply.decision.kind in ("answer", "did_you_mean")
+    assert fact in reply.texts[0]
 
 
 def test_the_live_stream_question_from_the_issue_is_answered(answerer: Answerer) -> None:

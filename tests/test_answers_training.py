@@ -1,11 +1,14 @@
-"""Which training a question is about: named > enrolment > subscription > memory, else ask with a button each."""
+"""Which training a question is about: named > this conversation's > enrolment > subscription, else ask
+with a button per training whose documents answer it."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from bot.qa import Answerer
-from tests.helpers import JUNE_20_2023, ask
+from tests.helpers import JUNE_20_2023, JUNE_27_2023, ask
 
 SHUNIN = "shunin-caremanager"
 
@@ -16,36 +19,57 @@ def test_a_named_training_beats_enrolment_subscription_and_memory(answerer: Answ
     assert reply.decision.training_id == "ecmo-ventilator"
 
 
-def test_enrolment_beats_subscription_and_memory(answerer: Answerer) -> None:
+def test_the_conversation_going_on_beats_enrolment_and_subscription(answerer: Answerer) -> None:
     reply = ask(answerer, "申込締切", linked_edition_ids=("ecmo-ventilator-r7",),
-                subscribed_training_ids=("nanchisei-tokyo",), last_training_id="nanchisei-tokyo")
-    assert reply.decision.training_id == "ecmo-ventilator"
+                subscribed_training_ids=("shunin-caremanager",), last_training_id="nanchisei-tokyo",
+                last_asked_at=JUNE_27_2023 - timedelta(minutes=5))
+    assert reply.decision.training_id == "nanchisei-tokyo"
 
 
-def test_subscription_beats_memory_and_memory_is_used_last(answerer: Answerer) -> None:
-    assert ask(answerer, "修了証", subscribed_training_ids=("nanchisei-tokyo",),
-               last_training_id="ecmo-ventilator").decision.training_id == "nanchisei-tokyo"
-    assert ask(answerer, "修了証", last_training_id="nanchisei-tokyo").decision.training_id == "nanchisei-tokyo"
+def test_a_conversation_over_half_an_hour_old_gives_way_to_enrolment(answerer: Answerer) -> None:
+    reply = ask(answerer, "申込締切", linked_edition_ids=("nanchisei-tokyo-r5",),
+                subscribed_training_ids=(SHUNIN,), last_training_id=SHUNIN,
+                last_asked_at=JUNE_27_2023 - timedelta(minutes=31))
+    assert reply.decision.training_id == "nanchisei-tokyo"
 
 
-def test_an_unknown_training_is_asked_with_a_button_per_training(answerer: Answerer) -> None:
+def test_enrolment_beats_subscription(answerer: Answerer) -> None:
+    reply = ask(answerer, "申込締切", linked_edition_ids=("nanchisei-tokyo-r5",), subscribed_training_ids=(SHUNIN,))
+    assert reply.decision.training_id == "nanchisei-tokyo"
+
+
+def test_subscription_is_used_when_nothing_stronger_is_known(answerer: Answerer) -> None:
+    assert ask(answerer, "修了証", subscribed_training_ids=("nanchisei-tokyo",)).decision.training_id \
+        == "nanchisei-tokyo"
+
+
+def test_an_unknown_training_is_asked_with_a_button_per_training_that_has_the_answer(answerer: Answerer) -> None:
     reply = ask(answerer, "修了証")
     assert reply.decision.kind == "ask_training"
-    assert len(reply.choices) == len(answerer.index.knowledge.trainings)
+    # The ECMO guide says nothing about a certificate: that training is no candidate.
+    assert set(reply.decision.candidates) == {"nanchisei-tokyo", SHUNIN}
     assert all(choice.text.endswith("修了証") for choice in reply.choices)
     tapped = ask(answerer, reply.choices[0].text)
     assert tapped.decision.kind == "answer" and tapped.decision.entry_id == "certificate"
 
 
-def test_two_subscriptions_are_ambiguous_unless_memory_agrees(answerer: Answerer) -> None:
-    both = ("nanchisei-tokyo", "ecmo-ventilator")
-    assert ask(answerer, "申込締切", subscribed_training_ids=both).decision.kind == "ask_training"
-    agreed = ask(answerer, "申込締切", subscribed_training_ids=both, last_training_id="ecmo-ventilator")
-    assert agreed.decision.training_id == "ecmo-ventilator"
+def test_two_subscriptions_get_a_short_answer_for_both_unless_the_conversation_agrees(answerer: Answerer) -> None:
+    both = ("nanchisei-tokyo", SHUNIN)
+    reply = ask(answerer, "申込締切", subscribed_training_ids=both)
+    assert (reply.decision.kind, reply.decision.training_id) == ("answer", None)
+    assert "難治性精神疾患研修" in reply.text and "主任ケアマネ研修" in reply.text
+    agreed = ask(answerer, "申込締切", subscribed_training_ids=both, last_training_id=SHUNIN)
+    assert agreed.decision.training_id == SHUNIN
+
+
+def test_two_subscriptions_and_a_long_answer_ask_which_one(answerer: Answerer) -> None:
+    reply = ask(answerer, "受講対象を教えてください", subscribed_training_ids=("nanchisei-tokyo", SHUNIN))
+    assert reply.decision.kind == "ask_training"
+    assert set(reply.decision.candidates) == {"nanchisei-tokyo", SHUNIN}
 
 
 def test_a_question_without_a_training_asks_which_one_with_a_button_each(answerer: Answerer) -> None:
-    reply = ask(answerer, "申込締切はいつですか")
+    reply = ask(answerer, "受講対象を教えてください")
     buttons = [choice.text for choice in reply.choices]
     assert reply.decision.kind == "ask_training"
     assert len(buttons) == 3

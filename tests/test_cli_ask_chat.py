@@ -49,3 +49,34 @@ def test_chat_numbers_buttons_and_quick_replies_and_a_number_taps_one(fresh_demo
     assert result.exit_code == 0, result.output
     assert "[1]" in result.output
     assert "お知らせをお送りします" in result.output
+
+
+def test_ask_json_lines_keep_each_users_memory_and_clock(fresh_demo_database):
+    lines = [
+        {"text": "ECMOの研修に申し込みたい", "user": "alice", "now": "2025-08-05T09:00"},
+        {"text": "費用は？", "user": "alice", "now": "2025-08-05T09:03"},
+        {"text": "費用は？", "user": "bob", "now": "2025-08-05T09:03"},
+        "修了証",
+    ]
+    batch = "\n".join(json.dumps(line, ensure_ascii=False) if isinstance(line, dict) else line for line in lines)
+    result = CliRunner().invoke(cli, ["ask", "--json", "-"], input=batch + "\n")
+    assert result.exit_code == 0, result.output
+    apply, alice_fee, bob_fee, plain = (json.loads(line) for line in result.output.splitlines())
+    assert "ecmonet.jp" in apply["text"]
+    assert "ECMO" in alice_fee["text"] and "徴収いたしません" in alice_fee["text"]  # alice's conversation
+    assert "どの研修" in bob_fee["text"]  # bob has none: asked which training
+    assert alice_fee["user"] == apply["user"] != bob_fee["user"]
+    assert plain["user"] not in (apply["user"], bob_fee["user"])
+
+
+def test_ask_json_lines_tapped_quick_reply_is_a_line_like_any_other(fresh_demo_database):
+    first = CliRunner().invoke(cli, ["ask", "--json", "-"],
+                               input=json.dumps({"text": "受講対象を教えてください", "user": "carol"}) + "\n")
+    items = json.loads(first.output)["messages"][-1]["quickReply"]["items"]
+    tap = next(item["action"]["text"] for item in items if "主任" in item["action"]["label"])
+    batch = "\n".join(json.dumps({"text": text, "user": "carol"}, ensure_ascii=False)
+                      for text in ("受講対象を教えてください", tap))
+    result = CliRunner().invoke(cli, ["ask", "--json", "-"], input=batch + "\n")
+    asked, answered = (json.loads(line) for line in result.output.splitlines())
+    assert "どの研修" in asked["text"]
+    assert "主任" in answered["text"] and "どの研修" not in answered["text"]

@@ -79,13 +79,17 @@ def test_unknown_postback_gets_a_polite_answer(line, user_id):
     assert "このボタン" in visible_text(line.postback(user_id, "data-from-somewhere-else"))
 
 
-def test_a_question_the_bot_is_unsure_of_is_kept_for_the_secretariat(app, line, user_id):
-    from bot.db.tables import UnansweredQuestion
+def test_every_question_is_logged_with_the_decision_for_the_secretariat(app, line, user_id):
+    from bot.db.tables import AskedQuestion
 
     line.say(user_id, "今日の天気はどうですか")  # out of scope
-    line.say(user_id, "ECMO研修 修了証")  # answered: not kept
+    line.say(user_id, "クロザピン研修の修了証の条件は？")  # answered
 
     with Services.of(app).db.session() as session:
-        kept = session.scalars(select(UnansweredQuestion)).all()
-        assert [(question.text, question.kind) for question in kept] == [("今日の天気はどうですか", "out_of_scope")]
-        assert kept[0].line_user_id == stored_user(app, user_id).id
+        kept = session.scalars(select(AskedQuestion).order_by(AskedQuestion.id)).all()
+        assert [(q.text, q.kind, q.entry_id) for q in kept] == [
+            ("今日の天気はどうですか", "out_of_scope", None),
+            ("クロザピン研修の修了証の条件は？", "answer", "certificate"),
+        ]
+        assert kept[1].training_id == "nanchisei-tokyo" and kept[1].probability > 0.5
+        assert all(q.line_user_id == stored_user(app, user_id).id for q in kept)

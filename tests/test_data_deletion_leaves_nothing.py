@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 
 from bot.clock import JST
-from bot.db.tables import UnansweredQuestion
+from bot.db.tables import AskedQuestion
 from bot.devtools import simulator
 from bot.services import Services
 from tests.helpers import (
@@ -92,10 +92,10 @@ def test_after_deletion_nothing_names_the_user_or_holds_their_words(app, line, f
     engine = Services.of(app).db.engine
     needles = [trainee, PROFILE_NAME, *typed]
     with Services.of(app).db.session() as session:
-        assert PHONE_QUESTION in session.scalars(select(UnansweredQuestion.text)).all()
+        assert PHONE_QUESTION in session.scalars(select(AskedQuestion.text)).all()
     assert any("申込締切" in text for text in fake_line.state.texts_to(trainee))  # the reminder reached them
     held_before = {(table, needle) for table, _, needle in mentions(engine, needles)}
-    assert {("line_users", trainee), ("line_users", PROFILE_NAME), ("unanswered_questions", PHONE_QUESTION),
+    assert {("line_users", trainee), ("line_users", PROFILE_NAME), ("asked_questions", PHONE_QUESTION),
             ("inbox_events", trainee), ("handoff_messages", STAFF_QUESTION)} <= held_before  # the search does find what is there
 
     line.postback(trainee, buttons["削除する"]["data"])

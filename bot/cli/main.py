@@ -12,7 +12,8 @@ import os
 import secrets
 import sys
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -135,22 +136,70 @@ def demo_admin(line: LocalLine) -> tuple[str, str]:
 def ask(user_id: str, as_json: bool, database_url: str | None, text: str) -> None:
     """Ask one question through the webhook path and print the reply (a demo database).
 
-    With TEXT "-", reads one question per line from standard input and answers each
-    as the first message of a new user, printing one JSON object per line.
+    With TEXT "-", reads standard input line by line and prints one JSON object per
+    line. A line is either plain text, asked as the first message of a new user, or
+    a JSON object {"text": ..., "user": ..., "now": ...}: the same "user" keeps its
+    memory across lines (a question, a tap on a quick reply, a follow-up), and "now"
+    (ISO, Japan time without an offset) sets the bot's clock for that line.
     """
     with local_line(database_url) as line:
         if text != "-":
             _emit(line.say(user_id, text), as_json)
             return
-        for question in sys.stdin:
-            question = question.rstrip("\n")
-            fresh_user = "U" + uuid.uuid4().hex
-            _emit(line.say(fresh_user, question), as_json=True)
+        for raw in sys.stdin:
+            raw = raw.rstrip("\n")
+            if not raw.strip():
+                continue
+            question, who, now = _batch_line(raw)
+            with _clock_at(now):
+                _emit(line.say(who, question), as_json=True, user=who)
 
 
-def _emit(messages: list[dict], as_json: bool) -> None:
+def _batch_line(raw: str) -> tuple[str, str, str | None]:
+    """(text, user, now) of one batch line: a JSON object, or plain text from a new user."""
+    if raw.lstrip().startswith("{"):
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError:
+            item = None
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            user = str(item.get("user") or "U" + uuid.uuid4().hex)
+            now = item.get("now")
+            return item["text"], _line_user_id(user), str(now) if now else None
+    return raw, "U" + uuid.uuid4().hex, None
+
+
+def _line_user_id(user: str) -> str:
+    """A LINE-shaped user id (U + 32 hex) for any label a batch gives ("alice" stays alice every line)."""
+    if len(user) == 33 and user.startswith("U"):
+        return user
+    return "U" + uuid.uuid5(uuid.NAMESPACE_URL, f"kenshu-ask:{user}").hex
+
+
+@contextmanager
+def _clock_at(now: str | None) -> Iterator[None]:
+    """The bot's clock frozen at ``now`` for one line (``KENSHU_NOW``, as the demo sets it)."""
+    if now is None:
+        yield
+        return
+    from bot.clock import parse_jst
+
+    parse_jst(now)  # a malformed time fails here, naming the value
+    before = os.environ.get("KENSHU_NOW")
+    os.environ["KENSHU_NOW"] = now
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("KENSHU_NOW", None)
+        else:
+            os.environ["KENSHU_NOW"] = before
+
+
+def _emit(messages: list[dict], as_json: bool, user: str | None = None) -> None:
     if as_json:
-        click.echo(json.dumps({"text": visible_text(messages), "messages": messages}, ensure_ascii=False))
+        shown = {"text": visible_text(messages), "messages": messages} | ({"user": user} if user else {})
+        click.echo(json.dumps(shown, ensure_ascii=False))
     else:
         click.echo(visible_text(messages))
 

@@ -1,6 +1,6 @@
 """Every table of the bot, in one place so migrations and newcomers find them all.
 
-LINE users, the webhook inbox, unanswered questions, notices, the delivery ledger,
+LINE users, the webhook inbox, the questions asked, notices, the delivery ledger,
 encrypted joining details and the event dates the secretariat sets.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, false
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -34,8 +34,10 @@ class LineUser(Base):
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.ACTIVE)
     # 「配信停止」 pauses every notice without forgetting the subscriptions.
     notices_paused: Mapped[bool] = mapped_column(default=False)
-    # Conversation memory: the training of the previous question.
+    # Conversation memory: the training and entry of the previous question, and when it was asked.
     last_training_id: Mapped[str | None] = mapped_column(String(64))
+    last_entry_id: Mapped[str | None] = mapped_column(String(64))
+    last_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     followed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -120,17 +122,29 @@ class OutboxAnswer(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class UnansweredQuestion(Base):
-    """A question the bot could not answer confidently, kept for the secretariat."""
+class AskedQuestion(Base):
+    """Every question, with what the bot decided, for the secretariat's review loop.
 
-    __tablename__ = "unanswered_questions"
+    The model's best entries and the top probability say what it thought; ``tapped``
+    is the choice the trainee tapped next (an entry or a training) after a
+    "did you mean" or "which training"; ``assigned_entry_id`` is the entry the
+    secretariat added it to as an example (``kenshu questions assign``).
+    """
+
+    __tablename__ = "asked_questions"
+    __table_args__ = (Index("ix_asked_questions_kind_asked", "kind", "asked_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"))
+    line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"), index=True)
     text: Mapped[str] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(32))
+    entry_id: Mapped[str | None] = mapped_column(String(64))
+    training_id: Mapped[str | None] = mapped_column(String(64))
+    probability: Mapped[float] = mapped_column(Float, default=0.0)
     candidates: Mapped[list] = mapped_column(JSON, default=list)
+    tapped: Mapped[str | None] = mapped_column(String(64))
+    assigned_entry_id: Mapped[str | None] = mapped_column(String(64))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

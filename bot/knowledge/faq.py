@@ -3,6 +3,8 @@
 * ``entries/*.yaml``: one entry per question trainees ask, with Japanese and
   English phrasings, keywords, the answer template (an English message id
   whose Japanese lives in the ``qa`` catalog) and related entries;
+* ``examples/*.yaml``: more example questions per entry, and the guard classes
+  (clinical, out-of-scope), for the topic model;
 * ``lexicon.yaml``: words that mark a clinical question, small talk or a
   greeting, and the word lists behind routing.
 
@@ -42,6 +44,11 @@ class FaqEntry(Strict):
     needs_training: bool = True
     trainings: list[str] = Field(default_factory=list, description="Only for these trainings (empty: all)")
     related: list[str] = Field(min_length=2, max_length=4)
+    siblings: list[str] = Field(
+        default_factory=list,
+        description="Entries trainees cannot tell apart from this one: when the model hesitates between "
+                    "them, both answers are given together",
+    )
 
     @field_validator("answer")
     @classmethod
@@ -68,6 +75,18 @@ class EntryFile(Strict):
     entries: list[FaqEntry] = Field(min_length=1)
 
 
+# Labels of the topic model that are not entries: questions never answered from the FAQ.
+CLINICAL_LABEL = "clinical"
+OUT_OF_SCOPE_LABEL = "out-of-scope"
+GUARD_LABELS = (CLINICAL_LABEL, OUT_OF_SCOPE_LABEL)
+
+
+class ExampleFile(Strict):
+    """One file of ``data/faq/examples/``: example questions by entry id (or guard label)."""
+
+    examples: dict[str, list[str]] = Field(min_length=1)
+
+
 class Lexicon(Strict):
     """``data/faq/lexicon.yaml``: words and patterns that route a question before ranking."""
 
@@ -79,18 +98,9 @@ class Lexicon(Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
-    topic_free_words: list[str] = Field(
+    own_training_words: list[str] = Field(
         default_factory=list,
-        description="Words that say nothing about which answer is wanted (必要, 使う, 見る): never ranked or counted",
-    )
-    rewrites: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Canonical wording -> ways trainees type it; an empty canonical drops filler (について)",
-    )
-
-    ambiguous: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="A word that alone could mean several entries (配信 -> live-stream, on-demand): ask which",
+        description="Words before 研修/講習... that name part of our trainings (集合研修), not another training",
     )
 
     @model_validator(mode="after")
@@ -123,3 +133,4 @@ class Faq:
     entries: list[FaqEntry]
     lexicon: Lexicon
     origins: dict[str, EntryOrigin]
+    examples: dict[str, list[str]]  # by entry id or guard label, from data/faq/examples/

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.knowledge.base import Text
 from bot.knowledge.crosscheck import duplicate_course_ids, edition_problems
-from bot.knowledge.faq import EntryFile, EntryOrigin, Faq, FaqEntry, Lexicon
+from bot.knowledge.faq import GUARD_LABELS, EntryFile, EntryOrigin, ExampleFile, Faq, FaqEntry, Lexicon
 from bot.knowledge.models import Course, Edition
 from bot.knowledge.personal_questions import PersonalQuestions
 from bot.knowledge.reminder_rules import ReminderRules
@@ -25,6 +25,7 @@ from bot.knowledge.yaml_source import Model, YamlDocument, read_model
 
 EDITIONS_DIR = "editions"
 FAQ_ENTRIES_DIR = "faq/entries"
+FAQ_EXAMPLES_DIR = "faq/examples"
 LEXICON_FILE = "faq/lexicon.yaml"
 TRAINING_NAMES_FILE = "faq/trainings.yaml"
 PERSONAL_QUESTIONS_FILE = "faq/personal_questions.yaml"
@@ -175,18 +176,31 @@ def _faq(reader: _Reader) -> Faq | None:
         return None
     for entry in entries:
         origin = origins[entry.id]
-        for ref_index, related in enumerate(entry.related):
-            loc = ("entries", origin.index, "related", ref_index)
+        references = [("related", i, r) for i, r in enumerate(entry.related)]
+        references += [("siblings", i, r) for i, r in enumerate(entry.siblings)]
+        for field, ref_index, related in references:
+            loc = ("entries", origin.index, field, ref_index)
             if related == entry.id:
                 reader.problems.append(documents[entry.id].problem(loc, "an entry cannot relate to itself"))
             elif related not in origins:
                 reader.problems.append(documents[entry.id].problem(loc, f"unknown entry {related!r}"))
-    for term, entry_ids in lexicon.ambiguous.items():
-        for ref_index, entry_id in enumerate(entry_ids):
-            if entry_id not in origins:
-                reader.problems.append(lexicon_document.problem(("ambiguous", term, ref_index),
-                                                                f"unknown entry {entry_id!r}"))
-    return Faq(entries=entries, lexicon=lexicon, origins=origins)
+    return Faq(entries=entries, lexicon=lexicon, origins=origins, examples=_examples(reader, set(origins)))
+
+
+def _examples(reader: _Reader, entry_ids: set[str]) -> dict[str, list[str]]:
+    """Example questions of every file in ``faq/examples/``, merged by label; unknown labels are problems."""
+    merged: dict[str, list[str]] = {}
+    folder = reader.data_dir / FAQ_EXAMPLES_DIR
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+        example_file, document = reader.read(path, ExampleFile)
+        if example_file is None or document is None:
+            continue
+        for label, texts in example_file.examples.items():
+            if label not in entry_ids and label not in GUARD_LABELS:
+                reader.problems.append(document.problem(("examples", label), f"unknown entry {label!r}"))
+                continue
+            merged.setdefault(label, []).extend(text for text in texts if text.strip())
+    return merged
 
 
 def _reminder_rules(reader: _Reader) -> ReminderRules | None:

@@ -1,6 +1,6 @@
 """Question answering, LINE-free: a ``Question`` in, a ``Reply`` (texts, choices, table, decision) out.
 
-``Answerer`` is built once at app start (tokeniser, rankers, word lists) and
+``Answerer`` is built once at app start (featuriser, topic model, word lists) and
 answers each question; ``bot.line.answer_messages`` turns the reply into LINE
 messages.
 """

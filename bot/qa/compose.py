@@ -17,7 +17,6 @@ from bot.knowledge import FaqEntry
 from bot.qa.decide import (
     AnswerEntry,
     AskTraining,
-    ChooseTopic,
     DidYouMean,
     OutOfScope,
     Redirect,
@@ -28,11 +27,14 @@ from bot.qa.facts import FactContext, fact_function, table_function
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
 from bot.qa.reply import Choice, Decision, DecisionKind, Reply, Table
+from bot.qa.routing import Route
 
 # What the menu offers once the training is known.
 MENU_ENTRIES = ("application-period", "schedule", "certificate", "fee", "contact")
 # A table only pays for itself beyond a few rows; shorter material stays in the text.
 MIN_TABLE_ROWS = 4
+# An entry nobody named a training for is answered for every training when all answers together are this short.
+SHORT_FOR_ALL = 160
 
 
 class Composer:
@@ -49,8 +51,6 @@ class Composer:
                 return self._answer(query, verdict, _)
             case AskTraining():
                 return self._ask_training(query, verdict, _)
-            case ChooseTopic():
-                return self._choose_topic(query, verdict, _)
             case DidYouMean():
                 return self._did_you_mean(query, verdict, _)
             case Redirect():
@@ -88,6 +88,7 @@ class Composer:
                 else None
             )
             texts.append(self._fill(entry, context, training_id, locale))
+            texts.extend(self._fill(index.entries[sibling], context, training_id, locale) for sibling in verdict.also)
             table_of = table_function(entry.detail) if entry.detail else None
             if table_of is not None and context is not None and training_id is not None:
                 rows = table_of(context)
@@ -95,7 +96,8 @@ class Composer:
                     table = Table(f"{index.short_name(training_id, locale)} {_(entry.ask)}", tuple(rows))
         related = [r for r in entry.related if training_id is None or index.applies(r, training_id)]
         choices = self._entry_choices(related, training_id, locale)
-        decision = Decision(DecisionKind.ANSWER, locale, training_id, verdict.confidence, entry_id=entry.id)
+        decision = Decision(DecisionKind.ANSWER, locale, training_id, verdict.confidence, entry_id=entry.id,
+                            candidates=verdict.candidates, also=verdict.also)
         return _reply(texts, choices, decision, table)
 
     def _fill(self, entry: FaqEntry, context: FactContext | None, training_id: str | None, locale: str) -> str:
@@ -129,27 +131,39 @@ class Composer:
                 training=self._index.short_name(t, query.locale), question=original))
             for t in verdict.training_ids
         ]
+        every = [self._answer(query, AnswerEntry(verdict.entry_id, t, (), verdict.confidence), _)
+                 for t in verdict.training_ids]
+        if len(every) > 1 and sum(len(reply.text) for reply in every) <= SHORT_FOR_ALL:
+            # Short for every training (a contact, a yes/no): answer them all, no question back.
+            decision = Decision(DecisionKind.ANSWER, query.locale, None, verdict.confidence,
+                                entry_id=verdict.entry_id, candidates=verdict.training_ids)
+            return _reply(["\n\n".join(reply.text for reply in every)], choices, decision)
         decision = Decision(DecisionKind.ASK_TRAINING, query.locale, None, verdict.confidence,
                             entry_id=verdict.entry_id, candidates=verdict.training_ids)
         return _reply([_("Which training is your question about?")], choices, decision)
 
-    def _choose_topic(self, query: Query, verdict: ChooseTopic, _: Gettext) -> Reply:
-        choices = self._entry_choices(verdict.entry_ids, verdict.training_id, query.locale)
-        decision = Decision(DecisionKind.DID_YOU_MEAN, query.locale, verdict.training_id, verdict.confidence,
-                            candidates=verdict.entry_ids)
-        return _reply([_("Which of these do you mean?")], choices, decision)
-
     def _did_you_mean(self, query: Query, verdict: DidYouMean, _: Gettext) -> Reply:
-        text = _("I am not sure I understood. Did you mean one of these?")
+        texts = []
+        table = None
+        if verdict.likely is not None:
+            likely = self._answer(query, AnswerEntry(verdict.likely, verdict.training_id,
+                                                     query.resolution.course_ids, verdict.confidence), _)
+            texts.extend(likely.texts)
+            table = likely.table
+        text = _("If this is not what you asked, did you mean one of these?") if texts and verdict.entry_ids \
+            else _("I am not sure I understood. Did you mean one of these?")
         contact = self._fallback_contact(query, verdict.contact_training_ids, _)
         if contact:
             text = f"{text}\n\n{contact}"
+        texts.append(text)
         choices = self._entry_choices(verdict.entry_ids, verdict.training_id, query.locale)
+        offered = ((verdict.likely,) if verdict.likely else ()) + verdict.entry_ids
         decision = Decision(DecisionKind.DID_YOU_MEAN, query.locale, verdict.training_id, verdict.confidence,
-                            candidates=verdict.entry_ids)
-        return _reply([text], choices, decision)
+                            entry_id=verdict.likely, candidates=offered)
+        return _reply(texts, choices, decision, table)
 
-    def _fallback_contact(self, query: Query, training_ids: tuple[str, ...], _: Gettext) -> str:
+    def _fallback_contact(self, query: Query, training_ids: tuple[str, ...], _: Gettext,
+                          heading: str | None = None) -> str:
         lines = []
         for training_id in training_ids:
             edition = self._index.edition(training_id, query.question.linked_edition_ids)
@@ -159,7 +173,7 @@ class Composer:
             lines.append(f"{self._index.short_name(training_id, query.locale)}\n{_secretariat(context)}")
         if not lines:
             return ""
-        return _("If not, please ask the secretariat:") + "\n" + "\n".join(lines)
+        return (heading or _("If not, please ask the secretariat:")) + "\n" + "\n".join(lines)
 
     def _redirect(self, query: Query, verdict: Redirect, _: Gettext) -> Reply:
         knowledge, locale = self._index.knowledge, query.locale
@@ -182,16 +196,25 @@ class Composer:
     # --- what the bot covers ----------------------------------------------------------
 
     def _menu(self, query: Query, verdict: ShowMenu, _: Gettext) -> Reply:
-        greeting = _("Hello! ") if verdict.greeting else ""
-        text = greeting + self._topics(query.locale) + "\n" + _("Please type your question, e.g. \"deadline\".")
-        kind = DecisionKind.GREETING if verdict.greeting else DecisionKind.MENU
+        if verdict.route is Route.THANKS:
+            text = _("You're welcome. Ask me anything else about the trainings at any time.")
+        else:
+            greeting = _("Hello! ") if verdict.route is Route.GREETING else ""
+            text = greeting + self._topics(query.locale) + "\n" + _("Please type your question, e.g. \"deadline\".")
+        kind = DecisionKind.MENU if verdict.route is Route.MENU else DecisionKind.GREETING
         choices = self._menu_choices(verdict.training_id, query.locale)
         return _reply([text], choices, Decision(kind, query.locale, verdict.training_id, verdict.confidence))
 
     def _out_of_scope(self, query: Query, verdict: OutOfScope, _: Gettext) -> Reply:
         text = _("Sorry, I can only help with the trainings.") + "\n" + self._topics(query.locale)
+        trainings = (verdict.training_id,) if verdict.training_id else tuple(self._index.knowledge.trainings)
+        contact = self._fallback_contact(query, trainings, _, _("For anything else about a training, please ask "
+                                                                   "its secretariat:"))
+        if contact:
+            text = f"{text}\n\n{contact}"
         choices = self._menu_choices(verdict.training_id, query.locale)
-        decision = Decision(DecisionKind.OUT_OF_SCOPE, query.locale, verdict.training_id, verdict.confidence)
+        decision = Decision(DecisionKind.OUT_OF_SCOPE, query.locale, verdict.training_id, verdict.confidence,
+                            candidates=verdict.candidates)
         return _reply([text], choices, decision)
 
     # --- buttons and shared wording -----------------------------------------------------

@@ -1,13 +1,20 @@
 """Deciding what to do with a question: answer an entry, ask, suggest, redirect or decline.
 
-1. route before ranking: clinical questions get the consultation desk, greetings
-   and "menu" get the list of what the bot knows, obvious small talk is declined;
-2. rank FAQ entries with the training names (and named cities) taken out;
-3. answer when the best entry explains the question well, offer "did you mean"
-   buttons when it partly does, and say honestly what the bot covers when
-   nothing does;
-4. an entry that needs a training nobody named asks which one, unless only
-   one training has it at all.
+1. guards first: the word lists catch clinical questions whatever the model
+   says (and greetings, thanks, "menu", obvious small talk);
+2. the topic model gives every entry and guard class a calibrated probability;
+   entries that cannot be answered for the question's training (its answer
+   would find no fact) are no candidates;
+3. the learned clinical class redirects; the learned out-of-scope class gets
+   the honest list of what the bot covers;
+4. an entry is answered when its probability and its lead over the runner-up
+   clear the thresholds fitted on cross-validation (``topic_model``), offered
+   among "did you mean" choices when it is only plausible, else out of scope;
+   when the model hesitates between two siblings (fee and payment), they count
+   as one and both answers are given;
+5. a follow-up of the conversation going on (「それはいつ？」「あと何日？」)
+   means the previous question's topic; an entry that needs a training nobody
+   named asks which one, unless only one training has it at all.
 
 The outcome is a ``Verdict``: what to say is ``compose``'s job.
 """
@@ -17,22 +24,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
+from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
-from bot.qa.query import Query, TopicTerms, topic_terms
-from bot.qa.ranking import Candidate
+from bot.qa.query import Query
 from bot.qa.routing import Route
+from bot.qa.topic_model import cover
 from bot.qa.training_resolution import Resolution
 
-# Thresholds on coverage (share of the question the entry explains).
-ANSWER_COVERAGE = 0.65
-SUGGEST_COVERAGE = 0.2
-# The winner must beat the runner-up by this factor to be answered outright
-# when its coverage is not decisive.
-CLEAR_MARGIN = 1.25
-DECISIVE_COVERAGE = 0.8
-# Confidence given to a choice between the meanings of one ambiguous word.
-AMBIGUOUS_WORD_CONFIDENCE = 0.5
+# Below this the best entry is not even worth offering as a choice.
+SUGGEST_PROBABILITY = 0.12
+# Choices offered beside the best one must be at least this likely.
+CHOICE_PROBABILITY = 0.02
+MAX_CHOICES = 3
+# From this probability a "did you mean" starts with the best entry's answer.
+LIKELY_PROBABILITY = 0.6
+# ...unless the question might be out of scope or clinical: then no fact at all.
+MAX_GUARD_FOR_LIKELY = 0.05
+# The learned clinical class redirects from this probability on (the word lists catch the rest).
+CLINICAL_PROBABILITY = 0.35
 VENUE_ENTRY = "venue"
+# Entries whose answer is a date: a bare "when?" or "how many days left?" right after one means it.
+DATED_ENTRIES = frozenset({"application-period", "schedule", "live-stream", "on-demand", "venue", "payment",
+                           "decision", "prework", "case-submission", "hours"})
+# What a follow-up looks like once names are out: a pronoun or a bare question word.
+_FOLLOW_UP = re.compile(
+    r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
+    r"いくら|何時から|when|where|how many days)[^\w]*(ですか|ですか\?|\?)?[?？!！。\s]*$"
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,8 @@ class AnswerEntry:
     training_id: str | None
     course_ids: tuple[str, ...]
     confidence: float
+    candidates: tuple[str, ...] = ()  # the model's best entries, for the question log
+    also: tuple[str, ...] = ()  # a sibling entry the model could not tell apart: answered too
 
 
 @dataclass(frozen=True)
@@ -55,22 +76,14 @@ class AskTraining:
 
 
 @dataclass(frozen=True)
-class ChooseTopic:
-    """A bare ambiguous word ("配信"): ask which of its meanings, a button each."""
-
-    entry_ids: tuple[str, ...]
-    training_id: str | None
-    confidence: float = AMBIGUOUS_WORD_CONFIDENCE
-
-
-@dataclass(frozen=True)
 class DidYouMean:
-    """The best entries partly explain the question: offer them, with the secretariat's contact."""
+    """The best entries are plausible, none is sure: offer them, with the secretariat's contact."""
 
     entry_ids: tuple[str, ...]
     training_id: str | None
     contact_training_ids: tuple[str, ...]  # whose secretariat to name
     confidence: float
+    likely: str | None = None  # the best entry, answered first when it is likely and its training known
 
 
 @dataclass(frozen=True)
@@ -78,27 +91,28 @@ class Redirect:
     """A clinical question: never answered, the consultation desk instead."""
 
     training_id: str | None
-    confidence: float = 1.0  # the lexicon's word lists decide, not the ranking
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
 class ShowMenu:
-    """A greeting, "menu" or an empty message: what the bot can answer."""
+    """A greeting, thanks, "menu" or an empty message: a short friendly reply."""
 
-    greeting: bool
+    route: Route
     training_id: str | None
     confidence: float = 1.0
 
 
 @dataclass(frozen=True)
 class OutOfScope:
-    """Nothing in the FAQ explains the question: say what the bot covers."""
+    """Not about the trainings: say what the bot covers, and whom to ask."""
 
     training_id: str | None
     confidence: float
+    candidates: tuple[str, ...] = ()
 
 
-Verdict = AnswerEntry | AskTraining | ChooseTopic | DidYouMean | Redirect | ShowMenu | OutOfScope
+Verdict = AnswerEntry | AskTraining | DidYouMean | Redirect | ShowMenu | OutOfScope
 
 
 def decide(query: Query, index: FaqIndex) -> Verdict:
@@ -106,39 +120,83 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     resolution = query.resolution
     if query.route is Route.CLINICAL:
         return Redirect(resolution.training_id)
-    if query.route in (Route.GREETING, Route.MENU):
-        return ShowMenu(query.route is Route.GREETING, resolution.training_id)
+    if query.route in (Route.GREETING, Route.THANKS, Route.MENU):
+        return ShowMenu(query.route, resolution.training_id)
     if query.route is Route.OFF_TOPIC:
         return OutOfScope(resolution.training_id, 0.0)
-    topic = topic_terms(query, index)
-    resolution = topic.resolution
-    if topic.named_place and not topic.terms.words:
-        # "ECMO 北海道": a place alone asks when and where it is held there.
-        return _entry(VENUE_ENTRY, resolution, 1.0, index)
-    ambiguous = _ambiguous_entries(topic, index)
-    if len(ambiguous) > 1:
-        return ChooseTopic(ambiguous, resolution.training_id)
-    candidates = _rank(topic, index)
-    if len(ambiguous) == 1:
-        candidates = [Candidate(ambiguous[0], 1.0, 1.0)]
-    if not candidates:
-        if resolution.source == "named" and not _has_words(resolution.remainder):
-            return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
+    topic = query.topic
+    if resolution.source == "named" and not _has_words(topic):
+        return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
+    if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
+        return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
+    previous = query.question.last_entry_id
+    if previous in DATED_ENTRIES and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
+        return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
+    prediction = index.model.predict(index.featuriser.features(topic))
+    ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
+    if not ranked:
         return OutOfScope(resolution.training_id, 0.0)
-    top = candidates[0]
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    clear = top.coverage >= DECISIVE_COVERAGE or top.score >= CLEAR_MARGIN * runner_up
-    confidence = round(min(1.0, top.coverage * (1.0 if clear else 0.8)), 3)
-    if top.coverage >= ANSWER_COVERAGE and clear:
-        return _entry(top.entry_id, resolution, confidence, index)
-    if top.coverage >= SUGGEST_COVERAGE:
-        offered = [c for c in candidates if c.coverage >= SUGGEST_COVERAGE * 0.5][:3] or candidates[:1]
-        contacts = (resolution.training_id,) if resolution.training_id else resolution.candidates
-        return DidYouMean(tuple(c.entry_id for c in offered), resolution.training_id, contacts, confidence)
-    return OutOfScope(resolution.training_id, confidence)
+    silent = _silent_entry(prediction.labels[0], prediction.probabilities[0], query, index)
+    if silent is not None:
+        return silent
+    entries = [(label, p) for label, p in ranked if label not in GUARD_LABELS]
+    offered = tuple(label for label, p in entries[:MAX_CHOICES] if p >= CHOICE_PROBABILITY)
+    answer = cover(ranked, index.siblings)
+    top, probability = answer.labels[0], answer.probability
+    if top == CLINICAL_LABEL and probability >= CLINICAL_PROBABILITY:
+        return Redirect(resolution.training_id, round(probability, 3))
+    if top in GUARD_LABELS:
+        if entries and entries[0][1] >= SUGGEST_PROBABILITY * 2:
+            return _did_you_mean(offered, resolution, entries[0][1])
+        return OutOfScope(resolution.training_id, round(probability, 3), offered)
+    calibration = index.model.calibration
+    if probability >= calibration.answer_probability and answer.lead >= calibration.answer_margin:
+        also = tuple(label for label in answer.labels[1:] if label != top)
+        return _entry(top, resolution, round(probability, 3), index, offered, also)
+    if probability >= SUGGEST_PROBABILITY:
+        guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
+        return _did_you_mean(offered, resolution, probability, index if guarded < MAX_GUARD_FOR_LIKELY else None)
+    return OutOfScope(resolution.training_id, round(probability, 3), offered)
 
 
-def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqIndex) -> AnswerEntry | AskTraining:
+def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query: Query,
+                index: FaqIndex) -> list[tuple[str, float]]:
+    """Labels with their probability, best first, without entries the training cannot answer
+    (renormalised: the slot is evidence the model did not see)."""
+    resolution = query.resolution
+    trainings = (resolution.training_id,) if resolution.training_id else resolution.candidates
+    possible = set(GUARD_LABELS).union(*(index.answerable(t) for t in trainings))
+    kept = [(label, p) for label, p in zip(labels, probabilities, strict=True) if label in possible]
+    total = sum(p for _, p in kept) or 1.0
+    return [(label, p / total) for label, p in kept]
+
+
+def _silent_entry(top: str, probability: float, query: Query, index: FaqIndex) -> AnswerEntry | None:
+    """The model is sure of an entry the named training's documents say nothing about
+    (主任研修 録画): answering it says so and gives the secretariat, which beats guessing another."""
+    training_id = query.resolution.training_id
+    if training_id is None or top not in index.entries or probability < index.model.calibration.answer_probability:
+        return None
+    entry = index.entries[top]
+    if index.applies(top, training_id) or (entry.trainings and training_id not in entry.trainings):
+        return None
+    return AnswerEntry(top, training_id, query.resolution.course_ids, round(probability, 3), (top,))
+
+
+def _did_you_mean(offered: tuple[str, ...], resolution: Resolution, probability: float,
+                  index: FaqIndex | None = None) -> DidYouMean:
+    contacts = (resolution.training_id,) if resolution.training_id else resolution.candidates
+    likely = None
+    if index is not None and offered and probability >= LIKELY_PROBABILITY:
+        best = offered[0]
+        if resolution.training_id is not None or not index.entries[best].needs_training:
+            likely = best
+    others = tuple(e for e in offered if e != likely) if likely else offered
+    return DidYouMean(others, resolution.training_id, contacts, round(probability, 3), likely)
+
+
+def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqIndex,
+           candidates: tuple[str, ...] = (), also: tuple[str, ...] = ()) -> AnswerEntry | AskTraining:
     """Answer the entry, or ask which training when it needs one and several could be meant."""
     training_id = resolution.training_id
     if index.entries[entry_id].needs_training and training_id is None:
@@ -148,31 +206,9 @@ def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqI
             return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence)
         # Only one training has this at all (区市町村の推薦): no need to ask.
         training_id = applicable[0]
-    return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence)
-
-
-def _rank(topic: TopicTerms, index: FaqIndex) -> list[Candidate]:
-    ranked = (index.english if topic.english else index.japanese).rank(topic.terms)
-    training_id = topic.resolution.training_id
-    if training_id is None:
-        return ranked
-    return [c for c in ranked if index.applies(c.entry_id, training_id)]
-
-
-def _ambiguous_entries(topic: TopicTerms, index: FaqIndex) -> tuple[str, ...]:
-    """The entries a bare ambiguous word could mean ("配信": live or on-demand?),
-    kept to those that apply to the training; empty when the question says more."""
-    if topic.english or not topic.terms.words:
-        return ()
-    words = set(topic.terms.words)
-    training_id = topic.resolution.training_id
-    for ambiguous in index.ambiguous:
-        if words <= ambiguous.words:
-            return tuple(e for e in ambiguous.entry_ids if training_id is None or index.applies(e, training_id))
-    return ()
+    also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
+    return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates, also)
 
 
 def _has_words(text: str) -> bool:
-    return re.search(r"[^\s\W_]", text) is not None and bool(
-        re.sub(r"[のはをがにでとへもってやかね?？!！。、\s]", "", text)
-    )
+    return bool(re.sub(r"[のはをがにでとへもってやかね?？!！。、\s]", "", text))

@@ -1,34 +1,61 @@
 """Everything answering needs that can be built before the first question, built once.
 
-From the knowledge and ``data/faq/``: the FAQ entries (each template checked
-against the known facts, so a typo fails at start-up), the tokeniser, the
-router, the rewrites, the training resolver, one BM25 ranker per language over
-every phrasing, and the ambiguous words of the lexicon.
+From the knowledge and ``data/faq/``: the FAQ entries, the featuriser, the
+router (word lists that must win whatever the model says), the training
+resolver, the topic text (names and places out), which entries render for
+which training, and the topic model: loaded from the cache when the examples
+are unchanged, else trained (a few seconds) and cached.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
+from bot.i18n import gettext_for
 from bot.knowledge import Edition, FaqEntry, Knowledge, TrainingNames
-from bot.qa.language import has_japanese
+from bot.knowledge.faq import GUARD_LABELS
+from bot.qa.examples import Example, TopicText, featurise_examples, sibling_map, training_examples
+from bot.qa.facts import FactContext, fact_function
+from bot.qa.features import Featuriser
 from bot.qa.places import kana_place_spellings
-from bot.qa.ranking import EntryRanker
-from bot.qa.rewrite import Rewriter
 from bot.qa.routing import Router
-from bot.qa.tokenise import Terms, Tokeniser
+from bot.qa.topic_model import Siblings, TopicModel, cache_key, load_or_train, train
 from bot.qa.training_resolution import TrainingResolver
-from bot.textfold import fold_width_and_case, fold_width_case_and_kana
+from bot.textfold import fold_width_case_and_kana
 
 OVERVIEW_ENTRY = "overview"
 
 
-@dataclass(frozen=True)
-class AmbiguousWord:
-    """A word that alone could mean several entries ("配信": live or on-demand?)."""
+class TrainingSet:
+    """The examples as the model sees them, with the labels each one's named training allows."""
 
-    words: frozenset[str]
-    entry_ids: tuple[str, ...]
+    def __init__(self, examples: list[Example], allowed: list[frozenset[str] | None], siblings: Siblings,
+                 topic: TopicText, featuriser: Featuriser) -> None:
+        self.examples = tuple(examples)
+        self.labels = [example.label for example in examples]
+        self.allowed = allowed
+        self.siblings = siblings
+        self._topic = topic
+        self._featuriser = featuriser
+        self._features: list[list[str]] | None = None
+
+    @property
+    def features(self) -> list[list[str]]:
+        """Every example featurised (a few seconds: only when training)."""
+        if self._features is None:
+            self._features = featurise_examples(list(self.examples), self._topic, self._featuriser)
+        return self._features
+
+    def key(self) -> str:
+        """What the cached model depends on, without featurising anything."""
+        return cache_key([(e.text, e.label) for e in self.examples], [sorted(a) if a else None for a in self.allowed],
+                         sorted((k, sorted(v)) for k, v in self.siblings.items()), self._topic.signature())
+
+    def fit(self) -> TopicModel:
+        return train(self.features, self.labels, self.siblings, self.allowed)
 
 
 @dataclass(frozen=True)
@@ -38,63 +65,63 @@ class FaqIndex:
     knowledge: Knowledge
     entries: dict[str, FaqEntry]  # by id, in file order
     names: dict[str, TrainingNames]
-    tokeniser: Tokeniser
+    featuriser: Featuriser
     router: Router
-    rewriter: Rewriter
     resolver: TrainingResolver
     kana_places: tuple[tuple[str, str], ...]  # katakana reading -> kanji spelling
-    japanese: EntryRanker
-    english: EntryRanker
-    ambiguous: tuple[AmbiguousWord, ...]
+    topic: TopicText
+    model: TopicModel
+    siblings: Siblings  # entries answered together when the model hesitates between them
+    renders: frozenset[tuple[str, str]]  # (entry id, training id) whose answer has at least one fact
+    training: TrainingSet  # what the model was trained on, for cross-validation
+    build_seconds: float
+    _answerable: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def build(cls, knowledge: Knowledge) -> FaqIndex:
+    def build(cls, knowledge: Knowledge, model_cache: Path | None = None) -> FaqIndex:
         """Every index over the FAQ that start-up loaded and checked (``bot.qa.faq_check``)."""
-        faq = knowledge.faq
-        tokeniser = Tokeniser(frozenset(faq.lexicon.topic_free_words))
-        rewriter = Rewriter(faq.lexicon.rewrites, knowledge)
-        topic_words = {fold_width_case_and_kana(k) for entry in faq.entries for k in entry.keywords}
-        resolver = TrainingResolver(knowledge, knowledge.training_names, tokeniser.reading, topic_words)
-
-        def without_names(phrasing: str) -> str:
-            return rewriter.rewrite(resolver.named(fold_width_and_case(phrasing))[1])
-
-        ja: list[tuple[str, Terms]] = []
-        en: list[tuple[str, Terms]] = []
-        for entry in faq.entries:
-            for phrasing in entry.questions.ja:
-                ja.append((entry.id, tokeniser.japanese(without_names(phrasing))))
-            for phrasing in entry.questions.en:
-                en.append((entry.id, tokeniser.english(without_names(phrasing))))
-            if entry.keywords:
-                latin = [k for k in entry.keywords if not has_japanese(k)]
-                # Latin keywords go to the Japanese index too: trainees type
-                # CPU, Zoom or URL inside Japanese questions ("ECT研修 CPU").
-                ja.append((entry.id, tokeniser.japanese(rewriter.rewrite(" ".join(entry.keywords)))))
-                if latin:
-                    en.append((entry.id, tokeniser.english(" ".join(latin))))
-        ambiguous = tuple(
-            AmbiguousWord(frozenset(tokeniser.japanese(rewriter.rewrite(term)).words), tuple(entry_ids))
-            for term, entry_ids in faq.lexicon.ambiguous.items()
-        )
+        started = time.perf_counter()
+        featuriser = Featuriser()
+        # A course-only alias that is also a topic word (会場, オンライン) stays in the text.
+        topic_words = {fold_width_case_and_kana(k) for entry in knowledge.faq.entries for k in entry.keywords}
+        resolver = TrainingResolver(knowledge, knowledge.training_names, featuriser.reading, topic_words)
+        kana_places = kana_place_spellings(knowledge, featuriser.reading)
+        topic = TopicText(knowledge, resolver, kana_places)
+        examples = training_examples(knowledge)
+        siblings = sibling_map(knowledge)
+        renders = _rendering(knowledge)
+        entries = {entry.id: entry for entry in knowledge.faq.entries}
+        allowed = [_allowed(resolver, example.text, entries, renders) for example in examples]
+        training = TrainingSet(examples, allowed, siblings, topic, featuriser)
+        model = load_or_train(training.key(), model_cache, training.fit)
         return cls(
             knowledge=knowledge,
-            entries={entry.id: entry for entry in faq.entries},
+            entries=entries,
             names=knowledge.training_names,
-            tokeniser=tokeniser,
-            router=Router(faq.lexicon),
-            rewriter=rewriter,
+            featuriser=featuriser,
+            router=Router(knowledge.faq.lexicon),
             resolver=resolver,
-            kana_places=kana_place_spellings(knowledge, tokeniser.reading),
-            japanese=EntryRanker(ja),
-            english=EntryRanker(en),
-            ambiguous=ambiguous,
+            kana_places=kana_places,
+            topic=topic,
+            model=model,
+            siblings=siblings,
+            renders=renders,
+            training=training,
+            build_seconds=time.perf_counter() - started,
         )
 
     def applies(self, entry_id: str, training_id: str) -> bool:
-        """True when the entry is about every training or names this one."""
-        entry = self.entries[entry_id]
-        return not entry.trainings or training_id in entry.trainings
+        """True when the entry can be answered for this training: it is not limited to other
+        trainings and its answer finds at least one fact in the training's edition."""
+        return _applies(self.entries[entry_id], training_id, self.renders)
+
+    def answerable(self, training_id: str) -> frozenset[str]:
+        """Every entry that ``applies`` to the training (general entries included)."""
+        found = self._answerable.get(training_id)
+        if found is None:
+            found = frozenset(e for e in self.entries if self.applies(e, training_id))
+            self._answerable[training_id] = found
+        return found
 
     def edition(self, training_id: str, linked_edition_ids: tuple[str, ...]) -> Edition | None:
         """The edition a question about the training means: the asker's own, else the latest."""
@@ -111,3 +138,38 @@ class FaqIndex:
             return names.short_name_en if locale == "en" else names.short_name
         return self.knowledge.trainings[training_id].name.in_locale(locale)
 
+
+def _applies(entry: FaqEntry, training_id: str, renders: frozenset[tuple[str, str]]) -> bool:
+    if entry.trainings and training_id not in entry.trainings:
+        return False
+    return not entry.needs_training or (entry.id, training_id) in renders
+
+
+def _allowed(resolver: TrainingResolver, text: str, entries: dict[str, FaqEntry],
+             renders: frozenset[tuple[str, str]]) -> frozenset[str] | None:
+    """The entries an example's named training can have, as the decision masks them (None: none named)."""
+    named = {alias.training_id for alias in resolver.named(text)[0] if alias.names_training}
+    if len(named) != 1:
+        return None
+    training_id = named.pop()
+    return frozenset(GUARD_LABELS) | {e for e, entry in entries.items() if _applies(entry, training_id, renders)}
+
+
+def _rendering(knowledge: Knowledge) -> frozenset[tuple[str, str]]:
+    """(entry, training) pairs whose template finds a fact in the training's latest edition.
+
+    Facts are structural (a fee, a venue list): whether one exists does not depend
+    on the day, so one fixed day decides it at start-up.
+    """
+    some_day = datetime(2000, 1, 1, tzinfo=UTC)
+    pairs = set()
+    for training_id in knowledge.trainings:
+        editions = knowledge.editions_of(training_id)
+        if not editions:
+            continue
+        context = FactContext(edition=editions[-1], locale="ja", now=some_day, gettext=gettext_for("ja"))
+        for entry in knowledge.faq.entries:
+            names = [n for n in entry.placeholders() if n != "training"]
+            if any((f := fact_function(n)) is not None and f(context) is not None for n in names):
+                pairs.add((entry.id, training_id))
+    return frozenset(pairs)

@@ -32,7 +32,8 @@ class Decision:
     training_id: str | None
     confidence: float
     entry_id: str | None = None
-    candidates: tuple[str, ...] = ()  # what the buttons offer: entry ids, or training ids when asking which
+    candidates: tuple[str, ...] = ()  # the model's best entries, or the training ids when asking which
+    also: tuple[str, ...] = ()  # sibling entries answered with ``entry_id`` (the model could not tell them apart)
 
 
 @dataclass(frozen=True)

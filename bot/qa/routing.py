@@ -1,4 +1,4 @@
-"""Questions routed before any ranking: clinical, greetings and thanks, menu, off-topic.
+"""Questions routed before the topic model: clinical, greetings, thanks, menu, off-topic.
 
 A clinical question must never reach the FAQ ranking, because a confident
 fact from the nearest entry ("ECTの中級では適応判断を学びます") would read
@@ -11,7 +11,7 @@ import re
 from enum import StrEnum
 
 from bot.knowledge import Lexicon
-from bot.textfold import fold_width_case_and_kana
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 
 class Route(StrEnum):
@@ -19,6 +19,7 @@ class Route(StrEnum):
 
     CLINICAL = "clinical"
     GREETING = "greeting"
+    THANKS = "thanks"
     MENU = "menu"
     OFF_TOPIC = "out_of_scope"
     QUESTION = "question"
@@ -36,9 +37,11 @@ class Router:
         self._soft = _folded(lexicon.clinical_soft_terms)
         self._exempt = _folded(lexicon.clinical_exempt_terms)
         self._patterns = tuple(re.compile(fold_width_case_and_kana(p)) for p in lexicon.clinical_patterns)
-        self._greetings = _folded(lexicon.greetings + lexicon.thanks)
+        self._greetings = _folded(lexicon.greetings)
+        self._thanks = _folded(lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
         self._off_topic = _folded(lexicon.off_topic_terms)
+        self._own_training_words = tuple(fold_width_and_case(w) for w in lexicon.own_training_words if w.strip())
 
     def route(self, text: str) -> Route:
         """The route for one question text."""
@@ -50,13 +53,21 @@ class Router:
             word in folded for word in self._menu if len(word) >= 3
         ):
             return Route.MENU
-        if bare and any(
-            bare.startswith(word.replace(" ", "")) and len(bare) <= len(word) + 6 for word in self._greetings
-        ):
+        if bare and any(_short_phrase(bare, word) for word in self._thanks):
+            return Route.THANKS
+        if bare and any(_short_phrase(bare, word) for word in self._greetings):
             return Route.GREETING
         if any(_contains(folded, word) for word in self._off_topic):
             return Route.OFF_TOPIC
         return Route.QUESTION
+
+    def names_another_training(self, topic: str) -> bool:
+        """True when the text (our training names already out) names a training that is not ours:
+        喀痰吸引研修, BLS講習, 看護師国家試験; 集合研修 or 更新研修 are parts of ours."""
+        for match in _TRAINING_NAME.finditer(fold_width_and_case(topic)):
+            if not any(match.group(1).endswith(word) for word in self._own_training_words):
+                return True
+        return False
 
     def is_clinical(self, folded: str) -> bool:
         """True for questions about treatment, medication or a patient's care."""
@@ -66,6 +77,16 @@ class Router:
             return True
         about_training = any(word in folded for word in self._exempt)
         return not about_training and any(_contains(folded, word) for word in self._soft)
+
+
+# A name of a training: two or more kanji, katakana or latin characters before 研修, 講習...
+_TRAINING_NAME = re.compile(r"([\u4e00-\u9fff\u30a1-\u30faーa-z0-9]{2,})(?:研修|講習|講座|試験|セミナー|コース)")
+
+
+def _short_phrase(bare: str, word: str) -> bool:
+    """「ありがとうございました」 is the thanks word and a polite ending, not a question."""
+    word = word.replace(" ", "")
+    return bare.startswith(word) and len(bare) <= len(word) + 6
 
 
 def _contains(folded: str, word: str) -> bool:

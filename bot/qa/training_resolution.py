@@ -4,9 +4,10 @@ Order of evidence, strongest first (from the issue):
 
 1. a training or course named in the text, nicknames included
    (クロザピンの研修, ECTの中級, ECMO, 人工呼吸器, 主任ケアマネ, 主任研修);
-2. the user's linked enrolments;
-3. the user's subscriptions;
-4. the training of the previous question in this conversation;
+2. the training of the conversation going on (a question within the last
+   30 minutes; the caller passes it only when it is that recent);
+3. the user's linked enrolments;
+4. the user's subscriptions;
 5. otherwise nobody knows: the answerer asks, with a button per training.
 
 A level that points at several trainings is ambiguous; a weaker level may
@@ -45,7 +46,7 @@ class Resolution:
     """The outcome: a training, or the candidates to ask about."""
 
     training_id: str | None
-    source: str  # "named" | "enrolment" | "subscription" | "memory" | "none"
+    source: str  # "named" | "place" (a venue of one training named) | "conversation" | "enrolment" | ...
     candidates: tuple[str, ...]
     course_ids: tuple[str, ...]
     remainder: str  # the text with the names taken out, for ranking
@@ -107,6 +108,11 @@ class TrainingResolver:
             for a in self._aliases
         }
 
+    def signature(self) -> list[tuple[str, str, str | None, bool]]:
+        """Every alias, for the topic model's cache key (a new nickname changes what it reads)."""
+        return [(a.folded, a.training_id, a.course_id, a.names_training) for a in self._aliases] + [
+            ("topic-words", ",".join(sorted(self._topic_words)), None, False)]
+
     def named(self, text: str, blank_courses_of: str | None = None) -> tuple[list[Alias], str]:
         """Aliases found in the text (longest match wins) and the text without them.
 
@@ -138,7 +144,7 @@ class TrainingResolver:
         text: str,
         linked_edition_ids: tuple[str, ...],
         subscribed_training_ids: tuple[str, ...],
-        last_training_id: str | None,
+        conversation_training_id: str | None,
     ) -> Resolution:
         """Apply the evidence order to one question."""
         found, remainder = self.named(text)
@@ -147,9 +153,10 @@ class TrainingResolver:
         subscribed = tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
+            ("conversation",
+             (conversation_training_id,) if conversation_training_id in self._knowledge.trainings else ()),
             ("enrolment", self._trainings_of_editions(linked_edition_ids)),
             ("subscription", subscribed),
-            ("memory", (last_training_id,) if last_training_id in self._knowledge.trainings else ()),
         ]
         for depth, (source, candidates) in enumerate(levels):
             if len(candidates) == 1:

@@ -3,9 +3,10 @@
 After deletion no table names the LINE user or holds what they wrote:
 
 - deleted: the LINE user record, their subscriptions, ledger rows, the record of
-  their personal requests (「私の研修」, joining details again), the
-  questions the bot could not answer (their own words, which may hold a phone
-  number or a name), and their chat with the secretariat (the conversation, its
+  their personal requests (「私の研修」, joining details again), every question
+  they asked (their own words, which may hold a phone number or a name; one the
+  secretariat already assigned to an entry stays in data/ as an example, without
+  who asked it), and their chat with the secretariat (the conversation, its
   messages and the clerks' replies, and the remembered lines with the bot);
 - stored webhook events keep only their id (so a redelivery is still recognised),
   not the user's LINE id, what they wrote, or an error about it;
@@ -24,6 +25,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from bot.db.tables import (
+    AskedQuestion,
     Delivery,
     Enrolment,
     HandoffConversation,
@@ -33,7 +35,6 @@ from bot.db.tables import (
     LineUser,
     PersonalRequest,
     Subscription,
-    UnansweredQuestion,
 )
 from bot.line.outbox import forget_recipient
 
@@ -42,7 +43,7 @@ def delete_user_data(session: Session, user: LineUser) -> None:
     """Delete everything the bot holds about this LINE user (explicitly, on every backend)."""
     user_id = user.id
     session.execute(update(Enrolment).where(Enrolment.user_id == user_id).values(user_id=None))
-    session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == user_id))
+    session.execute(delete(AskedQuestion).where(AskedQuestion.line_user_id == user_id))
     for table in (Subscription, Delivery, PersonalRequest, HandoffMessage, HandoffConversation):
         session.execute(delete(table).where(table.user_id == user_id))
     forget_events(session, user.line_user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.knowledge.models import Session
 from bot.knowledge.timing import Period, When
+from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, when_text
@@ -68,6 +69,11 @@ def live_stream(ctx: FactContext) -> str | None:
         details.append(ctx.text(stream.tool) or "")
         status = _event_status(ctx, stream.when)
         blocks.append(joined(" / ".join(d for d in details if d), status))
+    undecided = [s for s in ctx.edition.live_streams if ctx.wanted(s.course_ids)
+                 and s.when.tentative is not None and not s.when.tentative.has_passed(ctx.today)]
+    if blocks and undecided:
+        # The documents give only a window: say whom to ask rather than guess a day.
+        blocks.append(_("For the exact day, please ask the secretariat:") + "\n" + (secretariat(ctx) or ""))
     if not blocks:
         if not ctx.edition.live_streams:
             return None
@@ -108,9 +114,29 @@ def _session_groups(ctx: FactContext, sessions: list[Session]) -> dict[tuple[str
 
 def _named_place_sessions(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     """The sessions at the venues the question names (ECMO 京都 -> the Kyoto day), else all."""
+    return _sessions_at_named_places(ctx, sessions) or sessions
+
+
+def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     venue_ids, _words = named_venues(ctx.edition, ctx.question)
-    picked = [s for s in sessions if s.venue_id in venue_ids]
-    return picked or sessions
+    return [s for s in sessions if s.venue_id in venue_ids]
+
+
+def _named_sessions(ctx: FactContext, sessions: list[Session]) -> str:
+    """Each session at the places asked about, always with its day and venue, past or not
+    (「広島会場の日程」 after the day: 2025年11月9日 広島大学, and that it has taken place)."""
+    lines = []
+    for session in sessions:
+        venue = ctx.edition.venue(session.venue_id) if session.venue_id else None
+        where = f" {ctx.text(venue.name)}" if venue else ""
+        day = session.date.day()
+        past = day is not None and day < ctx.today
+        status = ctx.gettext("This session has ended.") if past else _event_status(ctx, session.date)
+        line = f"{when_text(ctx, session.date)}{where}"
+        if session.hours is not None and not past:
+            line = f"{line} {clock_range(session.hours)}"
+        lines.append(f"{line} {status}" if status else line)
+    return "\n".join(lines)
 
 
 @fact("schedule")
@@ -121,7 +147,11 @@ def schedule(ctx: FactContext) -> str | None:
     line per course: mixing four courses' days into one "next day" would be wrong
     for three of them. A named city keeps only its days.
     """
-    sessions = _named_place_sessions(ctx, [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)])
+    wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
+    named = _sessions_at_named_places(ctx, wanted)
+    if named:
+        return _named_sessions(ctx, named)
+    sessions = wanted
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
         return joined(*parts)
@@ -216,6 +246,10 @@ def venues(ctx: FactContext) -> str | None:
         region = ctx.text(venue.region)
         if region:
             place = f"{region}: {place}"
+        if named and used:
+            # Asked about by name: every day there, with whether it has taken place.
+            items.append(place + "\n" + _named_sessions(ctx, used))
+            continue
         days = "、".join(when_text(ctx, s.date) for s in used[:2])
         if days:
             place = f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"

@@ -1,0 +1,90 @@
+"""What the topic model sees of a text: a bag of string features, the same for examples and questions.
+
+Four kinds, because each one rescues a different way trainees type:
+
+* ``c:`` character 1-3-grams of the kana-folded text: typos, wrong kanji
+  (修了症), half-width kana and words Sudachi splits oddly still share most
+  of their n-grams with the right spelling;
+* ``w:`` SudachiPy normalised forms (long and short split, one count each):
+  申込/申し込み/申込み and 〆切/締め切り are one feature;
+* ``s:`` SudachiPy synonym group ids: 費用 and 料金 meet without a word list;
+* ``r:`` reading bigrams of the whole text: a word typed in hiragana
+  (しゅうりょうしょう) meets its kanji spelling by sound;
+* ``e:`` English words and word pairs, crudely singularised;
+* ``p:place`` for each venue place the text named (``examples.TopicText``).
+
+Function words and symbols are left out of ``w:``; nothing else is filtered:
+which words matter is the model's job, learnt from the examples.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sudachipy import Dictionary, SplitMode
+
+from bot.textfold import fold_width_and_case, hiragana_to_katakana
+
+_SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
+_EN_WORD = re.compile(r"[a-z][a-z0-9]*")
+_SPACES = re.compile(r"\s+")
+# Stands for any venue place in a topic text; becomes the one feature ``p:place``.
+PLACE_TOKEN = "〈場所〉"
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+class Featuriser:
+    """Text to features; the Sudachi dictionary is loaded once (not thread-safe, like Sudachi)."""
+
+    def __init__(self) -> None:
+        self._sudachi = Dictionary(dict="core").tokenizer()
+
+    def reading(self, text: str) -> str:
+        """The katakana reading of a whole text (主任ケアマネ -> シュニンケアマネ)."""
+        morphemes = self._sudachi.tokenize(fold_width_and_case(text), SplitMode.C)
+        return "".join(_reading(m.surface(), m.reading_form()) for m in morphemes)
+
+    def features(self, text: str) -> list[str]:
+        """The features of one text (already stripped of training names and places)."""
+        places = text.count(PLACE_TOKEN)
+        plain = _SPACES.sub(" ", fold_width_and_case(text.replace(PLACE_TOKEN, " "))).strip()
+        folded = hiragana_to_katakana(plain)
+        found: list[str] = ["p:place"] * places
+        compact = folded.replace(" ", "")
+        for n in (1, 2, 3):
+            found.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
+        readings: list[str] = []
+        seen: set[str] = set()
+        for mode in (SplitMode.C, SplitMode.A):
+            for morpheme in self._sudachi.tokenize(plain, mode) if plain else ():
+                pos = morpheme.part_of_speech()[0]
+                surface = morpheme.surface()
+                if mode is SplitMode.C and pos not in ("補助記号", "空白"):
+                    readings.append(_reading(surface, morpheme.reading_form()))
+                if pos in _SKIPPED_POS or surface.isascii():
+                    continue
+                word = morpheme.normalized_form()
+                if word not in seen:
+                    seen.add(word)
+                    found.append("w:" + word)
+                    found.extend(f"s:{group}" for group in morpheme.synonym_group_ids())
+        sound = "".join(readings).replace(" ", "")
+        found.extend("r:" + sound[i : i + 2] for i in range(len(sound) - 1))
+        words = [_singular(w) for w in _EN_WORD.findall(plain)]
+        found.extend("e:" + w for w in words)
+        found.extend(f"e:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+        return found
+
+
+def _reading(surface: str, reading: str) -> str:
+    """Katakana reading; latin and digits keep their spelling (Sudachi reads '?' as 'キゴウ')."""
+    if reading == "キゴウ" or not reading or surface.isascii():
+        return hiragana_to_katakana(surface)
+    return reading
