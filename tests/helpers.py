@@ -326,3 +326,25 @@ def browser_login(page: Any, console_url: str, email: str, password: str = CLERK
     page.get_by_label("メールアドレス").fill(email)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
+
+
+@dataclass
+class SignedInClerk:
+    """A test client logged into the console, with the CSRF token its forms carry."""
+
+    client: FlaskClient
+    email: str
+    token: str
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """POST as the console's forms do (CSRF token included)."""
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+
+def signed_in(app: Flask, role: str = "admin", email: str | None = None) -> SignedInClerk:
+    """A new console account of ``role``, logged in through the login form."""
+    email = email or f"{role}@example.jp"
+    console_user(app, email, role=role)
+    client = app.test_client()
+    assert console_login(client, email).status_code == 302
+    return SignedInClerk(client, email, csrf_token(client, "/console/"))

@@ -34,6 +34,8 @@ class Action(StrEnum):
     DELETION = "deletion"
     DATE_CHANGE = "date_change"
     USER_CHANGE = "user_change"
+    LINK_CHANGE = "link_change"
+    DETAILS_CHANGE = "details_change"
 
 
 def action_label(action: str, _: Gettext) -> str:
@@ -43,6 +45,7 @@ def action_label(action: str, _: Gettext) -> str:
         Action.LOGOUT_EVERYWHERE: _("logout everywhere"), Action.SEND: _("send"), Action.SCHEDULE: _("schedule"),
         Action.CANCEL: _("cancel"), Action.IMPORT: _("import"), Action.EXPORT: _("export"),
         Action.DELETION: _("deletion"), Action.DATE_CHANGE: _("date change"), Action.USER_CHANGE: _("user change"),
+        Action.LINK_CHANGE: _("link change"), Action.DETAILS_CHANGE: _("joining details change"),
     }
     return labels.get(action, action)  # type: ignore[call-overload]
 
