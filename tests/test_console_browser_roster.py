@@ -41,7 +41,7 @@ def test_a_shift_jis_roster_with_a_bad_row_is_imported_only_after_the_clerk_conf
 
     expect(page.get_by_role("heading", name="取り込みました")).to_be_visible()
     assert sorted(enrolments(app)) == ["N-001", "N-002", "N-004"]
-    page.get_by_role("link", name="名簿に戻る").click()
+    page.get_by_role("link", name="戻る").click()
     expect(page.get_by_role("cell", name="髙橋 一郎")).to_have_count(0)
     expect(page.get_by_role("cell", name="山田 花子")).to_be_visible()
 

@@ -12,7 +12,8 @@ from flask_login import current_user
 
 from bot.console import editions, layout
 from bot.console.security import SENDERS, actor, requires
-from bot.roster import MissingColumnsError, RosterFileError
+from bot.console.uploading import render_report, uploaded_file
+from bot.roster import ImportReport, MissingColumnsError, RosterFileError
 from bot.roster.codes import state_label
 from bot.roster.headers import FIELD_HEADERS
 from bot.roster.report import problem_text, report_lines
@@ -21,6 +22,7 @@ from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
+PAGE = "console.roster"
 
 
 @bp.get("/")
@@ -34,11 +36,14 @@ def index() -> str:
                            course_name=lambda course_id: editions.course_name(edition, course_id))
 
 
-def _report_page(**context: object) -> str:
-    """The report (a fragment for htmx, else the whole page)."""
-    template = "console/roster/report_fragment.html" if request.headers.get("HX-Request") else \
-        "console/roster/report.html"
-    return render_template(template, **context)
+def _report(edition_id: str, report: ImportReport, token: str | None = None, filename: str = "",
+            confirmed: bool = False) -> str:
+    _ = layout.gettext()
+    return render_report(PAGE, _("Roster"), Services.current().knowledge.editions[edition_id],
+                         problems=[problem_text(problem, _) for problem in report.problems],
+                         lines=report_lines(report, _, dry_run=not confirmed)[len(report.problems):],
+                         token=token, count=len(report.added) + len(report.updated), filename=filename,
+                         confirmed=confirmed)
 
 
 @bp.post("/check")
@@ -46,43 +51,35 @@ def check() -> str | tuple[str, int]:
     """Read the uploaded file and report, line by line, what importing it would do; import nothing."""
     _ = layout.gettext()
     edition = editions.chosen()
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _report_page(edition=edition, error=_("Choose a CSV file."), report=None), 400
-    data = upload.read(uploads.MAX_UPLOAD_BYTES + 1)
+    upload = uploaded_file()
+    if upload is None:
+        return render_report(PAGE, _("Roster"), edition, error=_("Choose a CSV file.")), 400
+    filename, data = upload
     try:
-        checked = roster.check_upload(Services.current(), actor(), edition.id, data, upload.filename,
+        checked = roster.check_upload(Services.current(), actor(), edition.id, data, filename,
                                       may_import=current_user.may(*SENDERS))
     except MissingColumnsError as error:
-        headers = "; ".join(f"{' / '.join(FIELD_HEADERS[name])}" for name in error.fields)
-        message = _("Required columns not found, nothing imported. Accepted headers: {headers}").format(
-            headers=headers)
-        return _report_page(edition=edition, error=message, report=None), 422
+        headers = "; ".join(" / ".join(FIELD_HEADERS[name]) for name in error.fields)
+        message = _("Required columns not found, nothing imported. Accepted headers: {headers}")
+        return render_report(PAGE, _("Roster"), edition, error=message.format(headers=headers)), 422
     except RosterFileError as error:
-        return _report_page(edition=edition, error=_("Cannot read the file ({error}); nothing imported.").format(
-            error=error), report=None), 422
+        message = _("Cannot read the file ({error}); nothing imported.").format(error=error)
+        return render_report(PAGE, _("Roster"), edition, error=message), 422
     except SecretariatError as error:
-        return _report_page(edition=edition, error=error.message(_), report=None), 422
-    return _report_page(edition=edition, report=checked.report, token=checked.token, filename=upload.filename,
-                        problems=[problem_text(problem, _) for problem in checked.report.problems],
-                        lines=report_lines(checked.report, _, dry_run=True)[len(checked.report.problems):],
-                        confirmed=False)
+        return render_report(PAGE, _("Roster"), edition, error=error.message(_)), 422
+    return _report(edition.id, checked.report, checked.token, filename)
 
 
 @bp.post("/confirm")
 @requires(*SENDERS)
 def confirm() -> str | Response:
     """Import the file the clerk has just read the report of."""
-    _ = layout.gettext()
     try:
         edition_id, report = roster.import_held(Services.current(), actor(), request.form.get("token", ""))
     except SecretariatError as error:
-        flash(error.message(_), "error")
-        return redirect(url_for("console.roster.index", edition=request.form.get("edition") or None))
-    return render_template("console/roster/report.html", edition=Services.current().knowledge.editions[edition_id],
-                           report=report, token=None, confirmed=True,
-                           problems=[problem_text(problem, _) for problem in report.problems],
-                           lines=report_lines(report, _)[len(report.problems):])
+        flash(error.message(layout.gettext()), "error")
+        return redirect(url_for("console.roster.index", edition=editions.chosen().id))
+    return _report(edition_id, report, confirmed=True)
 
 
 @bp.post("/cancel")
@@ -108,14 +105,13 @@ def codes() -> Response:
 def reissue() -> str | Response:
     """A new code for one application (shown once here, to mail to the applicant)."""
     _ = layout.gettext()
-    edition_id = editions.chosen().id
+    edition = editions.chosen()
     try:
-        reissued = roster.reissue(Services.current(), actor(), edition_id, request.form.get("application_no", ""))
+        reissued = roster.reissue(Services.current(), actor(), edition.id, request.form.get("application_no", ""))
     except SecretariatError as error:
         flash(error.message(_), "error")
-        return redirect(url_for("console.roster.index", edition=edition_id))
-    return render_template("console/roster/reissued.html", edition=Services.current().knowledge.editions[edition_id],
-                           reissued=reissued)
+        return redirect(url_for("console.roster.index", edition=edition.id))
+    return render_template("console/roster/reissued.html", edition=edition, reissued=reissued)
 
 
 @bp.post("/unlink")
