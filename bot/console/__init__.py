@@ -21,11 +21,11 @@ from flask import Blueprint, Flask
 
 from bot.console import layout, security
 from bot.console.views import audit, auth, dashboard, users
-from bot.console.views import credentials, reminders, roster, trainees
+from bot.console.views import credentials, knowledge, reminders, roster, trainees
 from bot.services import Services
 
 PAGES = (auth.bp, dashboard.bp, users.bp, audit.bp,
-         roster.bp, credentials.bp, reminders.bp, trainees.bp)
+         roster.bp, credentials.bp, reminders.bp, trainees.bp, knowledge.bp)
 
 
 def install_console(app: Flask, services: Services) -> None:
