@@ -49,7 +49,7 @@ def test_the_list_shows_language_notices_applications_and_blocked(app: Flask, li
 
 
 def test_search_by_name_line_id_or_application_and_pages_by_sql(app: Flask, line: LocalLine) -> None:
-    ids = add_users(app, 120, prefix="Ubulk", display_name="受講者")
+    add_users(app, 120, prefix="Ubulk", display_name="受講者")
     hanako = follow(line, "hanako")
     _name(app, hanako, "山田花子")
     enrol(app, NANCHISEI_EDITION, "nanchisei-tokyo-r5-clozapine-basic", "N-777", hanako)
@@ -60,7 +60,8 @@ def test_search_by_name_line_id_or_application_and_pages_by_sql(app: Flask, line
     assert first.count("<tr>") == 51  # header + 50
     assert "全1件" in client.get("/console/trainees/?q=山田").get_data(as_text=True)
     assert "山田花子" in client.get("/console/trainees/?q=N-777").get_data(as_text=True)
-    assert "全1件" in client.get(f"/console/trainees/?q={ids[5]}").get_data(as_text=True)
+    line_id = follow(line, "taro").line_user_id
+    assert "全1件" in client.get(f"/console/trainees/?q={line_id}").get_data(as_text=True)
     assert "全0件" in client.get("/console/trainees/?q=%25").get_data(as_text=True)  # % is a character, not a wildcard
 
 
@@ -98,3 +99,15 @@ def test_a_viewer_cannot_delete_even_with_a_forged_post(app: Flask, line: LocalL
     assert viewer.post(f"/console/trainees/{trainee_id}/delete").status_code == 403
     with Services.of(app).db.session() as session:
         assert session.get(LineUser, trainee_id) is not None
+
+
+def test_a_search_matching_too_many_asks_for_a_narrower_one(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.secretariat import trainees
+
+    monkeypatch.setattr(trainees, "SEARCH_CAP", 60)
+    add_users(app, 100, prefix="Ubulk", display_name="受講者")
+    client = signed_in(app, "viewer").client
+    first = client.get("/console/trainees/?q=受講者").get_data(as_text=True)
+    second = client.get("/console/trainees/?q=受講者&page=2").get_data(as_text=True)
+    assert "60件以上: 検索を絞り込んでください" in first and "1 / 2" in first
+    assert second.count("<tr>") == 11  # header + the 10 up to the cap

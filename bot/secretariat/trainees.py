@@ -10,12 +10,13 @@ id or the display name (nothing may name them afterwards).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment, LineUser, Subscription
@@ -25,6 +26,10 @@ from bot.secretariat.errors import SecretariatError
 from bot.secretariat.searching import contains, page_count
 from bot.services import Services
 from bot.trainees.deletion import delete_user_data
+
+
+_LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+SEARCH_CAP = 1_000  # a search matching more than this asks for a narrower one
 
 
 @dataclass(eq=False)
@@ -56,18 +61,26 @@ class TraineesPage:
 
     @property
     def pages(self) -> int:
-        return page_count(self.total, self.per_page)
+        return page_count(min(self.total, SEARCH_CAP), self.per_page)
+
+    @property
+    def capped(self) -> bool:
+        """The search matched more trainees than it reads: the total is "more than SEARCH_CAP"."""
+        return self.total > SEARCH_CAP
 
 
-def _matching(search: str) -> list[ColumnElement[bool]]:
-    """Display name containing the text, or exactly a LINE user id or an application number."""
+def _matching(session: Session, search: str) -> list[ColumnElement[bool]]:
+    """Exactly this LINE user id or linked application number (both by index), else names containing the text."""
     text = search.strip()
     if not text:
         return []
-    by_application = select(Enrolment.user_id).where(Enrolment.application_no == text,
-                                                      Enrolment.user_id.is_not(None))
-    return [or_(contains(LineUser.display_name, text), LineUser.line_user_id == text,
-                LineUser.id.in_(by_application))]
+    if _LINE_USER_ID.match(text):
+        return [LineUser.line_user_id == text]
+    linked = session.scalars(select(Enrolment.user_id).where(Enrolment.application_no == text,
+                                                              Enrolment.user_id.is_not(None))).all()
+    if linked:
+        return [LineUser.id.in_(linked)]
+    return [contains(LineUser.display_name, text)]
 
 
 def _described(session: Session, users: Sequence[LineUser]) -> list[Trainee]:
@@ -88,14 +101,26 @@ def _described(session: Session, users: Sequence[LineUser]) -> list[Trainee]:
 
 
 def find(services: Services, search: str = "", page: int = 1, per_page: int = 50) -> TraineesPage:
-    """One page of trainees, newest first, with what they receive and what they are linked to."""
+    """One page of trainees, newest first, with what they receive and what they are linked to.
+
+    Without a search the total is a ``count(*)``. A search by name cannot use an
+    index (the text may be anywhere in the name), so the matching ids are read in
+    one pass, at most ``SEARCH_CAP`` + 1 of them, and paged from there: one scan
+    instead of two (count, then page), and ``total`` says "more than SEARCH_CAP".
+    """
     page = max(1, page)
-    where = _matching(search)
     with services.db.session() as session:
-        total = session.scalar(select(func.count()).select_from(LineUser).where(*where)) or 0
-        users = session.scalars(select(LineUser).where(*where).order_by(LineUser.id.desc())
-                                .offset((page - 1) * per_page).limit(per_page)).all()
-        return TraineesPage(_described(session, users), total, page, per_page)
+        where = _matching(session, search)
+        if not where:
+            total = session.scalar(select(func.count()).select_from(LineUser)) or 0
+            users = session.scalars(select(LineUser).order_by(LineUser.id.desc())
+                                    .offset((page - 1) * per_page).limit(per_page)).all()
+            return TraineesPage(_described(session, users), total, page, per_page)
+        ids = session.scalars(select(LineUser.id).where(*where).order_by(LineUser.id.desc())
+                              .limit(SEARCH_CAP + 1)).all()
+        shown = ids[:SEARCH_CAP][(page - 1) * per_page:page * per_page]
+        users = session.scalars(select(LineUser).where(LineUser.id.in_(shown)).order_by(LineUser.id.desc())).all()
+        return TraineesPage(_described(session, users), len(ids), page, per_page)
 
 
 def get(services: Services, trainee_id: int) -> Trainee:

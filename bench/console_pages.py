@@ -1,0 +1,143 @@
+"""Console page figures: 名簿, 受講案内, リマインダー, 受講者, 研修データ with 100,000 followers and
+10,000 applications (half linked, each with personal joining details).
+
+Run: ``.venv/bin/python bench/console_pages.py`` (SQLite in a temporary folder, and
+PostgreSQL too when ``TEST_DATABASE_URL`` is set: a schema of its own, dropped
+afterwards). Each page is requested through Flask's test client as a signed-in
+clerk, 5 times after one warm-up request; prints the median and the slowest in
+milliseconds. Goal (issue 11): every page under 300 ms. The machine is shared, so
+figures move between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+EDITION = "nanchisei-tokyo-r5"
+COURSE = "nanchisei-tokyo-r5-clozapine-basic"
+PAGES = (
+    ("名簿", f"/console/roster/?edition={EDITION}"),
+    ("名簿 page 100", f"/console/roster/?edition={EDITION}&page=100"),
+    ("名簿 search", f"/console/roster/?edition={EDITION}&q=B-00999"),
+    ("受講案内", f"/console/credentials/?edition={EDITION}"),
+    ("受講案内 page 100", f"/console/credentials/?edition={EDITION}&page=100"),
+    ("リマインダー", "/console/reminders/"),
+    ("受講者", "/console/trainees/"),
+    ("受講者 page 2000", "/console/trainees/?page=2000"),
+    ("受講者 search name", "/console/trainees/?q=受講者99999"),
+    ("受講者 search application", "/console/trainees/?q=B-000042"),
+    ("研修データ", f"/console/knowledge/?edition={EDITION}"),
+)
+
+
+def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-untyped-def]
+    """Followers subscribed to the training, applications half linked, one login per application."""
+    from sqlalchemy import insert, select
+
+    from bot.clock import system_now
+    from bot.credentials.secrets import JoinDetails
+    from bot.db.tables import Enrolment, LineUser, PersonalCredential, Subscription
+    from bot.roster.batches import batched, insert_rows
+    from bot.services import Services
+
+    services = Services.of(app)
+    now = system_now()
+    with services.db.session() as session:
+        for batch in batched(range(followers), 10_000):
+            insert_rows(session, LineUser.__table__, [
+                {"line_user_id": f"U{n:032x}", "display_name": f"受講者{n}", "profile_language": "ja",
+                 "status": "active", "notices_paused": False, "created_at": now, "followed_at": now}
+                for n in batch])
+        user_ids = session.scalars(select(LineUser.id).order_by(LineUser.id)).all()
+        for batch in batched(user_ids, 10_000):
+            insert_rows(session, Subscription.__table__, [
+                {"user_id": user_id, "training_id": "nanchisei-tokyo", "created_at": now} for user_id in batch])
+        insert_rows(session, Enrolment.__table__, [
+            {"edition_id": EDITION, "course_id": COURSE, "application_no": f"B-{n:06d}", "name": f"受講 {n}号",
+             "email": f"u{n}@example.jp", "link_code": uuid.uuid4().hex[:10].upper(), "link_code_expires_at": now,
+             "user_id": user_ids[n] if n % 2 == 0 else None, "linked_at": now if n % 2 == 0 else None,
+             "imported_at": now} for n in range(applications)])
+        enrolment_ids = session.scalars(select(Enrolment.id)).all()
+        secret = services.cipher.encrypt(JoinDetails("https://portal.example.jp/j/1", "user-1", "Pw-123456789"))
+        insert_rows(session, PersonalCredential.__table__, [
+            {"enrolment_id": id_, "target": "*", "tool": "Zoom", "secret": secret, "updated_at": now}
+            for id_ in enrolment_ids])
+    if services.db.engine.dialect.name == "postgresql":
+        with services.db.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
+
+
+def measure(database_url: str, followers: int, applications: int) -> dict[str, tuple[float, float]]:
+    from bot.devtools.fake_line import FakeLine
+    from bot.secretariat import staff
+    from bot.secretariat.audit import Actor
+    from bot.services import Services
+    from tests.helpers import console_login, make_app
+
+    with FakeLine.running() as fake:
+        app = make_app(database_url, fake)
+        fill(app, followers, applications)
+        staff.create_user(Services.of(app), Actor("bench"), "bench@example.jp", "a long enough password", "admin")
+        client = app.test_client()
+        assert console_login(client, "bench@example.jp", "a long enough password").status_code == 302
+        figures = {}
+        for name, path in PAGES:
+            assert client.get(path).status_code == 200, path
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200
+            figures[name] = (statistics.median(times), max(times))
+        Services.of(app).db.engine.dispose()
+        return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--followers", type=int, default=100_000)
+    parser.add_argument("--applications", type=int, default=10_000)
+    args = parser.parse_args()
+    from bot.db import migrate
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        migrate.upgrade(url)
+        results = {"SQLite": measure(url, args.followers, args.applications)}
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        from sqlalchemy import create_engine, text
+
+        schema = "bench_" + uuid.uuid4().hex[:10]
+        driver = "postgresql+psycopg://" + base.removeprefix("postgresql://") if base.startswith("postgresql://") \
+            else base
+        admin = create_engine(driver)
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{driver}{'&' if '?' in driver else '?'}options=-csearch_path%3D{schema}"
+        try:
+            migrate.upgrade(url)
+            results["PostgreSQL"] = measure(url, args.followers, args.applications)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    print(f"{args.followers:,} followers, {args.applications:,} applications; median / slowest of 5, ms")
+    print("| page | " + " | ".join(results) + " |")
+    print("| --- |" + " --- |" * len(results))
+    for name, _path in PAGES:
+        print(f"| {name} | " + " | ".join(f"{results[db][name][0]:.0f} / {results[db][name][1]:.0f}"
+                                        for db in results) + " |")
+
+
+if __name__ == "__main__":
+    main()
