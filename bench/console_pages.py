@@ -41,7 +41,7 @@ PAGES = (
 
 def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-untyped-def]
     """Followers subscribed to the training, applications half linked, one login per application."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from bot.clock import system_now
     from bot.credentials.secrets import JoinDetails

@@ -13,7 +13,8 @@ from bot.services import Services
 from tests.helpers import NANCHISEI_EDITION, enrol, signed_in
 
 COURSE = "nanchisei-tokyo-r5-clozapine-basic"
-PERSONAL_CSV = "申込番号,ID,パスワード\nA-1,user-0001,Secret-Pass-1\nA-2,user-0002,Secret-Pass-2\nZ-9,user-9,Secret-Pass-9\n"
+PERSONAL_CSV = ("申込番号,ID,パスワード\n"
+                "A-1,user-0001,Secret-Pass-1\nA-2,user-0002,Secret-Pass-2\nZ-9,user-9,Secret-Pass-9\n")
 
 
 def _upload(clerk, text: str):  # type: ignore[no-untyped-def]
@@ -70,7 +71,8 @@ def test_shared_details_are_saved_masked_audited_without_values_and_never_shown_
     assert "zo******99" in page and "zoompass99" not in page and "123456789" not in page
     assert 'value="zoompass99"' not in page
     [entry] = [e for e in _audit(app) if e[1] == "details_change"]
-    assert entry[2] == f"shared {NANCHISEI_EDITION} *" and "zoompass99" not in str(entry) and "zoom.example" not in str(entry)
+    assert entry[2] == f"shared {NANCHISEI_EDITION} *"
+    assert "zoompass99" not in str(entry) and "zoom.example" not in str(entry)
 
 
 def test_an_unknown_target_or_empty_details_are_refused_with_a_message(app: Flask) -> None:

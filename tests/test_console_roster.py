@@ -170,3 +170,13 @@ def test_the_command_line_audits_too_and_unlinks_through_the_same_use_case(app: 
     assert result.exit_code == 0 and "N-903 は連携されていません" in result.output
     assert [(action, target) for actor, action, target in _audit(app) if actor.startswith("cli:")] == [
         ("import", f"roster {NANCHISEI_EDITION}")]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.secretariat import uploads
+
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 100)
+    response = _upload(signed_in(app, "sender"), CP932_ROSTER.read_bytes())
+    assert response.status_code == 422 and "MB を超えています" in response.get_data(as_text=True)
+    with Services.of(app).db.session() as session:
+        assert session.scalars(select(HeldUpload)).all() == []

@@ -29,7 +29,6 @@ from bot.secretariat.editions import find_edition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
-
 UPLOAD_KIND = "credentials"
 
 
@@ -99,6 +98,7 @@ def import_file(services: Services, actor: Actor, edition_id: str, data: bytes,
 def check_upload(services: Services, owner: Actor, edition_id: str, data: bytes, filename: str,
                  may_import: bool) -> CheckedUpload:
     """What importing the file would do; held for ``import_held`` when ``may_import`` and it changes something."""
+    uploads.refuse_too_large(data)
     report = import_file(services, owner, edition_id, data, dry_run=True)
     if not (may_import and (report.added or report.updated)):
         return CheckedUpload(report, None)

@@ -112,6 +112,7 @@ def import_file(services: Services, actor: Actor, edition_id: str, data: bytes, 
 def check_upload(services: Services, owner: Actor, edition_id: str, data: bytes, filename: str,
                  may_import: bool) -> CheckedUpload:
     """What importing the file would do; held for ``import_held`` when ``may_import`` and it changes something."""
+    uploads.refuse_too_large(data)
     report = import_file(services, owner, edition_id, data, dry_run=True)
     if not (may_import and (report.added or report.updated)):
         return CheckedUpload(report, None)

@@ -27,7 +27,6 @@ from bot.secretariat.searching import contains, page_count
 from bot.services import Services
 from bot.trainees.deletion import delete_user_data
 
-
 _LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 SEARCH_CAP = 1_000  # a search matching more than this asks for a narrower one
 

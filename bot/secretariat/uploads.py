@@ -64,10 +64,15 @@ def _fernet(services: Services) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+def refuse_too_large(data: bytes) -> None:
+    """``UploadTooLarge`` before any work is done on a file over ``MAX_UPLOAD_BYTES``."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(MAX_UPLOAD_BYTES)
+
+
 def hold(services: Services, kind: str, edition_id: str, owner: str, filename: str, data: bytes) -> str:
     """Keep ``data`` until its owner confirms or drops it; the token their confirmation carries."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadTooLarge()
+    refuse_too_large(data)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     with services.db.session() as session:

@@ -8,7 +8,6 @@ from alembic import op
 
 import bot.db
 
-
 revision = '0006'
 down_revision = '0005'
 branch_labels = None
