@@ -57,6 +57,7 @@ def test_personal_details_are_reported_by_line_without_values_and_imported_on_co
     assert "取り込みました" in done and "Secret-Pass" not in done
     assert _personal_rows(app) == 2
     listing = clerk.client.get(f"/console/credentials/?edition={NANCHISEI_EDITION}").get_data(as_text=True)
+    assert "<h1>受講案内</h1>" in listing and "参加情報" not in listing  # the page's name, not the LINE message's
     assert "A-1" in listing and "Se*********-1" in listing and "Secret-Pass-1" not in listing
     assert ("sender@example.jp", "import", f"joining details {NANCHISEI_EDITION}") in [e[:3] for e in _audit(app)]
 

@@ -45,6 +45,7 @@ def test_the_list_shows_language_notices_applications_and_blocked(app: Flask, li
     assert "日本語" in hanako_row
     blocked_row = next(row for row in page.split("<tr>") if "ブロックした人" in row)
     assert "ブロック中" in blocked_row and "English" in blocked_row
+    assert "<th>状態</th>" in page
     assert "データ削除" not in page  # a viewer may not delete
 
 

@@ -31,7 +31,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("console.dashboard.index", _l("Dashboard"), ()),
     ("console.announcements.index", _l("Announcements"), ()),
     ("console.roster.index", _l("Roster"), ()),
-    ("console.credentials.index", _l("Joining details"), ()),
+    ("console.credentials.index", _l("Joining information"), ()),
     ("console.reminders.index", _l("Reminders"), ()),
     ("console.questions.index", _l("Question log"), ()),
     ("console.trainees.index", _l("Trainees"), ()),

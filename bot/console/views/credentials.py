@@ -64,7 +64,7 @@ def _report(edition_id: str, report: CredentialsReport, token: str | None = None
             confirmed: bool = False) -> str:
     _ = layout.gettext()
     lines = report.lines(_, dry_run=not confirmed)
-    return render_report(PAGE, _("Joining details"), Services.current().knowledge.editions[edition_id],
+    return render_report(PAGE, _("Joining information"), Services.current().knowledge.editions[edition_id],
                          problems=lines[:len(report.problems)], lines=lines[len(report.problems):], token=token,
                          count=report.added + report.updated, filename=filename, confirmed=confirmed)
 
@@ -76,7 +76,7 @@ def check() -> str | tuple[str, int]:
     edition = editions.chosen()
     upload = uploaded_file()
     if upload is None:
-        return render_report(PAGE, _("Joining details"), edition, error=_("Choose a CSV file.")), 400
+        return render_report(PAGE, _("Joining information"), edition, error=_("Choose a CSV file.")), 400
     filename, data = upload
     try:
         checked = credentials.check_upload(Services.current(), actor(), edition.id, data, filename,
@@ -84,12 +84,12 @@ def check() -> str | tuple[str, int]:
     except MissingColumnsError:
         message = _("The file needs a column for the application number and one for at least one of URL, ID, "
                     "password; nothing was imported.")
-        return render_report(PAGE, _("Joining details"), edition, error=message), 422
+        return render_report(PAGE, _("Joining information"), edition, error=message), 422
     except RosterFileError as error:
         message = _("Cannot read the file ({error}); nothing imported.").format(error=error)
-        return render_report(PAGE, _("Joining details"), edition, error=message), 422
+        return render_report(PAGE, _("Joining information"), edition, error=message), 422
     except SecretariatError as error:
-        return render_report(PAGE, _("Joining details"), edition, error=error.message(_)), 422
+        return render_report(PAGE, _("Joining information"), edition, error=error.message(_)), 422
     return _report(edition.id, checked.report, checked.token, filename)
 
 
