@@ -353,3 +353,25 @@ def newest_dispatch(app: Flask) -> int:
         found = session.scalar(select(Dispatch.id).order_by(Dispatch.id.desc()).limit(1))
     assert found is not None, "no dispatch stored"
     return found
+
+
+@dataclass
+class SignedInClerk:
+    """A test client logged into the console, with the CSRF token its forms carry."""
+
+    client: FlaskClient
+    email: str
+    token: str
+
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """POST as the console's forms do (CSRF token included)."""
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+
+def signed_in(app: Flask, role: str = "admin", email: str | None = None) -> SignedInClerk:
+    """A new console account of ``role``, logged in through the login form."""
+    email = email or f"{role}@example.jp"
+    console_user(app, email, role=role)
+    client = app.test_client()
+    assert console_login(client, email).status_code == 302
+    return SignedInClerk(client, email, csrf_token(client, "/console/"))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.clock import system_now
 from bot.credentials import Cipher, JoinDetails, PersonalCredential, SharedCredential
 from bot.secretariat import credentials
+from bot.secretariat.audit import Actor
 from bot.secretariat.credentials import MaskedCredential
 from bot.secretariat.editions import UnknownEdition
 from bot.services import Services
@@ -103,16 +104,16 @@ def test_the_use_cases_return_masked_details_and_name_what_is_wrong(app: Flask) 
     services = Services.of(app)
     enrol(app, "nanchisei-tokyo-r5", "nanchisei-tokyo-r5-clozapine-basic", "A-1")
     with pytest.raises(UnknownEdition) as unknown:
-        credentials.set_shared(services, "no-such-edition", JoinDetails(password="zoompass99"))
+        credentials.set_shared(services, Actor.cli(), "no-such-edition", JoinDetails(password="zoompass99"))
     assert "nanchisei-tokyo-r5" in unknown.value.known
     with pytest.raises(credentials.UnknownTarget):
-        credentials.set_shared(services, "nanchisei-tokyo-r5", JoinDetails(password="x1"), "no-such-live")
+        credentials.set_shared(services, Actor.cli(), "nanchisei-tokyo-r5", JoinDetails(password="x1"), "no-such-live")
     with pytest.raises(credentials.NoDetails):
-        credentials.set_shared(services, "nanchisei-tokyo-r5", JoinDetails())
+        credentials.set_shared(services, Actor.cli(), "nanchisei-tokyo-r5", JoinDetails())
 
     zoom = JoinDetails("https://zoom.example/j/555", None, "zoompass99")
-    saved = credentials.set_shared(services, "nanchisei-tokyo-r5", zoom, "clozapine-advanced-live", "Zoom")
-    report = credentials.import_file(services, "nanchisei-tokyo-r5",
+    saved = credentials.set_shared(services, Actor.cli(), "nanchisei-tokyo-r5", zoom, "clozapine-advanced-live", "Zoom")
+    report = credentials.import_file(services, Actor.cli(), "nanchisei-tokyo-r5",
                                      "申込番号,ID,パスワード\nA-1,user-0001,Secret-Pass-1\n".encode())
     listing = credentials.list_masked(services, "nanchisei-tokyo-r5")
 

@@ -13,6 +13,7 @@ from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
 from bot.knowledge import EventKind, QuietHours, Rule, Text
 from bot.secretariat import reminders
+from bot.secretariat.audit import Actor
 from bot.services import Services
 from scheduler.fire import fire
 from scheduler.planning import plan_event
@@ -83,9 +84,9 @@ def test_the_use_cases_list_set_a_date_and_sync_with_typed_results(app: Flask, l
     reminders.sync_jobs(services)
     assert LIVE in [event.event_id for event in reminders.outlook(services).waiting_for_date]
     with pytest.raises(reminders.UnknownEvent):
-        reminders.set_date(services, "nanchisei-tokyo-r5/no-such-event", date(2023, 10, 28))
+        reminders.set_date(services, Actor.cli(), "nanchisei-tokyo-r5/no-such-event", date(2023, 10, 28))
 
-    result = reminders.set_date(services, LIVE, date(2023, 10, 28), time(18, 0))
+    result = reminders.set_date(services, Actor.cli(), LIVE, date(2023, 10, 28), time(18, 0))
 
     assert (len(result.sync.added), result.sync.moved, result.sync.removed) == (2, [], [])
     outlook = reminders.outlook(services)

@@ -12,6 +12,7 @@ import pytest
 from bot import clock
 from bot.i18n import gettext_for
 from bot.secretariat import roster as secretariat_roster
+from bot.secretariat.audit import Actor
 from bot.secretariat.editions import UnknownEdition
 from bot.services import Services
 from bot.trainees.linking import ALPHABET, CODE_LENGTH
@@ -221,19 +222,19 @@ def test_a_linked_application_taken_over_by_another_person_is_unlinked_with_a_ne
 def test_the_use_cases_report_codes_and_reissue_with_typed_results(app):
     services = Services.of(app)
     with pytest.raises(UnknownEdition) as unknown:
-        secretariat_roster.import_file(services, "no-such-edition", CP932_ROSTER.read_bytes())
+        secretariat_roster.import_file(services, Actor.cli(), "no-such-edition", CP932_ROSTER.read_bytes())
     assert NANCHISEI in unknown.value.known
 
-    report = secretariat_roster.import_file(services, NANCHISEI, CP932_ROSTER.read_bytes())
-    export = secretariat_roster.export_codes(services, NANCHISEI, gettext_for("en"))
-    reissued = secretariat_roster.reissue(services, NANCHISEI, "N-001", code_valid_days=10)
+    report = secretariat_roster.import_file(services, Actor.cli(), NANCHISEI, CP932_ROSTER.read_bytes())
+    export = secretariat_roster.export_codes(services, Actor.cli(), NANCHISEI, gettext_for("en"))
+    reissued = secretariat_roster.reissue(services, Actor.cli(), NANCHISEI, "N-001", code_valid_days=10)
 
     assert (report.added, report.rejected_lines) == (["N-001", "N-002", "N-004"], [4])
     assert export.rows == 3 and export.text.startswith("\ufeffApplication no.,Name,E-mail")
     assert reissued.code.replace("-", "") == enrolments(app)["N-001"].link_code
     assert reissued.valid_until.date() == (clock.now() + timedelta(days=10)).date()
     with pytest.raises(secretariat_roster.NoSuchApplication):
-        secretariat_roster.reissue(services, NANCHISEI, "N-999")
+        secretariat_roster.reissue(services, Actor.cli(), NANCHISEI, "N-999")
 
 
 def test_the_output_is_english_on_request(app):

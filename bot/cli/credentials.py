@@ -18,6 +18,7 @@ from bot.i18n import Gettext, gettext_for
 from bot.roster import MissingColumnsError, RosterFileError
 from bot.roster.batches import progress_printer
 from bot.secretariat import credentials
+from bot.secretariat.audit import Actor
 from bot.secretariat.editions import UnknownEdition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
@@ -48,7 +49,8 @@ def import_command(file: Path, edition_id: str, dry_run: bool, locale: str) -> N
     """
     _ = gettext_for(locale)
     try:
-        report = credentials.import_file(Services.current(), edition_id, file.read_bytes(), dry_run=dry_run,
+        report = credentials.import_file(Services.current(), Actor.cli(), edition_id, file.read_bytes(),
+                                         dry_run=dry_run, filename=file.name,
                                          progress=progress_printer(lambda text: click.echo(text, err=True), _))
     except SecretariatError as error:
         raise _fail(error, _) from None
@@ -83,7 +85,7 @@ def set_shared_command(edition_id: str, target: str, url: str | None, login_id: 
         credentials.check_target(services, edition_id, target)
         if prompt_password:
             password = click.prompt(_("Password"), hide_input=True)
-        saved = credentials.set_shared(services, edition_id, JoinDetails(url, login_id, password),
+        saved = credentials.set_shared(services, Actor.cli(), edition_id, JoinDetails(url, login_id, password),
                                        target, tool)
     except SecretariatError as error:
         raise _fail(error, _) from None

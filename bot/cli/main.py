@@ -247,14 +247,12 @@ def data_group() -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def data_check(data_dir: Path | None) -> None:
     """Check data/ exactly as the app does at start-up; exit 1 on any problem."""
-    from bot.knowledge import KnowledgeError
-    from bot.services import checked_knowledge
+    from bot.secretariat.knowledge import check
 
     folder = data_dir or Path(os.environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data")
-    try:
-        checked_knowledge(folder)
-    except KnowledgeError as error:
-        for problem in error.problems:
+    result = check(folder)
+    if result.problems:
+        for problem in result.problems:
             click.echo(problem, err=True)
         sys.exit(1)
     click.echo(f"{folder}: OK")

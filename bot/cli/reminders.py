@@ -16,6 +16,7 @@ from bot import clock
 from bot.cli.clerk import failure, locale_option
 from bot.i18n import Gettext, gettext_for
 from bot.secretariat import reminders
+from bot.secretariat.audit import Actor
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 from scheduler.sync import SyncReport
@@ -130,7 +131,7 @@ def set_date_command(event_id: str, when: str, locale: str) -> None:
     _ = gettext_for(locale)
     try:
         day, at = _parse_when(when, _)
-        result = reminders.set_date(Services.current(), event_id, day, at)
+        result = reminders.set_date(Services.current(), Actor.cli(), event_id, day, at)
     except reminders.UnknownEvent as error:
         raise click.BadParameter(_("{error}; `kenshu reminders list` shows the ids").format(error=error.message(_)),
                                  param_hint="EVENT_ID") from None

@@ -1,4 +1,4 @@
-"""``kenshu roster``: import the applicant list, export link codes, reissue a code.
+"""``kenshu roster``: import the applicant list, export link codes, reissue a code, unlink an application.
 
 The use cases are in ``bot.secretariat.roster``; output is Japanese by default,
 for the clerks who run them.
@@ -19,6 +19,7 @@ from bot.roster.batches import progress_printer
 from bot.roster.headers import FIELD_HEADERS
 from bot.roster.report import report_lines
 from bot.secretariat import roster
+from bot.secretariat.audit import Actor
 from bot.secretariat.editions import UnknownEdition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
@@ -48,9 +49,10 @@ def roster_import(file: Path, edition_id: str, dry_run: bool, code_valid_days: i
     """
     _ = gettext_for(locale)
     try:
-        report = roster.import_file(Services.current(), edition_id, file.read_bytes(),
+        report = roster.import_file(Services.current(), Actor.cli(), edition_id, file.read_bytes(),
                                     code_valid_days=code_valid_days, dry_run=dry_run,
-                                    progress=progress_printer(lambda text: click.echo(text, err=True), _))
+                                    progress=progress_printer(lambda text: click.echo(text, err=True), _),
+                                    filename=file.name)
     except SecretariatError as error:
         raise _fail(error, _) from None
     except MissingColumnsError as error:
@@ -76,7 +78,7 @@ def roster_codes(edition_id: str, out: Path, locale: str) -> None:
     """Write the link codes of an edition to a CSV file for a mail merge (UTF-8 with BOM)."""
     _ = gettext_for(locale)
     try:
-        export = roster.export_codes(Services.current(), edition_id, _)
+        export = roster.export_codes(Services.current(), Actor.cli(), edition_id, _)
     except SecretariatError as error:
         raise _fail(error, _) from None
     out.write_text(export.text, encoding="utf-8", newline="")
@@ -92,8 +94,22 @@ def roster_reissue(edition_id: str, application_no: str, code_valid_days: int, l
     """Unlink one application and give it a new link code (to relink a trainee)."""
     _ = gettext_for(locale)
     try:
-        reissued = roster.reissue(Services.current(), edition_id, application_no, code_valid_days)
+        reissued = roster.reissue(Services.current(), Actor.cli(), edition_id, application_no, code_valid_days)
     except SecretariatError as error:
         raise _fail(error, _) from None
     click.echo(_("new link code for {number}: {code} (valid until {date})").format(
         number=reissued.application_no, code=reissued.code, date=f"{reissued.valid_until:%Y-%m-%d}"))
+
+
+@roster_group.command("unlink")
+@click.option("--edition", "edition_id", required=True)
+@click.option("--application-no", required=True)
+@locale_option
+def roster_unlink(edition_id: str, application_no: str, locale: str) -> None:
+    """End an application's LINE link (its code stays used; `reissue` gives a new one)."""
+    _ = gettext_for(locale)
+    try:
+        unlinked = roster.unlink(Services.current(), Actor.cli(), edition_id, application_no)
+    except SecretariatError as error:
+        raise _fail(error, _) from None
+    click.echo((_("{number} unlinked") if unlinked else _("{number} was not linked")).format(number=application_no))

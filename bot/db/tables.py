@@ -491,3 +491,22 @@ class SavedReply(Base):
     text: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HeldUpload(Base):
+    """A CSV a clerk uploaded in the console, kept until they confirm the import after reading its report.
+
+    ``sealed`` is the file encrypted with a key derived from ``KENSHU_SECRET_KEY``
+    (a joining-details file holds passwords); ``token`` is what the confirmation
+    form carries, so nothing of the file travels in the browser's cookie.
+    """
+
+    __tablename__ = "held_uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # roster | credentials
+    edition_id: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(254))  # the clerk's e-mail: only they may confirm it
+    filename: Mapped[str] = mapped_column(String(200))
+    sealed: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -7,6 +7,7 @@ neutralised: the names come from a public form). Headers are Japanese, for the c
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,14 +26,32 @@ def enrolments(session: Session, edition_id: str) -> list[Enrolment]:
     )
 
 
-def _status(enrolment: Enrolment, now: datetime, _: Gettext) -> str:
+class LinkState(StrEnum):
+    """Where an application stands with its LINE link."""
+
+    LINKED = "linked"
+    USED = "used"  # was linked and unlinked since: the code is spent
+    EXPIRED = "expired"
+    WAITING = "waiting"  # the code is valid and not used yet
+
+
+def link_state(enrolment: Enrolment, now: datetime) -> LinkState:
     if enrolment.user_id is not None:
-        return _("linked")
+        return LinkState.LINKED
     if enrolment.linked_at is not None:
-        return _("used (reissue to relink)")
+        return LinkState.USED
     if enrolment.link_code_expires_at is not None and enrolment.link_code_expires_at <= now:
-        return _("expired")
-    return _("not linked yet")
+        return LinkState.EXPIRED
+    return LinkState.WAITING
+
+
+def state_label(state: LinkState, _: Gettext) -> str:
+    return {
+        LinkState.LINKED: _("linked"),
+        LinkState.USED: _("used (reissue to relink)"),
+        LinkState.EXPIRED: _("expired"),
+        LinkState.WAITING: _("not linked yet"),
+    }[state]
 
 
 def codes_csv(session: Session, edition: Edition, now: datetime, _: Gettext) -> tuple[str, int]:
@@ -52,6 +71,6 @@ def codes_csv(session: Session, edition: Edition, now: datetime, _: Gettext) -> 
             code,
             _("link {code}").format(code=code) if code else "",
             expires.astimezone(JST).strftime("%Y-%m-%d") if expires else "",
-            _status(enrolment, now, _),
+            state_label(link_state(enrolment, now), _),
         ])
     return excel_csv(table), len(rows)

@@ -37,6 +37,8 @@ class Action(StrEnum):
     REPLY = "reply"  # a clerk answered a trainee's conversation (who and which, never the words)
     INQUIRY = "inquiry"  # a conversation's status or assignee changed
     SAVED_REPLY = "saved_reply"
+    LINK_CHANGE = "link_change"
+    DETAILS_CHANGE = "details_change"
 
 
 def action_label(action: str, _: Gettext) -> str:
@@ -48,6 +50,7 @@ def action_label(action: str, _: Gettext) -> str:
         Action.DELETION: _("deletion"), Action.DATE_CHANGE: _("date change"), Action.USER_CHANGE: _("user change"),
         Action.REPLY: _("reply to a trainee"), Action.INQUIRY: _("inquiry status"),
         Action.SAVED_REPLY: _("saved reply change"),
+        Action.LINK_CHANGE: _("link change"), Action.DETAILS_CHANGE: _("joining details change"),
     }
     return labels.get(action, action)  # type: ignore[call-overload]
 

@@ -1,7 +1,11 @@
 """Joining details (URL, ID, password): import the personal ones, set the shared ones, list them masked.
 
 Nothing here returns a usable secret: results carry the details masked, so a
-listing on a screen or in a terminal cannot be used to join. The cipher is the
+listing on a screen or in a terminal cannot be used to join, and no password is
+shown again once imported, to anyone. Imports and changes are written to the
+audit log (what and how many, never a detail). The console imports in two steps,
+as for the roster: ``check_upload`` reports and holds the file (encrypted,
+``bot.secretariat.uploads``), ``import_held`` imports it when the clerk confirms. The cipher is the
 app's (``Services.cipher``, from ``KENSHU_SECRET_KEY``); a row stored with another key is
 listed as unreadable, never shown garbled, so the clerk sees which one to set again.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.credentials.importer import CredentialsReport, import_credentials
 from bot.credentials.secrets import JoinDetails
@@ -19,9 +23,13 @@ from bot.credentials.store import set_shared as store_shared
 from bot.db.tables import Enrolment, PersonalCredential, SharedCredential
 from bot.i18n import Gettext
 from bot.roster.batches import Progress
+from bot.secretariat import uploads
+from bot.secretariat.audit import Action, Actor, record
 from bot.secretariat.editions import find_edition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
+
+UPLOAD_KIND = "credentials"
 
 
 @dataclass(eq=False)
@@ -59,14 +67,44 @@ class MaskedCredential:
 class CredentialsListing:
     shared: list[MaskedCredential]
     personal: list[MaskedCredential]
+    personal_total: int  # all personal details of the edition (``personal`` may be one page of them)
 
 
-def import_file(services: Services, edition_id: str, data: bytes,
-                dry_run: bool = False, progress: Progress | None = None) -> CredentialsReport:
+@dataclass(frozen=True)
+class CheckedUpload:
+    """A file's report before anything is imported; ``token`` names the held file (None: nothing to confirm)."""
+
+    report: CredentialsReport
+    token: str | None
+
+
+def import_file(services: Services, actor: Actor, edition_id: str, data: bytes,
+                dry_run: bool = False, progress: Progress | None = None, filename: str = "") -> CredentialsReport:
     """Import personal details from the secretariat's CSV (``RosterFileError`` when it cannot be read)."""
     edition = find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
-        return import_credentials(session, services.cipher, edition, data, dry_run=dry_run, progress=progress)
+        report = import_credentials(session, services.cipher, edition, data, dry_run=dry_run, progress=progress)
+        if not dry_run:
+            record(session, actor, Action.IMPORT, f"joining details {edition.id}",
+                   f"{filename} {report.rows_read} rows: {report.added} added, {report.updated} updated, "
+                   f"{len({problem.line for problem in report.problems})} rejected".strip())
+        return report
+
+
+def check_upload(services: Services, owner: Actor, edition_id: str, data: bytes, filename: str,
+                 may_import: bool) -> CheckedUpload:
+    """What importing the file would do; held for ``import_held`` when ``may_import`` and it changes something."""
+    uploads.refuse_too_large(data)
+    report = import_file(services, owner, edition_id, data, dry_run=True)
+    if not (may_import and (report.added or report.updated)):
+        return CheckedUpload(report, None)
+    return CheckedUpload(report, uploads.hold(services, UPLOAD_KIND, edition_id, owner.name, filename, data))
+
+
+def import_held(services: Services, actor: Actor, token: str) -> tuple[str, CredentialsReport]:
+    """Import a file ``check_upload`` held for this clerk: its edition and the report of the import itself."""
+    held = uploads.take(services, token, UPLOAD_KIND, actor.name)
+    return held.edition_id, import_file(services, actor, held.edition_id, held.data, filename=held.filename)
 
 
 def check_target(services: Services, edition_id: str, target: str) -> None:
@@ -75,7 +113,7 @@ def check_target(services: Services, edition_id: str, target: str) -> None:
         raise UnknownTarget(edition_id, target)
 
 
-def set_shared(services: Services, edition_id: str, details: JoinDetails,
+def set_shared(services: Services, actor: Actor, edition_id: str, details: JoinDetails,
                target: str = ANY_TARGET, tool: str | None = None) -> MaskedCredential:
     """Set the details everyone a target covers shares (one Zoom link for a live stream)."""
     check_target(services, edition_id, target)
@@ -83,12 +121,16 @@ def set_shared(services: Services, edition_id: str, details: JoinDetails,
         raise NoDetails()
     with services.db.session() as session:
         store_shared(session, services.cipher, edition_id, target, details, tool)
+        record(session, actor, Action.DETAILS_CHANGE, f"shared {edition_id} {target}",
+               ", ".join(name for name, value in vars(details).items() if value) + " set")
     return MaskedCredential(target, tool, details.masked())
 
 
-def list_masked(services: Services, edition_id: str) -> CredentialsListing:
-    """Every stored set of details of an edition, masked; shared first, then by application number.
+def list_masked(services: Services, edition_id: str, page: int | None = None, per_page: int = 50,
+                ) -> CredentialsListing:
+    """The stored details of an edition, masked; shared first, then personal by application number.
 
+    ``page`` limits the personal ones to one page (counted and paged by SQL); without it, all of them.
     A row that does not decrypt is listed with ``details`` None: the one a reminder
     would fail to send, so the clerk knows what to import or set again.
     """
@@ -96,14 +138,18 @@ def list_masked(services: Services, edition_id: str) -> CredentialsListing:
     with services.db.session() as session:
         shared = session.scalars(select(SharedCredential).filter_by(edition_id=edition_id)
                                  .order_by(SharedCredential.target)).all()
-        personal = session.execute(select(PersonalCredential, Enrolment).join(Enrolment)
-                                   .where(Enrolment.edition_id == edition_id)
-                                   .order_by(Enrolment.application_no, PersonalCredential.target)).all()
+        of_edition = select(PersonalCredential, Enrolment).join(Enrolment).where(Enrolment.edition_id == edition_id)
+        total = session.scalar(select(func.count()).select_from(of_edition.subquery())) or 0
+        ordered = of_edition.order_by(Enrolment.application_no, PersonalCredential.target)
+        if page is not None:
+            ordered = ordered.offset((max(1, page) - 1) * per_page).limit(per_page)
+        personal = session.execute(ordered).all()
         return CredentialsListing(
             shared=[MaskedCredential(row.target, row.tool, _masked(services, row.secret)) for row in shared],
             personal=[MaskedCredential(credential.target, credential.tool, _masked(services, credential.secret),
                                        enrolment.application_no, enrolment.user_id is not None)
                       for credential, enrolment in personal],
+            personal_total=total,
         )
 
 

@@ -3,7 +3,9 @@
 Reminders are planned from data/ and the dates the secretariat set
 (``scheduler.planning``); the clock process sends them. Here a clerk lists the
 upcoming sends with their audience sizes and the tentative events still waiting
-for a date, sets such a date, and brings the clock's jobs in line with both.
+for a date, sets such a date (audited), brings the clock's jobs in line with both,
+and reads what became of the reminders already due: sent late, missed, failed or
+skipped, and why.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -19,8 +21,10 @@ from bot.db.tables import Delivery, DeliveryStatus, Dispatch, DispatchStatus, En
 from bot.delivery import ledger, parse_audience
 from bot.i18n import Gettext
 from bot.knowledge import Knowledge, ReminderRules
+from bot.secretariat.audit import Action, Actor, record
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
+from scheduler.fire import KIND as REMINDER_KIND
 from scheduler.planning import PlannedSend, plan_reminders
 from scheduler.reminder_events import ReminderEvent, load_set_dates, reminder_events
 from scheduler.sync import SyncReport, plan_and_sync
@@ -65,6 +69,27 @@ class Outlook:
 
 # Failures older than this have been dealt with, or no longer matter to the clerk.
 FAILURES_SHOWN_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PastSend:
+    """A reminder that came due: when, to whom, how it went, and why some got nothing."""
+
+    job_id: str
+    audience: str
+    due_at: datetime
+    status: str  # DispatchStatus: done, sending, cancelled (missed while the clock was down)...
+    note: str | None  # "late: ..." or "missed: ..." from the clock
+    counts: dict[str, int]  # DeliveryStatus -> users
+    reasons: list[tuple[str, str, int]]  # (failed | skipped, why, users), most users first
+
+    @property
+    def late(self) -> bool:
+        return (self.note or "").startswith("late")
+
+    @property
+    def missed(self) -> bool:
+        return (self.note or "").startswith("missed")
 
 
 @dataclass(frozen=True)
@@ -148,7 +173,7 @@ def sync_jobs(services: Services) -> SyncReport:
     return plan_and_sync(services)
 
 
-def set_date(services: Services, event_id: str, day: date, at: time | None = None) -> DateSet:
+def set_date(services: Services, actor: Actor, event_id: str, day: date, at: time | None = None) -> DateSet:
     """Set the real date (and start time) of an event announced as 「10月下旬～11月上旬 予定」, then sync.
 
     ``at`` is Japan time; without it the event is a whole-day deadline.
@@ -161,4 +186,32 @@ def set_date(services: Services, event_id: str, day: date, at: time | None = Non
         row = session.get(EventDate, event_id) or EventDate(event_id=event_id)
         row.day, row.time, row.set_at = day, at, clock.system_now()
         session.merge(row)
+        record(session, actor, Action.DATE_CHANGE, event_id, day.isoformat() + (f"T{at:%H:%M}" if at else ""))
     return DateSet(event_id, day, at, sync_jobs(services))
+
+
+def past_sends(services: Services, limit: int = 30) -> list[PastSend]:
+    """The last reminders that came due, newest first, with their ledger counts and failure reasons.
+
+    Three queries whatever the number of recipients: the dispatches, their counts
+    by status, and the reasons of the failed and skipped ones, grouped.
+    """
+    with services.db.session() as session:
+        dispatches = session.scalars(select(Dispatch).where(
+            Dispatch.kind == REMINDER_KIND, Dispatch.status != DispatchStatus.SCHEDULED)
+            .order_by(Dispatch.scheduled_at.desc(), Dispatch.id.desc()).limit(limit)).all()
+        ids = [dispatch.id for dispatch in dispatches]
+        counts: dict[int, dict[str, int]] = {id_: {} for id_ in ids}
+        for dispatch_id, status, users in session.execute(
+                select(Delivery.dispatch_id, Delivery.status, func.count())
+                .where(Delivery.dispatch_id.in_(ids)).group_by(Delivery.dispatch_id, Delivery.status)):
+            counts[dispatch_id][status] = users
+        reasons: dict[int, list[tuple[str, str, int]]] = {id_: [] for id_ in ids}
+        for dispatch_id, status, error, users in session.execute(
+                select(Delivery.dispatch_id, Delivery.status, Delivery.error, func.count())
+                .where(Delivery.dispatch_id.in_(ids),
+                       Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED]))
+                .group_by(Delivery.dispatch_id, Delivery.status, Delivery.error)):
+            reasons[dispatch_id].append((status, error or "", users))
+        return [PastSend(d.key, d.audience, d.scheduled_at, d.status, d.note, counts[d.id],
+                         sorted(reasons[d.id], key=lambda reason: -reason[2])) for d in dispatches]

@@ -1,0 +1,28 @@
+"""The edition a console page is about: chosen from a list, carried as ``?edition=ID`` or a form field."""
+
+from __future__ import annotations
+
+from flask import abort, request
+
+from bot.knowledge import Edition
+from bot.services import Services
+
+
+def choices() -> list[tuple[str, str]]:
+    """(id, title) of every edition, newest fiscal year first."""
+    found = sorted(Services.current().knowledge.editions.values(), key=lambda e: (-e.fiscal_year, e.id))
+    return [(edition.id, edition.title.ja) for edition in found]
+
+
+def chosen() -> Edition:
+    """The edition the request names (the newest when it names none); 404 for an unknown id."""
+    editions = Services.current().knowledge.editions
+    edition_id = request.values.get("edition") or choices()[0][0]
+    if edition_id not in editions:
+        abort(404)
+    return editions[edition_id]
+
+
+def course_name(edition: Edition, course_id: str | None) -> str:
+    course = edition.course(course_id) if course_id else None
+    return course.name.ja if course else ""

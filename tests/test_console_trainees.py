@@ -1,0 +1,114 @@
+"""受講者 in the console: the list with what each trainee receives and is linked to, search, pages, deletion."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from bot.db.tables import AuditEntry, LineUser, Subscription, UserStatus
+from bot.devtools.local_line import LocalLine
+from bot.services import Services
+from tests.helpers import (
+    NANCHISEI_EDITION,
+    NANCHISEI_TRAINING,
+    add_users,
+    enrol,
+    enrolments,
+    follow,
+    persona_user,
+    signed_in,
+    subscribe,
+)
+
+
+def _name(app: Flask, persona, name: str) -> int:  # type: ignore[no-untyped-def]
+    with Services.of(app).db.session() as session:
+        user = persona_user(session, persona)
+        user.display_name = name
+        return user.id
+
+
+def test_the_list_shows_language_notices_applications_and_blocked(app: Flask, line: LocalLine) -> None:
+    hanako = follow(line, "hanako")
+    _name(app, hanako, "山田花子")
+    subscribe(app, hanako, NANCHISEI_TRAINING)
+    enrol(app, NANCHISEI_EDITION, "nanchisei-tokyo-r5-clozapine-basic", "N-100", hanako)
+    add_users(app, 1, prefix="Ublocked", display_name="ブロックした人", status=UserStatus.BLOCKED,
+              profile_language="en")
+
+    page = signed_in(app, "viewer").client.get("/console/trainees/").get_data(as_text=True)
+
+    hanako_row = next(row for row in page.split("<tr>") if "山田花子" in row)
+    assert "難治性精神疾患" in hanako_row and "N-100" in hanako_row and "友だち" in hanako_row
+    assert "日本語" in hanako_row
+    blocked_row = next(row for row in page.split("<tr>") if "ブロックした人" in row)
+    assert "ブロック中" in blocked_row and "English" in blocked_row
+    assert "<th>状態</th>" in page
+    assert "データ削除" not in page  # a viewer may not delete
+
+
+def test_search_by_name_line_id_or_application_and_pages_by_sql(app: Flask, line: LocalLine) -> None:
+    add_users(app, 120, prefix="Ubulk", display_name="受講者")
+    hanako = follow(line, "hanako")
+    _name(app, hanako, "山田花子")
+    enrol(app, NANCHISEI_EDITION, "nanchisei-tokyo-r5-clozapine-basic", "N-777", hanako)
+    client = signed_in(app, "viewer").client
+
+    first = client.get("/console/trainees/").get_data(as_text=True)
+    assert "全121件" in first and "1 / 3" in first
+    assert first.count("<tr>") == 51  # header + 50
+    assert "全1件" in client.get("/console/trainees/?q=山田").get_data(as_text=True)
+    assert "山田花子" in client.get("/console/trainees/?q=N-777").get_data(as_text=True)
+    line_id = follow(line, "taro").line_user_id
+    assert "全1件" in client.get(f"/console/trainees/?q={line_id}").get_data(as_text=True)
+    assert "全0件" in client.get("/console/trainees/?q=%25").get_data(as_text=True)  # % is a character, not a wildcard
+
+
+def test_deleting_asks_first_then_deletes_as_the_trainee_would_and_audits_without_naming_them(
+        app: Flask, line: LocalLine) -> None:
+    hanako = follow(line, "hanako")
+    trainee_id = _name(app, hanako, "山田花子")
+    subscribe(app, hanako, NANCHISEI_TRAINING)
+    enrol(app, NANCHISEI_EDITION, "nanchisei-tokyo-r5-clozapine-basic", "N-100", hanako)
+    clerk = signed_in(app, "sender")
+
+    asked = clerk.client.get(f"/console/trainees/{trainee_id}/delete").get_data(as_text=True)
+    assert "元に戻せません" in asked and "N-100" in asked
+    with Services.of(app).db.session() as session:
+        assert session.get(LineUser, trainee_id) is not None  # asking deletes nothing
+
+    done = clerk.post(f"/console/trainees/{trainee_id}/delete", follow_redirects=True).get_data(as_text=True)
+
+    assert "受講者のデータを削除しました" in done and "山田花子" not in done
+    with Services.of(app).db.session() as session:
+        assert session.get(LineUser, trainee_id) is None
+        assert session.scalar(select(func.count()).select_from(Subscription)) == 0
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "deletion")).one()
+        assert (entry.actor, entry.target) == ("sender@example.jp", f"trainee #{trainee_id}")
+        assert hanako.line_user_id not in str(vars(entry)) and "山田花子" not in str(vars(entry))
+    assert enrolments(app)["N-100"].user_id is None  # the application stays, unlinked
+    again = clerk.post(f"/console/trainees/{trainee_id}/delete", follow_redirects=True).get_data(as_text=True)
+    assert re.search(r"受講者 #\d+ は見つかりません", again)
+
+
+def test_a_viewer_cannot_delete_even_with_a_forged_post(app: Flask, line: LocalLine) -> None:
+    trainee_id = _name(app, follow(line, "hanako"), "山田花子")
+    viewer = signed_in(app, "viewer")
+    assert viewer.client.get(f"/console/trainees/{trainee_id}/delete").status_code == 403
+    assert viewer.post(f"/console/trainees/{trainee_id}/delete").status_code == 403
+    with Services.of(app).db.session() as session:
+        assert session.get(LineUser, trainee_id) is not None
+
+
+def test_a_search_matching_too_many_asks_for_a_narrower_one(app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.secretariat import trainees
+
+    monkeypatch.setattr(trainees, "SEARCH_CAP", 60)
+    add_users(app, 100, prefix="Ubulk", display_name="受講者")
+    client = signed_in(app, "viewer").client
+    first = client.get("/console/trainees/?q=受講者").get_data(as_text=True)
+    second = client.get("/console/trainees/?q=受講者&page=2").get_data(as_text=True)
+    assert "60件以上: 検索を絞り込んでください" in first and "1 / 2" in first
+    assert second.count("<tr>") == 11  # header + the 10 up to the cap
