@@ -52,7 +52,7 @@ def test_an_answer_reaches_line_as_its_texts_a_flex_table_and_quick_replies(
 
 def test_a_long_schedule_is_a_table_within_the_line_limits(line: LocalLine, user_id: str, at_june_27: None) -> None:
     received = line.say(user_id, "ECMO研修の日程")
-    assert 1 <= len(received) <= 5
+    assert len(received) <= 5  # LINE's limit of messages per reply
     assert any(message["type"] == "flex" for message in received)  # the long schedule is a table
     assert len(received[-1]["quickReply"]["items"]) <= 13
 
