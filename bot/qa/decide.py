@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
+from bot.qa.coverage import carried
 from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
@@ -150,7 +151,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
             return _did_you_mean(offered, resolution, entries[0][1])
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
-    if probability >= calibration.answer_probability and answer.lead >= calibration.answer_margin:
+    if probability >= calibration.threshold(top) and answer.lead >= calibration.answer_margin:
         also = tuple(label for label in answer.labels[1:] if label != top)
         return _entry(top, resolution, round(probability, 3), index, offered, also)
     if probability >= SUGGEST_PROBABILITY:
@@ -175,7 +176,7 @@ def _silent_entry(top: str, probability: float, query: Query, index: FaqIndex) -
     """The model is sure of an entry the named training's documents say nothing about
     (主任研修 録画): answering it says so and gives the secretariat, which beats guessing another."""
     training_id = query.resolution.training_id
-    if training_id is None or top not in index.entries or probability < index.model.calibration.answer_probability:
+    if training_id is None or top not in index.entries or probability < index.model.calibration.threshold(top):
         return None
     entry = index.entries[top]
     if index.applies(top, training_id) or (entry.trainings and training_id not in entry.trainings):
@@ -207,6 +208,8 @@ def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqI
         # Only one training has this at all (区市町村の推薦): no need to ask.
         training_id = applicable[0]
     also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
+    carried_here = carried(index.entries[entry_id], training_id, index.applies)
+    also += tuple(e for e in carried_here if e not in also)
     return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates, also)
 
 

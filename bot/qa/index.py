@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.i18n import gettext_for
 from bot.knowledge import Edition, FaqEntry, Knowledge, TrainingNames
 from bot.knowledge.faq import GUARD_LABELS
+from bot.qa.coverage import Coverage, answer_coverage
 from bot.qa.examples import Example, TopicText, featurise_examples, sibling_map, training_examples
 from bot.qa.facts import FactContext, fact_function
 from bot.qa.features import Featuriser
@@ -33,11 +34,12 @@ class TrainingSet:
     """The examples as the model sees them, with the labels each one's named training allows."""
 
     def __init__(self, examples: list[Example], allowed: list[frozenset[str] | None], siblings: Siblings,
-                 topic: TopicText, featuriser: Featuriser) -> None:
+                 coverage: Coverage, topic: TopicText, featuriser: Featuriser) -> None:
         self.examples = tuple(examples)
         self.labels = [example.label for example in examples]
         self.allowed = allowed
         self.siblings = siblings
+        self.coverage = coverage
         self._topic = topic
         self._featuriser = featuriser
         self._features: list[list[str]] | None = None
@@ -52,10 +54,11 @@ class TrainingSet:
     def key(self) -> str:
         """What the cached model depends on, without featurising anything."""
         return cache_key([(e.text, e.label) for e in self.examples], [sorted(a) if a else None for a in self.allowed],
-                         sorted((k, sorted(v)) for k, v in self.siblings.items()), self._topic.signature())
+                         sorted((k, sorted(v)) for k, v in self.siblings.items()),
+                         sorted((k, sorted(v)) for k, v in self.coverage.items()), self._topic.signature())
 
     def fit(self) -> TopicModel:
-        return train(self.features, self.labels, self.siblings, self.allowed)
+        return train(self.features, self.labels, self.siblings, self.allowed, self.coverage)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class FaqIndex:
     topic: TopicText
     model: TopicModel
     siblings: Siblings  # entries answered together when the model hesitates between them
+    coverage: Coverage  # entries an entry's answer answers too (what it carries, facts it states)
     renders: frozenset[tuple[str, str]]  # (entry id, training id) whose answer has at least one fact
     training: TrainingSet  # what the model was trained on, for cross-validation
     build_seconds: float
@@ -92,7 +96,8 @@ class FaqIndex:
         renders = _rendering(knowledge)
         entries = {entry.id: entry for entry in knowledge.faq.entries}
         allowed = [_allowed(resolver, example.text, entries, renders) for example in examples]
-        training = TrainingSet(examples, allowed, siblings, topic, featuriser)
+        coverage = answer_coverage(knowledge, lambda e, t: _applies(entries[e], t, renders))
+        training = TrainingSet(examples, allowed, siblings, coverage, topic, featuriser)
         model = load_or_train(training.key(), model_cache, training.fit)
         return cls(
             knowledge=knowledge,
@@ -105,6 +110,7 @@ class FaqIndex:
             topic=topic,
             model=model,
             siblings=siblings,
+            coverage=coverage,
             renders=renders,
             training=training,
             build_seconds=time.perf_counter() - started,
