@@ -61,3 +61,15 @@ def test_a_saved_model_keeps_its_label_thresholds(tmp_path: Path) -> None:
     model.save(tmp_path / "m.npz")
     loaded = TopicModel.load(tmp_path / "m.npz").calibration
     assert loaded.threshold("fee") == 0.97 and loaded.threshold("venue") == 0.99
+
+
+def test_a_place_alone_does_not_make_a_venue_answer(answerer: Answerer) -> None:
+    # the model sees "a place" and thinks of venues; the words besides it say sightseeing
+    reply = ask(answerer, "東京の観光地")
+    assert reply.decision.kind in {"out_of_scope", "did_you_mean"}
+    assert reply.decision.entry_id is None  # no likely answer first: no fact at all
+    assert "ゲティング" not in reply.text
+
+
+def test_an_anticoagulant_dose_is_clinical(answerer: Answerer) -> None:
+    assert ask(answerer, "ECMO中のヘパリンは何単位で始める？").decision.kind == "clinical"

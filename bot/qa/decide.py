@@ -41,7 +41,7 @@ MAX_CHOICES = 3
 # From this probability a "did you mean" starts with the best entry's answer.
 LIKELY_PROBABILITY = 0.6
 # ...unless the question might be out of scope or clinical: then no fact at all.
-MAX_GUARD_FOR_LIKELY = 0.05
+MAX_GUARD_FOR_LIKELY = 0.01
 # The learned clinical class redirects from this probability on (the word lists catch the rest).
 CLINICAL_PROBABILITY = 0.35
 VENUE_ENTRY = "venue"
@@ -151,13 +151,24 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
             return _did_you_mean(offered, resolution, entries[0][1])
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
-    if probability >= calibration.threshold(top) and answer.lead >= calibration.answer_margin:
+    guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
+    sure_enough = guarded < MAX_GUARD_FOR_LIKELY and _not_the_place_alone(topic, top, index)
+    # A label's own lower threshold holds only when the question cannot be out of scope or clinical.
+    threshold = calibration.threshold(top) if sure_enough else calibration.answer_probability
+    if probability >= threshold and answer.lead >= calibration.answer_margin:
         also = tuple(label for label in answer.labels[1:] if label != top)
         return _entry(top, resolution, round(probability, 3), index, offered, also)
     if probability >= SUGGEST_PROBABILITY:
-        guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
-        return _did_you_mean(offered, resolution, probability, index if guarded < MAX_GUARD_FOR_LIKELY else None)
+        return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
+
+
+def _not_the_place_alone(topic: str, top: str, index: FaqIndex) -> bool:
+    """True unless the entry rests on the place alone: 「東京の観光地」 is not about the venue, and
+    the words besides the place say so (the model sees "a place" and thinks of venues)."""
+    if PLACE_TOKEN not in topic:
+        return True
+    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top == top
 
 
 def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query: Query,
