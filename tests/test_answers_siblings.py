@@ -73,3 +73,11 @@ def test_a_place_alone_does_not_make_a_venue_answer(answerer: Answerer) -> None:
 
 def test_an_anticoagulant_dose_is_clinical(answerer: Answerer) -> None:
     assert ask(answerer, "ECMO中のヘパリンは何単位で始める？").decision.kind == "clinical"
+
+
+def test_the_application_form_answer_carries_how_to_send_it(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修 申込書の書き方")
+    assert reply.decision.kind == "answer"
+    answered = {reply.decision.entry_id, *reply.decision.also}
+    assert {"application-form", "how-to-apply"} <= answered
+    assert "持参又は郵送" in reply.text

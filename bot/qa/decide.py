@@ -152,10 +152,11 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
     guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
-    sure_enough = guarded < MAX_GUARD_FOR_LIKELY and _not_the_place_alone(topic, top, index)
+    beyond_place = _not_the_place_alone(topic, top, index)
+    sure_enough = guarded < MAX_GUARD_FOR_LIKELY and beyond_place
     # A label's own lower threshold holds only when the question cannot be out of scope or clinical.
     threshold = calibration.threshold(top) if sure_enough else calibration.answer_probability
-    if probability >= threshold and answer.lead >= calibration.answer_margin:
+    if beyond_place and probability >= threshold and answer.lead >= calibration.answer_margin:
         also = tuple(label for label in answer.labels[1:] if label != top)
         return _entry(top, resolution, round(probability, 3), index, offered, also)
     if probability >= SUGGEST_PROBABILITY:
@@ -165,7 +166,8 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
 
 def _not_the_place_alone(topic: str, top: str, index: FaqIndex) -> bool:
     """True unless the entry rests on the place alone: 「東京の観光地」 is not about the venue, and
-    the words besides the place say so (the model sees "a place" and thinks of venues)."""
+    the words besides the place say so (the model sees "a place" and thinks of venues). Such an
+    entry is offered, never answered."""
     if PLACE_TOKEN not in topic:
         return True
     return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top == top
