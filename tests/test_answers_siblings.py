@@ -4,13 +4,14 @@ saw answered wrongly."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
 from bot.qa import Answerer
 from bot.qa.topic_model import Calibration, TopicModel, _label_thresholds, answers
-from tests.helpers import ask
+from tests.helpers import JUNE_27_2023, ask
 
 SHUNIN = "shunin-caremanager"
 
@@ -81,3 +82,14 @@ def test_the_application_form_answer_carries_how_to_send_it(answerer: Answerer) 
     answered = {reply.decision.entry_id, *reply.decision.also}
     assert {"application-form", "how-to-apply"} <= answered
     assert "持参又は郵送" in reply.text
+
+
+def test_a_when_follow_up_means_the_last_answer_only_when_its_entry_is_dated(answerer: Answerer) -> None:
+    entries = answerer.index.entries
+    assert entries["application-period"].dated and not entries["contact"].dated
+    after_deadline = ask(answerer, "それはいつ？", JUNE_27_2023, last_training_id="nanchisei-tokyo",
+                         last_entry_id="application-period", last_asked_at=JUNE_27_2023 - timedelta(minutes=1))
+    assert after_deadline.decision.entry_id == "application-period"
+    after_contact = ask(answerer, "それはいつ？", JUNE_27_2023, last_training_id="nanchisei-tokyo",
+                        last_entry_id="contact", last_asked_at=JUNE_27_2023 - timedelta(minutes=1))
+    assert after_contact.decision.entry_id != "contact"

@@ -45,9 +45,6 @@ MAX_GUARD_FOR_LIKELY = 0.01
 # The learned clinical class redirects from this probability on (the word lists catch the rest).
 CLINICAL_PROBABILITY = 0.35
 VENUE_ENTRY = "venue"
-# Entries whose answer is a date: a bare "when?" or "how many days left?" right after one means it.
-DATED_ENTRIES = frozenset({"application-period", "schedule", "live-stream", "on-demand", "venue", "payment",
-                           "decision", "prework", "case-submission", "hours"})
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
     r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
@@ -131,7 +128,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     previous = query.question.last_entry_id
-    if previous in DATED_ENTRIES and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
+    if previous in index.entries and index.entries[previous].dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
     prediction = index.model.predict(index.featuriser.features(topic))
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
