@@ -119,7 +119,8 @@ def cross_validate(answerer: Answerer, folds: int, seed: int, verbose: bool) -> 
             result = outcome(example.label, reply, training.coverage)
             group = example.label if example.label in (CLINICAL_LABEL, OUT_OF_SCOPE_LABEL) else "entry"
             tally[group][result] += 1
-            if result not in ("right", "ask", "also") and (verbose or result in ("wrong", "oos-fact", "clinical-missed")):
+            shown = verbose or result in ("wrong", "oos-fact", "clinical-missed")
+            if result not in ("right", "ask", "also") and shown:
                 d = reply.decision
                 failures.append(f"  [{result}] {example.text!r}: want {example.label}, got {d.kind}/{d.entry_id}"
                                  f"/{d.training_id} p={d.confidence} offered={list(d.candidates)}")
@@ -134,9 +135,10 @@ def cross_validate(answerer: Answerer, folds: int, seed: int, verbose: bool) -> 
     strict = entries["right"] + entries["ask"]
     outright = strict + entries["also"] + entries["covered"] + entries["ask-covered"]
     print(f"held-out entry questions:        {n} (of {len(labels)} examples, {folds} folds)")
+    covered = entries["covered"] + entries["ask-covered"]
     print(f"outright right:                  {share(outright, n)}  (the answer gives the entry's answer; of which "
           f"asks which training: {entries['ask'] + entries['ask-covered']}, a sibling answered with it: "
-          f"{entries['also']}, another entry's answer stating its facts: {entries['covered'] + entries['ask-covered']})")
+          f"{entries['also']}, another entry's answer stating its facts: {covered})")
     print(f"outright right, strict:          {share(strict, n)}  (the answer's own entry is the expected one)")
     print(f"right within one tap:            {share(outright + entries['one-tap'], n)}")
     print(f"confidently wrong:               {share(entries['wrong'] + entries['wrong-ask'], n)}")

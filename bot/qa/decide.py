@@ -128,7 +128,8 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     previous = query.question.last_entry_id
-    if previous in index.entries and index.entries[previous].dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
+    dated = previous in index.entries and index.entries[previous].dated
+    if dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
     prediction = index.model.predict(index.featuriser.features(topic))
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)

@@ -172,7 +172,8 @@ def cache_key(*parts: object) -> str:
         dictionary = metadata.version("sudachidict-core")
     except metadata.PackageNotFoundError:
         dictionary = "?"
-    digest.update(json.dumps([MODEL_VERSION, SVM_C, FOLDS, SIBLING_SHARE, LABEL_THRESHOLD_FLOOR, dictionary], ensure_ascii=False).encode())
+    settings = [MODEL_VERSION, SVM_C, FOLDS, SIBLING_SHARE, LABEL_THRESHOLD_FLOOR, dictionary]
+    digest.update(json.dumps(settings, ensure_ascii=False).encode())
     for part in parts:
         digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True, default=sorted).encode())
     return digest.hexdigest()[:20]
