@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.qa import Answerer
+from bot.qa.index import _routed_away
 from bot.qa.topic_model import Calibration, TopicModel, _label_thresholds, answers
 from tests.helpers import JUNE_27_2023, ask
 
@@ -93,3 +94,13 @@ def test_a_when_follow_up_means_the_last_answer_only_when_its_entry_is_dated(ans
     after_contact = ask(answerer, "それはいつ？", JUNE_27_2023, last_training_id="nanchisei-tokyo",
                         last_entry_id="contact", last_asked_at=JUNE_27_2023 - timedelta(minutes=1))
     assert after_contact.decision.entry_id != "contact"
+
+
+def test_the_calibration_leaves_out_examples_the_word_lists_decide(answerer: Answerer) -> None:
+    index = answerer.index
+    training = index.training
+    for text in ("BLS講習の会場", "クロザピンの副作用が心配です"):  # another training; a clinical word
+        assert _routed_away(index.router, index.resolver, index.topic, text)
+    assert not _routed_away(index.router, index.resolver, index.topic, "ECMO研修の会場")
+    guarded = [a for a, e in zip(training.allowed, training.examples, strict=True) if e.text == "BLS講習の会場"]
+    assert guarded and all(a == frozenset({"clinical", "out-of-scope"}) for a in guarded)

@@ -22,10 +22,10 @@ from bot.qa.examples import Example, TopicText, featurise_examples, sibling_map,
 from bot.qa.facts import FactContext, fact_function
 from bot.qa.features import Featuriser
 from bot.qa.places import kana_place_spellings
-from bot.qa.routing import Router
+from bot.qa.routing import Route, Router
 from bot.qa.topic_model import Siblings, TopicModel, cache_key, load_or_train, train
 from bot.qa.training_resolution import TrainingResolver
-from bot.textfold import fold_width_case_and_kana
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 OVERVIEW_ENTRY = "overview"
 
@@ -95,7 +95,9 @@ class FaqIndex:
         siblings = sibling_map(knowledge)
         renders = _rendering(knowledge)
         entries = {entry.id: entry for entry in knowledge.faq.entries}
-        allowed = [_allowed(resolver, example.text, entries, renders) for example in examples]
+        router = Router(knowledge.faq.lexicon)
+        allowed = [_GUARDS_ONLY if _routed_away(router, resolver, topic, example.text)
+                   else _allowed(resolver, example.text, entries, renders) for example in examples]
         coverage = answer_coverage(knowledge, lambda e, t: _applies(entries[e], t, renders))
         training = TrainingSet(examples, allowed, siblings, coverage, topic, featuriser)
         model = load_or_train(training.key(), model_cache, training.fit)
@@ -104,7 +106,7 @@ class FaqIndex:
             entries=entries,
             names=knowledge.training_names,
             featuriser=featuriser,
-            router=Router(knowledge.faq.lexicon),
+            router=router,
             resolver=resolver,
             kana_places=kana_places,
             topic=topic,
@@ -149,6 +151,20 @@ def _applies(entry: FaqEntry, training_id: str, renders: frozenset[tuple[str, st
     if entry.trainings and training_id not in entry.trainings:
         return False
     return not entry.needs_training or (entry.id, training_id) in renders
+
+
+_GUARDS_ONLY = frozenset(GUARD_LABELS)
+
+
+def _routed_away(router: Router, resolver: TrainingResolver, topic: TopicText, text: str) -> bool:
+    """True when the word lists decide the example before the model does (a clinical word, small
+    talk, another training's name: ``query.prepare``): the calibration must not count the model's
+    guess on it, which nobody is ever shown."""
+    folded = fold_width_and_case(text)
+    if router.route(folded) is not Route.QUESTION:
+        return True
+    named = any(alias.names_training for alias in resolver.named(folded)[0])
+    return not named and router.names_another_training(topic.of(folded))
 
 
 def _allowed(resolver: TrainingResolver, text: str, entries: dict[str, FaqEntry],
