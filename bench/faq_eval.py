@@ -90,6 +90,8 @@ def outcome(label: str, reply: Reply, coverage: dict[str, frozenset[str]]) -> st
             return "ask"
         return "ask-covered" if answers((decision.entry_id or "",), label, coverage) else "wrong-ask"
     if kind == "did_you_mean":
+        if decision.entry_id == label:
+            return "likely-first"
         return "one-tap" if label in offered else "fallback"
     if kind == "clinical":
         return "false-clinical"
@@ -140,7 +142,9 @@ def cross_validate(answerer: Answerer, folds: int, seed: int, verbose: bool) -> 
           f"asks which training: {entries['ask'] + entries['ask-covered']}, a sibling answered with it: "
           f"{entries['also']}, another entry's answer stating its facts: {covered})")
     print(f"outright right, strict:          {share(strict, n)}  (the answer's own entry is the expected one)")
-    print(f"right within one tap:            {share(outright + entries['one-tap'], n)}")
+    within = outright + entries["one-tap"] + entries["likely-first"]
+    print(f"right within one tap:            {share(within, n)}  (of which a \"did you mean\" answering it "
+          f"first: {entries['likely-first']})")
     print(f"confidently wrong:               {share(entries['wrong'] + entries['wrong-ask'], n)}")
     print(f"did-you-mean without the entry / out of scope: {share(entries['fallback'], n)}")
     print(f"false clinical redirects:        {entries['false-clinical']}")
