@@ -178,6 +178,7 @@ def _faq(reader: _Reader) -> Faq | None:
         origin = origins[entry.id]
         references = [("related", i, r) for i, r in enumerate(entry.related)]
         references += [("siblings", i, r) for i, r in enumerate(entry.siblings)]
+        references += [("carries", i, r) for i, r in enumerate(entry.carries)]
         for field, ref_index, related in references:
             loc = ("entries", origin.index, field, ref_index)
             if related == entry.id:
