@@ -40,8 +40,6 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-# Batches planned (and finished ones marked) per database transaction.
-BATCHES_PER_TRANSACTION = 4
 # A sender marks ledger rows every batch; one silent this long has died.
 STALLED_AFTER = timedelta(minutes=5)
 EXPIRED_RETRY_KEY = (
@@ -206,32 +204,20 @@ def _resumed(services: Services, plan: _Plan, batch: int) -> PlannedBatch:
 
 
 def _plan_and_send_rest(services: Services, plan: _Plan, flight: _InFlight, page_size: int) -> None:
-    """Plan ``BATCHES_PER_TRANSACTION`` batches per transaction, then hand them to the senders.
-
-    A commit is a disk flush on PostgreSQL (several milliseconds on a busy disk):
-    one per batch made it most of a 100,000-recipient send's database time. The
-    rows of every batch are still committed before any of its requests leaves.
-    """
     with services.db.session() as session:
         batch, after_user_id = ledger.progress(session, plan.dispatch_id)
     while True:
-        planned_batches: list[PlannedBatch] = []
+        batch += 1
         try:
             with services.db.session() as session:
                 flight.mark_finished(session)
-                for _ in range(BATCHES_PER_TRANSACTION):
-                    batch += 1
-                    planned = _plan_batch(session, plan, batch, after_user_id, page_size)
-                    if planned is None:
-                        break
-                    planned_batches.append(planned)
-                    after_user_id = planned.last_user_id
+                planned = _plan_batch(session, plan, batch, after_user_id, page_size)
         except IntegrityError:
             raise DispatchBusy(f"dispatch {plan.dispatch_id} is being sent by another process") from None
-        for planned in planned_batches:
-            flight.send(planned)
-        if len(planned_batches) < BATCHES_PER_TRANSACTION:
+        if planned is None:
             return
+        flight.send(planned)
+        after_user_id = planned.last_user_id
 
 
 def _plan_batch(session: Session, plan: _Plan, batch: int, after_user_id: int, size: int) -> PlannedBatch | None:
