@@ -144,9 +144,9 @@ def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-unt
              "author": "trainee" if line % 2 == 0 else "staff", "to_staff": True, "text": f"お問い合わせ {line}",
              "quick_replies": [], "at": now - timedelta(hours=n, minutes=-line)}
             for n, conversation in enumerate(conversations) for line in range(6)])
-    if services.db.engine.dialect.name == "postgresql":
-        with services.db.engine.begin() as connection:
-            connection.exec_driver_sql("ANALYZE")
+    if services.db.engine.dialect.name == "postgresql":  # what autovacuum does to a live database
+        with services.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _paths(app) -> dict[str, str]:  # type: ignore[no-untyped-def]
