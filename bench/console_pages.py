@@ -135,7 +135,8 @@ def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-unt
             {"at": now - timedelta(minutes=n), "actor": "bench@example.jp", "action": "login",
              "target": "bench@example.jp"} for n in range(AUDIT)])
         conversations = [HandoffConversation(user_id=user_ids[n * 7], status=("waiting", "active", "done")[n % 3],
-                                             handed_over_at=now - timedelta(hours=n), updated_at=now - timedelta(hours=n))
+                                             handed_over_at=now - timedelta(hours=n),
+                                             updated_at=now - timedelta(hours=n))
                          for n in range(min(CONVERSATIONS, len(user_ids) // 7))]
         session.add_all(conversations)
         session.flush()

@@ -175,7 +175,8 @@ def applications(services: Services, edition_id: str, page: int = 1, per_page: i
     with services.db.session() as session:
         if text := search.strip():
             dialect = session.get_bind().dialect.name
-            where.append(or_(contains(Enrolment.application_no, text, dialect), contains(Enrolment.name, text, dialect)))
+            where.append(or_(contains(Enrolment.application_no, text, dialect),
+                             contains(Enrolment.name, text, dialect)))
         total = session.scalar(select(func.count()).select_from(Enrolment).where(*where)) or 0
         rows = session.scalars(select(Enrolment).where(*where).order_by(Enrolment.application_no)
                                .offset((page - 1) * per_page).limit(per_page)).all()
