@@ -231,6 +231,10 @@ def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
     assert audience_of(f"course:{COURSE}") == {ecmo}
     assert audience_of(f"prospects:{EDITION}") == {prospect, unlinked_subscriber}
     assert audience_of(f"training:{ECMO_TRAINING}") == {ecmo, vent, prospect, unlinked_subscriber}
+    with Services.of(app).db.session() as session:  # counted as the send would walk them (another query shape)
+        assert {text: parse_audience(text, knowledge).count_members(session) for text in
+                (f"edition:{EDITION}", f"course:{COURSE}", f"prospects:{EDITION}", f"training:{ECMO_TRAINING}")} == \
+            {f"edition:{EDITION}": 2, f"course:{COURSE}": 1, f"prospects:{EDITION}": 2, f"training:{ECMO_TRAINING}": 4}
 
 
 @pytest.mark.parametrize(

@@ -147,10 +147,12 @@ def applications(services: Services, edition_id: str, page: int = 1, per_page: i
     edition = find_edition(services.knowledge, edition_id)
     page = max(1, page)
     where = [Enrolment.edition_id == edition.id]
-    if search.strip():
-        where.append(or_(contains(Enrolment.application_no, search.strip()), contains(Enrolment.name, search.strip())))
     now = clock.now()
     with services.db.session() as session:
+        if text := search.strip():
+            dialect = session.get_bind().dialect.name
+            where.append(or_(contains(Enrolment.application_no, text, dialect),
+                             contains(Enrolment.name, text, dialect)))
         total = session.scalar(select(func.count()).select_from(Enrolment).where(*where)) or 0
         rows = session.scalars(select(Enrolment).where(*where).order_by(Enrolment.application_no)
                                .offset((page - 1) * per_page).limit(per_page)).all()
