@@ -40,6 +40,7 @@ def log_question(session: Session, user: LineUser, text: str, reply: Reply, now:
         training_id=decision.training_id,
         probability=decision.confidence,
         candidates=list(decision.candidates),
+        topic=decision.candidates[0] if decision.candidates else None,
         asked_at=now,
     )
     session.add(row)
