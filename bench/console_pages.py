@@ -1,5 +1,6 @@
-"""Console page figures: 名簿, 受講案内, リマインダー, 受講者, 研修データ with 100,000 followers and
-10,000 applications (half linked, each with personal joining details).
+"""Console page figures: 名簿, 受講案内, リマインダー, 受講者, 研修データ, 質問ログ with 100,000 followers,
+10,000 applications (half linked, each with personal joining details) and 200,000 logged questions
+over 30 days (a third unsure, none reviewed yet: 質問ログ's queue holds every one of them).
 
 Run: ``.venv/bin/python bench/console_pages.py`` (SQLite in a temporary folder, and
 PostgreSQL too when ``TEST_DATABASE_URL`` is set: a schema of its own, dropped
@@ -41,16 +42,18 @@ PAGES = (
     ("受講者 search name", "/console/trainees/?q=受講者99999"),
     ("受講者 search application", "/console/trainees/?q=B-000042"),
     ("研修データ", f"/console/knowledge/?edition={EDITION}"),
+    ("質問ログ", "/console/questions/"),
+    ("質問ログ page 5", "/console/questions/?page=5"),
 )
 
 
-def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-untyped-def]
-    """Followers subscribed to the training, applications half linked, one login per application."""
+def fill(app, followers: int, applications: int, questions: int) -> None:  # type: ignore[no-untyped-def]
+    """Followers subscribed to the training, applications half linked, one login per application, questions."""
     from sqlalchemy import select
 
     from bot.clock import system_now
     from bot.credentials.secrets import JoinDetails
-    from bot.db.tables import Enrolment, LineUser, PersonalCredential, Subscription
+    from bot.db.tables import AskedQuestion, Enrolment, LineUser, PersonalCredential, Subscription
     from bot.roster.batches import batched, insert_rows
     from bot.services import Services
 
@@ -76,12 +79,30 @@ def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-unt
         insert_rows(session, PersonalCredential.__table__, [
             {"enrolment_id": id_, "target": "*", "tool": "Zoom", "secret": secret, "updated_at": now}
             for id_ in enrolment_ids])
+        entries = [entry.id for entry in services.knowledge.faq.entries]
+        for batch in batched(range(questions), 10_000):
+            insert_rows(session, AskedQuestion.__table__, [_question(n, entries, user_ids, now) for n in batch])
     if services.db.engine.dialect.name == "postgresql":
         with services.db.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
 
 
-def measure(database_url: str, followers: int, applications: int) -> dict[str, tuple[float, float]]:
+def _question(n: int, entries: list[str], user_ids: list[int], now):  # type: ignore[no-untyped-def]
+    """Question ``n``: asked within 30 days; two in three answered, the rest "did you mean" or out of scope,
+    their best entries skewed as real questions are (a few topics asked most), one in three tapped."""
+    from datetime import timedelta
+
+    kind = ("answer", "answer", "did_you_mean", "answer", "answer", "out_of_scope")[n % 6]
+    best = entries[min(int(len(entries) * (n * 7919 % 1000 / 1000) ** 3), len(entries) - 1)]
+    candidates = [best, entries[(n * 31) % len(entries)]]
+    return {"line_user_id": user_ids[n % len(user_ids)], "text": f"質問 {n} の文面", "locale": "ja", "kind": kind,
+            "entry_id": best if kind == "answer" else None, "training_id": None, "probability": 0.4,
+            "candidates": candidates, "tapped": best if kind == "did_you_mean" and n % 3 == 0 else None,
+            "assigned_entry_id": None, "topic": best, "handled_at": None, "handled_by": None,
+            "asked_at": now - timedelta(minutes=(n * 211) % (30 * 24 * 60))}
+
+
+def measure(database_url: str, followers: int, applications: int, questions: int) -> dict[str, tuple[float, float]]:
     from bot.devtools.fake_line import FakeLine
     from bot.secretariat import staff
     from bot.secretariat.audit import Actor
@@ -90,7 +111,7 @@ def measure(database_url: str, followers: int, applications: int) -> dict[str, t
 
     with FakeLine.running() as fake:
         app = make_app(database_url, fake)
-        fill(app, followers, applications)
+        fill(app, followers, applications, questions)
         staff.create_user(Services.of(app), Actor("bench"), "bench@example.jp", "a long enough password", "admin")
         client = app.test_client()
         assert console_login(client, "bench@example.jp", "a long enough password").status_code == 302
@@ -112,13 +133,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--followers", type=int, default=100_000)
     parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--questions", type=int, default=200_000)
     args = parser.parse_args()
     from bot.db import migrate
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
         migrate.upgrade(url)
-        results = {"SQLite": measure(url, args.followers, args.applications)}
+        results = {"SQLite": measure(url, args.followers, args.applications, args.questions)}
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
         from sqlalchemy import create_engine, text
@@ -132,11 +154,12 @@ def main() -> None:
         url = f"{driver}{'&' if '?' in driver else '?'}options=-csearch_path%3D{schema}"
         try:
             migrate.upgrade(url)
-            results["PostgreSQL"] = measure(url, args.followers, args.applications)
+            results["PostgreSQL"] = measure(url, args.followers, args.applications, args.questions)
         finally:
             with admin.begin() as connection:
                 connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    print(f"{args.followers:,} followers, {args.applications:,} applications; median / slowest of 5, ms")
+    print(f"{args.followers:,} followers, {args.applications:,} applications, {args.questions:,} questions; "
+          "median / slowest of 5, ms")
     print("| page | " + " | ".join(results) + " |")
     print("| --- |" + " --- |" * len(results))
     for name, _path in PAGES:

@@ -20,12 +20,13 @@ from tests.helpers import follow, persona_user, signed_in
 def _ask(app: Flask, text: str, candidates: tuple[str, ...] = (), *, kind: str = "did_you_mean",
          tapped: str | None = None, entry_id: str | None = None, at: datetime | None = None,
          user_id: int | None = None) -> int:
-    """A logged question, written as ``log_question`` writes it; its id."""
+    """A logged question, written as ``log_question`` writes it (and a tap corrects it); its id."""
     with Services.of(app).db.session() as session:
         return session.execute(insert(AskedQuestion).returning(AskedQuestion.id), [{
             "line_user_id": user_id, "text": text, "locale": "ja", "kind": kind, "entry_id": entry_id,
             "probability": 0.3, "candidates": list(candidates), "tapped": tapped,
-            "topic": candidates[0] if candidates else None, "asked_at": at or clock.now()}]).scalar_one()
+            "topic": tapped or entry_id or (candidates[0] if candidates else None),
+            "asked_at": at or clock.now()}]).scalar_one()
 
 
 def _row(app: Flask, question_id: int) -> AskedQuestion:

@@ -58,7 +58,7 @@ def test_the_choice_tapped_after_did_you_mean_is_recorded(review_app: Flask, fak
     line.say(user, on_demand["action"]["text"])
     with Services.of(review_app).db.session() as session:
         first = session.scalars(select(AskedQuestion).order_by(AskedQuestion.id)).first()
-        assert (first.kind, first.tapped) == ("did_you_mean", "on-demand")
+        assert (first.kind, first.tapped, first.topic) == ("did_you_mean", "on-demand", "on-demand")
     assert "選ばれた選択肢 on-demand" in run_cli(review_app, "questions", "review")
 
 

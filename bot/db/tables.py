@@ -129,15 +129,17 @@ class AskedQuestion(Base):
     is the choice the trainee tapped next (an entry or a training) after a
     "did you mean" or "which training"; ``assigned_entry_id`` is the entry the
     secretariat added it to as an example (``kenshu questions assign``).
-    ``topic`` is the model's best entry (the first candidate), kept as a column so
-    the review queue groups and pages by it in SQL; ``handled_at``/``handled_by``
-    say when and by whom it left the queue (assigned, or marked handled).
+    ``topic`` is the entry the question is about as far as the bot knows (the one
+    tapped, else answered, else the model's best guess), a column so the review
+    queue and the week's topics group by it in SQL, from the indexes alone;
+    ``handled_at``/``handled_by`` say when and by whom it left the review queue
+    (assigned, or marked handled).
     """
 
     __tablename__ = "asked_questions"
     __table_args__ = (Index("ix_asked_questions_kind_asked", "kind", "asked_at"),
-                      Index("ix_asked_questions_waiting", "handled_at", "kind", "asked_at"),
-                      Index("ix_asked_questions_asked_at", "asked_at"))
+                      Index("ix_asked_questions_review", "kind", "handled_at", "topic", "asked_at"),
+                      Index("ix_asked_questions_topics", "asked_at", "kind", "topic", "tapped"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"), index=True)

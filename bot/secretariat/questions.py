@@ -9,8 +9,8 @@ and retrains the topic model, so the next such question is answered outright.
 A question that needs no example (a typo, a joke, already covered) is marked
 handled instead. ``kenshu questions`` and the console's 質問ログ call these.
 
-**Grouping.** A question's group is the entry the trainee tapped after it, else
-the model's best entry for it (``topic``, its first candidate): the topic model
+**Grouping.** A question's group is its ``topic``: the entry the trainee tapped
+after it, else the model's best entry for it (its first candidate): the topic model
 is the engine's own measure of similarity, trained on every phrasing in data/,
 so 「受講票は届きますか」 and 「受講票はいつ届く」 land on one entry where no
 string measure would be sure, and a tap is the trainee saying what they meant.
@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -130,70 +130,71 @@ def waiting() -> tuple[ColumnElement[bool], ...]:
     return AskedQuestion.kind.in_(REVIEW_KINDS), AskedQuestion.handled_at.is_(None)
 
 
-def _group_key() -> ColumnElement[str | None]:
-    return func.coalesce(AskedQuestion.tapped, AskedQuestion.topic)
-
-
 def review_queue(services: Services, page: int = 1, per_page: int = 20) -> ReviewPage:
     """One page of the queue's groups, the largest first (then the most recently asked).
 
-    Three queries whatever the queue's length: the counts, the page's groups
-    (``GROUP BY`` the key), and their newest ``SHOWN_PER_GROUP`` questions each
-    (a window function numbers each group's questions).
+    The groups, their counts and the totals come from one ``GROUP BY topic`` over
+    the ``ix_asked_questions_review`` index (window functions count all the groups
+    before ``LIMIT``); each group's newest questions are read by index, a few rows
+    each, so a page costs about the same whatever the queue's length.
     """
     page = max(1, page)
-    key = _group_key()
     count, last = func.count(), func.max(AskedQuestion.asked_at)
     with services.db.session() as session:
-        keys = select(key.label("topic")).where(*waiting()).group_by(key).subquery()
-        total_groups = session.scalar(select(func.count()).select_from(keys)) or 0
-        questions = session.scalar(select(func.count()).select_from(AskedQuestion).where(*waiting())) or 0
         heads = session.execute(
-            select(key, count, last).where(*waiting()).group_by(key)
-            .order_by(count.desc(), last.desc(), key).offset((page - 1) * per_page).limit(per_page)).all()
-        items = _newest(session, [topic for topic, _, _ in heads])
-    groups = [ReviewGroup(topic, n, newest, tuple(items[topic])) for topic, n, newest in heads]
+            select(AskedQuestion.topic, count, last, func.count().over(), func.sum(count).over())
+            .where(*waiting()).group_by(AskedQuestion.topic)
+            .order_by(count.desc(), last.desc(), AskedQuestion.topic)
+            .offset((page - 1) * per_page).limit(per_page)).all()
+        if heads:
+            total_groups, questions = heads[0][3], int(heads[0][4])
+        else:  # past the last page (or nothing waiting): the totals without a group to carry them
+            total_groups = session.scalar(select(func.count(AskedQuestion.topic.distinct())).where(*waiting())) or 0
+            questions = session.scalar(select(func.count()).select_from(AskedQuestion).where(*waiting())) or 0
+        items = _newest(session, [head[0] for head in heads])
+    groups = [ReviewGroup(topic, n, newest, tuple(items[topic])) for topic, n, newest, _, _ in heads]
     return ReviewPage(groups, total_groups, questions, page, per_page)
 
 
 def _newest(session: Session, topics: list[str | None]) -> dict[str | None, list[ReviewItem]]:
-    """The newest ``SHOWN_PER_GROUP`` waiting questions of each group, in one query."""
-    if not topics:
-        return {}
-    key = _group_key()
-    named = [t for t in topics if t is not None]
-    in_groups = key.in_(named) | key.is_(None) if None in topics else key.in_(named)
-    order = (AskedQuestion.asked_at.desc(), AskedQuestion.id.desc())
-    numbered = select(AskedQuestion.id, key.label("topic"),
-                      func.row_number().over(partition_by=key, order_by=order).label("n")) \
-        .where(*waiting(), in_groups).subquery()
-    rows = session.execute(
-        select(AskedQuestion, numbered.c.topic).join(numbered, numbered.c.id == AskedQuestion.id)
-        .where(numbered.c.n <= SHOWN_PER_GROUP).order_by(*order)).all()
+    """The newest ``SHOWN_PER_GROUP`` waiting questions of each group.
+
+    One small query per group and kind, each the head of one index range
+    (kind, not handled, topic, newest first), then one query for their rows.
+    """
+    newest_first = (AskedQuestion.asked_at.desc(), AskedQuestion.id.desc())
+    ids: list[int] = []
+    for topic in topics:
+        about = AskedQuestion.topic.is_(None) if topic is None else AskedQuestion.topic == topic
+        for kind in REVIEW_KINDS:
+            ids += session.scalars(select(AskedQuestion.id).where(
+                AskedQuestion.kind == kind, AskedQuestion.handled_at.is_(None), about)
+                .order_by(*newest_first).limit(SHOWN_PER_GROUP)).all()
     found: dict[str | None, list[ReviewItem]] = defaultdict(list)
-    for row, topic in rows:
-        found[topic].append(ReviewItem(row.id, row.text, row.kind, row.asked_at, row.probability,
-                                       tuple(row.candidates), row.tapped))
+    for row in session.scalars(select(AskedQuestion).where(AskedQuestion.id.in_(ids)).order_by(*newest_first)):
+        if len(found[row.topic]) < SHOWN_PER_GROUP:
+            found[row.topic].append(ReviewItem(row.id, row.text, row.kind, row.asked_at, row.probability,
+                                               tuple(row.candidates), row.tapped))
     return found
 
 
 def top_topics(services: Services, days: int = TOPIC_DAYS, limit: int = 10) -> list[tuple[str, int]]:
     """The entries asked about most in the last ``days``: (entry id, questions), most first.
 
-    A question's entry is the one answered (or asked "which training" about),
-    or on "did you mean" the one the trainee tapped, else the likely one; a
-    question with neither (out of scope untapped, greetings) counts for none.
+    A question counts for its ``topic`` (the entry answered or asked "which training"
+    about, or on "did you mean" the one tapped, else the likely one); out-of-scope
+    questions count only when the trainee tapped an entry after them (the model's
+    guess is no topic), greetings and the like never.
     """
-    about = case((AskedQuestion.kind.in_(REVIEW_KINDS), func.coalesce(AskedQuestion.tapped, AskedQuestion.entry_id)),
-                 else_=AskedQuestion.entry_id)
     since = clock.now() - timedelta(days=days)
+    count = func.count()
+    guessed = (AskedQuestion.kind == DecisionKind.OUT_OF_SCOPE.value) & AskedQuestion.tapped.is_(None)
     with services.db.session() as session:
-        asked = select(about.label("entry_id")).where(AskedQuestion.asked_at >= since).subquery()
-        count = func.count()
-        rows = session.execute(select(asked.c.entry_id, count).where(asked.c.entry_id.is_not(None))
-                               .group_by(asked.c.entry_id).order_by(count.desc(), asked.c.entry_id)
-                               .limit(limit)).all()
-    return [(entry_id, n) for entry_id, n in rows]
+        rows = session.execute(
+            select(AskedQuestion.topic, count)
+            .where(AskedQuestion.asked_at >= since, AskedQuestion.topic.is_not(None), ~guessed)
+            .group_by(AskedQuestion.topic).order_by(count.desc(), AskedQuestion.topic).limit(limit)).all()
+    return [(topic, n) for topic, n in rows]
 
 
 def entry_title(services: Services, entry_id: str, _: Gettext) -> str:
