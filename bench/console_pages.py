@@ -80,8 +80,14 @@ def fill(app, followers: int, applications: int, questions: int) -> None:  # typ
             {"enrolment_id": id_, "target": "*", "tool": "Zoom", "secret": secret, "updated_at": now}
             for id_ in enrolment_ids])
         entries = [entry.id for entry in services.knowledge.faq.entries]
+        postgres = services.db.engine.dialect.name == "postgresql"
         for batch in batched(range(questions), 10_000):
-            insert_rows(session, AskedQuestion.__table__, [_question(n, entries, user_ids, now) for n in batch])
+            rows = [_question(n, entries, user_ids, now) for n in batch]
+            if postgres:  # COPY adapts a list as an array: the JSON column needs psycopg's JSON wrapper
+                from psycopg.types.json import Json
+
+                rows = [{**row, "candidates": Json(row["candidates"])} for row in rows]
+            insert_rows(session, AskedQuestion.__table__, rows)
     if services.db.engine.dialect.name == "postgresql":
         with services.db.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
