@@ -177,3 +177,17 @@ def test_the_page_reads_in_english_for_a_clerk_who_chose_it(app: Flask) -> None:
         session.scalars(select(ConsoleUser).where(ConsoleUser.email == "sender@example.jp")).one().locale = "en"
     page = clerk.client.get("/console/questions/").get_data(as_text=True)
     assert "Question log" in page and "Login details (URL, ID)" in page and "Add as example" in page
+
+
+def test_a_deleted_trainees_questions_leave_the_log(app: Flask, line: LocalLine) -> None:
+    hanako = follow(line, "hanako")
+    with Services.of(app).db.session() as session:
+        user_id = persona_user(session, hanako).id
+    _ask(app, "私の電話番号は090-0000-0000です", ("contact",), user_id=user_id)
+    clerk = signed_in(app, "sender")
+    assert "090-0000-0000" in clerk.client.get("/console/questions/").get_data(as_text=True)
+
+    clerk.post(f"/console/trainees/{user_id}/delete")
+
+    page = clerk.client.get("/console/questions/").get_data(as_text=True)
+    assert "090-0000-0000" not in page and "確認待ちの質問はありません。" in page
