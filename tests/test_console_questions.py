@@ -96,10 +96,16 @@ def test_a_sender_assigns_a_question_and_the_example_lands_in_the_data_and_the_a
         review_app: Flask, own_data: Path) -> None:
     question_id = _ask(review_app, "ECT研修 受講票は届きますか", ("login-details", "fee"))
     other = _ask(review_app, "ECT研修 受講票はいつ届く", ("login-details",))
+    unguessed = _ask(review_app, "天気は", kind="out_of_scope")
     clerk = signed_in(review_app, "sender")
     page = clerk.client.get("/console/questions/").get_data(as_text=True)
-    selected = page.split(f'name="entry_id" aria-label="質問 #{question_id} のFAQ項目">')[1].split("</select>")[0]
-    assert '<option value="login-details" selected>' in selected  # the group's entry, offered first
+
+    def options(of: int) -> str:
+        return page.split(f'name="entry_id" required aria-label="質問 #{of} のFAQ項目">')[1].split("</select>")[0]
+
+    assert '<option value="login-details" selected>' in options(question_id)  # the group's entry, offered first
+    assert options(unguessed).count("selected") == 1  # no guess: the prompt, never whichever entry is first
+    assert '<option value="" disabled selected>FAQ項目を選んでください</option>' in options(unguessed)
 
     done = clerk.post(f"/console/questions/{question_id}/assign", {"entry_id": "login-details", "page": "1"},
                       follow_redirects=True).get_data(as_text=True)

@@ -32,14 +32,18 @@ def _kind_label(kind: str, _: Gettext) -> str:
     return labels.get(kind, kind)
 
 
-def _entry_options(entries: list[tuple[str, str]]) -> Callable[[str | None], Markup]:
+def _entry_options(entries: list[tuple[str, str]], choose: str) -> Callable[[str | None], Markup]:
     """The ``<option>`` list of every entry with one selected, built once per selected entry: a page
-    has fifty such lists, nearly all alike, and escaping 3,000 options one by one was most of its time."""
+    has fifty such lists, nearly all alike, and escaping 3,000 options one by one was most of its time.
+    Without a suggestion the list starts at ``choose`` (no value: the select is required), so
+    pressing the button never assigns whichever entry happens to be first."""
     built: dict[str | None, Markup] = {}
 
     def options(selected: str | None) -> Markup:
         if selected not in built:
-            built[selected] = Markup("").join(
+            prompt = Markup('<option value="" disabled{}>{}</option>').format(
+                "" if selected else Markup(" selected"), choose)
+            built[selected] = prompt + Markup("").join(
                 Markup('<option value="{}"{}>{}</option>').format(entry_id, Markup(" selected") if entry_id == selected
                                                                    else "", title) for entry_id, title in entries)
         return built[selected]
@@ -52,7 +56,8 @@ def index() -> str:
     services, _ = Services.current(), layout.gettext()
     page = questions.review_queue(services, page=request.args.get("page", 1, type=int), per_page=10)
     return render_template("console/questions/index.html", page=page, topics=questions.top_topics(services),
-                           entry_options=_entry_options(questions.assignable(services, _)), days=questions.TOPIC_DAYS,
+                           entry_options=_entry_options(questions.assignable(services, _), _("Choose an FAQ entry")),
+                           days=questions.TOPIC_DAYS,
                            title=lambda entry_id: questions.entry_title(services, entry_id, _),
                            kind_label=lambda kind: _kind_label(kind, _))
 
