@@ -6,7 +6,8 @@ afterwards). The clock is frozen in the season (``KENSHU_NOW``, as the demo) so
 リマインダー and the dashboard's next 7 days have something to show. Seeds 100,000
 followers (5% blocked, each subscribed to a training), 10,000 applications (half
 linked, each with personal joining details), a finished send to 50,000 with its
-ledger over the last 14 days, 20,000 questions asked, 2,000 audit entries and 300
+ledger over the last 14 days, 200,000 questions asked over 30 days (a third waiting
+for 質問ログ, grouped by a few skewed topics), 2,000 audit entries and 300
 conversations with the secretariat. Each page is requested through Flask's test
 client as a signed-in 管理者, 5 times after one warm-up request; the table gives the
 median and the slowest in milliseconds, one column per database. Goal (issue 11):
@@ -65,15 +66,18 @@ PAGES = (
     ("受講者 search by LINE user ID", "GET", f"/console/trainees/?q=U{99_999:032x}"),
     ("受講者 データ削除 confirmation", "GET", "/console/trainees/2/delete"),
     ("研修データ", "GET", f"/console/knowledge/?edition={EDITION}"),
+    ("質問ログ", "GET", "/console/questions/"),
+    ("質問ログ page 5", "GET", "/console/questions/?page=5"),
 )
 # GET routes that are no page to time: actions, downloads, the data check (reads every file), login.
 NOT_PAGES = {"/console/login", "/console/roster/codes.csv", "/console/knowledge/check",
              "/console/inbox/<int:conversation_id>/lines", "/console/static/<path:filename>"}
-SENT, QUESTIONS, AUDIT, CONVERSATIONS = 50_000, 20_000, 2_000, 300
+SENT, QUESTIONS, AUDIT, CONVERSATIONS = 50_000, 200_000, 2_000, 300
 
 
 def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-untyped-def]
     """The rows of a busy season, written in bulk (COPY on PostgreSQL)."""
+    from psycopg.types.json import Json
     from sqlalchemy import select
 
     from bot import clock
@@ -126,11 +130,13 @@ def fill(app, followers: int, applications: int) -> None:  # type: ignore[no-unt
             {"dispatch_id": dispatch.id, "user_id": user_id, "status": "sent", "batch": n // 500, "attempts": 1,
              "resendable": False, "updated_at": now - timedelta(minutes=n % (14 * 24 * 60))}
             for n, user_id in enumerate(user_ids[:SENT])])
-        kinds = ("answer", "answer", "did_you_mean", "out_of_scope", "greeting")
-        insert_rows(session, AskedQuestion.__table__, [
-            {"line_user_id": user_ids[n % len(user_ids)], "text": f"質問{n}", "locale": "ja",
-             "kind": kinds[n % len(kinds)], "probability": 0.5, "candidates": [],
-             "asked_at": now - timedelta(minutes=3 * n)} for n in range(QUESTIONS)])
+        entries = [entry.id for entry in services.knowledge.faq.entries]
+        postgres = services.db.engine.dialect.name == "postgresql"
+        for batch in batched(range(QUESTIONS), 10_000):
+            rows = [_question(n, entries, user_ids, now) for n in batch]
+            if postgres:  # COPY adapts a list as an array: the JSON column needs psycopg's JSON wrapper
+                rows = [{**row, "candidates": Json(row["candidates"])} for row in rows]
+            insert_rows(session, AskedQuestion.__table__, rows)
         insert_rows(session, AuditEntry.__table__, [
             {"at": now - timedelta(minutes=n), "actor": "bench@example.jp", "action": "login",
              "target": "bench@example.jp"} for n in range(AUDIT)])
@@ -198,6 +204,20 @@ def _request(client, token: str, method: str, path: str) -> None:  # type: ignor
     else:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
+
+
+
+def _question(n: int, entries: list[str], user_ids: list[int], now):  # type: ignore[no-untyped-def]
+    """Question ``n``: asked within 30 days; two in three answered, the rest "did you mean" or out of scope,
+    their best entries skewed as real questions are (a few topics asked most), one in three tapped."""
+    kind = ("answer", "answer", "did_you_mean", "answer", "answer", "out_of_scope")[n % 6]
+    best = entries[min(int(len(entries) * (n * 7919 % 1000 / 1000) ** 3), len(entries) - 1)]
+    candidates = [best, entries[(n * 31) % len(entries)]]
+    return {"line_user_id": user_ids[n % len(user_ids)], "text": f"質問 {n} の文面", "locale": "ja", "kind": kind,
+            "entry_id": best if kind == "answer" else None, "training_id": None, "probability": 0.4,
+            "candidates": candidates, "tapped": best if kind == "did_you_mean" and n % 3 == 0 else None,
+            "assigned_entry_id": None, "topic": best, "handled_at": None, "handled_by": None,
+            "asked_at": now - timedelta(minutes=(n * 211) % (30 * 24 * 60))}
 
 
 def measure(database_url: str, followers: int, applications: int) -> tuple[dict[str, tuple[float, float]], list[str]]:

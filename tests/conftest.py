@@ -108,6 +108,22 @@ def answerer() -> Answerer:
     return Answerer(load_knowledge(DATA_DIR), DATA_DIR.parent / "instance" / "qa-model")
 
 
+@pytest.fixture
+def own_data(tmp_path: Path) -> Path:
+    """A copy of data/ the test may add examples to (the review loop writes reviewed.yaml)."""
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    return copy
+
+
+@pytest.fixture
+def review_app(database_url: str, fake_line: FakeLine, own_data: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a copy of data/, its topic model cached in the test's folder: assigning retrains safely."""
+    app = make_app(database_url, fake_line, KENSHU_DATA_DIR=own_data, KENSHU_MODEL_CACHE=tmp_path / "models")
+    yield app
+    Services.of(app).db.engine.dispose()
+
+
 # --- the web console in a real browser --------------------------------------------
 
 # The system's Chromium (Debian package `chromium`); Playwright never downloads a browser here.

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
-import pytest
 import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from bot.db.tables import AskedQuestion
+from bot.db.tables import AskedQuestion, AuditEntry
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
-from bot.secretariat.questions import ReviewItem, group_by_similarity
 from bot.services import Services
-from tests.helpers import JUNE_27_2023, make_app, run_cli
+from tests.helpers import JUNE_27_2023, run_cli
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 QUESTION = "ECT研修 受講票は届きますか"
-
-
-@pytest.fixture
-def own_data(tmp_path: Path) -> Path:
-    """A copy of data/ the test may add examples to."""
-    copy = tmp_path / "data"
-    shutil.copytree(DATA_DIR, copy)
-    return copy
-
-
-@pytest.fixture
-def review_app(database_url: str, fake_line: FakeLine, own_data: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    app = make_app(database_url, fake_line, KENSHU_DATA_DIR=own_data, KENSHU_MODEL_CACHE=tmp_path / "models")
-    yield app
-    Services.of(app).db.engine.dispose()
 
 
 def test_an_assigned_question_is_answered_outright_after_retraining(review_app: Flask, fake_line: FakeLine,
@@ -76,7 +57,7 @@ def test_the_choice_tapped_after_did_you_mean_is_recorded(review_app: Flask, fak
     line.say(user, on_demand["action"]["text"])
     with Services.of(review_app).db.session() as session:
         first = session.scalars(select(AskedQuestion).order_by(AskedQuestion.id)).first()
-        assert (first.kind, first.tapped) == ("did_you_mean", "on-demand")
+        assert (first.kind, first.tapped, first.topic) == ("did_you_mean", "on-demand", "on-demand")
     assert "選ばれた選択肢 on-demand" in run_cli(review_app, "questions", "review")
 
 
@@ -86,9 +67,21 @@ def test_assigning_to_an_unknown_entry_is_refused(review_app: Flask) -> None:
     assert "no-such-entry" in result.output
 
 
-def test_questions_that_look_alike_are_grouped() -> None:
-    def item(number: int, text: str) -> ReviewItem:
-        return ReviewItem(number, text, "did_you_mean", JUNE_27_2023, 0.3, ("fee",), None)
+def test_a_question_marked_handled_leaves_the_queue_and_says_who_did_it(review_app: Flask, fake_line: FakeLine,
+                                                                       monkeypatch) -> None:
+    monkeypatch.setenv("KENSHU_NOW", JUNE_27_2023.isoformat())
+    LocalLine(review_app, fake_line).say("U" + "e" * 32, QUESTION)
+    with Services.of(review_app).db.session() as session:
+        question_id = session.scalars(select(AskedQuestion.id)).one()
 
-    groups = group_by_similarity([item(1, "受講票は届きますか"), item(2, "天気"), item(3, "受講票はいつ届く")])
-    assert [[i.id for i in g.items] for g in groups] == [[1, 3], [2]]
+    assert f"#{question_id}" in run_cli(review_app, "questions", "handle", str(question_id))
+
+    assert "#" + str(question_id) not in run_cli(review_app, "questions", "review")
+    with Services.of(review_app).db.session() as session:
+        row = session.get(AskedQuestion, question_id)
+        assert row.handled_by is not None and row.handled_by.startswith("cli:") and row.assigned_entry_id is None
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "question_review")).one()
+        assert (entry.target, entry.detail) == (f"question #{question_id}", "handled")
+        assert QUESTION not in str(vars(entry))  # the trainee's words stay out of the audit log
+    again = review_app.test_cli_runner().invoke(args=["questions", "handle", str(question_id)])
+    assert again.exit_code == 1 and f"#{question_id}" in again.output

@@ -136,13 +136,17 @@ class AskedQuestion(Base):
     is the choice the trainee tapped next (an entry or a training) after a
     "did you mean" or "which training"; ``assigned_entry_id`` is the entry the
     secretariat added it to as an example (``kenshu questions assign``).
+    ``topic`` is the entry the question is about as far as the bot knows (the one
+    tapped, else answered, else the model's best guess), a column so the review
+    queue and the week's topics group by it in SQL, from the indexes alone;
+    ``handled_at``/``handled_by`` say when and by whom it left the review queue
+    (assigned, or marked handled).
     """
 
     __tablename__ = "asked_questions"
-    __table_args__ = (
-        Index("ix_asked_questions_kind_asked", "kind", "asked_at"),
-        Index("ix_asked_questions_kind_assigned", "kind", "assigned_entry_id"),  # the review queue's count
-    )
+    __table_args__ = (Index("ix_asked_questions_kind_asked", "kind", "asked_at"),
+                      Index("ix_asked_questions_review", "kind", "handled_at", "topic", "asked_at"),
+                      Index("ix_asked_questions_topics", "asked_at", "kind", "topic", "tapped"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"), index=True)
@@ -155,6 +159,9 @@ class AskedQuestion(Base):
     candidates: Mapped[list] = mapped_column(JSON, default=list)
     tapped: Mapped[str | None] = mapped_column(String(64))
     assigned_entry_id: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by: Mapped[str | None] = mapped_column(String(254))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -39,6 +39,7 @@ class Action(StrEnum):
     SAVED_REPLY = "saved_reply"
     LINK_CHANGE = "link_change"
     DETAILS_CHANGE = "details_change"
+    QUESTION_REVIEW = "question_review"  # a logged question assigned to an entry or marked handled (never its words)
 
 
 def action_label(action: str, _: Gettext) -> str:
@@ -51,6 +52,7 @@ def action_label(action: str, _: Gettext) -> str:
         Action.REPLY: _("reply to a trainee"), Action.INQUIRY: _("inquiry status"),
         Action.SAVED_REPLY: _("saved reply change"),
         Action.LINK_CHANGE: _("link change"), Action.DETAILS_CHANGE: _("joining details change"),
+        Action.QUESTION_REVIEW: _("question review"),
     }
     return labels.get(action, action)  # type: ignore[call-overload]
 

@@ -15,7 +15,7 @@ from bot import clock
 from bot.db.tables import AskedQuestion, Delivery, DeliveryStatus, Enrolment, LineUser, Subscription, UserStatus
 from bot.line.gateway import LineApiError, Quota
 from bot.secretariat import announcements, reminders
-from bot.secretariat.questions import REVIEW_KINDS
+from bot.secretariat.questions import REVIEW_KINDS, waiting
 from bot.services import Services
 
 UPCOMING_DAYS = 7
@@ -61,8 +61,8 @@ def overview(services: Services, locale: str = "ja") -> Overview:
         enrolled = {edition: (linked, total) for edition, linked, total in session.execute(
             select(Enrolment.edition_id, func.count(Enrolment.user_id), func.count())
             .group_by(Enrolment.edition_id)).all()}
-        questions_waiting = session.scalar(select(func.count()).where(  # the review queue's size
-            AskedQuestion.kind.in_(REVIEW_KINDS), AskedQuestion.assigned_entry_id.is_(None))) or 0
+        questions_waiting = session.scalar(  # the review queue's size
+            select(func.count()).select_from(AskedQuestion).where(*waiting())) or 0
         sent_day = func.date(Delivery.updated_at)
         sent = session.execute(select(sent_day, func.count()).where(
             Delivery.status == DeliveryStatus.SENT, Delivery.updated_at >= since).group_by(sent_day)).all()

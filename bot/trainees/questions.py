@@ -4,7 +4,9 @@ Every question is logged with what the bot decided (kind, entry, training, the
 model's best entries and its probability). When a question follows a
 "did you mean" or "which training" reply within the conversation window and
 lands on one of the choices offered, that choice is recorded as ``tapped`` on
-the earlier question: the trainee told us what they meant.
+the earlier question: the trainee told us what they meant. ``topic`` is the entry
+the question is about as far as the bot knows (a tap corrects it); the review
+queue and the week's most asked topics group by it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import AskedQuestion, LineUser
-from bot.qa import DecisionKind, Reply
+from bot.qa import Decision, DecisionKind, Reply
 from bot.qa.query import CONVERSATION_WINDOW
 
 # Replies that offer choices; the next question may be a tap on one of them.
@@ -40,10 +42,20 @@ def log_question(session: Session, user: LineUser, text: str, reply: Reply, now:
         training_id=decision.training_id,
         probability=decision.confidence,
         candidates=list(decision.candidates),
+        topic=_topic(decision),
         asked_at=now,
     )
     session.add(row)
     return row
+
+
+def _topic(decision: Decision) -> str | None:
+    """The entry a question is about, as far as the bot knows: the one answered (or asked "which
+    training" about), else on "did you mean" and out of scope the model's best guess."""
+    if decision.entry_id:
+        return decision.entry_id
+    unsure = decision.kind in (DecisionKind.DID_YOU_MEAN, DecisionKind.OUT_OF_SCOPE)
+    return decision.candidates[0] if unsure and decision.candidates else None
 
 
 def _note_tap(session: Session, user: LineUser, reply: Reply, now: datetime) -> None:
@@ -60,7 +72,7 @@ def _note_tap(session: Session, user: LineUser, reply: Reply, now: datetime) -> 
         return
     if previous.kind == DecisionKind.ASK_TRAINING.value:
         chosen = decision.training_id if decision.entry_id == previous.entry_id else None
-    else:
-        chosen = decision.entry_id
-    if chosen and chosen in previous.candidates:
-        previous.tapped = chosen
+        if chosen and chosen in previous.candidates:
+            previous.tapped = chosen
+    elif decision.entry_id in previous.candidates:
+        previous.tapped = previous.topic = decision.entry_id  # the trainee said what the question was about

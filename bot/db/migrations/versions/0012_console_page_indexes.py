@@ -1,6 +1,6 @@
 """indexes for the console's pages at 100,000 followers: counts, the dashboard's charts, name search
 
-Revision ID: 0012_console_page_indexes
+Revision ID: 0012
 Revises: 0011
 
 - line_users (status, notices_paused): followers and blocked counted from the index,
@@ -19,7 +19,7 @@ Revises: 0011
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012_console_page_indexes'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
