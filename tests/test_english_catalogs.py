@@ -10,11 +10,9 @@ Japanese text from the catalogs (data such as training names stays as written).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 from flask import Flask, url_for
 from sqlalchemy import select
@@ -24,8 +22,7 @@ from bot.db.tables import ConsoleUser
 from bot.i18n import TRANSLATIONS_DIR
 from bot.secretariat import staff
 from bot.services import Services
-from tests.helpers import signed_in
-from tests.test_clerk_messages import CLERK_FACING, CONSOLE_TEMPLATES, KEYWORDS, ROOT
+from tests.helpers import REPO, clerk_facing_messages, signed_in
 
 DOMAINS = sorted(path.stem for path in (TRANSLATIONS_DIR / "ja" / "LC_MESSAGES").glob("*.po"))
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -57,10 +54,7 @@ def test_translations_keep_the_placeholders_of_their_id(locale: str) -> None:
 
 def test_every_clerk_facing_message_has_its_english_text() -> None:
     english = {msgid for domain in DOMAINS for msgid in _translated(_catalog("en", domain))}
-    messages = {message: path.relative_to(ROOT) for path in CLERK_FACING
-                for _line, message, _comments, _context in extract_from_file("python", path, keywords=KEYWORDS)}
-    messages.update({message: path.relative_to(ROOT) for path in CONSOLE_TEMPLATES
-                     for _line, message, _comments, _context in extract_from_file("jinja2", path)})
+    messages = clerk_facing_messages()
     assert len(messages) > 100
     assert {message: path for message, path in messages.items() if message not in english} == {}
 
@@ -70,7 +64,7 @@ def _catalog_runs() -> set[str]:
     what a page shows when one of its messages has no English."""
     catalogs = {run for domain in DOMAINS for text in _translated(_catalog("ja", domain)).values()
                 for run in JAPANESE_RUN.findall(text)}
-    data = {run for path in (ROOT / "data").rglob("*.yaml") for run in JAPANESE_RUN.findall(path.read_text("utf-8"))}
+    data = {run for path in (REPO / "data").rglob("*.yaml") for run in JAPANESE_RUN.findall(path.read_text("utf-8"))}
     return catalogs - data
 
 

@@ -39,6 +39,7 @@ class Action(StrEnum):
     SAVED_REPLY = "saved_reply"
     LINK_CHANGE = "link_change"
     DETAILS_CHANGE = "details_change"
+    TWO_STEP = "two_step"  # two-step login turned on or off, or a wrong code while turning it on
 
 
 def action_label(action: str, _: Gettext) -> str:
@@ -51,6 +52,7 @@ def action_label(action: str, _: Gettext) -> str:
         Action.REPLY: _("reply to a trainee"), Action.INQUIRY: _("inquiry status"),
         Action.SAVED_REPLY: _("saved reply change"),
         Action.LINK_CHANGE: _("link change"), Action.DETAILS_CHANGE: _("joining details change"),
+        Action.TWO_STEP: _("two-step login"),
     }
     return labels.get(action, action)  # type: ignore[call-overload]
 
