@@ -188,3 +188,15 @@ def test_a_key_sealed_under_another_secret_key_says_so_after_the_password(app: F
         answer = _code(client, pyotp.TOTP(key).at(START + STEP))
         assert answer.status_code == 401
         assert "KENSHU_SECRET_KEY" in answer.get_data(as_text=True)
+
+
+def test_the_command_line_turns_it_off_when_no_administrator_can_log_in(app: Flask) -> None:
+    with time_machine.travel(START, tick=False):
+        _set_up(signed_in(app))
+        result = app.test_cli_runner().invoke(args=["console", "two-step-off", "Admin@Example.jp"])
+        assert result.exit_code == 0, result.output
+        assert "2段階認証を解除しました" in result.output
+        assert _password(app.test_client(), "admin@example.jp").headers["Location"].endswith("/console/")
+        unknown = app.test_cli_runner().invoke(args=["console", "two-step-off", "nobody@example.jp"])
+        assert unknown.exit_code == 1 and "nobody@example.jp" in unknown.output
+    assert ("two_step", "admin@example.jp", "turned off by an administrator") in _audit(app)

@@ -94,3 +94,14 @@ def test_an_english_speaking_clerk_reads_every_console_page_in_english(app: Flas
     switch = {"日本語"}  # the link back to Japanese, in Japanese on purpose
     assert {path: sorted(runs & from_catalogs - switch) for path, runs in english.items()} == \
         {path: [] for path in english}
+
+
+def test_data_with_an_english_text_is_shown_in_english_to_an_english_speaking_clerk(app: Flask) -> None:
+    clerk = signed_in(app)
+    with Services.of(app).db.session() as session:
+        clerk_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.email == clerk.email))
+    reminders = clerk.client.get("/console/reminders/").get_data(as_text=True)
+    assert "受講URL・ID・パスワードの送付" in reminders and "Login details sent" not in reminders
+    staff.set_locale(Services.of(app), clerk_id, "en")
+    reminders = clerk.client.get("/console/reminders/").get_data(as_text=True)
+    assert "Login details sent" in reminders and "受講URL・ID・パスワードの送付" not in reminders

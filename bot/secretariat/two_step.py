@@ -24,7 +24,7 @@ from datetime import datetime
 
 import pyotp
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -34,7 +34,7 @@ from bot.i18n import Gettext
 from bot.secretariat import login_throttle
 from bot.secretariat.audit import Action, Actor, record
 from bot.secretariat.errors import SecretariatError
-from bot.secretariat.staff import Clerk, LoginLocked, LoginRefused, NoSuchClerk
+from bot.secretariat.staff import Clerk, LoginLocked, LoginRefused, NoSuchClerk, normalise_email
 from bot.services import Services
 
 ISSUER = "kenshu-bot"
@@ -67,6 +67,14 @@ class KeyUnreadable(SecretariatError):
     def message(self, _: Gettext) -> str:
         return _("this account's two-step key cannot be read (KENSHU_SECRET_KEY changed): "
                  "ask an administrator to turn two-step login off for it")
+
+
+@dataclass(eq=False)
+class NoSuchAccount(SecretariatError):
+    email: str
+
+    def message(self, _: Gettext) -> str:
+        return _("no console account for {email}").format(email=self.email)
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,15 @@ def confirm(services: Services, actor: Actor, clerk_id: int, code: str) -> Clerk
         record(session, actor, Action.TWO_STEP, user.email, "turned on")
         session.flush()
         return Clerk.of(user)
+
+
+def turn_off_by_email(services: Services, actor: Actor, email: str) -> None:
+    """``turn_off`` for the account of ``email`` (``kenshu console two-step-off``: when no administrator can log in)."""
+    with services.db.session() as session:
+        clerk_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.email == normalise_email(email)))
+    if clerk_id is None:
+        raise NoSuchAccount(email)
+    turn_off(services, actor, clerk_id)
 
 
 def turn_off(services: Services, actor: Actor, clerk_id: int) -> None:
