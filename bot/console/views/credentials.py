@@ -54,8 +54,8 @@ def index() -> str:
     except SecretariatError as failure:  # KeyChanged: the stored details cannot be read
         listing, error = credentials.CredentialsListing([], [], 0), failure.message(_)
     labels = dict(targets(edition, _))
-    return render_template("console/credentials/index.html", editions=editions.choices(layout.locale()), edition=edition,
-                           listing=listing, error=error, targets=targets(edition, _),
+    return render_template("console/credentials/index.html", editions=editions.choices(layout.locale()),
+                           edition=edition, listing=listing, error=error, targets=targets(edition, _),
                            target_label=lambda target: labels.get(target, target),
                            page={"page": page, "pages": page_count(listing.personal_total, PER_PAGE)})
 
