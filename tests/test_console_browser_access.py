@@ -71,3 +71,17 @@ def test_an_administrator_with_two_step_login_types_the_code_after_the_password(
     page.get_by_label("認証アプリの6桁のコード").fill(pyotp.TOTP(key).at(time.time() + 30))  # the next step: unused
     page.get_by_role("button", name="ログイン").click()
     expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+
+
+def test_a_clerk_switches_to_english_and_every_page_stays_english(app: Flask, console_url: str, page: Page) -> None:
+    console_user(app, "clerk@example.jp", role="sender")
+    browser_login(page, console_url, "clerk@example.jp")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_text("clerk@example.jp (Sender)")).to_be_visible()
+    page.get_by_role("link", name="Reminders").click()
+    expect(page.get_by_role("heading", name="Events waiting for a date")).to_be_visible()
+    expect(page.get_by_text("Login details sent").first).to_be_visible()  # the data's own English
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.get_by_label("E-mail address").fill("clerk@example.jp")  # the login page keeps the clerk's language
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()

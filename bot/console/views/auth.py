@@ -86,20 +86,25 @@ def login_code() -> str | Response | tuple[str, int]:
     return _log_in(found, pending["next"])
 
 
-@bp.post("/logout")
-def logout() -> Response:
+def _logged_out() -> Response:
+    """Back to the login page, which keeps speaking the clerk's language."""
+    language = layout.locale()
     logout_user()
     session.clear()
+    session["locale"] = language
     return redirect(url_for("console.auth.login"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    return _logged_out()
 
 
 @bp.post("/logout-everywhere")
 def logout_everywhere() -> Response:
     """End every session of this account, on every browser (a lost laptop, a shared PC)."""
     staff.end_sessions(Services.current(), actor(), clerk().id)
-    logout_user()
-    session.clear()
-    return redirect(url_for("console.auth.login"))
+    return _logged_out()
 
 
 @bp.post("/language")
