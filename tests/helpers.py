@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.extract import extract_from_file
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -375,3 +376,21 @@ def signed_in(app: Flask, role: str = "admin", email: str | None = None) -> Sign
     client = app.test_client()
     assert console_login(client, email).status_code == 302
     return SignedInClerk(client, email, csrf_token(client, "/console/"))
+
+
+# -- the catalogs -----------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def clerk_facing_messages() -> dict[str, Path]:
+    """Every message id the secretariat's use cases, commands and web console can show a clerk, with its file."""
+    python = sorted([*REPO.glob("bot/cli/*.py"), *REPO.glob("bot/secretariat/*.py"),
+                     REPO / "bot/credentials/importer.py", REPO / "bot/roster/report.py", REPO / "bot/roster/codes.py",
+                     *REPO.glob("bot/console/**/*.py")])
+    keywords = {"_": None, "gettext": None, "_l": None}
+    messages = {message: path.relative_to(REPO) for path in python
+                for _line, message, _comments, _context in extract_from_file("python", path, keywords=keywords)}
+    messages.update({message: path.relative_to(REPO) for path in sorted(REPO.glob("bot/console/templates/**/*.html"))
+                     for _line, message, _comments, _context in extract_from_file("jinja2", path)})
+    return messages

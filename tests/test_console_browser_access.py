@@ -1,11 +1,17 @@
-"""In Chromium: logging in, roles, CSRF and the login throttle, as a clerk (or an attacker) meets them."""
+"""In Chromium: logging in (with two-step login too), roles, CSRF and the login throttle, as a clerk (or an attacker)
+meets them."""
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from bot.secretariat import login_throttle
+from bot.secretariat import login_throttle, two_step
+from bot.secretariat.audit import Actor
+from bot.services import Services
 from tests.helpers import browser_login, console_user
 
 
@@ -52,3 +58,30 @@ def test_too_many_wrong_passwords_lock_the_login_for_a_while(app: Flask, console
     browser_login(page, console_url, "clerk@example.jp")
     expect(page.get_by_role("alert")).to_contain_text("ログインを一時停止しています")
     expect(page.get_by_role("heading", name="ダッシュボード")).to_have_count(0)
+
+
+def test_an_administrator_with_two_step_login_types_the_code_after_the_password(app: Flask, console_url: str,
+                                                                               page: Page) -> None:
+    services = Services.of(app)
+    clerk_id = console_user(app, "admin@example.jp")
+    key = two_step.begin(services, clerk_id).key
+    two_step.confirm(services, Actor("test"), clerk_id, pyotp.TOTP(key).now())
+    browser_login(page, console_url, "admin@example.jp")
+    expect(page.get_by_role("heading", name="ダッシュボード")).to_have_count(0)
+    page.get_by_label("認証アプリの6桁のコード").fill(pyotp.TOTP(key).at(time.time() + 30))  # the next step: unused
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+
+
+def test_a_clerk_switches_to_english_and_every_page_stays_english(app: Flask, console_url: str, page: Page) -> None:
+    console_user(app, "clerk@example.jp", role="sender")
+    browser_login(page, console_url, "clerk@example.jp")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_text("clerk@example.jp (Sender)")).to_be_visible()
+    page.get_by_role("link", name="Reminders").click()
+    expect(page.get_by_role("heading", name="Events waiting for a date")).to_be_visible()
+    expect(page.get_by_text("Login details sent").first).to_be_visible()  # the data's own English
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.get_by_label("E-mail address").fill("clerk@example.jp")  # the login page keeps the clerk's language
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()

@@ -1,4 +1,5 @@
-"""``kenshu console``: the web console's accounts from the command line (the first administrator).
+"""``kenshu console``: the web console's accounts from the command line (the first administrator; two-step login
+turned off when no administrator can log in to do it).
 
 The password is prompted for (hidden, asked twice), never taken as an argument
 that would stay in the shell's history. The use case is ``bot.secretariat.staff``.
@@ -12,7 +13,7 @@ from flask.cli import AppGroup
 from bot.cli.clerk import failure, locale_option
 from bot.db.tables import ConsoleRole
 from bot.i18n import gettext_for
-from bot.secretariat import staff
+from bot.secretariat import staff, two_step
 from bot.secretariat.audit import Actor
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
@@ -38,3 +39,16 @@ def create_user(role: str, email: str, locale: str) -> None:
         raise failure(error, _) from None
     click.echo(_("Created {email} ({role}). Log in at /console.").format(
         email=created.email, role=staff.role_label(created.role, _)))
+
+
+@console_group.command("two-step-off")
+@click.argument("email")
+@locale_option
+def two_step_off(email: str, locale: str) -> None:
+    """Turn two-step login off for a console user (a lost phone, a changed KENSHU_SECRET_KEY)."""
+    _ = gettext_for(locale)
+    try:
+        two_step.turn_off_by_email(Services.current(), Actor.cli(), email)
+    except SecretariatError as error:
+        raise failure(error, _) from None
+    click.echo(_("Two-step login is off for {email}: the password alone logs in.").format(email=email))

@@ -23,11 +23,11 @@ from flask import Blueprint, Flask
 from bot.console import layout, security
 from bot.console.background_sends import BackgroundSends
 from bot.console.views import announcements, audit, auth, dashboard, inbox, users
-from bot.console.views import credentials, knowledge, questions, reminders, roster, trainees
+from bot.console.views import credentials, knowledge, questions, reminders, roster, trainees, two_step
 from bot.services import Services
 
 PAGES = (auth.bp, dashboard.bp, announcements.bp, users.bp, audit.bp, inbox.bp,
-         roster.bp, credentials.bp, reminders.bp, questions.bp, trainees.bp, knowledge.bp)
+         roster.bp, credentials.bp, reminders.bp, questions.bp, trainees.bp, knowledge.bp, two_step.bp)
 
 
 def install_console(app: Flask, services: Services) -> None:

@@ -8,10 +8,10 @@ from bot.knowledge import Edition
 from bot.services import Services
 
 
-def choices() -> list[tuple[str, str]]:
-    """(id, title) of every edition, newest fiscal year first."""
+def choices(locale: str = "ja") -> list[tuple[str, str]]:
+    """(id, title in the clerk's language where the data has it) of every edition, newest fiscal year first."""
     found = sorted(Services.current().knowledge.editions.values(), key=lambda e: (-e.fiscal_year, e.id))
-    return [(edition.id, edition.title.ja) for edition in found]
+    return [(edition.id, edition.title.in_locale(locale)) for edition in found]
 
 
 def chosen() -> Edition:
@@ -23,6 +23,6 @@ def chosen() -> Edition:
     return editions[edition_id]
 
 
-def course_name(edition: Edition, course_id: str | None) -> str:
+def course_name(edition: Edition, course_id: str | None, locale: str = "ja") -> str:
     course = edition.course(course_id) if course_id else None
-    return course.name.ja if course else ""
+    return course.name.in_locale(locale) if course else ""

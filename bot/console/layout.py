@@ -39,6 +39,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("console.knowledge.index", _l("Training data"), ()),
     ("console.audit.index", _l("Audit log"), ()),
     ("console.users.index", _l("Users"), (ConsoleRole.ADMIN,)),
+    ("console.two_step.index", _l("Two-step login"), (ConsoleRole.ADMIN,)),
 )
 
 

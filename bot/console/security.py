@@ -36,7 +36,7 @@ from bot.services import Services
 View = TypeVar("View", bound=Callable[..., Any])
 
 # The views anyone may reach without a session.
-PUBLIC_ENDPOINTS = {"console.auth.login", "console.auth.login_language", "console.static"}
+PUBLIC_ENDPOINTS = {"console.auth.login", "console.auth.login_code", "console.auth.login_language", "console.static"}
 SENDERS = (ConsoleRole.ADMIN, ConsoleRole.SENDER)
 ADMINS = (ConsoleRole.ADMIN,)
 _SESSION_KEY_LABEL = b"kenshu-bot console sessions v1\x00"

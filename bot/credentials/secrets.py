@@ -18,6 +18,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 _KEY_INFO = b"kenshu-bot credentials v1"
 
 
+def derived_fernet(secret_key: str, info: bytes) -> Fernet:
+    """A Fernet keyed from ``KENSHU_SECRET_KEY`` for one use only: ``info`` names the use, so no key opens
+    another use's data."""
+    if not secret_key:
+        raise ValueError("KENSHU_SECRET_KEY is empty")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
 @dataclass(frozen=True)
 class JoinDetails:
     """What a trainee needs to join: any of URL, login ID and password/passcode."""
@@ -48,10 +57,7 @@ class Cipher:
     """Encrypts and decrypts ``JoinDetails`` with the app's secret key."""
 
     def __init__(self, secret_key: str) -> None:
-        if not secret_key:
-            raise ValueError("KENSHU_SECRET_KEY is empty")
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(secret_key.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._fernet = derived_fernet(secret_key, _KEY_INFO)
 
     def encrypt(self, details: JoinDetails) -> str:
         # vars(), not dataclasses.asdict(): asdict deep-copies every field and doubled the

@@ -383,7 +383,10 @@ class ConsoleUser(Base):
     ``session_generation`` is part of every session's identity: raising it (logout
     everywhere, a password or role change, deactivation) ends every open session.
     ``line_user_id`` is the clerk's own LINE account, linked with a one-time code for
-    test sends; the code is kept only as a hash.
+    test sends; the code is kept only as a hash. ``totp_secret`` is the key of the
+    optional two-step login (encrypted; ``totp_pending`` while it waits for its first
+    code), and ``totp_last_step`` the time step of the last code accepted, so a code
+    is never accepted twice.
     """
 
     __tablename__ = "console_users"
@@ -400,6 +403,9 @@ class ConsoleUser(Base):
     link_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_secret: Mapped[str | None] = mapped_column(Text)
+    totp_pending: Mapped[str | None] = mapped_column(Text)
+    totp_last_step: Mapped[int | None] = mapped_column()
 
 
 class LoginThrottle(Base):

@@ -40,6 +40,7 @@ class Action(StrEnum):
     LINK_CHANGE = "link_change"
     DETAILS_CHANGE = "details_change"
     QUESTION_REVIEW = "question_review"  # a logged question assigned to an entry or marked handled (never its words)
+    TWO_STEP = "two_step"  # two-step login turned on or off, or a wrong code while turning it on
 
 
 def action_label(action: str, _: Gettext) -> str:
@@ -53,6 +54,7 @@ def action_label(action: str, _: Gettext) -> str:
         Action.SAVED_REPLY: _("saved reply change"),
         Action.LINK_CHANGE: _("link change"), Action.DETAILS_CHANGE: _("joining details change"),
         Action.QUESTION_REVIEW: _("question review"),
+        Action.TWO_STEP: _("two-step login"),
     }
     return labels.get(action, action)  # type: ignore[call-overload]
 

@@ -51,11 +51,12 @@ class Clerk:
     line_linked: bool
     created_at: datetime
     last_login_at: datetime | None
+    two_step: bool  # a code from the clerk's phone is asked after the password (``two_step``)
 
     @classmethod
     def of(cls, row: ConsoleUser) -> Clerk:
         return cls(row.id, row.email, row.role, row.active, row.session_generation, row.locale,
-                   row.line_user_id is not None, row.created_at, row.last_login_at)
+                   row.line_user_id is not None, row.created_at, row.last_login_at, row.totp_secret is not None)
 
 
 @dataclass(eq=False)
@@ -123,6 +124,20 @@ class LoginLocked(SecretariatError):
         return _("too many wrong passwords: try again after {time}").format(time=f"{until:%H:%M}")
 
 
+class CodeNeeded(Exception):
+    """The password is right and the account has two-step login: ``two_step.log_in_with_code`` finishes the login.
+
+    An exception, not a return value, so a caller that knows nothing of two-step
+    login can never log the clerk in on the password alone.
+    """
+
+    def __init__(self, clerk_id: int, generation: int, locale: str) -> None:
+        super().__init__(clerk_id)
+        self.clerk_id = clerk_id
+        self.generation = generation
+        self.locale = locale  # the code's page speaks the clerk's language
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -152,7 +167,10 @@ def create_user(services: Services, actor: Actor, email: str, password: str, rol
 
 
 def authenticate(services: Services, email: str, password: str, address: str | None) -> Clerk:
-    """The account whose password this is; ``LoginLocked`` or ``LoginRefused`` otherwise (both audited)."""
+    """The account whose password this is; ``LoginLocked`` or ``LoginRefused`` otherwise (both audited).
+
+    ``CodeNeeded`` when the account has two-step login: the throttle's count stands until the code is right.
+    """
     email = normalise_email(email)
     now = clock.now()
     subjects = [login_throttle.account_subject(email), login_throttle.address_subject(address)]
@@ -171,6 +189,8 @@ def authenticate(services: Services, email: str, password: str, address: str | N
             record(session, actor, Action.LOGIN_FAILED, email)
             session.commit()
             raise LoginRefused()
+        if user.totp_secret is not None:
+            raise CodeNeeded(user.id, user.session_generation, user.locale)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
         login_throttle.clear(session, subjects[0])

@@ -10,7 +10,6 @@ within ``HELD_FOR`` is dropped by the next upload of anyone.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +17,10 @@ from datetime import timedelta
 from typing import Generic, Protocol, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete
 
 from bot import clock
+from bot.credentials.secrets import derived_fernet
 from bot.db.tables import HeldUpload
 from bot.i18n import Gettext
 from bot.secretariat.audit import Actor
@@ -63,8 +61,7 @@ class Held:
 
 
 def _fernet(services: Services) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(services.secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return derived_fernet(services.secret_key, _KEY_INFO)
 
 
 def refuse_too_large(data: bytes) -> None:

@@ -37,8 +37,8 @@ def targets(edition: Edition, _: Gettext) -> list[tuple[str, str]]:
         (ANY_TARGET, _("The whole edition")),
         ("on-demand", _("On-demand viewing")),
         *((stream.id, _("Live stream {id}").format(id=stream.id)) for stream in edition.live_streams),
-        *((day.id, day.label.ja) for day in edition.sessions),
-        *((course.id, course.name.ja) for course in edition.all_courses()),
+        *((day.id, day.label.in_locale(layout.locale())) for day in edition.sessions),
+        *((course.id, course.name.in_locale(layout.locale())) for course in edition.all_courses()),
     ]
 
 
@@ -53,8 +53,8 @@ def index() -> str:
     except SecretariatError as failure:  # KeyChanged: the stored details cannot be read
         listing, error = credentials.CredentialsListing([], [], 0), failure.message(_)
     labels = dict(targets(edition, _))
-    return render_template("console/credentials/index.html", editions=editions.choices(), edition=edition,
-                           listing=listing, error=error, targets=targets(edition, _),
+    return render_template("console/credentials/index.html", editions=editions.choices(layout.locale()),
+                           edition=edition, listing=listing, error=error, targets=targets(edition, _),
                            target_label=lambda target: labels.get(target, target),
                            page={"page": page, "pages": page_count(listing.personal_total, PER_PAGE)})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from bot.console import editions
+from bot.console import editions, layout
 from bot.secretariat import knowledge
 from bot.services import Services
 
@@ -18,7 +18,7 @@ bp = Blueprint("knowledge", __name__, url_prefix="/knowledge")
 @bp.get("/")
 def index() -> str:
     edition = editions.chosen()
-    return render_template("console/knowledge/index.html", editions=editions.choices(), edition=edition,
+    return render_template("console/knowledge/index.html", editions=editions.choices(layout.locale()), edition=edition,
                            groups=knowledge.facts(Services.current(), edition.id))
 
 

@@ -31,9 +31,9 @@ def index() -> str:
     search = request.args.get("q", "")
     page = roster.applications(Services.current(), edition.id, page=request.args.get("page", 1, type=int),
                                search=search)
-    return render_template("console/roster/index.html", editions=editions.choices(), edition=edition, page=page,
-                           search=search, state_label=lambda state: state_label(state, layout.gettext()),
-                           course_name=lambda course_id: editions.course_name(edition, course_id))
+    return render_template("console/roster/index.html", editions=editions.choices(layout.locale()), edition=edition,
+                           page=page, search=search, state_label=lambda state: state_label(state, layout.gettext()),
+                           course_name=lambda course_id: editions.course_name(edition, course_id, layout.locale()))
 
 
 def _missing_columns(error: MissingColumnsError, _: Gettext) -> str:

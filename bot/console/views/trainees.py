@@ -20,7 +20,7 @@ bp = Blueprint("trainees", __name__, url_prefix="/trainees")
 
 def _training_name(training_id: str) -> str:
     training = Services.current().knowledge.trainings.get(training_id)
-    return training.name.ja if training else training_id
+    return training.name.in_locale(layout.locale()) if training else training_id
 
 
 @bp.get("/")

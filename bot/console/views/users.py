@@ -1,4 +1,5 @@
-"""ユーザー管理 (administrators only): add clerks, change their role, deactivate, reset a password."""
+"""ユーザー管理 (administrators only): add clerks, change their role, deactivate, reset a password,
+turn two-step login off for a clerk who lost their phone."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from bot.console import layout
 from bot.console.security import ADMINS, actor, requires
-from bot.secretariat import staff
+from bot.secretariat import staff, two_step
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -57,3 +58,9 @@ def active(clerk_id: int) -> Response:
 @requires(*ADMINS)
 def password(clerk_id: int) -> Response:
     return _done(staff.set_password, clerk_id, request.form.get("password", ""))
+
+
+@bp.post("/<int:clerk_id>/two-step-off")
+@requires(*ADMINS)
+def two_step_off(clerk_id: int) -> Response:
+    return _done(two_step.turn_off, clerk_id)
