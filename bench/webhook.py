@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, func, select, text
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.db.tables import InboxEvent  # noqa: E402
+from bot.db.tables import InboxEvent, OutboxAnswer  # noqa: E402
 from bot.devtools import simulator  # noqa: E402
 
 SECRET = "bench-channel-secret"
@@ -150,6 +150,8 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
     session.delete(f"{fake_url}/__fake__/requests")
     lock = threading.Lock()
     local = threading.local()
+    sent_at: dict[int, float] = {}
+    acked_at: dict[int, float] = {}
     start = time.perf_counter() + 0.5
 
     def send(number: int) -> None:
@@ -166,13 +168,14 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
         connection.request("POST", "/callback", body=body.encode(), headers=headers)
         response = connection.getresponse()
         response.read()
-        elapsed = time.perf_counter() - began
+        acked = time.perf_counter()
         if response.getheader("Connection", "").lower() == "close":
             connection.close()
             local.connection = None
         with lock:
-            phase.latencies.append(elapsed)
+            phase.latencies.append(acked - began)
             phase.statuses.append(response.status)
+            sent_at[number], acked_at[number] = began, acked
 
     cpu_before = {role: cpu_seconds(pid) for role, pid in roles.items()}
     client_before = time.process_time()
@@ -193,15 +196,49 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
     for path in ANSWER_PATHS:
         found = session.get(f"{fake_url}/__fake__/requests", params={"path": path}).json()["requests"]
         records.extend(record for record in found if 200 <= record["status"] < 300)
-    last_seen: dict[str, int] = {}
-    for record in records:  # the fake's record is in the order it accepted them
+    phase.in_order = kept_order(records, order, sent_at, acked_at)
+
+
+def kept_order(records: list[dict], order: dict[str, tuple[str, int]], sent_at: dict[int, float],
+               acked_at: dict[int, float]) -> bool:
+    """Whether each user's answers reached LINE in the order the bot received the questions.
+
+    Only pairs whose order the bot could know count: question a before question b when
+    a was acknowledged before b was sent. (Under load the generator's threads can
+    deliver a user's later question first; LINE's order is then the arrival order.)
+    """
+    position: dict[int, int] = {}
+    by_user: dict[str, list[int]] = {}
+    for index, record in enumerate(records):  # the fake's record is in the order it accepted them
         token = (record.get("body") or {}).get("replyToken")
-        if token not in order:
+        if token in order:
+            user, number = order[token]
+            position.setdefault(number, index)
+            by_user.setdefault(user, []).append(number)
+    for numbers in by_user.values():
+        for a in numbers:
+            for b in numbers:
+                if acked_at.get(a, float("inf")) < sent_at.get(b, float("-inf")) and position[a] > position[b]:
+                    return False
+    return True
+
+
+def stage_lines(stamps: list) -> list[str]:
+    """Where an answer's time went, from the rows' own timestamps: waiting, deciding, sending.
+
+    received -> claimed is the wait for a worker; claimed -> decided includes the
+    events decided before it in the same batch; decided -> closed is the send and the
+    wait for the turn that records it.
+    """
+    stages = {"waiting (received -> claimed)": [], "deciding (claimed -> decided)": [],
+              "sending (decided -> closed)": []}
+    for received, claimed, decided, closed in stamps:
+        if None in (received, claimed, decided, closed):
             continue
-        user, number = order[token]
-        if last_seen.get(user, -1) > number:
-            phase.in_order = False
-        last_seen[user] = number
+        for values, (begin, end) in zip(stages.values(), ((received, claimed), (claimed, decided), (decided, closed))):
+            values.append((end - begin).total_seconds())
+    return [f"  {name:<31}p50 {percentile(values, 0.5) * 1000:.0f} ms, p99 {percentile(values, 0.99) * 1000:.0f} ms"
+            for name, values in stages.items() if values]
 
 
 def start_fake(env: dict[str, str], port: int) -> subprocess.Popen:
@@ -285,8 +322,13 @@ def main() -> None:
                 with engine.connect() as connection:
                     statuses = dict(connection.execute(
                         select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
+                    stamps = connection.execute(
+                        select(InboxEvent.received_at, InboxEvent.claimed_at, OutboxAnswer.created_at,
+                               OutboxAnswer.finished_at)
+                        .join(OutboxAnswer, OutboxAnswer.inbox_event_id == InboxEvent.id)).all()
                 engine.dispose()
                 ours.extra.append("  events             " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+                ours.extra.extend(stage_lines(stamps))
             finally:
                 stop(processes)
             phases.append(ours)
