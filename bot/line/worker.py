@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.tables import AnswerStatus, InboxStatus, LineUser
+from bot.db.tables import AnswerStatus, InboxStatus
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
 from bot.line.batch_size import BatchSize
@@ -359,13 +359,12 @@ class EventWorker:
             log.info("ignored inbox event %s: %s", row.id, malformed)
             inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
             return None
-        user_id = user_for_event(session, payload, clock.now())
         context = EventContext(
             event=event,
             payload=payload,
             session=session,
             services=services,
-            user=session.get(LineUser, user_id) if user_id is not None else None,
+            user=user_for_event(session, payload, clock.now()),
             now=clock.now(),
         )
         route_event(context, self.routes)
