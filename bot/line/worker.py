@@ -42,6 +42,7 @@ from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
 from bot.line.batch_size import BatchSize
 from bot.line.context import EventContext, run_after_replies
+from bot.line.new_events import NewEvents
 from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
 from bot.services import Services
@@ -228,8 +229,9 @@ class EventWorker:
         """
         if nice:
             os.nice(nice)
-        sqlite = self.services.db.engine.dialect.name == "sqlite"
-        sizes = BatchSize(batch, SQLITE_LOCK_BUDGET_SECONDS if sqlite else None)
+        engine = self.services.db.engine
+        sizes = BatchSize(batch, SQLITE_LOCK_BUDGET_SECONDS if engine.dialect.name == "sqlite" else None)
+        new_events = NewEvents(engine, self._stop, poll_seconds)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
@@ -249,7 +251,8 @@ class EventWorker:
                 if in_flight:
                     wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
                 elif not claimed:
-                    self._stop.wait(poll_seconds)
+                    new_events.wait()
+            new_events.close()
             wait(in_flight)
             try:
                 self._close([future.result() for future in in_flight])
