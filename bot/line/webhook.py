@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import clock
 from bot.db import Database
-from bot.line import inbox, new_events
+from bot.line import inbox
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,6 @@ def webhook_blueprint(parser: WebhookParser, db: Database, hand_on: Callable[[li
 
         with db.session() as session:
             new_ids = inbox.store(session, events, HANDLED_EVENT_TYPES, clock.system_now())
-            if new_ids:
-                new_events.announce(session)
         hand_on(new_ids)
         return jsonify({}), 200
 

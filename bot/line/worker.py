@@ -42,7 +42,6 @@ from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
 from bot.line.batch_size import BatchSize
 from bot.line.context import EventContext, run_after_replies
-from bot.line.new_events import NewEvents
 from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
 from bot.services import Services
@@ -229,9 +228,8 @@ class EventWorker:
         """
         if nice:
             os.nice(nice)
-        engine = self.services.db.engine
-        sizes = BatchSize(batch, SQLITE_LOCK_BUDGET_SECONDS if engine.dialect.name == "sqlite" else None)
-        new_events = NewEvents(engine, self._stop, poll_seconds)
+        sqlite = self.services.db.engine.dialect.name == "sqlite"
+        sizes = BatchSize(batch, SQLITE_LOCK_BUDGET_SECONDS if sqlite else None)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
@@ -251,8 +249,7 @@ class EventWorker:
                 if in_flight:
                     wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
                 elif not claimed:
-                    new_events.wait()
-            new_events.close()
+                    self._stop.wait(poll_seconds)
             wait(in_flight)
             try:
                 self._close([future.result() for future in in_flight])
