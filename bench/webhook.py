@@ -278,7 +278,12 @@ def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], f
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
         time.sleep(3)  # both workers booted and warmed
+        before = {role: cpu_seconds(pid) for role, pid in roles.items()}
         run_phase(ours, fake_url, port, roles, args.rate, args.seconds, args.drain_seconds)
+        if ours.answered:
+            ours.extra.append("  CPU per answer     " + ", ".join(
+                f"{role} {(cpu_seconds(pid) - before[role]) / ours.answered * 1000:.1f} ms"
+                for role, pid in roles.items()) + " (from the first question to the last answer)")
         engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
         with engine.connect() as connection:
             statuses = dict(connection.execute(
