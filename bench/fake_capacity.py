@@ -1,6 +1,7 @@
 """The fake LINE API's own capacity, so a reader of the delivery figures sees it is not the limit.
 
 Usage: .venv/bin/python bench/fake_capacity.py [--threads 32] [--seconds 3] [--latency-ms 0,20]
+       [--compare-with REF]
 
 The fake runs in a child process (its own GIL, as when ``kenshu fake-line`` serves a
 separate bot) with rate limiting off: what is measured is the server and its request
@@ -11,6 +12,11 @@ pre-encoded bodies as fast as the fake answers, for push (1 recipient) and
 multicast (500 recipients). Prints requests/s, the connections the clients opened,
 and the fake's CPU time per request (from /proc), whose inverse is what one core
 of the fake can serve whatever the client costs.
+
+``--compare-with REF`` also serves the fake as it was at git revision REF
+(extracted with ``git archive`` into a temporary folder, on the same venv and
+the same OpenAPI file) and measures it and this tree's one row by row, one
+right after the other, so that both see the same machine load.
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -102,42 +111,76 @@ class Load:
         connection.close()
 
 
+@contextmanager
+def fake_child(script: Path) -> Iterator[tuple[str, str, int]]:
+    """Serve the fake from ``script``'s tree in a child; yields its URL, schema source and pid."""
+    from bot.devtools.fake_line.spec import default_spec_path
+
+    env = {**os.environ, "KENSHU_LINE_OPENAPI": str(default_spec_path())}
+    child = subprocess.Popen([sys.executable, str(script), "--serve-child"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, cwd=script.parent.parent, env=env)
+    try:
+        assert child.stdout is not None
+        base_url = child.stdout.readline().strip()
+        yield base_url, child.stdout.readline().strip(), child.pid
+    finally:
+        if child.stdin:
+            child.stdin.close()
+        child.wait(timeout=10)
+
+
+@contextmanager
+def tree_at(revision: str) -> Iterator[Path]:
+    """This repository as it was at ``revision``, in a temporary folder."""
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", revision], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        yield Path(folder)
+
+
+def measure(label: str, base_url: str, pid: int, name: str, latency: float, args: argparse.Namespace) -> None:
+    path, body = ENDPOINTS[name]
+    control(base_url, "POST", "/__fake__/faults", {"latency_ms": latency, "paths": [path]})
+    control(base_url, "DELETE", "/__fake__/requests")
+    cpu = cpu_seconds(pid)
+    load = Load(base_url, path, body, args.threads, args.seconds)
+    elapsed = load.run()
+    cpu = cpu_seconds(pid) - cpu
+    done, errors = sum(load.counts), sum(load.errors)
+    print(f"  {label}{name:>9}, {latency:>4g} ms added: {done / elapsed:6.0f} requests/s "
+          f"({done:,} answered 200, {errors} errors, {sum(load.connections)} connections); "
+          f"fake CPU {1000 * cpu / max(done, 1):.2f} ms per request = at most "
+          f"{max(done, 1) / max(cpu, 1e-9):,.0f} requests/s per core")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--latency-ms", default="0,20", help="comma-separated latencies the fake adds")
+    parser.add_argument("--compare-with", metavar="REF", help="also measure the fake as it was at git revision REF")
     parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_child:
         serve_child()
         return 0
-    child = subprocess.Popen([sys.executable, __file__, "--serve-child"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout is not None
-        base_url = child.stdout.readline().strip()
-        schema = child.stdout.readline().strip()
-        print(f"fake LINE API in a child process, validating bodies with {schema}; {args.threads} client "
-              f"threads, one connection each, {args.seconds:g} s per row; rate limits off "
+    with ExitStack() as stack:
+        fakes = []
+        if args.compare_with:
+            old_tree = stack.enter_context(tree_at(args.compare_with))
+            fakes.append((f"before ({args.compare_with[:10]}) ",
+                          stack.enter_context(fake_child(old_tree / "bench" / "fake_capacity.py"))))
+        fakes.append(("now " if args.compare_with else "", stack.enter_context(fake_child(Path(__file__)))))
+        for label, (_, schema, _) in fakes:
+            print(f"{label or 'fake LINE API'} in a child process, validating bodies with {schema}")
+        print(f"{args.threads} client threads, one connection each, {args.seconds:g} s per row; rate limits off "
               f"(LINE's: push 2,000/s, multicast 200/s)")
         for latency in (float(value) for value in args.latency_ms.split(",")):
-            for name, (path, body) in ENDPOINTS.items():
-                control(base_url, "POST", "/__fake__/faults", {"latency_ms": latency, "paths": [path]})
-                control(base_url, "DELETE", "/__fake__/requests")
-                cpu = cpu_seconds(child.pid)
-                load = Load(base_url, path, body, args.threads, args.seconds)
-                elapsed = load.run()
-                cpu = cpu_seconds(child.pid) - cpu
-                done, errors = sum(load.counts), sum(load.errors)
-                print(f"  {name:>9}, {latency:>4g} ms added: {done / elapsed:6.0f} requests/s "
-                      f"({done:,} answered 200, {errors} errors, {sum(load.connections)} connections); "
-                      f"fake CPU {1000 * cpu / max(done, 1):.2f} ms per request = at most "
-                      f"{max(done, 1) / max(cpu, 1e-9):,.0f} requests/s per core")
-    finally:
-        if child.stdin:
-            child.stdin.close()
-        child.wait(timeout=10)
+            for name in ENDPOINTS:
+                for label, (base_url, _, pid) in fakes:
+                    measure(label, base_url, pid, name, latency, args)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Fan-out figures for the delivery engine, against the fake LINE API.
 
 Usage: .venv/bin/python bench/fanout.py [--users 100000] [--pushes 10000] [--latency-ms 20]
-                                        [--database-url URL] [--only 1,2,3]
+                                        [--database-url URL] [--only 1,2,3] [--compare-with REF]
 
 1. An announcement to N subscribers through ``kenshu announce`` in a child
    process, with the fake adding latency to each multicast: multicast requests
@@ -19,6 +19,11 @@ The fake runs in this process; what is measured runs in child processes, so
 the two do not share a GIL. bench/fake_capacity.py shows what the fake alone
 can serve. Figures come only from here; tests never time anything. On a
 shared 2-core machine they move with the other load: compare runs side by side.
+``--compare-with REF`` does that in one invocation: it first runs this benchmark
+as it was at git revision REF (extracted with ``git archive`` into a temporary
+folder and put first on ``PYTHONPATH``, so the fake, the engine and the
+``kenshu`` child are all that revision's; same venv, same OpenAPI file), with the
+same arguments, printing its lines as "before", then this tree's.
 """
 
 from __future__ import annotations
@@ -233,6 +238,23 @@ def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
     print(f"    duplicates: {sum(n > 1 for n in received.values())}; missing: {len(expected - set(received))} (goal 0 and 0)")
 
 
+def run_at_revision(revision: str, arguments: list[str]) -> None:
+    """This benchmark as it was at ``revision``, in a child process; its lines printed as "before"."""
+    from bot.devtools.fake_line.spec import default_spec_path
+
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "-C", str(repo), "archive", revision], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        env = {**os.environ, "PYTHONPATH": folder, "KENSHU_LINE_OPENAPI": str(default_spec_path())}
+        old = subprocess.run([sys.executable, str(Path(folder) / "bench" / "fanout.py"), *arguments], cwd=folder,
+                             env=env, capture_output=True, text=True)
+    for line in old.stdout.splitlines():
+        print(f"before ({revision[:10]}) {line}", flush=True)
+    if old.returncode:
+        print(old.stderr[-2000:])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
@@ -242,12 +264,20 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=32, help="push threads (the Sender's default is 32)")
     parser.add_argument("--database-url", help="an empty database (default: SQLite files in a temporary folder)")
     parser.add_argument("--only", default="1,2,3")
+    parser.add_argument("--compare-with", metavar="REF", help="first run this benchmark as it was at git revision REF")
     parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.push_child:
         database_url, base_url, key, audience, workers = args.push_child
         push_child(database_url, base_url, key, audience, int(workers))
         return 0
+    if args.compare_with and args.database_url:
+        parser.error("--compare-with needs a database per run: compare two runs on two empty databases instead")
+    if args.compare_with:
+        arguments = sys.argv[1:]
+        at = arguments.index("--compare-with")
+        run_at_revision(args.compare_with, arguments[:at] + arguments[at + 2:])
+        print(f"now ({args.compare_with[:10]}..working tree)", flush=True)
     scenarios = set(args.only.split(","))
     if args.database_url and "2" in scenarios and scenarios & {"1", "3"}:
         parser.error("scenario 2 seeds its own users: with --database-url run --only 1,3 and --only 2 "

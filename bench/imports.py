@@ -54,7 +54,7 @@ def _postgres(base: str, schema: str) -> str:
 
 def measure(folder: Path, database_url: str) -> dict[str, float]:
     """Time each step in this process, with whatever ``bot`` package is first on the path."""
-    from bot import create_app
+    from bot.app import create_app
     from bot.clock import system_now
     from bot.credentials import Cipher
     from bot.credentials.importer import import_credentials

@@ -41,3 +41,23 @@ def test_the_data_check_names_file_and_field_when_a_file_is_broken(database_url:
     page = signed_in(app, "viewer").client.get("/console/knowledge/check").get_data(as_text=True)
     assert "問題が1件あります" in page and f"{NANCHISEI_EDITION}.yaml" in page and "fiscal_year" in page
     Services.of(app).db.engine.dispose()
+
+
+def test_the_facts_shown_follow_data_once_it_is_reloaded(database_url: str, fake_line: FakeLine,
+                                                         tmp_path: Path) -> None:
+    """The facts are written out once per loaded data/ (not per request), and a reload brings the new ones."""
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data", data)
+    app = make_app(database_url, fake_line, KENSHU_DATA_DIR=str(data))
+    client = signed_in(app, "viewer").client
+    path = f"/console/knowledge/?edition={NANCHISEI_EDITION}"
+    assert "https://forms.gle/Tw9czMwKNVb8nTyN8" in client.get(path).get_data(as_text=True)
+    edition_file = data / "editions" / f"{NANCHISEI_EDITION}.yaml"
+    edition_file.write_text(edition_file.read_text(encoding="utf-8").replace(
+        "https://forms.gle/Tw9czMwKNVb8nTyN8", "https://forms.gle/NewFormOfTheYear", 1), encoding="utf-8")
+
+    assert "https://forms.gle/Tw9czMwKNVb8nTyN8" in client.get(path).get_data(as_text=True)  # until reloaded
+    Services.of(app).reload_answering()
+    page = client.get(path).get_data(as_text=True)
+    assert "https://forms.gle/NewFormOfTheYear" in page and "Tw9czMwKNVb8nTyN8" not in page
+    Services.of(app).db.engine.dispose()

@@ -21,6 +21,7 @@ from bot.db.tables import (
     LineUser,
     UserStatus,
 )
+from bot.delivery import ledger as delivery_ledger
 from bot.delivery import (
     AudienceError,
     ContentError,
@@ -230,6 +231,10 @@ def test_edition_and_course_audiences_are_the_linked_enrolments(app, fake_line):
     assert audience_of(f"course:{COURSE}") == {ecmo}
     assert audience_of(f"prospects:{EDITION}") == {prospect, unlinked_subscriber}
     assert audience_of(f"training:{ECMO_TRAINING}") == {ecmo, vent, prospect, unlinked_subscriber}
+    with Services.of(app).db.session() as session:  # counted as the send would walk them (another query shape)
+        assert {text: parse_audience(text, knowledge).count_members(session) for text in
+                (f"edition:{EDITION}", f"course:{COURSE}", f"prospects:{EDITION}", f"training:{ECMO_TRAINING}")} == \
+            {f"edition:{EDITION}": 2, f"course:{COURSE}": 1, f"prospects:{EDITION}": 2, f"training:{ECMO_TRAINING}": 4}
 
 
 @pytest.mark.parametrize(
@@ -291,6 +296,26 @@ def test_a_send_interrupted_recently_is_resent_with_the_same_retry_key(app, fake
     assert [r.retry_key for r in fake_line.state.requests("/v2/bot/message/multicast")] == [planned_key]
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
     assert tally.sent == 3
+
+
+def test_marking_a_multicast_batch_touches_its_own_pending_rows_only(app):
+    """A batch is marked by a range of ledger row ids; rows of other sends and batches in that range stay."""
+    add_users(app, 6, training=ECMO_TRAINING)
+    first = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("一件目"), key="first")
+    second = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("二件目"), key="second")
+    audience = parse_audience(f"training:{ECMO_TRAINING}", Services.of(app).knowledge)
+    with Services.of(app).db.session() as session:
+        batch_0 = delivery_ledger.plan_identical(session, first, "first", 0, audience, 0, 3)
+        delivery_ledger.plan_identical(session, second, "second", 1, audience, 0, 6)  # the same batch number
+        batch_1 = delivery_ledger.plan_identical(session, first, "first", 1, audience, batch_0.last_user_id, 3)
+    everything = [row.id for dispatch in (first, second) for row in ledger(app, dispatch)]
+
+    with Services.of(app).db.session() as session:
+        delivery_ledger.mark_batch(session, first, 1, (min(everything), max(everything)), DeliveryStatus.SENT, 1, None)
+
+    assert [row.status for row in ledger(app, first)] == ["pending"] * 3 + ["sent"] * 3
+    assert [row.status for row in ledger(app, second)] == ["pending"] * 6
+    assert {row.delivery_id for row in batch_1.rows} == {row.id for row in ledger(app, first)[3:]}
 
 
 def test_an_unreachable_line_is_a_retryable_gateway_error_not_a_crash():

@@ -20,12 +20,19 @@ import click
 from flask.cli import FlaskGroup
 
 from bot.app import create_app
-from bot.config import REPO_ROOT
+from bot.clock import parse_jst
+from bot.config import REPO_ROOT, ConfigError, load_settings
+from bot.credentials.key_fingerprint import forget_secret_key as forget
+from bot.db import Database
+from bot.devtools.fake_line import serve
 from bot.devtools.local_line import LocalLine, local_line
-from bot.devtools.web_server import serving
 from bot.devtools.visible_text import tappable_actions, visible_text
+from bot.devtools.web_server import serving
+from bot.i18n import DEFAULT_LOCALE, gettext_for
+from bot.knowledge import KnowledgeError
 from bot.secretariat import staff
 from bot.secretariat.audit import Actor
+from bot.secretariat.knowledge import check as check_data
 from bot.services import Services
 
 DEMO_USER = "U" + "d" * 32
@@ -47,9 +54,6 @@ def cli() -> None:
 
 def main() -> None:
     """The console script: a setting or data problem is one clear line, not a traceback."""
-    from bot.config import ConfigError
-    from bot.knowledge import KnowledgeError
-
     try:
         cli()
     except (ConfigError, KnowledgeError) as error:
@@ -182,8 +186,6 @@ def _clock_at(now: str | None) -> Iterator[None]:
     if now is None:
         yield
         return
-    from bot.clock import parse_jst
-
     parse_jst(now)  # a malformed time fails here, naming the value
     before = os.environ.get("KENSHU_NOW")
     os.environ["KENSHU_NOW"] = now
@@ -209,8 +211,6 @@ def _emit(messages: list[dict], as_json: bool, user: str | None = None) -> None:
 @click.option("--port", default=8081, show_default=True, type=int)
 def fake_line(host: str, port: int) -> None:
     """Run the fake LINE Messaging API (validates requests, records them)."""
-    from bot.devtools.fake_line import serve
-
     serve(host, port)
 
 
@@ -223,11 +223,6 @@ def forget_secret_key(yes: bool) -> None:
     database is DATABASE_URL. Afterwards start with the new key, then import the
     personal details and set the shared ones again.
     """
-    from bot.config import load_settings
-    from bot.credentials.key_fingerprint import forget_secret_key as forget
-    from bot.db import Database
-    from bot.i18n import DEFAULT_LOCALE, gettext_for
-
     _ = gettext_for(DEFAULT_LOCALE)
     if not yes:
         raise click.UsageError(_("this deletes every stored joining detail; add --yes to confirm"))
@@ -247,10 +242,8 @@ def data_group() -> None:
 @click.option("--data-dir", type=click.Path(path_type=Path), default=None)
 def data_check(data_dir: Path | None) -> None:
     """Check data/ exactly as the app does at start-up; exit 1 on any problem."""
-    from bot.secretariat.knowledge import check
-
     folder = data_dir or Path(os.environ.get("KENSHU_DATA_DIR") or REPO_ROOT / "data")
-    result = check(folder)
+    result = check_data(folder)
     if result.problems:
         for problem in result.problems:
             click.echo(problem, err=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -44,6 +44,22 @@ def _tune_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def for_backend(dialect_name: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for one backend: leaves out what the models create on another only.
+
+    An index declared with ``.ddl_if(dialect="postgresql")`` (the name search's
+    trigram index) is no difference between the models and a SQLite database.
+    """
+    def include(obj: object, _name: str | None, type_: str, _reflected: bool, _compare_to: object) -> bool:
+        condition = getattr(obj, "_ddl_if", None) if type_ == "index" else None
+        if condition is None or condition.dialect is None:
+            return True
+        wanted = condition.dialect
+        return dialect_name == wanted if isinstance(wanted, str) else dialect_name in wanted
+
+    return include
 
 
 def make_engine(url: str) -> Engine:

@@ -24,6 +24,13 @@ class LineUser(Base):
     """A LINE user who has talked to or followed the bot."""
 
     __tablename__ = "line_users"
+    __table_args__ = (
+        # Followers and blocked counted, and an audience's receivers checked, from the index alone.
+        Index("ix_line_users_status_paused", "status", "notices_paused"),
+        # 受講者 search by part of a name (ILIKE '%...%'); PostgreSQL with pg_trgm only (migration 0012).
+        Index("ix_line_users_display_name_trgm", "display_name", postgresql_using="gin",
+              postgresql_ops={"display_name": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -132,7 +139,10 @@ class AskedQuestion(Base):
     """
 
     __tablename__ = "asked_questions"
-    __table_args__ = (Index("ix_asked_questions_kind_asked", "kind", "asked_at"),)
+    __table_args__ = (
+        Index("ix_asked_questions_kind_asked", "kind", "asked_at"),
+        Index("ix_asked_questions_kind_assigned", "kind", "assigned_entry_id"),  # the review queue's count
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_user_id: Mapped[int | None] = mapped_column(ForeignKey("line_users.id", ondelete="SET NULL"), index=True)
@@ -152,11 +162,14 @@ class Subscription(Base):
     """A user wants the notices of one training."""
 
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("user_id", "training_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "training_id"),
+        Index("ix_subscriptions_training_user", "training_id", "user_id"),  # a training's subscribers, index only
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("line_users.id", ondelete="CASCADE"), index=True)
-    training_id: Mapped[str] = mapped_column(String(64), index=True)
+    training_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -244,6 +257,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("dispatch_id", "user_id"),
         Index("ix_deliveries_dispatch_status", "dispatch_id", "status"),
+        Index("ix_deliveries_status_updated", "status", "updated_at"),  # the dashboard's sends per day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import Enrolment, LineUser, Subscription, UserStatus
@@ -68,41 +68,70 @@ class Audience:
     def __str__(self) -> str:
         return self.kind if self.target is None else f"{self.kind}:{self.target}"
 
-    def _membership(self, after_user_id: int = 0) -> ColumnElement[bool]:
-        """The condition a user row meets to belong to this audience (status aside).
+    def _members(self, after_user_id: int = 0) -> tuple[Select[tuple[int]] | None, Select[tuple[int]] | None]:
+        """The ids of the users this audience takes in, and of those it leaves out (``None``: no such set).
 
-        ``after_user_id`` is repeated inside each subquery: PostgreSQL does not carry
-        ``line_users.id > N`` over to the joined table, and would otherwise scan the
-        audience's rows from the first user for every page (a send quadratic in its size).
+        The one definition of who belongs; ``_membership`` and ``_membership_by_ids``
+        ask it in the shape each use needs. ``after_user_id`` is repeated inside each
+        subquery: PostgreSQL does not carry ``line_users.id > N`` over to the other
+        table, and would otherwise scan the audience's rows from the first user for
+        every page (a send quadratic in its size).
         """
-        subscribed = and_(Subscription.user_id == LineUser.id, Subscription.user_id > after_user_id)
-        enrolled = and_(Enrolment.user_id == LineUser.id, Enrolment.user_id > after_user_id)
-        if self.kind == "all":
-            return LineUser.id.is_not(None)
+        subscribed = select(Subscription.user_id).where(Subscription.user_id > after_user_id)
+        enrolled = select(Enrolment.user_id).where(Enrolment.user_id > after_user_id)
         if self.kind == "training":
-            return exists().where(subscribed, Subscription.training_id == self.target)
+            return subscribed.where(Subscription.training_id == self.target), None
         if self.kind == "edition":
-            return exists().where(enrolled, Enrolment.edition_id == self.target)
+            return enrolled.where(Enrolment.edition_id == self.target), None
         if self.kind == "course":
-            return exists().where(enrolled, Enrolment.course_id.in_(self.ids))
+            return enrolled.where(Enrolment.course_id.in_(self.ids)), None
+        if self.kind == "prospects":
+            # Interested in the training, not (yet) linked to an application of this edition.
+            return (subscribed.where(Subscription.training_id == self.training_id),
+                    enrolled.where(Enrolment.edition_id == self.target))
+        return None, None
+
+    def _membership(self, after_user_id: int = 0) -> ColumnElement[bool]:
+        """The condition a user row meets to belong to this audience (status aside), as correlated EXISTS.
+
+        For walking the users in id order (a send's pages): the database reads
+        ``line_users`` from ``after_user_id`` on and stops at the page's end.
+        """
         if self.kind == "user":
             return LineUser.id == int(self.target or 0)
-        # prospects: interested in the training, not (yet) linked to an application of this edition.
-        return and_(
-            exists().where(subscribed, Subscription.training_id == self.training_id),
-            ~exists().where(enrolled, Enrolment.edition_id == self.target),
-        )
+        included, excluded = self._members(after_user_id)
+        conditions = [LineUser.id.is_not(None)]
+        if included is not None:
+            conditions.append(included.where(included.selected_columns[0] == LineUser.id).exists())
+        if excluded is not None:
+            conditions.append(~excluded.where(excluded.selected_columns[0] == LineUser.id).exists())
+        return and_(*conditions)
 
-    def _receivable(self) -> ColumnElement[bool]:
-        return and_(self._membership(), LineUser.status == UserStatus.ACTIVE, LineUser.notices_paused.is_(False))
+    def _membership_by_ids(self) -> ColumnElement[bool]:
+        """The same condition as ``id IN (...)``, for counting a whole audience.
+
+        A count reads every member, so it is cheaper to start from the (indexed)
+        subscriptions or applications than to test each of 100,000 users: on SQLite
+        an EXISTS per user costs 30-80 ms per audience where the list costs 1-30.
+        """
+        if self.kind == "user":
+            return LineUser.id == int(self.target or 0)
+        included, excluded = self._members()
+        conditions = [LineUser.id.is_not(None)]
+        if included is not None:
+            conditions.append(LineUser.id.in_(included))
+        if excluded is not None:  # holds no NULL (``user_id > 0``), which would make NOT IN leave out everyone
+            conditions.append(LineUser.id.not_in(excluded))
+        return and_(*conditions)
 
     def count_receivers(self, session: Session) -> int:
         """How many users would actually receive a send now (blocked and paused excluded)."""
-        return session.scalar(select(func.count()).select_from(LineUser).where(self._receivable())) or 0
+        return session.scalar(select(func.count()).select_from(LineUser).where(
+            self._membership_by_ids(), LineUser.status == UserStatus.ACTIVE, LineUser.notices_paused.is_(False))) or 0
 
     def count_members(self, session: Session) -> int:
         """Everyone in the audience now, blocked and paused too: the ledger rows a send to it will have."""
-        return session.scalar(select(func.count()).select_from(LineUser).where(self._membership())) or 0
+        return session.scalar(select(func.count()).select_from(LineUser).where(self._membership_by_ids())) or 0
 
     def page_query(self, after_user_id: int, size: int) -> Select[tuple[int, str, str, bool]]:
         """The next ``size`` users after ``after_user_id`` in id order (keyset pagination).

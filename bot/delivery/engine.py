@@ -232,7 +232,7 @@ class _Sending:
     """One batch's requests on their way to LINE: one multicast, or one push per user."""
 
     batch: int
-    users: tuple[int, int]  # the first and last user id of the batch
+    delivery_ids: tuple[int, int]  # the lowest and highest ledger row id of the batch's pending rows
     multicast: Future[Outcome] | None = None
     pushes: list[tuple[int, Future[Outcome]]] = field(default_factory=list)  # (user id, its push)
 
@@ -282,7 +282,8 @@ class _InFlight:
     def send(self, planned: PlannedBatch) -> None:
         if not planned.rows:
             return
-        sending = _Sending(planned.batch, (planned.rows[0].user_id, planned.rows[-1].user_id))
+        ids = [row.delivery_id for row in planned.rows]
+        sending = _Sending(planned.batch, (min(ids), max(ids)))
         self._batches.append(sending)
         if self._plan.renderer is None:
             recipients = [row.line_user_id for row in planned.rows]
@@ -304,7 +305,7 @@ class _InFlight:
             self._batches.remove(sending)
             if sending.multicast is not None:
                 outcome = sending.multicast.result()
-                ledger.mark_batch(session, dispatch_id, sending.batch, sending.users, outcome.status,
+                ledger.mark_batch(session, dispatch_id, sending.batch, sending.delivery_ids, outcome.status,
                                   outcome.attempts, outcome.error, outcome.resendable)
                 continue
             groups: dict[Outcome, list[int]] = defaultdict(list)

@@ -49,6 +49,15 @@ class FaqEntry(Strict):
         description="Entries trainees cannot tell apart from this one: when the model hesitates between "
                     "them, both answers are given together",
     )
+    dated: bool = Field(
+        default=False,
+        description="The answer is a date: a bare 「それはいつ？」「あと何日？」 right after it asks about it again",
+    )
+    carries: list[str] = Field(
+        default_factory=list,
+        description="Sibling entries whose answer this one always includes (trainees and the examples mix "
+                    "them up, so asking one gives both facts)",
+    )
 
     @field_validator("answer")
     @classmethod

@@ -9,9 +9,10 @@ so the secretariat can fix them in one pass.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from bot.knowledge.base import Text
 from bot.knowledge.crosscheck import duplicate_course_ids, edition_problems
@@ -31,6 +32,8 @@ TRAINING_NAMES_FILE = "faq/trainings.yaml"
 PERSONAL_QUESTIONS_FILE = "faq/personal_questions.yaml"
 REMINDER_RULES_FILE = "reminders.yaml"
 SECRETARIAT_FILE = "secretariat.yaml"
+
+T = TypeVar("T")
 
 
 class KnowledgeError(Exception):
@@ -62,6 +65,18 @@ class Knowledge:
     reminder_rules: ReminderRules
     personal_questions: PersonalQuestions = field(default_factory=PersonalQuestions)
     secretariat: SecretariatDesk = field(default_factory=default_desk)
+    # Views computed from this knowledge, by ``derived``: they live and go with it (a reload brings a new one).
+    _derived: dict[Hashable, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()`` computed once for this knowledge (which never changes) and kept with it.
+
+        For what pages derive from data/ on every request (研修データ's facts as
+        YAML). Two threads may both compute it the first time; either result is the same.
+        """
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[return-value]
 
     def edition(self, edition_id: str) -> Edition:
         """The edition with this id; KeyError when unknown."""
@@ -178,6 +193,7 @@ def _faq(reader: _Reader) -> Faq | None:
         origin = origins[entry.id]
         references = [("related", i, r) for i, r in enumerate(entry.related)]
         references += [("siblings", i, r) for i, r in enumerate(entry.siblings)]
+        references += [("carries", i, r) for i, r in enumerate(entry.carries)]
         for field, ref_index, related in references:
             loc = ("entries", origin.index, field, ref_index)
             if related == entry.id:

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
+from bot.qa.coverage import carried
 from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
@@ -40,13 +41,10 @@ MAX_CHOICES = 3
 # From this probability a "did you mean" starts with the best entry's answer.
 LIKELY_PROBABILITY = 0.6
 # ...unless the question might be out of scope or clinical: then no fact at all.
-MAX_GUARD_FOR_LIKELY = 0.05
+MAX_GUARD_FOR_LIKELY = 0.01
 # The learned clinical class redirects from this probability on (the word lists catch the rest).
 CLINICAL_PROBABILITY = 0.35
 VENUE_ENTRY = "venue"
-# Entries whose answer is a date: a bare "when?" or "how many days left?" right after one means it.
-DATED_ENTRIES = frozenset({"application-period", "schedule", "live-stream", "on-demand", "venue", "payment",
-                           "decision", "prework", "case-submission", "hours"})
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
     r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
@@ -130,7 +128,8 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     previous = query.question.last_entry_id
-    if previous in DATED_ENTRIES and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
+    dated = previous in index.entries and index.entries[previous].dated
+    if dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
     prediction = index.model.predict(index.featuriser.features(topic))
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
@@ -150,13 +149,26 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
             return _did_you_mean(offered, resolution, entries[0][1])
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
-    if probability >= calibration.answer_probability and answer.lead >= calibration.answer_margin:
+    guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
+    beyond_place = _not_the_place_alone(topic, top, index)
+    sure_enough = guarded < MAX_GUARD_FOR_LIKELY and beyond_place
+    # A label's own lower threshold holds only when the question cannot be out of scope or clinical.
+    threshold = calibration.threshold(top) if sure_enough else calibration.answer_probability
+    if beyond_place and probability >= threshold and answer.lead >= calibration.answer_margin:
         also = tuple(label for label in answer.labels[1:] if label != top)
         return _entry(top, resolution, round(probability, 3), index, offered, also)
     if probability >= SUGGEST_PROBABILITY:
-        guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
-        return _did_you_mean(offered, resolution, probability, index if guarded < MAX_GUARD_FOR_LIKELY else None)
+        return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
+
+
+def _not_the_place_alone(topic: str, top: str, index: FaqIndex) -> bool:
+    """True unless the entry rests on the place alone: 「東京の観光地」 is not about the venue, and
+    the words besides the place say so (the model sees "a place" and thinks of venues). Such an
+    entry is offered, never answered."""
+    if PLACE_TOKEN not in topic:
+        return True
+    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top == top
 
 
 def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query: Query,
@@ -175,7 +187,7 @@ def _silent_entry(top: str, probability: float, query: Query, index: FaqIndex) -
     """The model is sure of an entry the named training's documents say nothing about
     (主任研修 録画): answering it says so and gives the secretariat, which beats guessing another."""
     training_id = query.resolution.training_id
-    if training_id is None or top not in index.entries or probability < index.model.calibration.answer_probability:
+    if training_id is None or top not in index.entries or probability < index.model.calibration.threshold(top):
         return None
     entry = index.entries[top]
     if index.applies(top, training_id) or (entry.trainings and training_id not in entry.trainings):
@@ -207,6 +219,8 @@ def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqI
         # Only one training has this at all (区市町村の推薦): no need to ask.
         training_id = applicable[0]
     also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
+    carried_here = carried(index.entries[entry_id], training_id, index.applies)
+    also += tuple(e for e in carried_here if e not in also)
     return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates, also)
 
 

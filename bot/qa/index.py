@@ -17,14 +17,15 @@ from pathlib import Path
 from bot.i18n import gettext_for
 from bot.knowledge import Edition, FaqEntry, Knowledge, TrainingNames
 from bot.knowledge.faq import GUARD_LABELS
+from bot.qa.coverage import Coverage, answer_coverage
 from bot.qa.examples import Example, TopicText, featurise_examples, sibling_map, training_examples
 from bot.qa.facts import FactContext, fact_function
 from bot.qa.features import Featuriser
 from bot.qa.places import kana_place_spellings
-from bot.qa.routing import Router
+from bot.qa.routing import Route, Router
 from bot.qa.topic_model import Siblings, TopicModel, cache_key, load_or_train, train
 from bot.qa.training_resolution import TrainingResolver
-from bot.textfold import fold_width_case_and_kana
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 OVERVIEW_ENTRY = "overview"
 
@@ -33,11 +34,12 @@ class TrainingSet:
     """The examples as the model sees them, with the labels each one's named training allows."""
 
     def __init__(self, examples: list[Example], allowed: list[frozenset[str] | None], siblings: Siblings,
-                 topic: TopicText, featuriser: Featuriser) -> None:
+                 coverage: Coverage, topic: TopicText, featuriser: Featuriser) -> None:
         self.examples = tuple(examples)
         self.labels = [example.label for example in examples]
         self.allowed = allowed
         self.siblings = siblings
+        self.coverage = coverage
         self._topic = topic
         self._featuriser = featuriser
         self._features: list[list[str]] | None = None
@@ -52,10 +54,11 @@ class TrainingSet:
     def key(self) -> str:
         """What the cached model depends on, without featurising anything."""
         return cache_key([(e.text, e.label) for e in self.examples], [sorted(a) if a else None for a in self.allowed],
-                         sorted((k, sorted(v)) for k, v in self.siblings.items()), self._topic.signature())
+                         sorted((k, sorted(v)) for k, v in self.siblings.items()),
+                         sorted((k, sorted(v)) for k, v in self.coverage.items()), self._topic.signature())
 
     def fit(self) -> TopicModel:
-        return train(self.features, self.labels, self.siblings, self.allowed)
+        return train(self.features, self.labels, self.siblings, self.allowed, self.coverage)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class FaqIndex:
     topic: TopicText
     model: TopicModel
     siblings: Siblings  # entries answered together when the model hesitates between them
+    coverage: Coverage  # entries an entry's answer answers too (what it carries, facts it states)
     renders: frozenset[tuple[str, str]]  # (entry id, training id) whose answer has at least one fact
     training: TrainingSet  # what the model was trained on, for cross-validation
     build_seconds: float
@@ -91,20 +95,24 @@ class FaqIndex:
         siblings = sibling_map(knowledge)
         renders = _rendering(knowledge)
         entries = {entry.id: entry for entry in knowledge.faq.entries}
-        allowed = [_allowed(resolver, example.text, entries, renders) for example in examples]
-        training = TrainingSet(examples, allowed, siblings, topic, featuriser)
+        router = Router(knowledge.faq.lexicon)
+        allowed = [_GUARDS_ONLY if _routed_away(router, resolver, topic, example.text)
+                   else _allowed(resolver, example.text, entries, renders) for example in examples]
+        coverage = answer_coverage(knowledge, lambda e, t: _applies(entries[e], t, renders))
+        training = TrainingSet(examples, allowed, siblings, coverage, topic, featuriser)
         model = load_or_train(training.key(), model_cache, training.fit)
         return cls(
             knowledge=knowledge,
             entries=entries,
             names=knowledge.training_names,
             featuriser=featuriser,
-            router=Router(knowledge.faq.lexicon),
+            router=router,
             resolver=resolver,
             kana_places=kana_places,
             topic=topic,
             model=model,
             siblings=siblings,
+            coverage=coverage,
             renders=renders,
             training=training,
             build_seconds=time.perf_counter() - started,
@@ -143,6 +151,20 @@ def _applies(entry: FaqEntry, training_id: str, renders: frozenset[tuple[str, st
     if entry.trainings and training_id not in entry.trainings:
         return False
     return not entry.needs_training or (entry.id, training_id) in renders
+
+
+_GUARDS_ONLY = frozenset(GUARD_LABELS)
+
+
+def _routed_away(router: Router, resolver: TrainingResolver, topic: TopicText, text: str) -> bool:
+    """True when the word lists decide the example before the model does (a clinical word, small
+    talk, another training's name: ``query.prepare``): the calibration must not count the model's
+    guess on it, which nobody is ever shown."""
+    folded = fold_width_and_case(text)
+    if router.route(folded) is not Route.QUESTION:
+        return True
+    named = any(alias.names_training for alias in resolver.named(folded)[0])
+    return not named and router.names_another_training(topic.of(folded))
 
 
 def _allowed(resolver: TrainingResolver, text: str, entries: dict[str, FaqEntry],

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the features or the training change: a cached model is then retrained.
-MODEL_VERSION = "2"
-SVM_C = 0.5
+MODEL_VERSION = "3"
+SVM_C = 2.0
 FOLDS = 3
 MAX_CONFIDENTLY_WRONG = 0.01
 # A sibling in second place joins the answer only when the model gives it at least this much.
@@ -41,15 +41,26 @@ SIBLING_SHARE = 0.1
 _TEMPERATURES = np.geomspace(0.5, 50, 60)
 _PROBABILITY_GRID = np.round(np.arange(0.10, 1.0, 0.01), 2)
 _MARGIN_GRID = np.round(np.arange(0.0, 0.61, 0.02), 2)
+# A label's own threshold (``_label_thresholds``) never goes below this.
+LABEL_THRESHOLD_FLOOR = 0.97
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Fitted on cross-validated scores: softmax temperature and the answer thresholds."""
+    """Fitted on cross-validated scores: softmax temperature and the answer thresholds.
+
+    ``answer_probability`` is the one threshold for every label; ``label_thresholds`` lower it for
+    the labels the model rarely puts on top wrongly (a question the model calls "fee" is fee far
+    more often than one it calls "schedule" is schedule)."""
 
     temperature: float
     answer_probability: float
     answer_margin: float
+    label_thresholds: tuple[tuple[str, float], ...] = ()
+
+    def threshold(self, label: str) -> float:
+        """The probability from which an answer about ``label`` is given."""
+        return dict(self.label_thresholds).get(label, self.answer_probability)
 
 
 @dataclass(frozen=True)
@@ -106,15 +117,20 @@ class TopicModel:
             scratch, labels=np.array(self.labels), vocabulary=np.array(self.vocabulary), idf=self.idf,
             weights=self.weights, bias=self.bias,
             calibration=np.array([self.calibration.temperature, self.calibration.answer_probability,
-                                  self.calibration.answer_margin]))
+                                  self.calibration.answer_margin]),
+            label_thresholds=np.array([dict(self.calibration.label_thresholds).get(label, np.nan)
+                                       for label in self.labels], dtype=np.float64))
         os.replace(scratch, path)
 
     @classmethod
     def load(cls, path: Path) -> TopicModel:
         with np.load(path, allow_pickle=False) as saved:
             temperature, probability, margin = (float(v) for v in saved["calibration"])
-            return cls(saved["labels"].tolist(), saved["vocabulary"].tolist(), saved["idf"], saved["weights"],
-                       saved["bias"], Calibration(temperature, probability, margin))
+            labels = saved["labels"].tolist()
+            thresholds = tuple((label, float(t)) for label, t in zip(labels, saved["label_thresholds"], strict=True)
+                               if not math.isnan(t))
+            return cls(labels, saved["vocabulary"].tolist(), saved["idf"], saved["weights"],
+                       saved["bias"], Calibration(temperature, probability, margin, thresholds))
 
 
 Siblings = dict[str, frozenset[str]]  # entry -> entries trainees cannot tell apart from it
@@ -156,7 +172,8 @@ def cache_key(*parts: object) -> str:
         dictionary = metadata.version("sudachidict-core")
     except metadata.PackageNotFoundError:
         dictionary = "?"
-    digest.update(json.dumps([MODEL_VERSION, SVM_C, FOLDS, SIBLING_SHARE, dictionary], ensure_ascii=False).encode())
+    settings = [MODEL_VERSION, SVM_C, FOLDS, SIBLING_SHARE, LABEL_THRESHOLD_FLOOR, dictionary]
+    digest.update(json.dumps(settings, ensure_ascii=False).encode())
     for part in parts:
         digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True, default=sorted).encode())
     return digest.hexdigest()[:20]
@@ -235,7 +252,7 @@ def _fit(features: Sequence[Sequence[str]], labels: Sequence[str], label_order: 
 def _classifier():
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=SVM_C, tol=1e-3)
+    return LinearSVC(C=SVM_C, tol=1e-3, random_state=0)  # seeded: the same data gives the same model
 
 
 def cross_validated_scores(features: Sequence[Sequence[str]], labels: Sequence[str], label_order: Sequence[str],
@@ -268,12 +285,14 @@ def fold_indices(labels: Sequence[str], folds: int, seed: int) -> list[tuple[lis
 
 def fit_calibration(scores: np.ndarray, labels: Sequence[str], label_order: Sequence[str],
                     answerable: set[str], siblings: Siblings | None = None,
-                    allowed: Sequence[frozenset[str] | None] | None = None) -> Calibration:
+                    allowed: Sequence[frozenset[str] | None] | None = None,
+                    coverage: Siblings | None = None) -> Calibration:
     """The temperature with the best held-out likelihood, then the loosest thresholds that keep
     confidently wrong answers (an answerable label on top, above both thresholds, and the right
     label not among those the answer covers) at or below ``MAX_CONFIDENTLY_WRONG`` of the
     held-out examples, answering as many right as possible. ``allowed`` gives, per example, the
-    labels its named training can have (None: any), as the decision masks them."""
+    labels its named training can have (None: any), as the decision masks them; ``coverage`` the
+    labels an answer answers too (``bot.qa.coverage``): answering one of them is not wrong."""
     truth = np.array([label_order.index(label) for label in labels])
     held = np.array([bool(row.any()) for row in scores])  # rows never held out stay all zero
     mask = np.ones_like(scores, dtype=bool)
@@ -293,7 +312,7 @@ def fit_calibration(scores: np.ndarray, labels: Sequence[str], label_order: Sequ
     p_top = np.array([c.probability for c in covers])
     lead = np.array([c.lead for c in covers])
     answerable_top = np.array([c.labels[0] in answerable for c in covers])
-    right = np.array([label_order[t] in c.labels for c, t in zip(covers, truth, strict=True)])
+    right = np.array([answers(c.labels, label_order[t], coverage or {}) for c, t in zip(covers, truth, strict=True)])
     best = (0.0, float(_PROBABILITY_GRID[-1]), float(_MARGIN_GRID[-1]))  # nothing qualifies: answer almost never
     for threshold in _PROBABILITY_GRID:
         for margin in _MARGIN_GRID:
@@ -302,11 +321,40 @@ def fit_calibration(scores: np.ndarray, labels: Sequence[str], label_order: Sequ
             good = float(np.mean(answered & right))
             if wrong <= MAX_CONFIDENTLY_WRONG and good > best[0]:
                 best = (good, float(threshold), float(margin))
-    return Calibration(best_t, best[1], best[2])
+    tops = [c.labels[0] if top else "" for c, top in zip(covers, answerable_top, strict=True)]
+    label_thresholds = _label_thresholds(tops, p_top, right, best[1])
+    return Calibration(best_t, best[1], best[2], label_thresholds)
+
+
+def _label_thresholds(tops: Sequence[str], p_top: np.ndarray, right: np.ndarray,
+                      threshold: float) -> tuple[tuple[str, float], ...]:
+    """A lower threshold for each label whose held-out answers stay free of wrong ones below ``threshold``.
+
+    The one threshold has to be strict because of a few labels the model confuses; a label it
+    never put on top wrongly, down to some probability (at least ``LABEL_THRESHOLD_FLOOR``), is
+    answered from there. Measured by ``bench/faq_eval.py`` on held-out folds: letting a label spend
+    any of the budget of wrong answers overfits the inner folds (1.4-3% confidently wrong on the
+    outer ones), and so does a floor of 0.9 (1.1-1.2%); 0.95 sits at 0.9-1.0%, 0.97 at 0.8-0.9%."""
+    found = []
+    for label in sorted(set(tops) - {""}):
+        on_top = np.array([t == label for t in tops])
+        lowest = None
+        for value in (float(g) for g in _PROBABILITY_GRID[::-1] if LABEL_THRESHOLD_FLOOR <= g < threshold):
+            if (on_top & (p_top >= value) & ~right).any():
+                break
+            lowest = value
+        if lowest is not None and (on_top & (p_top >= lowest) & (p_top < threshold) & right).any():
+            found.append((label, lowest))
+    return tuple(found)
+
+
+def answers(given: Sequence[str], asked: str, coverage: Siblings) -> bool:
+    """True when answering ``given`` answers the label ``asked``: it is one of them or one of them covers it."""
+    return asked in given or any(asked in coverage.get(label, frozenset()) for label in given)
 
 
 def train(features: Sequence[Sequence[str]], labels: Sequence[str], siblings: Siblings | None = None,
-          allowed: Sequence[frozenset[str] | None] | None = None) -> TopicModel:
+          allowed: Sequence[frozenset[str] | None] | None = None, coverage: Siblings | None = None) -> TopicModel:
     """Fit on every example, calibrated on cross-validated scores of the same examples."""
     label_order = sorted(set(labels))
     matrix, weights, bias = _fit(features, labels, label_order)
@@ -314,5 +362,5 @@ def train(features: Sequence[Sequence[str]], labels: Sequence[str], siblings: Si
 
     scores = cross_validated_scores(features, labels, label_order)
     calibration = fit_calibration(scores, labels, label_order, set(label_order) - set(GUARD_LABELS), siblings,
-                                  allowed)
+                                  allowed, coverage)
     return TopicModel(label_order, matrix.vocabulary, matrix.idf, weights, bias, calibration)

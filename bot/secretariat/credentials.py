@@ -4,8 +4,8 @@ Nothing here returns a usable secret: results carry the details masked, so a
 listing on a screen or in a terminal cannot be used to join, and no password is
 shown again once imported, to anyone. Imports and changes are written to the
 audit log (what and how many, never a detail). The console imports in two steps,
-as for the roster: ``check_upload`` reports and holds the file (encrypted,
-``bot.secretariat.uploads``), ``import_held`` imports it when the clerk confirms. The cipher is the
+as for the roster (``UPLOADS``): a report while the file is held (encrypted,
+``bot.secretariat.uploads``), then the import when the clerk confirms. The cipher is the
 app's (``Services.cipher``, from ``KENSHU_SECRET_KEY``); a row stored with another key is
 listed as unreadable, never shown garbled, so the clerk sees which one to set again.
 """
@@ -28,9 +28,6 @@ from bot.secretariat.audit import Action, Actor, record
 from bot.secretariat.editions import find_edition
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
-
-UPLOAD_KIND = "credentials"
-
 
 @dataclass(eq=False)
 class UnknownTarget(SecretariatError):
@@ -70,15 +67,7 @@ class CredentialsListing:
     personal_total: int  # all personal details of the edition (``personal`` may be one page of them)
 
 
-@dataclass(frozen=True)
-class CheckedUpload:
-    """A file's report before anything is imported; ``token`` names the held file (None: nothing to confirm)."""
-
-    report: CredentialsReport
-    token: str | None
-
-
-def import_file(services: Services, actor: Actor, edition_id: str, data: bytes,
+def import_file(services: Services, actor: Actor, edition_id: str, data: bytes, *,
                 dry_run: bool = False, progress: Progress | None = None, filename: str = "") -> CredentialsReport:
     """Import personal details from the secretariat's CSV (``RosterFileError`` when it cannot be read)."""
     edition = find_edition(services.knowledge, edition_id)
@@ -91,20 +80,7 @@ def import_file(services: Services, actor: Actor, edition_id: str, data: bytes,
         return report
 
 
-def check_upload(services: Services, owner: Actor, edition_id: str, data: bytes, filename: str,
-                 may_import: bool) -> CheckedUpload:
-    """What importing the file would do; held for ``import_held`` when ``may_import`` and it changes something."""
-    uploads.refuse_too_large(data)
-    report = import_file(services, owner, edition_id, data, dry_run=True)
-    if not (may_import and (report.added or report.updated)):
-        return CheckedUpload(report, None)
-    return CheckedUpload(report, uploads.hold(services, UPLOAD_KIND, edition_id, owner.name, filename, data))
-
-
-def import_held(services: Services, actor: Actor, token: str) -> tuple[str, CredentialsReport]:
-    """Import a file ``check_upload`` held for this clerk: its edition and the report of the import itself."""
-    held = uploads.take(services, token, UPLOAD_KIND, actor.name)
-    return held.edition_id, import_file(services, actor, held.edition_id, held.data, filename=held.filename)
+UPLOADS = uploads.TwoStepImport("credentials", import_file, lambda report: report.added + report.updated)
 
 
 def check_target(services: Services, edition_id: str, target: str) -> None:

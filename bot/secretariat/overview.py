@@ -69,8 +69,8 @@ def overview(services: Services, locale: str = "ja") -> Overview:
         asked_day = func.date(AskedQuestion.asked_at)
         asked = session.execute(select(asked_day, func.count()).where(
             AskedQuestion.kind.in_(REVIEW_KINDS), AskedQuestion.asked_at >= since).group_by(asked_day)).all()
-    outlook = reminders.outlook(services)
     horizon = now + timedelta(days=UPCOMING_DAYS)
+    outlook = reminders.outlook(services, until=horizon)
     today = now.astimezone(UTC).date()
     return Overview(
         quota=quota,
@@ -78,7 +78,7 @@ def overview(services: Services, locale: str = "ja") -> Overview:
         followers_blocked=blocked,
         subscribers=[(training.name.in_locale(locale), subscribers.get(tid, 0)) for tid, training in sorted(knowledge.trainings.items())],
         enrolments=[(edition.title.in_locale(locale), *enrolled.get(eid, (0, 0))) for eid, edition in sorted(knowledge.editions.items())],
-        upcoming=[item for item in outlook.sends if item.send.fire_at <= horizon],
+        upcoming=outlook.sends,
         waiting_for_date=len(outlook.waiting_for_date),
         scheduled=announcements.scheduled_announcements(services),
         last_sends=announcements.history(services, per_page=5, kind=None).dispatches,

@@ -112,12 +112,13 @@ def _already_fired(session: Session, job_ids: list[str]) -> set[str]:
         Dispatch.key.in_(job_ids), Dispatch.status != DispatchStatus.SCHEDULED)))
 
 
-def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRules) -> list[UpcomingSend]:
+def _upcoming(session: Session, knowledge: Knowledge, reminder_rules: ReminderRules,
+              until: datetime | None) -> list[UpcomingSend]:
     now = clock.now()
     sizes: dict[str, int] = {}
     upcoming = []
     planned = [send for send in plan_reminders(knowledge, reminder_rules, load_set_dates(session))
-               if send.useful_until > now]
+               if send.useful_until > now and (until is None or send.fire_at <= until)]
     fired = _already_fired(session, [send.job_id for send in planned])
     for send in planned:
         if send.job_id in fired:
@@ -157,10 +158,15 @@ def _failed(session: Session) -> list[FailedReminder]:
     return found
 
 
-def outlook(services: Services) -> Outlook:
-    """Upcoming sends with their audience sizes, tentative events waiting for a date, and recent failures."""
+def outlook(services: Services, until: datetime | None = None) -> Outlook:
+    """Upcoming sends (those due by ``until``, if given) with their audience sizes, tentative events
+    waiting for a date, and recent failures.
+
+    Each audience is one count query, so ``until`` spares the dashboard (the next
+    7 days) the counts of the whole season's audiences.
+    """
     with services.db.session() as session:
-        upcoming = _upcoming(session, services.knowledge, services.knowledge.reminder_rules)
+        upcoming = _upcoming(session, services.knowledge, services.knowledge.reminder_rules, until)
         set_dates = load_set_dates(session)
         failed = _failed(session)
     waiting = [event for edition in services.knowledge.editions.values()

@@ -6,8 +6,8 @@ from ``kenshu roster`` or the console. ``MissingColumnsError`` and
 ``RosterFileError`` from ``bot.roster`` pass through unchanged: they already
 carry what a message needs. Every change and export is written to the audit log.
 
-The console imports in two steps: ``check_upload`` reports what the file would
-do and holds it (``bot.secretariat.uploads``); ``import_held`` imports it when
+The console imports in two steps (``UPLOADS``, ``bot.secretariat.uploads``): a
+report of what the file would do while the file is held, then the import when
 the clerk confirms. Both run ``import_file``, the command's own import.
 """
 
@@ -33,9 +33,6 @@ from bot.secretariat.searching import contains, page_count
 from bot.services import Services
 from bot.trainees import linking
 
-UPLOAD_KIND = "roster"
-
-
 @dataclass(eq=False)
 class NoSuchApplication(SecretariatError):
     edition_id: str
@@ -58,14 +55,6 @@ class ReissuedCode:
     application_no: str
     code: str  # as shown to people (``ABCDE-23456``)
     valid_until: datetime  # Japan time
-
-
-@dataclass(frozen=True)
-class CheckedUpload:
-    """A file's report before anything is imported; ``token`` names the held file (None: nothing to confirm)."""
-
-    report: ImportReport
-    token: str | None
 
 
 @dataclass(frozen=True)
@@ -109,20 +98,7 @@ def import_file(services: Services, actor: Actor, edition_id: str, data: bytes, 
         return report
 
 
-def check_upload(services: Services, owner: Actor, edition_id: str, data: bytes, filename: str,
-                 may_import: bool) -> CheckedUpload:
-    """What importing the file would do; held for ``import_held`` when ``may_import`` and it changes something."""
-    uploads.refuse_too_large(data)
-    report = import_file(services, owner, edition_id, data, dry_run=True)
-    if not (may_import and (report.added or report.updated)):
-        return CheckedUpload(report, None)
-    return CheckedUpload(report, uploads.hold(services, UPLOAD_KIND, edition_id, owner.name, filename, data))
-
-
-def import_held(services: Services, actor: Actor, token: str) -> tuple[str, ImportReport]:
-    """Import a file ``check_upload`` held for this clerk: its edition and the report of the import itself."""
-    held = uploads.take(services, token, UPLOAD_KIND, actor.name)
-    return held.edition_id, import_file(services, actor, held.edition_id, held.data, filename=held.filename)
+UPLOADS = uploads.TwoStepImport("roster", import_file, lambda report: len(report.added) + len(report.updated))
 
 
 def export_codes(services: Services, actor: Actor, edition_id: str, _: Gettext) -> CodesExport:
@@ -171,10 +147,12 @@ def applications(services: Services, edition_id: str, page: int = 1, per_page: i
     edition = find_edition(services.knowledge, edition_id)
     page = max(1, page)
     where = [Enrolment.edition_id == edition.id]
-    if search.strip():
-        where.append(or_(contains(Enrolment.application_no, search.strip()), contains(Enrolment.name, search.strip())))
     now = clock.now()
     with services.db.session() as session:
+        if text := search.strip():
+            dialect = session.get_bind().dialect.name
+            where.append(or_(contains(Enrolment.application_no, text, dialect),
+                             contains(Enrolment.name, text, dialect)))
         total = session.scalar(select(func.count()).select_from(Enrolment).where(*where)) or 0
         rows = session.scalars(select(Enrolment).where(*where).order_by(Enrolment.application_no)
                                .offset((page - 1) * per_page).limit(per_page)).all()

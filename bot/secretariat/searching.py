@@ -7,9 +7,17 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 
-def contains(column: Any, text: str) -> ColumnElement[bool]:
-    """``column`` contains ``text`` ignoring case, with ``%`` and ``_`` taken literally."""
+def contains(column: Any, text: str, dialect_name: str | None = None) -> ColumnElement[bool]:
+    """``column`` contains ``text`` ignoring case, with ``%`` and ``_`` taken literally.
+
+    ``ILIKE``, which a trigram index serves on PostgreSQL (migration 0012). Given
+    ``dialect_name="sqlite"``: plain ``LIKE``, already blind to case, and to the same
+    (ASCII) case as SQLite's ``lower()``; ``ilike`` would wrap both sides in
+    ``lower()``, doubling the cost of the scan for the same matches.
+    """
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if dialect_name == "sqlite":
+        return column.like(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
     return column.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
 
 

@@ -79,7 +79,7 @@ def _matching(session: Session, search: str) -> list[ColumnElement[bool]]:
                                                               Enrolment.user_id.is_not(None))).all()
     if linked:
         return [LineUser.id.in_(linked)]
-    return [contains(LineUser.display_name, text)]
+    return [contains(LineUser.display_name, text, session.get_bind().dialect.name)]
 
 
 def _described(session: Session, users: Sequence[LineUser]) -> list[Trainee]:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, Protocol, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -23,6 +25,7 @@ from sqlalchemy import delete
 from bot import clock
 from bot.db.tables import HeldUpload
 from bot.i18n import Gettext
+from bot.secretariat.audit import Actor
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -100,3 +103,49 @@ def drop(services: Services, token: str, owner: str) -> None:
     """Forget a held file without importing it."""
     with services.db.session() as session:
         session.execute(delete(HeldUpload).where(HeldUpload.token == token, HeldUpload.owner == owner))
+
+
+Report = TypeVar("Report")
+
+
+class ImportsFile(Protocol[Report]):
+    """A use case's import of one CSV file into an edition (the command's own), with or without writing."""
+
+    def __call__(self, services: Services, actor: Actor, edition_id: str, data: bytes, *, dry_run: bool = False,
+                 filename: str = "") -> Report: ...
+
+
+@dataclass(frozen=True)
+class CheckedUpload(Generic[Report]):
+    """A file's report before anything is imported; ``token`` names the held file (None: nothing to confirm)."""
+
+    report: Report
+    token: str | None
+
+
+@dataclass(frozen=True)
+class TwoStepImport(Generic[Report]):
+    """One kind of file the console imports in two steps: report and hold, then import on confirmation.
+
+    Both steps run the command's own ``import_file`` (first as a dry run), so the
+    console and ``kenshu`` cannot disagree on what a file does; ``changes`` counts
+    what a report would write, and a file that writes nothing is not held.
+    """
+
+    kind: str
+    import_file: ImportsFile[Report]
+    changes: Callable[[Report], int]
+
+    def check(self, services: Services, owner: Actor, edition_id: str, data: bytes, filename: str,
+              may_import: bool) -> CheckedUpload[Report]:
+        """What importing the file would do; held for ``import_held`` when ``may_import`` and it changes something."""
+        refuse_too_large(data)
+        report = self.import_file(services, owner, edition_id, data, dry_run=True)
+        if not (may_import and self.changes(report)):
+            return CheckedUpload(report, None)
+        return CheckedUpload(report, hold(services, self.kind, edition_id, owner.name, filename, data))
+
+    def import_held(self, services: Services, actor: Actor, token: str) -> tuple[str, Report]:
+        """Import a file ``check`` held for this clerk: its edition and the report of the import itself."""
+        held = take(services, token, self.kind, actor.name)
+        return held.edition_id, self.import_file(services, actor, held.edition_id, held.data, filename=held.filename)

@@ -11,18 +11,17 @@ clerks may check a file and read the masked lists; importing and setting need
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from bot.console import editions, layout
 from bot.console.security import SENDERS, actor, requires
-from bot.console.uploading import render_report, uploaded_file
+from bot.console.uploading import ImportPage, add_import_routes
 from bot.credentials.importer import CredentialsReport
 from bot.credentials.secrets import JoinDetails
 from bot.credentials.store import ANY_TARGET
 from bot.i18n import Gettext
 from bot.knowledge import Edition
-from bot.roster import MissingColumnsError, RosterFileError
-from bot.secretariat import credentials, uploads
+from bot.roster import MissingColumnsError
+from bot.secretariat import credentials
 from bot.secretariat.errors import SecretariatError
 from bot.secretariat.searching import page_count
 from bot.services import Services
@@ -60,55 +59,18 @@ def index() -> str:
                            page={"page": page, "pages": page_count(listing.personal_total, PER_PAGE)})
 
 
-def _report(edition_id: str, report: CredentialsReport, token: str | None = None, filename: str = "",
-            confirmed: bool = False) -> str:
-    _ = layout.gettext()
-    lines = report.lines(_, dry_run=not confirmed)
-    return render_report(PAGE, _("Joining information"), Services.current().knowledge.editions[edition_id],
-                         problems=lines[:len(report.problems)], lines=lines[len(report.problems):], token=token,
-                         count=report.added + report.updated, filename=filename, confirmed=confirmed)
+def _missing_columns(_error: MissingColumnsError, _: Gettext) -> str:
+    return _("The file needs a column for the application number and one for at least one of URL, ID, "
+             "password; nothing was imported.")
 
 
-@bp.post("/check")
-def check() -> str | tuple[str, int]:
-    """Report, line by line and never with a cell's value, what importing the file would do."""
-    _ = layout.gettext()
-    edition = editions.chosen()
-    upload = uploaded_file()
-    if upload is None:
-        return render_report(PAGE, _("Joining information"), edition, error=_("Choose a CSV file.")), 400
-    filename, data = upload
-    try:
-        checked = credentials.check_upload(Services.current(), actor(), edition.id, data, filename,
-                                           may_import=current_user.may(*SENDERS))
-    except MissingColumnsError:
-        message = _("The file needs a column for the application number and one for at least one of URL, ID, "
-                    "password; nothing was imported.")
-        return render_report(PAGE, _("Joining information"), edition, error=message), 422
-    except RosterFileError as error:
-        message = _("Cannot read the file ({error}); nothing imported.").format(error=error)
-        return render_report(PAGE, _("Joining information"), edition, error=message), 422
-    except SecretariatError as error:
-        return render_report(PAGE, _("Joining information"), edition, error=error.message(_)), 422
-    return _report(edition.id, checked.report, checked.token, filename)
+def _report_texts(report: CredentialsReport, _: Gettext, dry_run: bool) -> tuple[list[str], list[str]]:
+    lines = report.lines(_, dry_run=dry_run)
+    return lines[:len(report.problems)], lines[len(report.problems):]
 
 
-@bp.post("/confirm")
-@requires(*SENDERS)
-def confirm() -> str | Response:
-    try:
-        edition_id, report = credentials.import_held(Services.current(), actor(), request.form.get("token", ""))
-    except SecretariatError as error:
-        flash(error.message(layout.gettext()), "error")
-        return redirect(url_for("console.credentials.index", edition=editions.chosen().id))
-    return _report(edition_id, report, confirmed=True)
-
-
-@bp.post("/cancel")
-def cancel() -> Response:
-    uploads.drop(Services.current(), request.form.get("token", ""), actor().name)
-    flash(layout.gettext()("Nothing was imported."), "ok")
-    return redirect(url_for("console.credentials.index", edition=editions.chosen().id))
+add_import_routes(bp, ImportPage(PAGE, lambda _: _("Joining information"), credentials.UPLOADS, _report_texts,
+                                 _missing_columns))
 
 
 @bp.post("/shared")

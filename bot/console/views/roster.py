@@ -8,16 +8,16 @@ exporting codes, reissuing and unlinking need 配信担当 or 管理者, checked
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from bot.console import editions, layout
 from bot.console.security import SENDERS, actor, requires
-from bot.console.uploading import render_report, uploaded_file
-from bot.roster import ImportReport, MissingColumnsError, RosterFileError
+from bot.console.uploading import ImportPage, add_import_routes
+from bot.i18n import Gettext
+from bot.roster import ImportReport, MissingColumnsError
 from bot.roster.codes import state_label
 from bot.roster.headers import FIELD_HEADERS
 from bot.roster.report import problem_text, report_lines
-from bot.secretariat import roster, uploads
+from bot.secretariat import roster
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
 
@@ -36,57 +36,17 @@ def index() -> str:
                            course_name=lambda course_id: editions.course_name(edition, course_id))
 
 
-def _report(edition_id: str, report: ImportReport, token: str | None = None, filename: str = "",
-            confirmed: bool = False) -> str:
-    _ = layout.gettext()
-    return render_report(PAGE, _("Roster"), Services.current().knowledge.editions[edition_id],
-                         problems=[problem_text(problem, _) for problem in report.problems],
-                         lines=report_lines(report, _, dry_run=not confirmed)[len(report.problems):],
-                         token=token, count=len(report.added) + len(report.updated), filename=filename,
-                         confirmed=confirmed)
+def _missing_columns(error: MissingColumnsError, _: Gettext) -> str:
+    headers = "; ".join(" / ".join(FIELD_HEADERS[name]) for name in error.fields)
+    return _("Required columns not found, nothing imported. Accepted headers: {headers}").format(headers=headers)
 
 
-@bp.post("/check")
-def check() -> str | tuple[str, int]:
-    """Read the uploaded file and report, line by line, what importing it would do; import nothing."""
-    _ = layout.gettext()
-    edition = editions.chosen()
-    upload = uploaded_file()
-    if upload is None:
-        return render_report(PAGE, _("Roster"), edition, error=_("Choose a CSV file.")), 400
-    filename, data = upload
-    try:
-        checked = roster.check_upload(Services.current(), actor(), edition.id, data, filename,
-                                      may_import=current_user.may(*SENDERS))
-    except MissingColumnsError as error:
-        headers = "; ".join(" / ".join(FIELD_HEADERS[name]) for name in error.fields)
-        message = _("Required columns not found, nothing imported. Accepted headers: {headers}")
-        return render_report(PAGE, _("Roster"), edition, error=message.format(headers=headers)), 422
-    except RosterFileError as error:
-        message = _("Cannot read the file ({error}); nothing imported.").format(error=error)
-        return render_report(PAGE, _("Roster"), edition, error=message), 422
-    except SecretariatError as error:
-        return render_report(PAGE, _("Roster"), edition, error=error.message(_)), 422
-    return _report(edition.id, checked.report, checked.token, filename)
+def _report_texts(report: ImportReport, _: Gettext, dry_run: bool) -> tuple[list[str], list[str]]:
+    return ([problem_text(problem, _) for problem in report.problems],
+            report_lines(report, _, dry_run=dry_run)[len(report.problems):])
 
 
-@bp.post("/confirm")
-@requires(*SENDERS)
-def confirm() -> str | Response:
-    """Import the file the clerk has just read the report of."""
-    try:
-        edition_id, report = roster.import_held(Services.current(), actor(), request.form.get("token", ""))
-    except SecretariatError as error:
-        flash(error.message(layout.gettext()), "error")
-        return redirect(url_for("console.roster.index", edition=editions.chosen().id))
-    return _report(edition_id, report, confirmed=True)
-
-
-@bp.post("/cancel")
-def cancel() -> Response:
-    uploads.drop(Services.current(), request.form.get("token", ""), actor().name)
-    flash(layout.gettext()("Nothing was imported."), "ok")
-    return redirect(url_for("console.roster.index", edition=editions.chosen().id))
+add_import_routes(bp, ImportPage(PAGE, lambda _: _("Roster"), roster.UPLOADS, _report_texts, _missing_columns))
 
 
 @bp.get("/codes.csv")

@@ -52,7 +52,11 @@ BODY_RULES: dict[str, BodyRule] = {
 
 
 class RequestContract:
-    """Validates bodies by operation name against one compiled request schema."""
+    """Validates bodies by operation name against one compiled request schema.
+
+    The schema's verdict comes from its fast validator; the slower one that
+    names LINE's details runs only on a refused body (see ``spec``).
+    """
 
     def __init__(self, schema: OpenApiContract, *, from_line_spec: bool) -> None:
         self.schema = schema
@@ -85,7 +89,12 @@ class RequestContract:
         if not isinstance(body, dict):
             return [ErrorDetail("The request body must be a JSON object", "")]
         details = rule.limit_check(body) if rule.limit_check else []
-        details.extend(_schema_details(self.schema, rule.spec_path, body, details))
+        refused = self.schema.first_error("post", rule.spec_path, body)
+        if refused is not None:
+            explained = _schema_details(self.schema, rule.spec_path, body, details)
+            if not explained and not details:  # never accept what the verdict refused
+                explained = [ErrorDetail(refused[:200], "")]
+            details.extend(explained)
         if not details:
             details.extend(_sdk_details(rule.sdk_model, body))
         return details

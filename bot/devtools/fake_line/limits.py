@@ -125,8 +125,8 @@ def _check_action_data(node: Any, path: Path) -> list[ErrorDetail]:
     """Postback-like actions can sit anywhere (quick reply, template, flex)."""
     details: list[ErrorDetail] = []
     if isinstance(node, dict):
-        data = node.get("data")
-        if (node.get("type") in _ACTIONS_WITH_DATA and isinstance(data, str)
+        data, kind = node.get("data"), node.get("type")
+        if (isinstance(kind, str) and kind in _ACTIONS_WITH_DATA and isinstance(data, str)
                 and len(data) > MAX_POSTBACK_DATA_CHARS):
             details.append(_too_long(path + ("data",), MAX_POSTBACK_DATA_CHARS))
         for key, value in node.items():
