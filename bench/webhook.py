@@ -12,6 +12,10 @@ delivered against questions sent, whether each user's answers came in the order
 asked; then the ratio. Usage:
 
     .venv/bin/python bench/webhook.py [--rate 200] [--seconds 10] [--database-url URL] [--dispatch worker|threads]
+                                      [--baseline DIR]
+
+With ``--baseline DIR`` (a checkout of another version, e.g. ``git archive main | tar -x -C DIR``)
+that version of our bot runs too, in the same invocation, before this one.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from sqlalchemy import create_engine, func, select, text
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.db.tables import InboxEvent  # noqa: E402
+from bot.db.tables import InboxEvent, OutboxAnswer  # noqa: E402
 from bot.devtools import simulator  # noqa: E402
 
 SECRET = "bench-channel-secret"
@@ -74,10 +78,10 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def fresh_database(url: str | None, workdir: Path) -> str:
+def fresh_database(url: str | None, workdir: Path, name: str = "bench") -> str:
     """A new SQLite file, or a new schema in the given PostgreSQL database."""
     if not url:
-        return f"sqlite:///{workdir / 'bench.db'}"
+        return f"sqlite:///{workdir / name}.db"
     url = url.replace("postgresql://", "postgresql+psycopg://")
     schema = "bench_" + uuid.uuid4().hex[:10]
     with create_engine(url).begin() as connection:
@@ -150,6 +154,8 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
     session.delete(f"{fake_url}/__fake__/requests")
     lock = threading.Lock()
     local = threading.local()
+    sent_at: dict[int, float] = {}
+    acked_at: dict[int, float] = {}
     start = time.perf_counter() + 0.5
 
     def send(number: int) -> None:
@@ -166,13 +172,14 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
         connection.request("POST", "/callback", body=body.encode(), headers=headers)
         response = connection.getresponse()
         response.read()
-        elapsed = time.perf_counter() - began
+        acked = time.perf_counter()
         if response.getheader("Connection", "").lower() == "close":
             connection.close()
             local.connection = None
         with lock:
-            phase.latencies.append(elapsed)
+            phase.latencies.append(acked - began)
             phase.statuses.append(response.status)
+            sent_at[number], acked_at[number] = began, acked
 
     cpu_before = {role: cpu_seconds(pid) for role, pid in roles.items()}
     client_before = time.process_time()
@@ -193,15 +200,49 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
     for path in ANSWER_PATHS:
         found = session.get(f"{fake_url}/__fake__/requests", params={"path": path}).json()["requests"]
         records.extend(record for record in found if 200 <= record["status"] < 300)
-    last_seen: dict[str, int] = {}
-    for record in records:  # the fake's record is in the order it accepted them
+    phase.in_order = kept_order(records, order, sent_at, acked_at)
+
+
+def kept_order(records: list[dict], order: dict[str, tuple[str, int]], sent_at: dict[int, float],
+               acked_at: dict[int, float]) -> bool:
+    """Whether each user's answers reached LINE in the order the bot received the questions.
+
+    Only pairs whose order the bot could know count: question a before question b when
+    a was acknowledged before b was sent. (Under load the generator's threads can
+    deliver a user's later question first; LINE's order is then the arrival order.)
+    """
+    position: dict[int, int] = {}
+    by_user: dict[str, list[int]] = {}
+    for index, record in enumerate(records):  # the fake's record is in the order it accepted them
         token = (record.get("body") or {}).get("replyToken")
-        if token not in order:
+        if token in order:
+            user, number = order[token]
+            position.setdefault(number, index)
+            by_user.setdefault(user, []).append(number)
+    for numbers in by_user.values():
+        for a in numbers:
+            for b in numbers:
+                if acked_at.get(a, float("inf")) < sent_at.get(b, float("-inf")) and position[a] > position[b]:
+                    return False
+    return True
+
+
+def stage_lines(stamps: list) -> list[str]:
+    """Where an answer's time went, from the rows' own timestamps: waiting, deciding, sending.
+
+    received -> claimed is the wait for a worker; claimed -> decided includes the
+    events decided before it in the same batch; decided -> closed is the send and the
+    wait for the turn that records it.
+    """
+    stages = {"waiting (received -> claimed)": [], "deciding (claimed -> decided)": [],
+              "sending (decided -> closed)": []}
+    for received, claimed, decided, closed in stamps:
+        if None in (received, claimed, decided, closed):
             continue
-        user, number = order[token]
-        if last_seen.get(user, -1) > number:
-            phase.in_order = False
-        last_seen[user] = number
+        for values, (begin, end) in zip(stages.values(), ((received, claimed), (claimed, decided), (decided, closed))):
+            values.append((end - begin).total_seconds())
+    return [f"  {name:<31}p50 {percentile(values, 0.5) * 1000:.0f} ms, p99 {percentile(values, 0.99) * 1000:.0f} ms"
+            for name, values in stages.items() if values]
 
 
 def start_fake(env: dict[str, str], port: int) -> subprocess.Popen:
@@ -217,6 +258,48 @@ def stop(processes: list[subprocess.Popen]) -> None:
         process.wait(timeout=20)
 
 
+def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], fake: subprocess.Popen,
+             fake_url: str, args: argparse.Namespace) -> Phase:
+    """Our bot from the code in ``source`` (this checkout, or ``--baseline``'s), on its own fresh database."""
+    kenshu = str(REPO / ".venv" / "bin" / "kenshu")
+    gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
+    env = {**env, "DATABASE_URL": database_url}
+    if source != REPO:  # the checkout's modules come before the editable install's
+        env["PYTHONPATH"] = str(source)
+    ours, port = Phase(f"{label} (dispatch: {args.dispatch}, database: "
+                       f"{database_url.split(':')[0].split('+')[0]})"), free_port()
+    subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=source)
+    processes = [subprocess.Popen([gunicorn, "-c", str(source / "gunicorn.conf.py"), "bot.app:create_app()"],
+                                  env={**env, "PORT": str(port)}, cwd=source)]
+    roles = {"web (gunicorn)": processes[0].pid, "fake LINE": fake.pid}
+    if args.dispatch == "worker":
+        processes.append(subprocess.Popen([kenshu, "worker"], env=env, cwd=source, stdout=subprocess.DEVNULL))
+        roles["kenshu worker"] = processes[1].pid
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        time.sleep(3)  # both workers booted and warmed
+        before = {role: cpu_seconds(pid) for role, pid in roles.items()}
+        run_phase(ours, fake_url, port, roles, args.rate, args.seconds, args.drain_seconds)
+        if ours.answered:
+            ours.extra.append("  CPU per answer     " + ", ".join(
+                f"{role} {(cpu_seconds(pid) - before[role]) / ours.answered * 1000:.1f} ms"
+                for role, pid in roles.items()) + " (from the first question to the last answer)")
+        engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as connection:
+            statuses = dict(connection.execute(
+                select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
+            stamps = connection.execute(
+                select(InboxEvent.received_at, InboxEvent.claimed_at, OutboxAnswer.created_at,
+                       OutboxAnswer.finished_at)
+                .join(OutboxAnswer, OutboxAnswer.inbox_event_id == InboxEvent.id)).all()
+        engine.dispose()
+        ours.extra.append("  events             " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
+        ours.extra.extend(stage_lines(stamps))
+    finally:
+        stop(processes)
+    return ours
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=200.0, help="questions per second to send (to each bot)")
@@ -226,11 +309,12 @@ def main() -> None:
                         help="our bot answers on threads of the web workers, or in a `kenshu worker` (the Procfile's way)")
     parser.add_argument("--drain-seconds", type=float, default=120.0, help="how long to wait for the last answers")
     parser.add_argument("--only", choices=["echo", "bot"], default=None, help="run one side (profiling)")
+    parser.add_argument("--baseline", default=None, metavar="DIR",
+                        help="also run our bot from another checkout (e.g. `git archive main`), before this one")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="kenshu-bench-"))
     database_url = fresh_database(args.database_url, workdir)
-    kenshu = str(REPO / ".venv" / "bin" / "kenshu")
     gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
     fake_port = free_port()
     fake_url = f"http://127.0.0.1:{fake_port}"
@@ -268,38 +352,22 @@ def main() -> None:
                 stop([web])
             phases.append(echo)
         if args.only != "echo":
-            ours, port = Phase(f"kenshu-bot (dispatch: {args.dispatch}, database: "
-                               f"{database_url.split(':')[0].split('+')[0]})"), free_port()
-            subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True)
-            processes = [subprocess.Popen([gunicorn, "-c", str(REPO / "gunicorn.conf.py"), "bot.app:create_app()"],
-                                          env={**env, "PORT": str(port)}, cwd=REPO)]
-            roles = {"web (gunicorn)": processes[0].pid, "fake LINE": fake.pid}
-            if args.dispatch == "worker":
-                processes.append(subprocess.Popen([kenshu, "worker"], env=env, stdout=subprocess.DEVNULL))
-                roles["kenshu worker"] = processes[1].pid
-            try:
-                wait_until_up(f"http://127.0.0.1:{port}/healthz")
-                time.sleep(3)  # both workers booted and warmed
-                run_phase(ours, fake_url, port, roles, args.rate, args.seconds, args.drain_seconds)
-                engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
-                with engine.connect() as connection:
-                    statuses = dict(connection.execute(
-                        select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
-                engine.dispose()
-                ours.extra.append("  events             " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
-            finally:
-                stop(processes)
-            phases.append(ours)
+            if args.baseline:
+                phases.append(run_ours(f"kenshu-bot BASELINE ({args.baseline})", Path(args.baseline).resolve(),
+                                       fresh_database(args.database_url, workdir, "baseline"), env, fake, fake_url, args))
+            phases.append(run_ours("kenshu-bot", REPO, database_url, env, fake, fake_url, args))
     finally:
         stop([fake])
 
     print(f"offered load       {args.rate:.0f} questions/s for {args.seconds:.0f} s, to each bot in turn")
     for phase in phases:
         print("\n".join(phase.report()))
-    if len(phases) == 2 and phases[0].answered_per_second:
-        echo, ours = phases
-        print(f"ratio (ours/echo)  answered q/s {ours.answered_per_second / echo.answered_per_second:.2f}, "
-              f"ack p99 {percentile(ours.latencies, 0.99) / percentile(echo.latencies, 0.99):.2f}")
+    if len(phases) >= 2 and args.only is None and phases[0].answered_per_second:
+        echo = phases[0]
+        for ours in phases[1:]:
+            print(f"ratio ({ours.name.split(' (')[0]} / echo)  answered q/s "
+                  f"{ours.answered_per_second / echo.answered_per_second:.2f}, "
+                  f"ack p99 {percentile(ours.latencies, 0.99) / percentile(echo.latencies, 0.99):.2f}")
 
 
 if __name__ == "__main__":

@@ -104,3 +104,15 @@ def test_the_word_training_typed_in_kana_is_ignored_like_the_kanji(answerer: Ans
     reply = ask(answerer, "くろざぴん けんしゅう しめきり", JUNE_20_2023)
     assert reply.decision.entry_id == "application-period"
     assert "6月30日" in reply.text
+
+
+def test_the_same_words_from_askers_with_different_trainings_are_each_read_for_their_own(answerer: Answerer) -> None:
+    # The engine keeps the readings of recent texts; what the asker is known to follow is part of each.
+    for _ in range(2):
+        assert ask(answerer, "申込締切", linked_edition_ids=("nanchisei-tokyo-r5",)).decision.training_id \
+            == "nanchisei-tokyo"
+        assert ask(answerer, "申込締切", subscribed_training_ids=(SHUNIN,)).decision.training_id == SHUNIN
+        assert ask(answerer, "申込締切", linked_edition_ids=("nanchisei-tokyo-r5",), last_training_id=SHUNIN,
+                   last_asked_at=JUNE_27_2023 - timedelta(minutes=5)).decision.training_id == SHUNIN
+        assert ask(answerer, "申込締切", linked_edition_ids=("nanchisei-tokyo-r5",), last_training_id=SHUNIN,
+                   last_asked_at=JUNE_27_2023 - timedelta(minutes=31)).decision.training_id == "nanchisei-tokyo"

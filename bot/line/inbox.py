@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, exists, or_, select, update
+from sqlalchemy import Row, Select, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -137,6 +137,16 @@ def _lease_expired(now: datetime):  # type: ignore[no-untyped-def]
     return and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE)
 
 
+def _unlocked(ids: Select) -> Select:
+    """These rows, less those another transaction holds locked (PostgreSQL's SKIP LOCKED).
+
+    SQLite has one writer at a time, so there is nothing to skip and the clause is
+    left out there. On PostgreSQL a claim or a heartbeat then never waits on a row
+    another worker is claiming or closing: no lock waits, so no deadlocks.
+    """
+    return ids.with_for_update(skip_locked=True)
+
+
 def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) -> list[Row[Any]]:
     """Take these events for ``worker`` (a lease from ``now``); those it won, in order.
 
@@ -147,9 +157,11 @@ def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) ->
     """
     if not inbox_ids:
         return []
+    claimable = _unlocked(select(InboxEvent.id).where(
+        InboxEvent.id.in_(inbox_ids), or_(InboxEvent.status == InboxStatus.PENDING, _lease_expired(now))))
     rows = session.execute(
         update(InboxEvent)
-        .where(InboxEvent.id.in_(inbox_ids), or_(InboxEvent.status == InboxStatus.PENDING, _lease_expired(now)))
+        .where(InboxEvent.id.in_(claimable))
         .values(status=InboxStatus.PROCESSING, claimed_at=now, claimed_by=worker, attempts=InboxEvent.attempts + 1)
         .returning(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.payload, InboxEvent.received_at,
                    InboxEvent.attempts)
@@ -159,10 +171,18 @@ def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) ->
 
 
 def renew(session: Session, worker: str, now: datetime) -> int:
-    """The heartbeat: extend every lease ``worker`` holds; how many it holds."""
+    """The heartbeat: extend the leases ``worker`` holds; how many it renewed.
+
+    A row another transaction has locked is skipped, not waited for: it is being
+    closed (or claimed) right now, and waiting for it while that transaction waits
+    for a row this one renewed is a deadlock (PostgreSQL). A lease skipped once is
+    renewed by the next beat, long before it runs out.
+    """
+    held = _unlocked(select(InboxEvent.id).where(
+        InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_by == worker))
     result = session.execute(
         update(InboxEvent)
-        .where(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_by == worker)
+        .where(InboxEvent.id.in_(held))
         .values(claimed_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -37,9 +37,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.tables import AnswerStatus, InboxStatus, LineUser
+from bot.db.tables import AnswerStatus, InboxStatus
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
+from bot.line.batch_size import BatchSize
 from bot.line.context import EventContext, run_after_replies
 from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
@@ -49,6 +50,8 @@ from bot.trainees.users import user_for_event
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 10.0
+# On SQLite a batch's transaction holds the one write lock the acknowledgements need (see bot.line.batch_size).
+SQLITE_LOCK_BUDGET_SECONDS = 0.025
 MODES = ("threads", "inline", "worker")
 _EXTENSION_KEY = "kenshu.event_worker"
 
@@ -212,7 +215,9 @@ class EventWorker:
     def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10, batch: int = 16) -> None:
         """The ``kenshu worker`` loop: claim stored events oldest first, decide them in batches, send on threads.
 
-        Runs until ``stop``. Each turn claims up to ``batch`` events and decides them
+        Runs until ``stop``. Each turn claims up to ``batch`` events (on SQLite, as many
+        as recent turns decided within ``SQLITE_LOCK_BUDGET_SECONDS``, so that
+        acknowledgements do not wait long for the write lock) and decides them
         in one transaction (a savepoint each, so one failing event rolls back alone);
         their answers go to LINE on ``threads`` threads while the next batch is
         decided, and the answers sent are closed in one transaction per turn. A
@@ -223,6 +228,8 @@ class EventWorker:
         """
         if nice:
             os.nice(nice)
+        sqlite = self.services.db.engine.dialect.name == "sqlite"
+        sizes = BatchSize(batch, SQLITE_LOCK_BUDGET_SECONDS if sqlite else None)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
@@ -235,7 +242,7 @@ class EventWorker:
                     # A database that fails here leaves the events processing: their leases
                     # run out and they are taken over (an answer already sent is not resent).
                     self._close([future.result() for future in finished])
-                    claimed = self._take_more(pool, in_flight, min(batch, 4 * threads - len(in_flight)))
+                    claimed = self._take_more(pool, in_flight, min(sizes.next(), 4 * threads - len(in_flight)), sizes)
                 except Exception:
                     log.exception("event worker turn failed; will try again")
                     self._stop.wait(poll_seconds)
@@ -250,8 +257,11 @@ class EventWorker:
                 self._heartbeat.release(len(in_flight))
 
     def _take_more(self, pool: ThreadPoolExecutor, in_flight: dict[Future[Sent], tuple[int, str | None]],
-                   room: int) -> int:
-        """Claim and decide up to ``room`` more events, and hand their answers to ``pool``; how many were claimed."""
+                   room: int, sizes: BatchSize) -> int:
+        """Claim and decide up to ``room`` more events, and hand their answers to ``pool``; how many were claimed.
+
+        How long the claim and the decisions took is noted in ``sizes`` (the next batch's size).
+        """
         if room <= 0:
             return 0
         busy_users = {user for _, user in in_flight.values() if user}
@@ -261,7 +271,9 @@ class EventWorker:
                  if not (row.source_user_id and row.source_user_id in busy_users)}
         if not users:
             return 0
+        began = time.perf_counter()
         claimed, answers = self._claim_and_decide(list(users))
+        sizes.note(claimed, time.perf_counter() - began)
         self._heartbeat.hold(len(answers))
         for answer in answers:
             in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
@@ -347,13 +359,12 @@ class EventWorker:
             log.info("ignored inbox event %s: %s", row.id, malformed)
             inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
             return None
-        user_id = user_for_event(session, payload, clock.now())
         context = EventContext(
             event=event,
             payload=payload,
             session=session,
             services=services,
-            user=session.get(LineUser, user_id) if user_id is not None else None,
+            user=user_for_event(session, payload, clock.now()),
             now=clock.now(),
         )
         route_event(context, self.routes)

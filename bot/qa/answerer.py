@@ -10,16 +10,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache, partial
 from pathlib import Path
 
 from bot.knowledge import Knowledge
 from bot.qa.compose import Composer
 from bot.qa.decide import decide
 from bot.qa.index import FaqIndex
-from bot.qa.query import Question, prepare
+from bot.qa.query import Question, Reader, prepare, read
 from bot.qa.reply import Reply
 from bot.qa.topic_model import TopicModel
 from bot.textfold import fold_width_and_case
+
+
+# Readings of recent texts kept (a few hundred bytes each); a reading depends on no clock or database.
+READINGS_KEPT = 4096
+
+
+def _kept_readings(index: FaqIndex) -> Reader:
+    """``read`` on ``index``, remembering the latest ``READINGS_KEPT`` distinct questions' readings."""
+    return lru_cache(maxsize=READINGS_KEPT)(partial(read, index))
 
 
 class Answerer:
@@ -30,6 +40,7 @@ class Answerer:
         model is read from ``model_cache`` when it holds one for these examples (else trained, saved there)."""
         self.index = FaqIndex.build(knowledge, model_cache)
         self._composer = Composer(self.index)
+        self._reader = _kept_readings(self.index)
         self._warm_up()
 
     def with_model(self, model: TopicModel) -> Answerer:
@@ -37,11 +48,12 @@ class Answerer:
         other = object.__new__(Answerer)
         other.index = replace(self.index, model=model)
         other._composer = Composer(other.index)
+        other._reader = _kept_readings(other.index)
         return other
 
     def answer(self, question: Question) -> Reply:
         """Answer one question; never raises for odd input."""
-        query = prepare(question, self.index)
+        query = prepare(question, self.index, self._reader)
         return self._composer.compose(query, decide(query, self.index))
 
     def is_surely_clinical(self, text: str) -> bool:

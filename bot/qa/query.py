@@ -10,7 +10,9 @@ topic text the model reads (names out, places as one token).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime, timedelta
 
 from bot.qa.index import FaqIndex
@@ -56,34 +58,62 @@ class Query:
     topic: str  # what the model reads: no training names, places as one token
 
 
-def prepare(question: Question, index: FaqIndex) -> Query:
-    """Read one question: its training, language, route and topic text."""
-    question = replace(question, text=with_kanji_places(question.text, index.kana_places))
-    text = fold_width_and_case(question.text)
-    conversation = question.last_training_id if question.in_conversation else None
-    resolution = index.resolver.resolve(
-        text, question.linked_edition_ids, question.subscribed_training_ids, conversation
-    )
+@dataclass(frozen=True)
+class Reading:
+    """What a question's text says, given the asker's trainings: everything in a Query but the clock.
+
+    It depends on nothing else (no clock, no database), so the engine keeps recent
+    readings: after an announcement, many trainees send the same words.
+    """
+
+    text: str  # as asked, with kana place names in kanji
+    folded: str
+    resolution: Resolution
+    locale: str
+    route: Route
+    topic: str
+
+
+def read(index: FaqIndex, text: str, locale: str, linked_edition_ids: tuple[str, ...],
+         subscribed_training_ids: tuple[str, ...], conversation: str | None) -> Reading:
+    """Read a text: its training (``conversation``: the training of the conversation going on), language,
+    route and topic text."""
+    text = with_kanji_places(text, index.kana_places)
+    folded = fold_width_and_case(text)
+    resolution = index.resolver.resolve(folded, linked_edition_ids, subscribed_training_ids, conversation)
     if resolution.training_id is None:
-        held_at = index.topic.place_trainings(text)
+        held_at = index.topic.place_trainings(folded)
         if len(held_at) == 1:
             # 「広島の日程」: only one training is held there; the place names it.
             training_id = held_at.pop()
             resolution = replace(resolution, training_id=training_id, source="place", candidates=(training_id,))
-    route = index.router.route(text) if text else Route.MENU
-    topic = index.topic.of(text)
+    route = index.router.route(folded) if folded else Route.MENU
+    topic = index.topic.of(folded)
     if route is Route.QUESTION and resolution.source != "named" and index.router.names_another_training(topic):
         route = Route.OFF_TOPIC  # 「喀痰吸引研修の申込締切」: another training's question
-    return Query(question, text, resolution, _locale(question, resolution.remainder), route, topic)
+    return Reading(text, folded, resolution, _locale(text, locale, resolution.remainder), route, topic)
 
 
-def _locale(question: Question, remainder: str) -> str:
+# ``read`` with its index given: (text, locale, linked editions, subscribed trainings, conversation's training).
+Reader = Callable[[str, str, tuple[str, ...], tuple[str, ...], str | None], Reading]
+
+
+def prepare(question: Question, index: FaqIndex, reader: Reader | None = None) -> Query:
+    """Read one question: its training, language, route and topic text (``reader``: a cache of ``read``)."""
+    conversation = question.last_training_id if question.in_conversation else None
+    reading = (reader or partial(read, index))(question.text, question.locale, tuple(question.linked_edition_ids),
+                                               tuple(question.subscribed_training_ids), conversation)
+    return Query(replace(question, text=reading.text), reading.folded, reading.resolution, reading.locale,
+                 reading.route, reading.topic)
+
+
+def _locale(text: str, asker_locale: str, remainder: str) -> str:
     """Japanese if any kana or kanji is left once training names are out: 「主任介護支援専門員研修」
     inside an English question does not make it Japanese."""
     if has_japanese(remainder):
         return "ja"
     if looks_english(remainder):
         return "en"
-    if has_japanese(question.text):
+    if has_japanese(text):
         return "ja"
-    return "en" if question.locale == "en" else "ja"
+    return "en" if asker_locale == "en" else "ja"

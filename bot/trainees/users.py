@@ -31,8 +31,11 @@ def get_or_create(session: Session, line_user_id: str, now: datetime) -> LineUse
     return user
 
 
-def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> int | None:
-    """The row id of the sender of a one-to-one event (group and room events have none).
+def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> LineUser | None:
+    """The row of the sender of a one-to-one event (group and room events have none).
+
+    The row itself, not its id: the session's identity map holds rows weakly, so
+    looking it up again by id would read it from the database a second time.
 
     Any event creates the sender's row except an unfollow: it ends the relationship,
     so from someone the bot does not know (for example after 「データ削除」) it must
@@ -45,6 +48,5 @@ def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> 
     if not isinstance(user_id, str) or not user_id:
         return None
     if payload.get("type") == "unfollow":
-        user = find(session, user_id)
-        return user.id if user is not None else None
-    return get_or_create(session, user_id, now).id
+        return find(session, user_id)
+    return get_or_create(session, user_id, now)
