@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from pathlib import Path
 
 import yaml
@@ -12,6 +14,8 @@ from sqlalchemy import select
 from bot.db.tables import AskedQuestion, AuditEntry
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
+from bot.secretariat import questions
+from bot.secretariat.audit import Actor
 from bot.services import Services
 from tests.helpers import JUNE_27_2023, run_cli
 
@@ -85,3 +89,45 @@ def test_a_question_marked_handled_leaves_the_queue_and_says_who_did_it(review_a
         assert QUESTION not in str(vars(entry))  # the trainee's words stay out of the audit log
     again = review_app.test_cli_runner().invoke(args=["questions", "handle", str(question_id)])
     assert again.exit_code == 1 and f"#{question_id}" in again.output
+
+
+def test_two_clerks_assigning_one_question_at_once_add_it_under_one_entry_only(
+        review_app: Flask, fake_line: FakeLine, own_data: Path, monkeypatch) -> None:
+    """The first clerk's assignment is still writing the example when the second one's arrives."""
+    monkeypatch.setenv("KENSHU_NOW", JUNE_27_2023.isoformat())
+    LocalLine(review_app, fake_line).say("U" + "f" * 32, QUESTION)
+    services = Services.of(review_app)
+    with services.db.session() as session:
+        question_id = session.scalars(select(AskedQuestion.id)).one()
+    monkeypatch.setattr(services, "reload_answering", lambda: None)
+    writing = questions.add_example
+    both_writing = threading.Barrier(2)
+
+    def slow_example(data_dir: Path, entry_id: str, text: str) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):  # alone: the other clerk was refused
+            both_writing.wait(timeout=1.0)
+        writing(data_dir, entry_id, text)
+
+    monkeypatch.setattr(questions, "add_example", slow_example)
+    outcomes: dict[str, str] = {}
+
+    def clerk(name: str, entry_id: str) -> None:
+        try:
+            questions.assign(services, Actor(name), question_id, entry_id)
+            outcomes[name] = "assigned"
+        except questions.AlreadyReviewed:
+            outcomes[name] = "refused"
+
+    threads = [threading.Thread(target=clerk, args=args) for args in (("a@example.jp", "login-details"),
+                                                                      ("b@example.jp", "fee"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes.values()) == ["assigned", "refused"]
+    examples = yaml.safe_load((own_data / "faq" / "examples" / "reviewed.yaml").read_text(encoding="utf-8"))
+    assert [entry for entry, texts in examples["examples"].items() if QUESTION in texts] == \
+        ["login-details" if outcomes["a@example.jp"] == "assigned" else "fee"]
+    with services.db.session() as session:
+        assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "question_review")).all()) == 1

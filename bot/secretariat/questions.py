@@ -22,13 +22,15 @@ Questions the model had no candidate for share one group.
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -217,8 +219,7 @@ def assignable(services: Services, _: Gettext) -> list[tuple[str, str]]:
 def handle(services: Services, actor: Actor, question_id: int) -> None:
     """Take a question off the queue without an example (nothing to learn from it)."""
     with services.db.session() as session:
-        row = _waiting_row(session, question_id)
-        row.handled_at, row.handled_by = clock.now(), actor.name
+        _claim(session, actor, question_id)
         record(session, actor, Action.QUESTION_REVIEW, f"question #{question_id}", "handled")
 
 
@@ -227,23 +228,30 @@ def assign(services: Services, actor: Actor, question_id: int, entry_id: str) ->
     if entry_id not in {e.id for e in services.knowledge.faq.entries} and entry_id not in GUARD_LABELS:
         raise UnknownEntry(entry_id)
     with services.db.session() as session:
-        row = _waiting_row(session, question_id)
+        row = _claim(session, actor, question_id)
         text, locale, asked_at = row.text, row.locale, row.asked_at
         add_example(services.data_dir, entry_id, text)
         row.assigned_entry_id = entry_id
-        row.handled_at, row.handled_by = clock.now(), actor.name
         record(session, actor, Action.QUESTION_REVIEW, f"question #{question_id}", f"assigned to {entry_id}")
     services.reload_answering()
     reply = services.answerer.answer(Question(text=text, locale=locale, now=asked_at))
     return Assigned(question_id, entry_id, text, reply)
 
 
-def _waiting_row(session: Session, question_id: int) -> AskedQuestion:
-    """The question, locked for this transaction where the database can, refused once reviewed."""
-    row = session.scalars(select(AskedQuestion).where(AskedQuestion.id == question_id).with_for_update()).first()
+def _claim(session: Session, actor: Actor, question_id: int) -> AskedQuestion:
+    """Mark the question handled by ``actor`` unless someone already did: one conditional UPDATE.
+
+    Two clerks (or a clerk and ``kenshu questions``) acting on the same question at
+    once: exactly one UPDATE changes the row, the other gets ``AlreadyReviewed``,
+    on SQLite as on PostgreSQL, so a question never lands under two entries.
+    """
+    claimed = session.execute(
+        update(AskedQuestion).where(AskedQuestion.id == question_id, AskedQuestion.handled_at.is_(None))
+        .values(handled_at=clock.now(), handled_by=actor.name))
+    row = session.get(AskedQuestion, question_id, populate_existing=True)
     if row is None:
         raise UnknownQuestion(question_id)
-    if row.handled_at is not None:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise AlreadyReviewed(question_id)
     return row
 
@@ -251,12 +259,18 @@ def _waiting_row(session: Session, question_id: int) -> AskedQuestion:
 def add_example(data_dir: Path, entry_id: str, text: str) -> None:
     """Append one example to ``reviewed.yaml`` (created when missing), once."""
     path = data_dir / REVIEWED_FILE
-    examples: dict[str, list[str]] = {}
-    if path.exists():
-        examples = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("examples") or {}
-    texts = examples.setdefault(entry_id, [])
-    if text not in texts:
-        texts.append(text)
-    body = yaml.safe_dump({"examples": examples}, allow_unicode=True, sort_keys=True, width=1000)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_HEADER + body, encoding="utf-8")
+    # Clerks on other web workers may add to the same file at the same moment: one at a time
+    # (an exclusive lock on a file beside it), and a reader never sees a half-written file.
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        examples: dict[str, list[str]] = {}
+        if path.exists():
+            examples = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("examples") or {}
+        texts = examples.setdefault(entry_id, [])
+        if text not in texts:
+            texts.append(text)
+        body = yaml.safe_dump({"examples": examples}, allow_unicode=True, sort_keys=True, width=1000)
+        written = path.with_suffix(".yaml.new")
+        written.write_text(_HEADER + body, encoding="utf-8")
+        os.replace(written, path)
