@@ -192,7 +192,12 @@ def log_in_with_code(services: Services, clerk_id: int, generation: int, code: s
     """
     now = clock.now()
     with services.db.session() as session:
-        user = session.get(ConsoleUser, clerk_id)
+        # One attempt at a time per account: this write takes the account's row lock (PostgreSQL) or the
+        # database's write lock (SQLite) until the attempt is counted, so a burst of parallel guesses
+        # cannot all read the throttle before any of them is counted.
+        session.execute(update(ConsoleUser).where(ConsoleUser.id == clerk_id)
+                        .values(session_generation=ConsoleUser.session_generation))
+        user = session.get(ConsoleUser, clerk_id, populate_existing=True)
         if user is None or not user.active or user.session_generation != generation or user.totp_secret is None:
             raise LoginRefused()
         subjects = [login_throttle.account_subject(user.email), login_throttle.address_subject(address)]
