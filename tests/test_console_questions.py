@@ -197,3 +197,11 @@ def test_a_deleted_trainees_questions_leave_the_log(app: Flask, line: LocalLine)
 
     page = clerk.client.get("/console/questions/").get_data(as_text=True)
     assert "090-0000-0000" not in page and "確認待ちの質問はありません。" in page
+
+
+def test_a_suggested_entry_no_longer_in_the_data_leaves_the_select_at_its_prompt() -> None:
+    from bot.console.views.questions import _entry_options
+
+    options = _entry_options([("fee", "受講料"), ("venue", "会場")], "エントリーを選んでください")
+    assert 'value="" disabled selected' in options("an-entry-removed-from-data")
+    assert 'value="" disabled selected' not in options("venue") and 'value="venue" selected' in options("venue")

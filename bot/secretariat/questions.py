@@ -151,7 +151,8 @@ def review_queue(services: Services, page: int = 1, per_page: int = 20) -> Revie
         if heads:
             total_groups, questions = heads[0][3], int(heads[0][4])
         else:  # past the last page (or nothing waiting): the totals without a group to carry them
-            total_groups = session.scalar(select(func.count(AskedQuestion.topic.distinct())).where(*waiting())) or 0
+            total_groups = session.scalar(select(func.count()).select_from(
+                select(AskedQuestion.topic).where(*waiting()).group_by(AskedQuestion.topic).subquery())) or 0
             questions = session.scalar(select(func.count()).select_from(AskedQuestion).where(*waiting())) or 0
         items = _newest(session, [head[0] for head in heads])
     groups = [ReviewGroup(topic, n, newest, tuple(items[topic])) for topic, n, newest, _, _ in heads]

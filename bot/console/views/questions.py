@@ -35,11 +35,14 @@ def _kind_label(kind: str, _: Gettext) -> str:
 def _entry_options(entries: list[tuple[str, str]], choose: str) -> Callable[[str | None], Markup]:
     """The ``<option>`` list of every entry with one selected, built once per selected entry: a page
     has fifty such lists, nearly all alike, and escaping 3,000 options one by one was most of its time.
-    Without a suggestion the list starts at ``choose`` (no value: the select is required), so
-    pressing the button never assigns whichever entry happens to be first."""
+    Without a suggestion (or with one no longer in data/) the list starts at ``choose`` (no value:
+    the select is required), so pressing the button never assigns whichever entry happens to be first."""
     built: dict[str | None, Markup] = {}
+    known = {entry_id for entry_id, _ in entries}
 
     def options(selected: str | None) -> Markup:
+        if selected not in known:  # no suggestion, or one no longer in data/: start at the prompt
+            selected = None
         if selected not in built:
             prompt = Markup('<option value="" disabled{}>{}</option>').format(
                 "" if selected else Markup(" selected"), choose)
