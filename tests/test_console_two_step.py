@@ -200,3 +200,20 @@ def test_the_command_line_turns_it_off_when_no_administrator_can_log_in(app: Fla
         unknown = app.test_cli_runner().invoke(args=["console", "two-step-off", "nobody@example.jp"])
         assert unknown.exit_code == 1 and "nobody@example.jp" in unknown.output
     assert ("two_step", "admin@example.jp", "turned off by an administrator") in _audit(app)
+
+
+def test_turning_ones_own_two_step_off_or_swapping_the_key_needs_a_code_from_the_phone(app: Flask) -> None:
+    """A session left open on a desk cannot remove or replace the second step."""
+    with time_machine.travel(START, tick=False):
+        admin = signed_in(app)
+        key = _set_up(admin)
+        own_id = _row(app, "admin@example.jp").id
+    later = START + 2 * STEP
+    with time_machine.travel(later, tick=False):
+        assert admin.post("/console/two-step/off", data={"code": _wrong(key, later)}).status_code == 400
+        admin.post(f"/console/users/{own_id}/two-step-off")  # the lost-phone switch, on one's own account
+        assert admin.post("/console/two-step/begin").status_code == 400
+        assert _row(app, "admin@example.jp").totp_secret is not None
+        assert admin.post("/console/two-step/off", data={"code": pyotp.TOTP(key).at(later)}).status_code == 302
+    assert _row(app, "admin@example.jp").totp_secret is None
+    assert ("two_step", "admin@example.jp", "wrong code while turning off") in _audit(app)

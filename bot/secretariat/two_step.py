@@ -70,6 +70,14 @@ class KeyUnreadable(SecretariatError):
 
 
 @dataclass(eq=False)
+class AlreadyOn(SecretariatError):
+    """A new key while one is in use would let a borrowed session swap the phone: turn it off first (with a code)."""
+
+    def message(self, _: Gettext) -> str:
+        return _("two-step login is already on for this account: turn it off with a code first")
+
+
+@dataclass(eq=False)
 class NoSuchAccount(SecretariatError):
     email: str
 
@@ -135,6 +143,8 @@ def begin(services: Services, clerk_id: int) -> NewKey:
         user = _user(session, clerk_id)
         if user.role != ConsoleRole.ADMIN:
             raise AdministratorsOnly()
+        if user.totp_secret is not None:
+            raise AlreadyOn()
         user.totp_pending = _fernet(services).encrypt(key.encode()).decode()
         return NewKey(key, pyotp.TOTP(key).provisioning_uri(name=user.email, issuer_name=ISSUER))
 
@@ -169,6 +179,21 @@ def turn_off_by_email(services: Services, actor: Actor, email: str) -> None:
         clerk_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.email == normalise_email(email)))
     if clerk_id is None:
         raise NoSuchAccount(email)
+    turn_off(services, actor, clerk_id)
+
+
+def turn_off_own(services: Services, actor: Actor, clerk_id: int, code: str) -> None:
+    """A clerk turning off their own two-step login: only with a current code from the phone, so
+    a session left open on someone's desk cannot remove the second step (``WrongCode``, audited)."""
+    with services.db.session() as session:
+        user = _user(session, clerk_id)
+        if user.totp_secret is None:
+            return
+        step = matching_step(_open(services, user.totp_secret), code, clock.system_now())
+        if step is None or not _use_step(session, user.id, step):
+            record(session, actor, Action.TWO_STEP, user.email, "wrong code while turning off")
+            session.commit()
+            raise WrongCode()
     turn_off(services, actor, clerk_id)
 
 

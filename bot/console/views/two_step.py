@@ -8,7 +8,7 @@ authenticator app. The use cases are ``bot.secretariat.two_step``.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import login_user
 from werkzeug.wrappers import Response
 
@@ -29,10 +29,16 @@ def index() -> str:
 
 @bp.post("/begin")
 @requires(*ADMINS)
-def begin() -> str:
-    """A new key, shown in this answer only."""
-    return render_template("console/two_step/index.html", new_key=two_step.begin(Services.current(), clerk().id),
-                           error=None)
+def begin() -> Response | tuple[str, int]:
+    """A new key, shown in this answer only (and kept out of every cache)."""
+    try:
+        new_key = two_step.begin(Services.current(), clerk().id)
+    except SecretariatError as error:
+        return render_template("console/two_step/index.html", new_key=None,
+                               error=error.message(layout.gettext())), 400
+    page = make_response(render_template("console/two_step/index.html", new_key=new_key, error=None))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @bp.post("/confirm")
@@ -51,7 +57,12 @@ def confirm() -> str | Response | tuple[str, int]:
 
 @bp.post("/off")
 @requires(*ADMINS)
-def off() -> Response:
-    two_step.turn_off(Services.current(), actor(), clerk().id)
+def off() -> Response | tuple[str, int]:
+    """Back to the password alone, with a current code (another administrator helps after a lost phone)."""
+    try:
+        two_step.turn_off_own(Services.current(), actor(), clerk().id, request.form.get("code", ""))
+    except SecretariatError as error:
+        return render_template("console/two_step/index.html", new_key=None,
+                               error=error.message(layout.gettext())), 400
     flash(layout.gettext()("Two-step login is off: the password alone logs in."), "ok")
     return redirect(url_for("console.two_step.index"))

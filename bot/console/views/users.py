@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bot.console import layout
-from bot.console.security import ADMINS, actor, requires
+from bot.console.security import ADMINS, actor, clerk, requires
 from bot.secretariat import staff, two_step
 from bot.secretariat.errors import SecretariatError
 from bot.services import Services
@@ -63,4 +63,7 @@ def password(clerk_id: int) -> Response:
 @bp.post("/<int:clerk_id>/two-step-off")
 @requires(*ADMINS)
 def two_step_off(clerk_id: int) -> Response:
+    """For a clerk who lost their phone; one's own account only with a code (the 2段階認証 page)."""
+    if clerk_id == clerk().id:
+        return _done(two_step.turn_off_own, clerk_id, request.form.get("code", ""))
     return _done(two_step.turn_off, clerk_id)
