@@ -4,6 +4,7 @@ wrong codes throttled, the key encrypted, everything audited without keys or cod
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta
 
 import pyotp
@@ -217,3 +218,31 @@ def test_turning_ones_own_two_step_off_or_swapping_the_key_needs_a_code_from_the
         assert admin.post("/console/two-step/off", data={"code": pyotp.TOTP(key).at(later)}).status_code == 302
     assert _row(app, "admin@example.jp").totp_secret is None
     assert ("two_step", "admin@example.jp", "wrong code while turning off") in _audit(app)
+
+
+def test_a_burst_of_parallel_wrong_codes_is_counted_before_any_gets_past_the_throttle(app: Flask) -> None:
+    """With a stolen password, firing many guesses at once must not multiply the guesses allowed."""
+    with time_machine.travel(START, tick=False):
+        key = _set_up(signed_in(app))
+        clients = [app.test_client() for _ in range(3 * login_throttle.MAX_FAILURES_PER_ACCOUNT)]
+        tokens = []
+        for client in clients:
+            _password(client, "admin@example.jp")
+            tokens.append(csrf_token(client, "/console/login/code"))
+        at_once = threading.Barrier(len(clients))
+        statuses: list[int] = []
+
+        def guess(client: FlaskClient, token: str) -> None:
+            at_once.wait(timeout=10)
+            statuses.append(client.post("/console/login/code",
+                                        data={"code": _wrong(key, START), "csrf_token": token}).status_code)
+
+        threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert len(statuses) == len(clients)
+    assert statuses.count(401) == login_throttle.MAX_FAILURES_PER_ACCOUNT  # the rest found the login locked
+    failed = [detail for action, _target, detail in _audit(app) if action == "login_failed"]
+    assert failed.count("wrong code") == login_throttle.MAX_FAILURES_PER_ACCOUNT
