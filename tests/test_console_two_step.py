@@ -216,7 +216,8 @@ def test_turning_ones_own_two_step_off_or_swapping_the_key_needs_a_code_from_the
         assert admin.post("/console/two-step/begin").status_code == 400
         assert _row(app, "admin@example.jp").totp_secret is not None
         assert admin.post("/console/two-step/off", data={"code": pyotp.TOTP(key).at(later)}).status_code == 302
-    assert _row(app, "admin@example.jp").totp_secret is None
+        assert _row(app, "admin@example.jp").totp_secret is None
+        assert admin.post("/console/two-step/begin").headers["Cache-Control"] == "no-store"  # the new key's page
     assert ("two_step", "admin@example.jp", "wrong code while turning off") in _audit(app)
 
 
