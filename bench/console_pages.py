@@ -68,9 +68,10 @@ PAGES = (
     ("研修データ", "GET", f"/console/knowledge/?edition={EDITION}"),
     ("質問ログ", "GET", "/console/questions/"),
     ("質問ログ page 5", "GET", "/console/questions/?page=5"),
+    ("2段階認証", "GET", "/console/two-step/"),
 )
 # GET routes that are no page to time: actions, downloads, the data check (reads every file), login.
-NOT_PAGES = {"/console/login", "/console/roster/codes.csv", "/console/knowledge/check",
+NOT_PAGES = {"/console/login", "/console/login/code", "/console/roster/codes.csv", "/console/knowledge/check",
              "/console/inbox/<int:conversation_id>/lines", "/console/static/<path:filename>"}
 SENT, QUESTIONS, AUDIT, CONVERSATIONS = 50_000, 200_000, 2_000, 300
 
