@@ -57,3 +57,10 @@ def test_a_municipality_typed_in_kana_gets_its_office(answerer: Answerer) -> Non
 def test_kana_place_rewrite_leaves_ordinary_questions_untouched(answerer: Answerer) -> None:
     text = "クロザピン研修の締切は？"
     assert with_kanji_places(text, answerer.index.kana_places) == text
+
+
+def test_a_session_asked_about_by_place_is_stated_once_though_two_answers_carry_it(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修の広島会場の日程は？", AUGUST_5_2025)
+    assert reply.decision.kind == "answer" and reply.decision.also
+    session_lines = [line for line in reply.text.splitlines() if "2025年11月9日" in line]
+    assert len(session_lines) == 1, reply.text

@@ -88,7 +88,10 @@ class Composer:
                 else None
             )
             texts.append(self._fill(entry, context, training_id, locale))
-            texts.extend(self._fill(index.entries[sibling], context, training_id, locale) for sibling in verdict.also)
+            for sibling in verdict.also:
+                text = _without_lines_shown(self._fill(index.entries[sibling], context, training_id, locale), texts)
+                if text:
+                    texts.append(text)
             table_of = table_function(entry.detail) if entry.detail else None
             if table_of is not None and context is not None and training_id is not None:
                 rows = table_of(context)
@@ -259,6 +262,13 @@ def _secretariat(context: FactContext) -> str:
     secretariat = fact_function("secretariat")
     assert secretariat is not None
     return secretariat(context) or ""
+
+
+def _without_lines_shown(text: str, shown: list[str]) -> str:
+    """A sibling's text less the lines the reply already has: a session asked about by place is in
+    both the schedule and the venue answer, and saying it twice on a phone reads as a glitch."""
+    seen = {line for earlier in shown for line in earlier.splitlines() if line.strip()}
+    return "\n".join(line for line in text.splitlines() if line not in seen).strip()
 
 
 def _reply(texts: list[str], choices: list[Choice], decision: Decision, table: Table | None = None) -> Reply:
