@@ -150,7 +150,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
     guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
-    beyond_place = _not_the_place_alone(topic, top, index)
+    beyond_place = _not_the_place_alone(topic, answer.labels, index)
     sure_enough = guarded < MAX_GUARD_FOR_LIKELY and beyond_place
     # A label's own lower threshold holds only when the question cannot be out of scope or clinical.
     threshold = calibration.threshold(top) if sure_enough else calibration.answer_probability
@@ -162,13 +162,14 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
 
 
-def _not_the_place_alone(topic: str, top: str, index: FaqIndex) -> bool:
-    """True unless the entry rests on the place alone: 「東京の観光地」 is not about the venue, and
+def _not_the_place_alone(topic: str, answered: tuple[str, ...], index: FaqIndex) -> bool:
+    """True unless the answer rests on the place alone: 「東京の観光地」 is not about the venue, and
     the words besides the place say so (the model sees "a place" and thinks of venues). Such an
-    entry is offered, never answered."""
+    entry is offered, never answered. ``answered`` are the entries the answer gives (siblings
+    answered together: 「札幌でやる日」 is venue with the place, schedule without, and both say it)."""
     if PLACE_TOKEN not in topic:
         return True
-    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top == top
+    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top in answered
 
 
 def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query: Query,

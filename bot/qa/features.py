@@ -11,7 +11,8 @@ Four kinds, because each one rescues a different way trainees type:
 * ``r:`` reading bigrams of the whole text: a word typed in hiragana
   (しゅうりょうしょう) meets its kanji spelling by sound;
 * ``e:`` English words and word pairs, crudely singularised;
-* ``p:place`` for each venue place the text named (``examples.TopicText``).
+* ``p:place`` for each venue place the text named and ``p:date`` for each date word
+  (今日, 来週: ``date_words``), both put in by ``examples.TopicText``.
 
 Function words and symbols are left out of ``w:``; nothing else is filtered:
 which words matter is the model's job, learnt from the examples.
@@ -23,6 +24,7 @@ import re
 
 from sudachipy import Dictionary, SplitMode
 
+from bot.qa.date_words import DATE_TOKEN
 from bot.textfold import fold_width_and_case, hiragana_to_katakana
 
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
@@ -53,10 +55,9 @@ class Featuriser:
 
     def features(self, text: str) -> list[str]:
         """The features of one text (already stripped of training names and places)."""
-        places = text.count(PLACE_TOKEN)
-        plain = _SPACES.sub(" ", fold_width_and_case(text.replace(PLACE_TOKEN, " "))).strip()
+        found: list[str] = ["p:place"] * text.count(PLACE_TOKEN) + ["p:date"] * text.count(DATE_TOKEN)
+        plain = _SPACES.sub(" ", fold_width_and_case(text.replace(PLACE_TOKEN, " ").replace(DATE_TOKEN, " "))).strip()
         folded = hiragana_to_katakana(plain)
-        found: list[str] = ["p:place"] * places
         compact = folded.replace(" ", "")
         for n in (1, 2, 3):
             found.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
