@@ -63,19 +63,23 @@ class Featuriser:
             found.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
         readings: list[str] = []
         seen: set[str] = set()
-        for mode in (SplitMode.C, SplitMode.A):
-            for morpheme in self._sudachi.tokenize(plain, mode) if plain else ():
-                pos = morpheme.part_of_speech()[0]
-                surface = morpheme.surface()
-                if mode is SplitMode.C and pos not in ("補助記号", "空白"):
-                    readings.append(_reading(surface, morpheme.reading_form()))
-                if pos in _SKIPPED_POS or surface.isascii():
-                    continue
-                word = morpheme.normalized_form()
-                if word not in seen:
-                    seen.add(word)
-                    found.append("w:" + word)
-                    found.extend(f"s:{group}" for group in morpheme.synonym_group_ids())
+        # One analysis: the long units (mode C), and the short ones (mode A) split out of them,
+        # which is what a second tokenisation in mode A would give, without building it again.
+        long_units = self._sudachi.tokenize(plain, SplitMode.C) if plain else ()
+        short_units = [part for unit in long_units for part in (unit.split(SplitMode.A) or (unit,))]
+        for morpheme in (*long_units, *short_units):
+            pos = morpheme.part_of_speech()[0]
+            surface = morpheme.surface()
+            if pos in _SKIPPED_POS or surface.isascii():
+                continue
+            word = morpheme.normalized_form()
+            if word not in seen:
+                seen.add(word)
+                found.append("w:" + word)
+                found.extend(f"s:{group}" for group in morpheme.synonym_group_ids())
+        for morpheme in long_units:
+            if morpheme.part_of_speech()[0] not in ("補助記号", "空白"):
+                readings.append(_reading(morpheme.surface(), morpheme.reading_form()))
         sound = "".join(readings).replace(" ", "")
         found.extend("r:" + sound[i : i + 2] for i in range(len(sound) - 1))
         words = [_singular(w) for w in _EN_WORD.findall(plain)]

@@ -142,6 +142,8 @@ class TrainingResolver:
         folded = hiragana_to_katakana("".join(plain))
         found: list[Alias] = []
         for alias in self._aliases:
+            if alias.folded not in folded:
+                continue  # a substring test first: most texts name one or two of some 200 aliases
             spans = [m.span() for m in self._patterns[alias.folded].finditer(folded)]
             if not spans:
                 continue
