@@ -43,7 +43,7 @@ LIKELY_PROBABILITY = 0.6
 # ...unless the question might be out of scope or clinical: then no fact at all.
 MAX_GUARD_FOR_LIKELY = 0.01
 # The learned clinical class redirects from this probability on (the word lists catch the rest).
-CLINICAL_PROBABILITY = 0.35
+CLINICAL_PROBABILITY = 0.42
 VENUE_ENTRY = "venue"
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
