@@ -75,8 +75,12 @@ class Router:
             return True
         if any(pattern.search(folded) for pattern in self._patterns):
             return True
-        about_training = any(word in folded for word in self._exempt)
-        return not about_training and self._soft.search(folded) is not None
+        return not self.about_the_course(folded) and self._soft.search(folded) is not None
+
+    def about_the_course(self, folded: str) -> bool:
+        """True when the text speaks of the course itself (講義, 受講, lecture): 「副作用の管理についての
+        講義はある？」 asks about a lecture, not about a patient."""
+        return any(word in folded for word in self._exempt)
 
 
 # A name of a training: two or more kanji, katakana or latin characters before 研修, 講習...
