@@ -44,3 +44,14 @@ def test_a_question_about_blood_tests_for_a_patient_is_clinical_but_one_about_th
 ) -> None:
     assert ask(answerer, "クロザピン 採血って何週ごと？", now()).decision.kind == "clinical"
     assert ask(answerer, "クロザピン研修の採血の講義はありますか", now()).decision.kind != "clinical"
+
+
+@pytest.mark.parametrize("text", ["副作用の管理についての講義はある？", "is there a lecture on side effects"])
+def test_side_effects_as_a_lecture_topic_are_a_course_question(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text, JUNE_20_2023).decision.kind != "clinical"
+
+
+@pytest.mark.parametrize("text", ["クロザピンの副作用が出たらどうすれば", "Does ECT have side effects?",
+                                  "研修で習った副作用、うちの患者さんに出てるかも"])
+def test_side_effects_of_a_treatment_are_still_redirected(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text, JUNE_20_2023).decision.kind == "clinical"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from bot.clock import JST, parse_jst
 from bot.qa import Answerer
+from bot.qa.date_words import Window, window
 from tests.helpers import JUNE_20_2023, JUNE_27_2023, ask
 
 
@@ -75,3 +76,51 @@ def test_without_a_course_the_schedule_is_one_line_per_course(answerer: Answerer
 def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
     reply = ask(answerer, "clozapine training: until when can I apply?", JUNE_20_2023, locale="en")
     assert "30 June" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("今日研修ある？", date(2025, 11, 20), date(2025, 11, 20)),
+        ("あしたは何時から", date(2025, 11, 21), date(2025, 11, 21)),
+        ("明後日", date(2025, 11, 22), date(2025, 11, 22)),
+        ("今週の開催", date(2025, 11, 20), date(2025, 11, 23)),  # a Thursday: to Sunday
+        ("来週ecmo研修ある？", date(2025, 11, 24), date(2025, 11, 30)),
+        ("今月の日程", date(2025, 11, 20), date(2025, 11, 30)),
+        ("らいげつのけんしゅう", date(2025, 12, 1), date(2025, 12, 31)),
+        ("再来月", date(2026, 1, 1), date(2026, 1, 31)),
+        ("年明けの開催日は？", date(2026, 1, 1), date(2026, 1, 31)),
+        ("any session next week?", date(2025, 11, 24), date(2025, 11, 30)),
+    ],
+)
+def test_date_words_are_windows_on_the_clock(text: str, start: date, end: date) -> None:
+    assert window(text, date(2025, 11, 20)) == Window(start, end)
+
+
+@pytest.mark.parametrize("text", ["きょうとの日程", "情報ていきょうは", "研修の日程"])
+def test_no_date_word_no_window(text: str) -> None:
+    assert window(text, date(2025, 11, 20)) is None
+
+
+def test_the_schedule_keeps_the_days_a_date_word_names(answerer: Answerer,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.clock import now
+
+    monkeypatch.setenv("KENSHU_NOW", "2025-11-20T14:00")
+    reply = ask(answerer, "ECMO研修 来月の日程は？", now=now())
+    assert reply.decision.entry_id == "schedule"
+    assert "2025年12月1日（月）～12月31日（水）の研修日" in reply.text
+    assert "12月7日" in reply.text and "札幌医科大学" in reply.text
+    assert "1月18日" not in reply.text.split("\n\n")[0]  # January's day is not next month's
+
+
+def test_a_date_word_with_no_session_says_so_and_gives_the_next(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修 今週の開催日は？", now=datetime(2025, 11, 20, 14, 0, tzinfo=JST))
+    assert "研修日はありません" in reply.text
+    assert "12月7日" in reply.text and "あと17日" in reply.text
+
+
+def test_how_many_days_to_the_next_session_is_counted_on_the_clock(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修 次の研修まであと何日？", now=datetime(2025, 11, 20, 14, 0, tzinfo=JST))
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "schedule")
+    assert "あと17日" in reply.text

@@ -41,3 +41,11 @@ def test_a_survey_question_about_a_training_without_one_is_not_answered_with_ecm
 ) -> None:
     reply = ask(answerer, "主任研修 アンケートある？", JUNE_20_2023)
     assert reply.decision.kind != "answer"
+
+
+
+def test_the_share_of_known_words_counts_words_not_characters(answerer: Answerer) -> None:
+    # Latin letters are all known as characters; the words "plover" and "izakaya" never were.
+    model, featuriser = answerer.index.model, answerer.index.featuriser
+    assert model.known_share(featuriser.features("plover izakaya")) == 0.0
+    assert model.known_share(featuriser.features("申込締切はいつ")) == 1.0

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.qa import Answerer
+from bot.qa.training_resolution import TrainingResolver
 from tests.helpers import JUNE_20_2023, JUNE_27_2023, ask
 
 SHUNIN = "shunin-caremanager"
@@ -116,3 +117,33 @@ def test_the_same_words_from_askers_with_different_trainings_are_each_read_for_t
                    last_asked_at=JUNE_27_2023 - timedelta(minutes=5)).decision.training_id == SHUNIN
         assert ask(answerer, "申込締切", linked_edition_ids=("nanchisei-tokyo-r5",), last_training_id=SHUNIN,
                    last_asked_at=JUNE_27_2023 - timedelta(minutes=31)).decision.training_id == "nanchisei-tokyo"
+
+
+def test_a_course_only_one_training_has_names_that_training(answerer: Answerer) -> None:
+    resolver = answerer.index.resolver
+    for text in ("Cコースの最終日いつ？", "集合研修の会場の最寄り駅は", "ｼｭｳｺﾞｳｹﾝｼｭｳの定員", "オンラインコースで使うツールは？"):
+        resolution = resolver.resolve(text, (), (), None)
+        assert (resolution.training_id, resolution.source) == (SHUNIN, "course"), text
+        assert resolution.course_ids, text
+    # 会場 is every training's word, and a course letter alone is an English word: neither names one.
+    for text in ("会場はどこ？", "かいじょうはどこ", "Is there a course for beginners?", "b"):
+        assert resolver.resolve(text, (), (), None).source == "none", text
+
+
+def test_a_course_name_two_trainings_share_names_neither(answerer: Answerer) -> None:
+    knowledge = answerer.index.knowledge
+    names = dict(knowledge.training_names)
+    ecmo = names["ecmo-ventilator"]
+    names["ecmo-ventilator"] = ecmo.model_copy(update={"course_aliases": {"ecmo-ventilator-r7-ecmo": ["集合研修"]}})
+    resolver = TrainingResolver(knowledge, names, answerer.index.featuriser.reading)
+    assert resolver.resolve("集合研修の定員", (), (), None).source == "none"
+    assert resolver.resolve("Cコースの定員", (), (), None).training_id == SHUNIN
+
+
+def test_a_question_naming_only_a_course_is_answered_for_its_training(answerer: Answerer) -> None:
+    reply = ask(answerer, "Bコースの動画視聴期間は？", now=JUNE_20_2023)
+    assert (reply.decision.kind, reply.decision.entry_id, reply.decision.training_id) == \
+        ("answer", "on-demand", SHUNIN)
+    assert "Bコース" in reply.text and "10月13日" in reply.text
+    # A course in the text beats the conversation's training, which has no such course.
+    assert ask(answerer, "Cコースの日程", last_training_id="nanchisei-tokyo").decision.training_id == SHUNIN

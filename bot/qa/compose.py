@@ -134,9 +134,12 @@ class Composer:
                 training=self._index.short_name(t, query.locale), question=original))
             for t in verdict.training_ids
         ]
-        every = [self._answer(query, AnswerEntry(verdict.entry_id, t, (), verdict.confidence), _)
-                 for t in verdict.training_ids]
-        if len(every) > 1 and sum(len(reply.text) for reply in every) <= SHORT_FOR_ALL:
+        every: list[Reply] = []
+        for training_id in verdict.training_ids:  # stop composing once they are too long together
+            every.append(self._answer(query, AnswerEntry(verdict.entry_id, training_id, (), verdict.confidence), _))
+            if sum(len(reply.text) for reply in every) > SHORT_FOR_ALL:
+                break
+        if len(every) == len(verdict.training_ids) > 1 and sum(len(reply.text) for reply in every) <= SHORT_FOR_ALL:
             # Short for every training (a contact, a yes/no): answer them all, no question back.
             decision = Decision(DecisionKind.ANSWER, query.locale, None, verdict.confidence,
                                 entry_id=verdict.entry_id, candidates=verdict.training_ids)

@@ -32,6 +32,7 @@ from bot.qa.query import Query
 from bot.qa.routing import Route
 from bot.qa.topic_model import cover
 from bot.qa.training_resolution import Resolution
+from bot.textfold import fold_width_case_and_kana
 
 # Below this the best entry is not even worth offering as a choice.
 SUGGEST_PROBABILITY = 0.12
@@ -43,7 +44,12 @@ LIKELY_PROBABILITY = 0.6
 # ...unless the question might be out of scope or clinical: then no fact at all.
 MAX_GUARD_FOR_LIKELY = 0.01
 # The learned clinical class redirects from this probability on (the word lists catch the rest).
-CLINICAL_PROBABILITY = 0.35
+CLINICAL_PROBABILITY = 0.42
+# ...and from this one when the text speaks of the course (講義, 受講): the class learnt 副作用 from
+# patients' questions and redirected 「副作用の管理についての講義はある？」.
+CLINICAL_ABOUT_COURSE = 0.9
+# A label's own lower threshold (and a likely answer first) needs at least this share of the words known.
+MIN_KNOWN_WORDS = 0.5
 VENUE_ENTRY = "venue"
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
@@ -131,7 +137,8 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     dated = previous in index.entries and index.entries[previous].dated
     if dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
-    prediction = index.model.predict(index.featuriser.features(topic))
+    features = index.featuriser.features(topic)
+    prediction = index.model.predict(features)
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
     if not ranked:
         return OutOfScope(resolution.training_id, 0.0)
@@ -142,7 +149,8 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     offered = tuple(label for label, p in entries[:MAX_CHOICES] if p >= CHOICE_PROBABILITY)
     answer = cover(ranked, index.siblings)
     top, probability = answer.labels[0], answer.probability
-    if top == CLINICAL_LABEL and probability >= CLINICAL_PROBABILITY:
+    about_course = index.router.about_the_course(fold_width_case_and_kana(query.text))
+    if top == CLINICAL_LABEL and probability >= (CLINICAL_ABOUT_COURSE if about_course else CLINICAL_PROBABILITY):
         return Redirect(resolution.training_id, round(probability, 3))
     if top in GUARD_LABELS:
         if entries and entries[0][1] >= SUGGEST_PROBABILITY * 2:
@@ -150,8 +158,9 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
     guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
-    beyond_place = _not_the_place_alone(topic, top, index)
-    sure_enough = guarded < MAX_GUARD_FOR_LIKELY and beyond_place
+    beyond_place = _not_the_place_alone(topic, answer.labels, index)
+    sure_enough = guarded < MAX_GUARD_FOR_LIKELY and beyond_place and \
+        index.model.known_share(features) >= MIN_KNOWN_WORDS
     # A label's own lower threshold holds only when the question cannot be out of scope or clinical.
     threshold = calibration.threshold(top) if sure_enough else calibration.answer_probability
     if beyond_place and probability >= threshold and answer.lead >= calibration.answer_margin:
@@ -162,13 +171,14 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
 
 
-def _not_the_place_alone(topic: str, top: str, index: FaqIndex) -> bool:
-    """True unless the entry rests on the place alone: 「東京の観光地」 is not about the venue, and
+def _not_the_place_alone(topic: str, answered: tuple[str, ...], index: FaqIndex) -> bool:
+    """True unless the answer rests on the place alone: 「東京の観光地」 is not about the venue, and
     the words besides the place say so (the model sees "a place" and thinks of venues). Such an
-    entry is offered, never answered."""
+    entry is offered, never answered. ``answered`` are the entries the answer gives (siblings
+    answered together: 「札幌でやる日」 is venue with the place, schedule without, and both say it)."""
     if PLACE_TOKEN not in topic:
         return True
-    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top == top
+    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top in answered
 
 
 def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query: Query,

@@ -4,8 +4,8 @@ An example and a question go through ``TopicText.of`` alike: kana place names
 in kanji, training and course names taken out (the training is a slot, decided
 apart from the topic, so 「ECMOの費用」 and 「クロザピンの費用」 are one
 example of the fee entry), every venue place replaced by one place token
-(「広島の日程」 and 「札幌の日程」 are one question) and municipalities by
-区市町村. What is left is what the question asks.
+(「広島の日程」 and 「札幌の日程」 are one question), every date word by one date
+token (「来週の日程」 and 「今月の日程」) and municipalities by 区市町村. What is left is what the question asks.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Knowledge
 from bot.knowledge.faq import GUARD_LABELS
+from bot.qa.date_words import with_date_token
 from bot.qa.features import PLACE_TOKEN, Featuriser
 from bot.qa.places import place_words, with_kanji_places
 from bot.qa.rewrite import Rewriter
@@ -82,7 +83,7 @@ class TopicText:
             spans = [m.span() for m in self._places.finditer(folded)]
             for start, end in reversed(spans):
                 plain = f"{plain[:start]} {PLACE_TOKEN} {plain[end:]}"
-        return self._municipalities.rewrite(plain)
+        return self._municipalities.rewrite(with_date_token(plain))
 
 
 def sibling_map(knowledge: Knowledge) -> dict[str, frozenset[str]]:

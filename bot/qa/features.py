@@ -11,7 +11,8 @@ Four kinds, because each one rescues a different way trainees type:
 * ``r:`` reading bigrams of the whole text: a word typed in hiragana
   (しゅうりょうしょう) meets its kanji spelling by sound;
 * ``e:`` English words and word pairs, crudely singularised;
-* ``p:place`` for each venue place the text named (``examples.TopicText``).
+* ``p:place`` for each venue place the text named and ``p:date`` for each date word
+  (今日, 来週: ``date_words``), both put in by ``examples.TopicText``.
 
 Function words and symbols are left out of ``w:``; nothing else is filtered:
 which words matter is the model's job, learnt from the examples.
@@ -23,6 +24,7 @@ import re
 
 from sudachipy import Dictionary, SplitMode
 
+from bot.qa.date_words import DATE_TOKEN
 from bot.textfold import fold_width_and_case, hiragana_to_katakana
 
 _SKIPPED_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
@@ -53,28 +55,31 @@ class Featuriser:
 
     def features(self, text: str) -> list[str]:
         """The features of one text (already stripped of training names and places)."""
-        places = text.count(PLACE_TOKEN)
-        plain = _SPACES.sub(" ", fold_width_and_case(text.replace(PLACE_TOKEN, " "))).strip()
+        found: list[str] = ["p:place"] * text.count(PLACE_TOKEN) + ["p:date"] * text.count(DATE_TOKEN)
+        plain = _SPACES.sub(" ", fold_width_and_case(text.replace(PLACE_TOKEN, " ").replace(DATE_TOKEN, " "))).strip()
         folded = hiragana_to_katakana(plain)
-        found: list[str] = ["p:place"] * places
         compact = folded.replace(" ", "")
         for n in (1, 2, 3):
             found.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
         readings: list[str] = []
         seen: set[str] = set()
-        for mode in (SplitMode.C, SplitMode.A):
-            for morpheme in self._sudachi.tokenize(plain, mode) if plain else ():
-                pos = morpheme.part_of_speech()[0]
-                surface = morpheme.surface()
-                if mode is SplitMode.C and pos not in ("補助記号", "空白"):
-                    readings.append(_reading(surface, morpheme.reading_form()))
-                if pos in _SKIPPED_POS or surface.isascii():
-                    continue
-                word = morpheme.normalized_form()
-                if word not in seen:
-                    seen.add(word)
-                    found.append("w:" + word)
-                    found.extend(f"s:{group}" for group in morpheme.synonym_group_ids())
+        # One analysis: the long units (mode C), and the short ones (mode A) split out of them,
+        # which is what a second tokenisation in mode A would give, without building it again.
+        long_units = self._sudachi.tokenize(plain, SplitMode.C) if plain else ()
+        short_units = [part for unit in long_units for part in (unit.split(SplitMode.A) or (unit,))]
+        for morpheme in (*long_units, *short_units):
+            pos = morpheme.part_of_speech()[0]
+            surface = morpheme.surface()
+            if pos in _SKIPPED_POS or surface.isascii():
+                continue
+            word = morpheme.normalized_form()
+            if word not in seen:
+                seen.add(word)
+                found.append("w:" + word)
+                found.extend(f"s:{group}" for group in morpheme.synonym_group_ids())
+        for morpheme in long_units:
+            if morpheme.part_of_speech()[0] not in ("補助記号", "空白"):
+                readings.append(_reading(morpheme.surface(), morpheme.reading_form()))
         sound = "".join(readings).replace(" ", "")
         found.extend("r:" + sound[i : i + 2] for i in range(len(sound) - 1))
         words = [_singular(w) for w in _EN_WORD.findall(plain)]

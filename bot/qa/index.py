@@ -169,8 +169,10 @@ def _routed_away(router: Router, resolver: TrainingResolver, topic: TopicText, t
 
 def _allowed(resolver: TrainingResolver, text: str, entries: dict[str, FaqEntry],
              renders: frozenset[tuple[str, str]]) -> frozenset[str] | None:
-    """The entries an example's named training can have, as the decision masks them (None: none named)."""
-    named = {alias.training_id for alias in resolver.named(text)[0] if alias.names_training}
+    """The entries an example's named training (or a course only it has) can have, as the decision masks
+    them (None: none named)."""
+    found = resolver.named(text)[0]
+    named = {alias.training_id for alias in found if alias.names_training} or set(resolver.course_trainings(found))
     if len(named) != 1:
         return None
     training_id = named.pop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from bot.knowledge import Edition, Knowledge
 from bot.textfold import fold_width_and_case, fold_width_case_and_kana
@@ -109,11 +110,19 @@ def kana_place_spellings(knowledge: Knowledge, reading: Callable[[str], str]) ->
     return tuple(sorted(spellings.items(), key=lambda item: -len(item[0])))
 
 
+@lru_cache(maxsize=8)
+def _any_spelling(spellings: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """One pattern for every kana spelling (a pure function of the data's spellings, compiled once)."""
+    return re.compile("|".join(re.escape(kana) for kana, _ in spellings))
+
+
 def with_kanji_places(text: str, spellings: tuple[tuple[str, str], ...]) -> str:
     """The text with kana place names in their kanji spelling (ふくおか -> 福岡);
     unchanged when none occurs, so ordinary questions keep their exact wording."""
     plain = fold_width_and_case(text)
     folded = fold_width_case_and_kana(plain)
+    if not spellings or _any_spelling(spellings).search(folded) is None:
+        return text  # the usual case, found in one pass instead of a search per spelling
     changed = False
     for kana, kanji in spellings:
         start = folded.find(kana)

@@ -33,14 +33,14 @@ class Router:
     """Classifies a text with the lexicon; built once."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        self._clinical = _folded(lexicon.clinical_terms)
-        self._soft = _folded(lexicon.clinical_soft_terms)
+        self._clinical = _any_of(_folded(lexicon.clinical_terms))
+        self._soft = _any_of(_folded(lexicon.clinical_soft_terms))
         self._exempt = _folded(lexicon.clinical_exempt_terms)
         self._patterns = tuple(re.compile(fold_width_case_and_kana(p)) for p in lexicon.clinical_patterns)
         self._greetings = _folded(lexicon.greetings)
         self._thanks = _folded(lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
-        self._off_topic = _folded(lexicon.off_topic_terms)
+        self._off_topic = _any_of(_folded(lexicon.off_topic_terms))
         self._own_training_words = tuple(fold_width_and_case(w) for w in lexicon.own_training_words if w.strip())
 
     def route(self, text: str) -> Route:
@@ -57,7 +57,7 @@ class Router:
             return Route.THANKS
         if bare and any(_short_phrase(bare, word) for word in self._greetings):
             return Route.GREETING
-        if any(_contains(folded, word) for word in self._off_topic):
+        if self._off_topic.search(folded):
             return Route.OFF_TOPIC
         return Route.QUESTION
 
@@ -71,12 +71,16 @@ class Router:
 
     def is_clinical(self, folded: str) -> bool:
         """True for questions about treatment, medication or a patient's care."""
-        if any(_contains(folded, word) for word in self._clinical):
+        if self._clinical.search(folded):
             return True
         if any(pattern.search(folded) for pattern in self._patterns):
             return True
-        about_training = any(word in folded for word in self._exempt)
-        return not about_training and any(_contains(folded, word) for word in self._soft)
+        return not self.about_the_course(folded) and self._soft.search(folded) is not None
+
+    def about_the_course(self, folded: str) -> bool:
+        """True when the text speaks of the course itself (講義, 受講, lecture): 「副作用の管理についての
+        講義はある？」 asks about a lecture, not about a patient."""
+        return any(word in folded for word in self._exempt)
 
 
 # A name of a training: two or more kanji, katakana or latin characters before 研修, 講習...
@@ -89,8 +93,9 @@ def _short_phrase(bare: str, word: str) -> bool:
     return bare.startswith(word) and len(bare) <= len(word) + 6
 
 
-def _contains(folded: str, word: str) -> bool:
-    """Substring for Japanese; whole words for latin terms ("dose" is not in "closed")."""
-    if word.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", folded) is not None
-    return word in folded
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern finding any of the words (a loop over a few hundred words cost more than the
+    rest of reading a question): substrings for Japanese, whole words for latin terms ("dose" is
+    not in "closed"). Matches nothing when the list is empty."""
+    alternatives = [rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if w.isascii() else re.escape(w) for w in words]
+    return re.compile("|".join(alternatives) or r"(?!)")

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the features or the training change: a cached model is then retrained.
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 SVM_C = 2.0
 FOLDS = 3
 MAX_CONFIDENTLY_WRONG = 0.01
@@ -42,7 +42,7 @@ _TEMPERATURES = np.geomspace(0.5, 50, 60)
 _PROBABILITY_GRID = np.round(np.arange(0.10, 1.0, 0.01), 2)
 _MARGIN_GRID = np.round(np.arange(0.0, 0.61, 0.02), 2)
 # A label's own threshold (``_label_thresholds``) never goes below this.
-LABEL_THRESHOLD_FLOOR = 0.97
+LABEL_THRESHOLD_FLOOR = 0.93
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,12 @@ class TopicModel:
         values = tf * self.idf[columns]
         values /= np.linalg.norm(values)
         return values @ self.weights[columns] + self.bias
+
+    def known_share(self, features: Sequence[str]) -> float:
+        """The share of the text's words (``w:``/``e:`` features) the examples ever had: 「recommend a
+        restaurant」 knows "recommend" from 推薦 and nothing else, which a confident score hides."""
+        words = [f for f in features if f[:2] in ("w:", "e:")]
+        return sum(f in self._index for f in words) / len(words) if words else 1.0
 
     def predict(self, features: Sequence[str]) -> Prediction:
         """Calibrated probabilities of every label, best first."""
@@ -334,7 +340,9 @@ def _label_thresholds(tops: Sequence[str], p_top: np.ndarray, right: np.ndarray,
     never put on top wrongly, down to some probability (at least ``LABEL_THRESHOLD_FLOOR``), is
     answered from there. Measured by ``bench/faq_eval.py`` on held-out folds: letting a label spend
     any of the budget of wrong answers overfits the inner folds (1.4-3% confidently wrong on the
-    outer ones), and so does a floor of 0.9 (1.1-1.2%); 0.95 sits at 0.9-1.0%, 0.97 at 0.8-0.9%."""
+    outer ones), and so does a floor of 0.9 (1.1-1.2%); 0.95 sits at 0.9-1.0%, 0.97 at 0.8-0.9%.
+    Once the one threshold itself fell to 0.96 (more examples), a floor of 0.97 lowered nothing:
+    0.93 gives 69.1% / 69.9% outright at 0.9% / 0.9% wrong (seeds 0 / 1), 0.9 1.1% wrong."""
     found = []
     for label in sorted(set(tops) - {""}):
         on_top = np.array([t == label for t in tops])

@@ -4,6 +4,8 @@ Order of evidence, strongest first (from the issue):
 
 1. a training or course named in the text, nicknames included
    (クロザピンの研修, ECTの中級, ECMO, 人工呼吸器, 主任ケアマネ, 主任研修);
+   then a course or format name that only one training's data has (Cコース,
+   集合研修, オンラインコース name 主任's courses; 会場 is every training's word);
 2. the training of the conversation going on (a question within the last
    30 minutes; the caller passes it only when it is that recent);
 3. the user's linked enrolments;
@@ -29,6 +31,9 @@ from bot.textfold import fold_width_and_case, fold_width_case_and_kana, hiragana
 # but only readings this long: short ones (ナンジ for 難治) are ordinary words
 # typed in kana (なんじから = 何時から).
 MIN_READING_LENGTH = 5
+# A course-only name gives away its training from this length on: the course letters
+# alone (a, b: English words) and two-character words do not.
+MIN_COURSE_SLOT_LENGTH = 3
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ class Resolution:
     """The outcome: a training, or the candidates to ask about."""
 
     training_id: str | None
-    source: str  # "named" | "place" (a venue of one training named) | "conversation" | "enrolment" | ...
+    source: str  # "named" | "course" (a course only one training has) | "place" | "conversation" | ...
     candidates: tuple[str, ...]
     course_ids: tuple[str, ...]
     remainder: str  # the text with the names taken out, for ranking
@@ -72,15 +77,16 @@ class TrainingResolver:
         self._knowledge = knowledge
         self._topic_words = frozenset(topic_words)
         aliases: dict[str, Alias] = {}
+        owners: dict[str, set[str]] = {}  # every training any alias spelt this way belongs to
 
         def add(name: str, training_id: str, course_id: str | None, names_training: bool = True) -> None:
             folded = fold_width_case_and_kana(name)
-            if folded and folded not in aliases:
-                aliases[folded] = Alias(folded, training_id, course_id, names_training)
-            if reading is not None and has_japanese(name) and not folded.isascii():
-                spoken = hiragana_to_katakana(reading(name))
-                if len(spoken) >= MIN_READING_LENGTH and spoken not in aliases:
-                    aliases[spoken] = Alias(spoken, training_id, course_id, names_training)
+            spoken = hiragana_to_katakana(reading(name)) \
+                if reading is not None and has_japanese(name) and not folded.isascii() else ""
+            for spelling in (folded, spoken if len(spoken) >= MIN_READING_LENGTH else ""):
+                if spelling:
+                    owners.setdefault(spelling, set()).add(training_id)
+                    aliases.setdefault(spelling, Alias(spelling, training_id, course_id, names_training))
 
         for training_id, training in knowledge.trainings.items():
             extra = names.get(training_id)
@@ -103,6 +109,12 @@ class TrainingResolver:
                 add(training.name.en, training_id, None)
         # Longest first, so 主任ケアマネ wins over ケアマネ and ECT中級 over ECT.
         self._aliases = sorted(aliases.values(), key=lambda a: len(a.folded), reverse=True)
+        # Topic words in kana too (カイジョウ is 会場): a word every training uses names none.
+        spoken_topics = {hiragana_to_katakana(reading(w)) for w in self._topic_words} if reading else set()
+        self._course_slot = frozenset(
+            a.folded for a in self._aliases
+            if not a.names_training and len(owners[a.folded]) == 1 and len(a.folded) >= MIN_COURSE_SLOT_LENGTH
+            and a.folded not in self._topic_words and a.folded not in spoken_topics)
         self._patterns = {
             a.folded: _ascii_word(a.folded) if a.folded.isascii() else re.compile(re.escape(a.folded))
             for a in self._aliases
@@ -111,7 +123,12 @@ class TrainingResolver:
     def signature(self) -> list[tuple[str, str, str | None, bool]]:
         """Every alias, for the topic model's cache key (a new nickname changes what it reads)."""
         return [(a.folded, a.training_id, a.course_id, a.names_training) for a in self._aliases] + [
-            ("topic-words", ",".join(sorted(self._topic_words)), None, False)]
+            ("topic-words", ",".join(sorted(self._topic_words)), None, False),
+            ("course-slot", ",".join(sorted(self._course_slot)), None, False)]
+
+    def course_trainings(self, found: list[Alias]) -> tuple[str, ...]:
+        """The trainings the course-only names among ``found`` give away (Cコース, 集合研修: 主任)."""
+        return tuple(dict.fromkeys(a.training_id for a in found if a.folded in self._course_slot))
 
     def named(self, text: str, blank_courses_of: str | None = None) -> tuple[list[Alias], str]:
         """Aliases found in the text (longest match wins) and the text without them.
@@ -125,6 +142,8 @@ class TrainingResolver:
         folded = hiragana_to_katakana("".join(plain))
         found: list[Alias] = []
         for alias in self._aliases:
+            if alias.folded not in folded:
+                continue  # a substring test first: most texts name one or two of some 200 aliases
             spans = [m.span() for m in self._patterns[alias.folded].finditer(folded)]
             if not spans:
                 continue
@@ -153,6 +172,7 @@ class TrainingResolver:
         subscribed = tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
+            ("course", self.course_trainings(found)),
             ("conversation",
              (conversation_training_id,) if conversation_training_id in self._knowledge.trainings else ()),
             ("enrolment", self._trainings_of_editions(linked_edition_ids)),

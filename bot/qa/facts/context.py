@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime
 
 from bot.i18n import Gettext
@@ -41,17 +42,23 @@ class FactContext:
         course = self.edition.course(course_id)
         return course.name.in_locale(self.locale) if course else course_id
 
-    def wanted(self, course_ids: list[str]) -> bool:
-        """True when no course was named, or one of ``course_ids`` (or a parent/child) was."""
-        if not self.course_ids or not course_ids:
-            return True
+    @cached_property
+    def _family(self) -> frozenset[str]:
+        """The named courses with their parents and children, worked out once per reply: a schedule
+        asks ``wanted`` for every session day."""
         family: set[str] = set()
         for named in self.course_ids:
             course = self.edition.course(named)
             if course is not None:
                 family.update(c.id for c in course.walk())
             family.update(p.id for p in self.edition.all_courses() if any(s.id == named for s in p.walk()))
-        return any(c in family for c in course_ids)
+        return frozenset(family)
+
+    def wanted(self, course_ids: list[str]) -> bool:
+        """True when no course was named, or one of ``course_ids`` (or a parent/child) was."""
+        if not self.course_ids or not course_ids:
+            return True
+        return any(c in self._family for c in course_ids)
 
 
 # A fact: text, or None when the documents do not say.

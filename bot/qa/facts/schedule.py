@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.knowledge.models import Session
 from bot.knowledge.timing import Period, When
+from bot.qa.date_words import Window, window
 from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.registry import fact, fact_family, table
@@ -149,6 +150,9 @@ def schedule(ctx: FactContext) -> str | None:
     """
     wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
     named = _sessions_at_named_places(ctx, wanted)
+    asked = window(ctx.question, ctx.today)
+    if asked is not None and wanted:
+        return _sessions_in_window(ctx, named or wanted, asked)
     if named:
         return _named_sessions(ctx, named)
     sessions = wanted
@@ -173,11 +177,27 @@ def schedule(ctx: FactContext) -> str | None:
         nxt = min(upcoming, key=lambda s: s.date.earliest_day())
         venue = ctx.edition.venue(nxt.venue_id) if nxt.venue_id else None
         where = f" {ctx.text(venue.name)}" if venue else ""
-        lines.append(_("Next: {date} {label}{where}").format(
-            date=when_text(ctx, nxt.date), label=ctx.text(nxt.label), where=where))
+        lines.append(joined(_("Next: {date} {label}{where}").format(
+            date=when_text(ctx, nxt.date), label=ctx.text(nxt.label), where=where), _event_status(ctx, nxt.date)))
     else:
         lines.append(_("All session days are over."))
     return "\n".join(lines)
+
+
+def _sessions_in_window(ctx: FactContext, sessions: list[Session], asked: Window) -> str:
+    """The session days inside the days a date word names (来週, 今月), judged on the clock; when there
+    is none, say so and give the next one after them."""
+    _ = ctx.gettext
+    days = ctx.day(asked.start) if asked.start == asked.end else ctx.period(Period(start=asked.start, end=asked.end))
+    inside = [s for s in sessions if (d := s.date.earliest_day()) is not None and asked.start <= d <= asked.end]
+    if inside:
+        return _("Session days in {days}:").format(days=days) + "\n" + _named_sessions(ctx, inside)
+    later = [s for s in sessions if (d := s.date.earliest_day()) is not None and d > asked.end]
+    text = _("No session day in {days}.").format(days=days)
+    if later:
+        following = min(later, key=lambda s: s.date.earliest_day() or asked.end)
+        text += "\n" + _("The next one after that:") + "\n" + _named_sessions(ctx, [following])
+    return text
 
 
 @table("schedule")
