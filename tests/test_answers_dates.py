@@ -124,3 +124,10 @@ def test_how_many_days_to_the_next_session_is_counted_on_the_clock(answerer: Ans
     reply = ask(answerer, "ECMO研修 次の研修まであと何日？", now=datetime(2025, 11, 20, 14, 0, tzinfo=JST))
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "schedule")
     assert "あと17日" in reply.text
+
+
+def test_the_next_session_states_its_date_once(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修の日程", now=parse_jst("2025-09-03T08:00"))
+    next_line = next(line for line in reply.text.splitlines() if line.startswith("次回"))
+    assert next_line.count("2025年9月14日") == 1, next_line
+    assert "関東地方（東京都）" in next_line

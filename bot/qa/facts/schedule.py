@@ -176,9 +176,10 @@ def schedule(ctx: FactContext) -> str | None:
     if upcoming:
         nxt = min(upcoming, key=lambda s: s.date.earliest_day())
         venue = ctx.edition.venue(nxt.venue_id) if nxt.venue_id else None
+        # The region, not the label: a label may repeat the date already stated first.
         where = f" {ctx.text(venue.name)}" if venue else ""
         lines.append(joined(_("Next: {date} {label}{where}").format(
-            date=when_text(ctx, nxt.date), label=ctx.text(nxt.label), where=where), _event_status(ctx, nxt.date)))
+            date=when_text(ctx, nxt.date), label=ctx.text(nxt.region or nxt.label), where=where), _event_status(ctx, nxt.date)))
     else:
         lines.append(_("All session days are over."))
     return "\n".join(lines)
