@@ -311,20 +311,23 @@ class _InFlight:
     def mark_finished(self, session: Session) -> None:
         """Mark (or hand to the marking thread) every batch whose requests have all been answered.
 
-        Raises the error of a marking transaction that failed, so the run stops as it
-        would had the marking been its own.
+        Raises the error of a marking transaction that failed (after handing over the
+        batches just finished), so the run stops as it would had the marking been its own.
         """
         finished = [sending for sending in self._batches if sending.done()]
         for sending in finished:
             self._batches.remove(sending)
-        while self._marking and self._marking[0].done():
-            self._marking.popleft().result()
         if self._marker is None:
             self._mark(session, finished)
-        elif finished:
+            return
+        if finished:
             self._marking.append(self._marker.submit(self._mark_in_own_transaction, finished))
+        while self._marking and self._marking[0].done():
+            self._marking.popleft().result()
 
     def _wait_for_marks(self) -> None:
+        """Wait for every marking handed over; then raise the first one's error, if any failed."""
+        wait(self._marking)
         while self._marking:
             self._marking.popleft().result()
 
