@@ -139,9 +139,14 @@ def announcement(database_url: str, fake: FakeLine, users: int, latency_ms: floa
           f"busiest second: {busiest_second(requests)} requests (limit 200/s)")
     print(f"    wall time: {wall:.1f} s for the whole command (incl. start-up); CPU: the command "
           f"{child_cpu:.1f} s (incl. start-up), fake LINE {fake_cpu:.1f} s")
-    print(f"    child peak RSS: {rss_mb} MB (goal < 300 MB)")
+    print(f"    child peak RSS: {rss_mb} MB (goal < 300 MB); {load_average()}")
     if code != 0:
         print(output)
+
+
+def load_average() -> str:
+    """The machine's load, printed with each figure: on a shared machine it says how far to trust it."""
+    return "load average %.1f %.1f %.1f" % os.getloadavg()
 
 
 def busiest_second(records: list[Any]) -> int:
@@ -205,7 +210,7 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     print(f"    busiest second at LINE: {busiest_second(records)} requests (limit 2,000/s); "
           f"429 answers: {sum(r.status == 429 for r in records)}")
     print(f"    CPU per push: the engine {1000 * cpu[-1] / many_sent:.2f} ms; fake LINE's CPU while the engine sent: "
-          f"{fake_cpu:.0%} of one core; the engine's peak RSS: {rss[-1]} MB")
+          f"{fake_cpu:.0%} of one core; the engine's peak RSS: {rss[-1]} MB; {load_average()}")
 
 
 def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:

@@ -134,7 +134,19 @@ class _SerializedPush(PushMessageRequest):
         return {"to": self.to, "messages": self.__dict__["_json_messages"]}
 
 
-def _serialized(model: type, json_messages: list[dict], **fields: str):  # type: ignore[no-untyped-def]
+class _SerializedMulticast(MulticastRequest):
+    """A multicast request built without pydantic's walk over its recipients (see ``_SerializedReply``).
+
+    Building a ``MulticastRequest`` validates each of its 500 user ids (3 ms) and
+    ``to_dict`` walks them again (2 ms): at 200 multicasts a second that was a
+    core's worth of CPU for ids read from the ledger, taken from LINE's own webhooks.
+    """
+
+    def to_dict(self) -> dict:  # type: ignore[override]
+        return {"to": self.to, "messages": self.__dict__["_json_messages"]}
+
+
+def _serialized(model: type, json_messages: list[dict], **fields: object):  # type: ignore[no-untyped-def]
     request = model.construct(messages=[], **fields)
     object.__setattr__(request, "__dict__", {**request.__dict__, "_json_messages": json_messages})
     return request
@@ -194,7 +206,7 @@ class LineGateway:
         self._call(
             _MULTICAST,
             self._api,
-            MulticastRequest(to=list(user_ids), messages=list(messages)),
+            _serialized(_SerializedMulticast, [message.to_dict() for message in messages], to=list(user_ids)),
             x_line_retry_key=retry_key,
         )
 
