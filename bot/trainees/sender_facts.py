@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, aliased
 
 from bot.db.tables import AskedQuestion, Enrolment, HandoffAuthor, HandoffConversation, HandoffMessage, LineUser, Subscription
@@ -42,46 +43,59 @@ class SenderFacts:
     previous_question: AskedQuestion | None = None
 
 
+@cache
+def _statements() -> dict[str, Select]:
+    """The batch queries, built once: building a statement costs more CPU than SQLite takes to run it.
+
+    Each takes the batch's ids as the expanding parameter ``ids``.
+    """
+    ids = bindparam("ids", expanding=True)
+    newest_bot_line, newest_question = aliased(HandoffMessage), aliased(AskedQuestion)
+    return {
+        "users": select(LineUser).where(LineUser.line_user_id.in_(ids)),
+        "conversations": select(HandoffConversation).where(HandoffConversation.user_id.in_(ids)),
+        "last_decisions": select(HandoffMessage.user_id, HandoffMessage.decision).where(
+            HandoffMessage.user_id.in_(ids),
+            HandoffMessage.id == select(newest_bot_line.id).where(
+                newest_bot_line.user_id == HandoffMessage.user_id, newest_bot_line.author == HandoffAuthor.BOT,
+            ).order_by(newest_bot_line.at.desc(), newest_bot_line.id.desc()).limit(1).scalar_subquery()),
+        "enrolments": select(Enrolment).where(Enrolment.user_id.in_(ids)).order_by(Enrolment.id),
+        "subscriptions": select(Subscription.user_id, Subscription.training_id).where(Subscription.user_id.in_(ids))
+        .order_by(Subscription.id),
+        "previous_questions": select(AskedQuestion).where(
+            AskedQuestion.line_user_id.in_(ids),
+            AskedQuestion.id == select(newest_question.id).where(
+                newest_question.line_user_id == AskedQuestion.line_user_id,
+            ).order_by(newest_question.asked_at.desc(), newest_question.id.desc()).limit(1).scalar_subquery()),
+    }
+
+
 def load_users(session: Session, line_user_ids: Iterable[str]) -> dict[str, LineUser]:
     """The known senders' rows, by LINE user id, in one query."""
     wanted = sorted(set(line_user_ids))
     if not wanted:
         return {}
-    return {user.line_user_id: user for user in session.scalars(select(LineUser).where(LineUser.line_user_id.in_(wanted)))}
+    return {user.line_user_id: user for user in session.scalars(_statements()["users"], {"ids": wanted})}
 
 
 def load(session: Session, users: Iterable[LineUser]) -> dict[int, SenderFacts]:
     """Every fact of these users, by user id: one query per fact, whatever their number."""
     facts = {user.id: SenderFacts() for user in users}
-    ids = sorted(facts)
-    if not ids:
+    if not facts:
         return facts
-    for conversation in session.scalars(select(HandoffConversation).where(HandoffConversation.user_id.in_(ids))):
+    statements, ids = _statements(), {"ids": sorted(facts)}
+    for conversation in session.scalars(statements["conversations"], ids):
         facts[conversation.user_id].conversation = conversation
-    newest_bot_line = aliased(HandoffMessage)
-    for user_id, decision in session.execute(
-        select(HandoffMessage.user_id, HandoffMessage.decision).where(
-            HandoffMessage.user_id.in_(ids),
-            HandoffMessage.id == select(newest_bot_line.id).where(
-                newest_bot_line.user_id == HandoffMessage.user_id, newest_bot_line.author == HandoffAuthor.BOT,
-            ).order_by(newest_bot_line.at.desc(), newest_bot_line.id.desc()).limit(1).scalar_subquery())
-    ):
+    for user_id, decision in session.execute(statements["last_decisions"], ids):
         facts[user_id].last_decision = decision
-    for enrolment in session.scalars(select(Enrolment).where(Enrolment.user_id.in_(ids)).order_by(Enrolment.id)):
+    for enrolment in session.scalars(statements["enrolments"], ids):
         facts[enrolment.user_id].enrolments.append(enrolment)  # type: ignore[index]
     subscribed: dict[int, list[str]] = {}
-    for user_id, training_id in session.execute(
-            select(Subscription.user_id, Subscription.training_id).where(Subscription.user_id.in_(ids))
-            .order_by(Subscription.id)):
+    for user_id, training_id in session.execute(statements["subscriptions"], ids):
         subscribed.setdefault(user_id, []).append(training_id)
     for user_id, training_ids in subscribed.items():
         facts[user_id].subscribed_training_ids = tuple(training_ids)
-    newest_question = aliased(AskedQuestion)
-    for question in session.scalars(select(AskedQuestion).where(
-        AskedQuestion.line_user_id.in_(ids),
-        AskedQuestion.id == select(newest_question.id).where(newest_question.line_user_id == AskedQuestion.line_user_id)
-        .order_by(newest_question.asked_at.desc(), newest_question.id.desc()).limit(1).scalar_subquery(),
-    )):
+    for question in session.scalars(statements["previous_questions"], ids):
         facts[question.line_user_id].previous_question = question  # type: ignore[index]
     return facts
 
