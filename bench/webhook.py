@@ -335,7 +335,7 @@ def main() -> None:
     fake = start_fake(env, fake_port)
     phases: list[Phase] = []
     try:
-        wait_until_up(f"{fake_url}/__fake__/requests")
+        wait_until_up(f"{fake_url}/__fake__/requests", seconds=180)  # compiling the contract takes 20 s or more at load 10
         if args.only != "bot":
             echo, port = Phase("echo bot (bench/echo_bot.py: WebhookHandler, reply inside the request)"), free_port()
             # The settings of gunicorn.conf.py, given here: its hooks start our event worker

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, or_, select, update
+from sqlalchemy import Row, Select, Update, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -133,10 +133,6 @@ def store(session: Session, events: Iterable[dict[str, Any]], known_types: set[s
     return new_ids
 
 
-def _lease_expired(now: datetime):  # type: ignore[no-untyped-def]
-    return and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < now - PROCESSING_LEASE)
-
-
 def _unlocked(ids: Select) -> Select:
     """These rows, less those another transaction holds locked (PostgreSQL's SKIP LOCKED).
 
@@ -145,6 +141,24 @@ def _unlocked(ids: Select) -> Select:
     another worker is claiming or closing: no lock waits, so no deadlocks.
     """
     return ids.with_for_update(skip_locked=True)
+
+
+@cache
+def _claim_statement() -> Update:
+    """The claim, built once (a worker's every turn): parameters ``ids``, ``now``, ``lease_start``, ``worker``."""
+    claimable = _unlocked(select(InboxEvent.id).where(
+        InboxEvent.id.in_(bindparam("ids", expanding=True)),
+        or_(InboxEvent.status == InboxStatus.PENDING,
+            and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < bindparam("lease_start")))))
+    return (
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(claimable))
+        .values(status=InboxStatus.PROCESSING, claimed_at=bindparam("now"), claimed_by=bindparam("worker"),
+                attempts=InboxEvent.attempts + 1)
+        .returning(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.payload, InboxEvent.received_at,
+                   InboxEvent.attempts)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) -> list[Row[Any]]:
@@ -157,16 +171,8 @@ def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) ->
     """
     if not inbox_ids:
         return []
-    claimable = _unlocked(select(InboxEvent.id).where(
-        InboxEvent.id.in_(inbox_ids), or_(InboxEvent.status == InboxStatus.PENDING, _lease_expired(now))))
-    rows = session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.id.in_(claimable))
-        .values(status=InboxStatus.PROCESSING, claimed_at=now, claimed_by=worker, attempts=InboxEvent.attempts + 1)
-        .returning(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.payload, InboxEvent.received_at,
-                   InboxEvent.attempts)
-        .execution_options(synchronize_session=False)
-    )
+    rows = session.execute(_claim_statement(), {"ids": inbox_ids, "now": now, "lease_start": now - PROCESSING_LEASE,
+                                                "worker": worker})
     return sorted(rows, key=lambda row: row.id)
 
 
@@ -189,27 +195,33 @@ def renew(session: Session, worker: str, now: datetime) -> int:
     return result.rowcount
 
 
-def abandoned(
-    session: Session, now: datetime, grace: timedelta = PENDING_GRACE, limit: int = 100
-) -> list[Row[tuple[int, str | None]]]:
-    """Events nobody is handling, oldest first, each only once its user's earlier events are finished."""
+@cache
+def _abandoned_statement() -> Select:
+    """Built once (a worker's every turn): parameters ``received_before``, ``lease_start``, ``limit``."""
     earlier = InboxEvent.__table__.alias("earlier")
     unfinished_earlier = exists().where(
         earlier.c.source_user_id == InboxEvent.source_user_id,
         earlier.c.id < InboxEvent.id,
         earlier.c.status.in_([InboxStatus.PENDING, InboxStatus.PROCESSING]),
     )
-    rows = session.execute(
+    return (
         select(InboxEvent.id, InboxEvent.source_user_id)
         .where(
-            or_(and_(InboxEvent.status == InboxStatus.PENDING, InboxEvent.received_at <= now - grace),
-                _lease_expired(now)),
+            or_(and_(InboxEvent.status == InboxStatus.PENDING, InboxEvent.received_at <= bindparam("received_before")),
+                and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < bindparam("lease_start"))),
             ~unfinished_earlier,
         )
         .order_by(InboxEvent.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return list(rows)
+
+
+def abandoned(
+    session: Session, now: datetime, grace: timedelta = PENDING_GRACE, limit: int = 100
+) -> list[Row[tuple[int, str | None]]]:
+    """Events nobody is handling, oldest first, each only once its user's earlier events are finished."""
+    return list(session.execute(_abandoned_statement(), {
+        "received_before": now - grace, "lease_start": now - PROCESSING_LEASE, "limit": limit}))
 
 
 def finish(

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db.tables import AnswerStatus, InboxStatus
+from bot.db.tables import AnswerStatus, InboxStatus, LineUser
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
 from bot.line.batch_size import BatchSize
@@ -45,7 +45,9 @@ from bot.line.context import EventContext, run_after_replies
 from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
 from bot.services import Services
-from bot.trainees.users import user_for_event
+from bot.trainees import sender_facts
+from bot.trainees.sender_facts import SenderFacts
+from bot.trainees.users import sender_id, user_for_event
 
 log = logging.getLogger(__name__)
 
@@ -299,21 +301,24 @@ class EventWorker:
 
         The claim is the transaction's first statement, a write: SQLite then holds the
         write lock from the start instead of failing to upgrade a read snapshot that
-        another writer has moved past. Each event gets a savepoint, so one failing
-        handler rolls back alone and is recorded failed. Events taken over from a
-        worker that died come with the answer it committed, which is sent, not decided
-        again. If the transaction itself fails, each event is tried alone.
+        another writer has moved past. What the handlers read about the senders is
+        loaded for the whole batch, one query per fact (``bot.trainees.sender_facts``).
+        Events taken over from a worker that died come with the answer it committed,
+        which is sent, not decided again. A batch has no savepoints (two statements an
+        event): if any of its events fails, the whole transaction rolls back and each
+        event is decided again alone, in a savepoint, so a failing handler rolls back
+        alone and is recorded failed.
         """
-        try:
-            return self._claim_and_decide_together(inbox_ids)
-        except Exception:
-            if len(inbox_ids) == 1:
-                raise
-            log.exception("deciding a batch of %s events failed; deciding them one by one", len(inbox_ids))
+        if len(inbox_ids) > 1:
+            try:
+                return self._claim_and_decide_together(inbox_ids, alone=False)
+            except Exception as error:
+                log.warning("deciding a batch of %s events failed (%r); deciding them one by one",
+                            len(inbox_ids), error)
         claimed, answers = 0, []
         for inbox_id in inbox_ids:
             try:
-                won, decided = self._claim_and_decide_together([inbox_id])
+                won, decided = self._claim_and_decide_together([inbox_id], alone=True)
             except Exception:
                 log.exception("deciding inbox event %s failed", inbox_id)
                 continue
@@ -321,7 +326,9 @@ class EventWorker:
             answers += decided
         return claimed, answers
 
-    def _claim_and_decide_together(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+    def _claim_and_decide_together(self, inbox_ids: list[int], alone: bool) -> tuple[int, list[Answer]]:
+        """Claim and decide in one transaction; ``alone`` (one event, in a savepoint) records a failing handler,
+        else any failure is raised and rolls the whole batch back."""
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
@@ -329,12 +336,18 @@ class EventWorker:
             taken_over = [row.id for row in claimed if row.attempts > 1]
             if taken_over:  # a worker that held these before may have committed their answers
                 found |= outbox.undelivered(session, taken_over)
-            for row in claimed:
-                if row.id in found:
+            to_decide = [row for row in claimed if row.id not in found]
+            senders = sender_facts.load_users(session, filter(None, (sender_id(row.payload) for row in to_decide)))
+            facts = sender_facts.load(session, [senders[sender] for row in to_decide
+                                                if row.payload.get("type") == "message"
+                                                and (sender := sender_id(row.payload)) in senders])
+            for row in to_decide:
+                if not alone:
+                    found[row.id] = self._decide_one(session, row, after, senders, facts)
                     continue
                 try:
                     with session.begin_nested():
-                        found[row.id] = self._decide_one(session, row, after)
+                        found[row.id] = self._decide_one(session, row, after, senders, facts)
                 except LeaseLost as lost:
                     log.warning("inbox event %s: %s", row.id, lost)
                 except Exception as error:
@@ -349,7 +362,10 @@ class EventWorker:
                     self._after_send[inbox_id] = actions
         return len(claimed), [answer for row in claimed if (answer := found.get(row.id)) is not None]
 
-    def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]]) -> Answer | None:
+    def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]],
+                    senders: dict[str, LineUser], facts: dict[int, SenderFacts]) -> Answer | None:
+        """Decide one claimed event; a sender's row and facts loaded for the batch serve their first event in it
+        (a later one may follow a change to them, such as a deletion, so it reads the database)."""
         services = self.services
         payload = dict(row.payload)
         try:
@@ -359,12 +375,16 @@ class EventWorker:
             log.info("ignored inbox event %s: %s", row.id, malformed)
             inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
             return None
+        user = senders.pop(sender_id(payload) or "", None) or user_for_event(session, payload, clock.now())
+        sender_facts.forget(session)
+        if user is not None and (known := facts.pop(user.id, None)) is not None:
+            sender_facts.install(session, user, known)
         context = EventContext(
             event=event,
             payload=payload,
             session=session,
             services=services,
-            user=user_for_event(session, payload, clock.now()),
+            user=user,
             now=clock.now(),
         )
         route_event(context, self.routes)

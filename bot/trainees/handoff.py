@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from bot.db.tables import HandoffAuthor, HandoffConversation, HandoffMessage, HandoffStatus, LineUser
 from bot.knowledge.secretariat_desk import TalkToAPerson
 from bot.textfold import fold_width_case_and_kana
+from bot.trainees import sender_facts
 
 MEMORY = 8  # lines of the chat with the bot kept before a handoff (4 questions and their answers)
 MAX_TEXT = 5000
@@ -46,6 +47,8 @@ def asks_for_a_person(text: str, phrasing: TalkToAPerson) -> bool:
 
 
 def conversation_of(session: Session, user: LineUser) -> HandoffConversation | None:
+    if (facts := sender_facts.held(session, user)) is not None:
+        return facts.conversation
     return session.scalar(select(HandoffConversation).where(HandoffConversation.user_id == user.id))
 
 
@@ -99,6 +102,8 @@ def record_for_staff(session: Session, user: LineUser, text: str, now: datetime)
 
 def last_decision(session: Session, user: LineUser) -> str | None:
     """The decision kind of the bot's last remembered answer to this trainee (None if it was not the engine's)."""
+    if (facts := sender_facts.held(session, user)) is not None:
+        return facts.last_decision
     return session.scalar(select(HandoffMessage.decision).where(
         HandoffMessage.user_id == user.id, HandoffMessage.author == HandoffAuthor.BOT
     ).order_by(HandoffMessage.at.desc(), HandoffMessage.id.desc()).limit(1))

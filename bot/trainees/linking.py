@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.db.tables import Enrolment, LineUser
 from bot.knowledge import Course, Edition, Knowledge
 from bot.textfold import fold_link_code
-from bot.trainees import link_throttle
+from bot.trainees import link_throttle, sender_facts
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 10
@@ -167,6 +167,8 @@ def _outcome(enrolment: Enrolment | None, user: LineUser, now: datetime) -> Link
 
 
 def linked_enrolments(session: Session, user: LineUser) -> list[Enrolment]:
+    if (facts := sender_facts.held(session, user)) is not None:
+        return list(facts.enrolments)
     return list(session.scalars(select(Enrolment).where(Enrolment.user_id == user.id).order_by(Enrolment.id)))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.db.tables import AskedQuestion, LineUser
 from bot.qa import Decision, DecisionKind, Reply
 from bot.qa.query import CONVERSATION_WINDOW
+from bot.trainees import sender_facts
 
 # Replies that offer choices; the next question may be a tap on one of them.
 CHOOSING_KINDS = (DecisionKind.DID_YOU_MEAN.value, DecisionKind.ASK_TRAINING.value, DecisionKind.OUT_OF_SCOPE.value)
@@ -59,7 +60,8 @@ def _topic(decision: Decision) -> str | None:
 
 
 def _note_tap(session: Session, user: LineUser, reply: Reply, now: datetime) -> None:
-    previous = session.scalars(
+    facts = sender_facts.held(session, user)
+    previous = facts.previous_question if facts is not None else session.scalars(
         select(AskedQuestion).where(AskedQuestion.line_user_id == user.id)
         .order_by(AskedQuestion.asked_at.desc(), AskedQuestion.id.desc()).limit(1)
     ).first()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.tables import LineUser, Subscription
 from bot.knowledge import Knowledge, Training
+from bot.trainees import sender_facts
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class TrainingChoice:
 
 
 def subscribed_training_ids(session: Session, user: LineUser) -> tuple[str, ...]:
+    if (facts := sender_facts.held(session, user)) is not None:
+        return facts.subscribed_training_ids
     return tuple(
         session.scalars(
             select(Subscription.training_id).where(Subscription.user_id == user.id).order_by(Subscription.id)

@@ -31,6 +31,15 @@ def get_or_create(session: Session, line_user_id: str, now: datetime) -> LineUse
     return user
 
 
+def sender_id(payload: dict[str, Any]) -> str | None:
+    """The LINE user id of the sender of a one-to-one event (group and room events have none)."""
+    source = payload.get("source")
+    if not isinstance(source, dict) or source.get("type") != "user":
+        return None
+    user_id = source.get("userId")
+    return user_id if isinstance(user_id, str) and user_id else None
+
+
 def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> LineUser | None:
     """The row of the sender of a one-to-one event (group and room events have none).
 
@@ -41,11 +50,8 @@ def user_for_event(session: Session, payload: dict[str, Any], now: datetime) -> 
     so from someone the bot does not know (for example after 「データ削除」) it must
     not bring their LINE id back.
     """
-    source = payload.get("source")
-    if not isinstance(source, dict) or source.get("type") != "user":
-        return None
-    user_id = source.get("userId")
-    if not isinstance(user_id, str) or not user_id:
+    user_id = sender_id(payload)
+    if user_id is None:
         return None
     if payload.get("type") == "unfollow":
         return find(session, user_id)

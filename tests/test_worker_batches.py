@@ -1,0 +1,116 @@
+"""The worker decides a batch of events in one transaction, reading its senders' facts once for the batch.
+
+What a question reads about its sender (row, handoff conversation, last answer,
+enrolments, subscriptions, previous question) is loaded for the whole batch, one
+query per fact, and the batch has no savepoints; these tests hold that to what
+deciding the events one by one gave: a failing event rolls back alone, a sender's
+second event in a batch sees what the first changed, and the reads do not grow
+with the batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from bot.db.tables import AskedQuestion, HandoffMessage, InboxEvent, InboxStatus
+from bot.devtools import simulator
+from bot.devtools.fake_line import FakeLine
+from bot.line.worker import EventWorker
+from bot.qa import Question
+from bot.services import Services
+from tests.helpers import make_app, post_events
+
+REPLY = "/v2/bot/message/reply"
+
+
+def question(fake_line: FakeLine, user: str, text: str) -> dict[str, Any]:
+    return simulator.text_event(user, text, fake_line.state.issue_reply_token(user))
+
+
+def stored(web: Flask, events: list[dict[str, Any]]) -> list[int]:
+    """Store ``events`` as the web process of ``KENSHU_DISPATCH=worker`` does; their inbox ids."""
+    assert post_events(web.test_client(), events).status_code == 200
+    with Services.of(web).db.session() as session:
+        ids = list(session.scalars(select(InboxEvent.id).order_by(InboxEvent.id)))
+    return ids[-len(events):]
+
+
+def count(web: Flask, table: Any) -> int:
+    with Services.of(web).db.session() as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def replies_to(fake_line: FakeLine, user: str) -> list[Any]:
+    return [record for record in fake_line.state.requests(REPLY) if record.accepted and user in record.recipients]
+
+
+def test_one_failing_event_in_a_batch_rolls_back_alone_and_the_others_are_answered_and_logged_once(
+        database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(1, 4)]
+    answerer = worker.services.answerer
+    real_answer = answerer.answer
+
+    def answer_failing_on_boom(asked: Question) -> Any:
+        if asked.text == "boom":
+            raise RuntimeError("a handler's bug")
+        return real_answer(asked)
+
+    answerer.answer = answer_failing_on_boom  # type: ignore[method-assign]
+    ids = stored(web, [question(fake_line, users[0], "修了証"), question(fake_line, users[1], "boom"),
+                       question(fake_line, users[2], "ECMOの日程")])
+
+    assert worker.handle_batch(ids) == 3
+
+    assert [len(replies_to(fake_line, user)) for user in users] == [1, 0, 1]
+    with Services.of(web).db.session() as session:
+        assert list(session.scalars(select(InboxEvent.status).order_by(InboxEvent.id))) == [
+            InboxStatus.DONE, InboxStatus.FAILED, InboxStatus.DONE]
+    assert count(web, AskedQuestion) == 2  # the batch's first try left nothing behind
+    assert count(web, HandoffMessage) == 4  # each answered exchange remembered once
+
+
+def test_a_senders_second_event_in_a_batch_sees_what_the_first_changed(database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    user = "U" + "5" * 32
+    worker.handle_batch(stored(web, [question(fake_line, user, "修了証")]))  # known, with a history
+    tap = simulator.postback_event(user, "action=handoff", fake_line.state.issue_reply_token(user))
+
+    worker.handle_batch(stored(web, [tap, question(fake_line, user, "申込方法は？")]))
+
+    # The tap handed the chat to the secretariat, so the question went to a clerk, unanswered.
+    assert len(replies_to(fake_line, user)) == 2  # the first answer and the tap's confirmation
+    with Services.of(web).db.session() as session:
+        to_staff = list(session.scalars(select(HandoffMessage.text).where(HandoffMessage.to_staff.is_(True))))
+    assert to_staff == ["申込方法は？"]
+
+
+def test_a_batch_of_eight_questions_reads_the_database_as_often_as_a_batch_of_one(
+        database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(11, 20)]
+    worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users]))
+    reads: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    engine = worker.services.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        worker.handle_batch(stored(web, [question(fake_line, users[0], "ECMOの日程")]))
+        alone = len(reads)
+        reads.clear()
+        worker.handle_batch(stored(web, [question(fake_line, user, "ECMOの日程") for user in users[1:]]))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert len(reads) == alone
+    assert sum(len(replies_to(fake_line, user)) for user in users) == 2 * len(users)
