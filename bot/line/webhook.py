@@ -65,8 +65,8 @@ def webhook_blueprint(parser: WebhookParser, db: Database, hand_on: Callable[[li
             log.info("rejected a signed but malformed webhook body: %s", error.__class__.__name__)
             return _bad_request("malformed webhook body")
 
-        with db.session() as session:
-            new_ids = inbox.store(session, events, HANDLED_EVENT_TYPES, clock.system_now())
+        with db.engine.begin() as connection:
+            new_ids = inbox.store(connection, events, HANDLED_EVENT_TYPES, clock.system_now())
         hand_on(new_ids)
         return jsonify({}), 200
 
