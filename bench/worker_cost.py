@@ -37,20 +37,6 @@ REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = ["修了証", "申込の締切はいつ？", "ECMOの日程", "主任ケアマネの受講要件", "クロザピン研修のライブ配信はいつ？"]
 
 
-def fresh_database(url: str | None, workdir: Path, name: str) -> str:
-    """A new SQLite file, or a new schema in the given PostgreSQL database."""
-    from sqlalchemy import create_engine, text
-
-    if not url:
-        return f"sqlite:///{workdir / name}.db"
-    url = url.replace("postgresql://", "postgresql+psycopg://")
-    schema = "wcost_" + uuid.uuid4().hex[:10]
-    with create_engine(url).begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3D{schema}"
-
-
 def measure(database_url: str, fake_url: str, questions: int, users: int, profile: int) -> dict:
     """Run the worker over ``questions`` stored questions; the figures (in this process, from ``sys.path``'s bot)."""
     import requests
@@ -172,6 +158,11 @@ def run_version(source: Path, database_url: str, fake_url: str, args: argparse.N
 
 
 def main() -> None:
+    # Here, in the parent only: importing bench/webhook.py puts this checkout's bot on sys.path,
+    # which the child measuring a --baseline must not have.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from webhook import fresh_database
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--users", type=int, default=150)
