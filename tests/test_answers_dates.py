@@ -97,7 +97,12 @@ def test_date_words_are_windows_on_the_clock(text: str, start: date, end: date) 
     assert window(text, date(2025, 11, 20)) == Window(start, end)
 
 
-@pytest.mark.parametrize("text", ["きょうとの日程", "情報ていきょうは", "研修の日程"])
+def test_new_year_asked_in_january_is_what_is_left_of_this_january() -> None:
+    assert window("年明けの研修は？", date(2026, 1, 5)) == Window(date(2026, 1, 5), date(2026, 1, 31))
+    assert window("来年1月の研修は？", date(2026, 1, 5)) == Window(date(2027, 1, 1), date(2027, 1, 31))
+
+
+@pytest.mark.parametrize("text", ["きょうとの日程", "情報ていきょうは", "研修の日程", "きょうかいの研修"])
 def test_no_date_word_no_window(text: str) -> None:
     assert window(text, date(2025, 11, 20)) is None
 
@@ -131,3 +136,12 @@ def test_the_next_session_states_its_date_once(answerer: Answerer) -> None:
     next_line = next(line for line in reply.text.splitlines() if line.startswith("次回"))
     assert next_line.count("2025年9月14日") == 1, next_line
     assert "関東地方（東京都）" in next_line
+
+
+def test_days_of_several_courses_in_a_date_word_are_in_order_and_say_whose(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任ケアマネ研修 来月の日程は？", now=datetime(2023, 9, 20, 9, 0, tzinfo=JST))
+    lines = [line for line in reply.text.splitlines() if "10月" in line and "コース" in line]
+    assert len(lines) >= 4, reply.text
+    assert lines[0].startswith("Aコース") and "10月11日" in lines[0], reply.text
+    days = [int(line.split("10月")[1].split("日")[0]) for line in lines]
+    assert days == sorted(days), reply.text

@@ -147,3 +147,13 @@ def test_a_question_naming_only_a_course_is_answered_for_its_training(answerer: 
     assert "Bコース" in reply.text and "10月13日" in reply.text
     # A course in the text beats the conversation's training, which has no such course.
     assert ask(answerer, "Cコースの日程", last_training_id="nanchisei-tokyo").decision.training_id == SHUNIN
+
+
+def test_a_course_word_of_another_training_does_not_override_the_askers_enrolment(answerer: Answerer) -> None:
+    resolver = answerer.index.resolver
+    for text in ("集合研修の会場はどこ？", "Bコースの日程", "オンラインコースの視聴期間は？"):
+        resolution = resolver.resolve(text, ("ecmo-ventilator-r7",), (), None)
+        assert (resolution.training_id, resolution.source) == ("ecmo-ventilator", "enrolment"), text
+    # Enrolled in the training the course belongs to, the course is still read as that course.
+    resolution = resolver.resolve("Bコースの日程", ("shunin-caremanager-r5",), (), None)
+    assert (resolution.training_id, resolution.source) == (SHUNIN, "course")

@@ -220,7 +220,7 @@ class EventWorker:
         Runs until ``stop``. Each turn claims up to ``batch`` events (on SQLite, as many
         as recent turns decided within ``SQLITE_LOCK_BUDGET_SECONDS``, so that
         acknowledgements do not wait long for the write lock) and decides them
-        in one transaction (a savepoint each, so one failing event rolls back alone);
+        in one transaction (if one fails, the batch rolls back and each is decided alone in a savepoint);
         their answers go to LINE on ``threads`` threads while the next batch is
         decided, and the answers sent are closed in one transaction per turn. A
         user's events are handled one at a time, in order (the inbox hands out no

@@ -39,6 +39,13 @@ def _week(today: date, ahead: int) -> Window:
     return Window(max(monday, today), monday + timedelta(days=6))
 
 
+def _new_year(today: date) -> Window:
+    """年明け: the coming January, or what is left of this one when asked in January."""
+    if today.month == 1:
+        return Window(today, date(today.year, 1, 31))
+    return Window(date(today.year + 1, 1, 1), date(today.year + 1, 1, 31))
+
+
 def _day(ahead: int) -> Callable[[date], Window]:
     return lambda today: Window(today + timedelta(days=ahead), today + timedelta(days=ahead))
 
@@ -47,7 +54,7 @@ def _day(ahead: int) -> Callable[[date], Window]:
 # (width and case folded, hiragana kept), so kana spellings are listed as typed. Short kana words
 # count only standing alone (ていきょう is 提供, きょうと is 京都).
 _ALONE_BEFORE = r"(?<![ぁ-ん])"
-_ALONE_AFTER = r"(?=[はのにでもってまから、。？?!！\s]|$)"
+_ALONE_AFTER = r"(?=[はのにでもって、。？?!！\s]|まで|から|$)"  # not きょうかい (協会)
 _WORDS: tuple[tuple[re.Pattern[str], Callable[[date], Window]], ...] = (
     (re.compile(r"明後日|あさって|day after tomorrow"), _day(2)),
     (re.compile(rf"今日|本日|{_ALONE_BEFORE}きょう{_ALONE_AFTER}|today"), _day(0)),
@@ -60,7 +67,8 @@ _WORDS: tuple[tuple[re.Pattern[str], Callable[[date], Window]], ...] = (
     (re.compile(r"今月|こんげつ|this month"), lambda today: _month(today, 0)),
     (re.compile(r"年内|今年中|ねんない|this year|by the end of the year"),
      lambda today: Window(today, date(today.year, 12, 31))),
-    (re.compile(r"年明け|としあけ|来年の?1月|january next year"),
+    (re.compile(r"年明け|としあけ"), lambda today: _new_year(today)),
+    (re.compile(r"来年の?1月|january next year"),
      lambda today: Window(date(today.year + 1, 1, 1), date(today.year + 1, 1, 31))),
 )
 _ANY = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _WORDS))

@@ -170,12 +170,18 @@ class TrainingResolver:
         named = tuple(dict.fromkeys(a.training_id for a in found if a.names_training))
         courses = tuple(dict.fromkeys(a.course_id for a in found if a.course_id and a.names_training))
         subscribed = tuple(t for t in dict.fromkeys(subscribed_training_ids) if t in self._knowledge.trainings)
+        enrolled = self._trainings_of_editions(linked_edition_ids)
+        by_course = self.course_trainings(found)
+        if enrolled:
+            # A format word only one training's data has (集合研修, Bコース) still means the asker's
+            # own training when they are enrolled in another: it is not a name.
+            by_course = tuple(t for t in by_course if t in enrolled)
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
-            ("course", self.course_trainings(found)),
+            ("course", by_course),
             ("conversation",
              (conversation_training_id,) if conversation_training_id in self._knowledge.trainings else ()),
-            ("enrolment", self._trainings_of_editions(linked_edition_ids)),
+            ("enrolment", enrolled),
             ("subscription", subscribed),
         ]
         for depth, (source, candidates) in enumerate(levels):

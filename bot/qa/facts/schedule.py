@@ -123,9 +123,10 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
     return [s for s in sessions if s.venue_id in venue_ids]
 
 
-def _named_sessions(ctx: FactContext, sessions: list[Session]) -> str:
+def _named_sessions(ctx: FactContext, sessions: list[Session], with_courses: bool = False) -> str:
     """Each session at the places asked about, always with its day and venue, past or not
-    (「広島会場の日程」 after the day: 2025年11月9日 広島大学, and that it has taken place)."""
+    (「広島会場の日程」 after the day: 2025年11月9日 広島大学, and that it has taken place);
+    ``with_courses`` starts each line with its courses, for days of several courses together."""
     lines = []
     for session in sessions:
         venue = ctx.edition.venue(session.venue_id) if session.venue_id else None
@@ -136,7 +137,10 @@ def _named_sessions(ctx: FactContext, sessions: list[Session]) -> str:
         line = f"{when_text(ctx, session.date)}{where}"
         if session.hours is not None and not past:
             line = f"{line} {clock_range(session.hours)}"
-        lines.append(f"{line} {status}" if status else line)
+        line = f"{line} {status}" if status else line
+        if with_courses and session.course_ids:
+            line = f"{_session_courses(ctx, session.course_ids)}: {line}"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -190,9 +194,11 @@ def _sessions_in_window(ctx: FactContext, sessions: list[Session], asked: Window
     is none, say so and give the next one after them."""
     _ = ctx.gettext
     days = ctx.day(asked.start) if asked.start == asked.end else ctx.period(Period(start=asked.start, end=asked.end))
-    inside = [s for s in sessions if (d := s.date.earliest_day()) is not None and asked.start <= d <= asked.end]
+    inside = sorted((s for s in sessions if (d := s.date.earliest_day()) is not None and asked.start <= d <= asked.end),
+                    key=lambda s: s.date.earliest_day() or asked.start)
     if inside:
-        return _("Session days in {days}:").format(days=days) + "\n" + _named_sessions(ctx, inside)
+        several = len(_session_groups(ctx, inside)) > 1  # 主任研修's A-D: whose day is which
+        return _("Session days in {days}:").format(days=days) + "\n" + _named_sessions(ctx, inside, several)
     later = [s for s in sessions if (d := s.date.earliest_day()) is not None and d > asked.end]
     text = _("No session day in {days}.").format(days=days)
     if later:
