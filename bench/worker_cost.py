@@ -158,11 +158,6 @@ def run_version(source: Path, database_url: str, fake_url: str, args: argparse.N
 
 
 def main() -> None:
-    # Here, in the parent only: importing bench/webhook.py puts this checkout's bot on sys.path,
-    # which the child measuring a --baseline must not have.
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from webhook import fresh_database
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument("--users", type=int, default=150)
@@ -175,8 +170,11 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure, args.fake_url, args.questions, args.users, args.profile)))
         return
-
+    # Only here, in the parent: importing bench/webhook.py puts this checkout's bot on sys.path,
+    # which the child measuring a --baseline (above) must not have.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import requests
+    from webhook import fresh_database
 
     workdir = Path(tempfile.mkdtemp(prefix="kenshu-worker-cost-"))
     port = 18000 + os.getpid() % 1000
