@@ -142,6 +142,6 @@ def test_days_of_several_courses_in_a_date_word_are_in_order_and_say_whose(answe
     reply = ask(answerer, "主任ケアマネ研修 来月の日程は？", now=datetime(2023, 9, 20, 9, 0, tzinfo=JST))
     lines = [line for line in reply.text.splitlines() if "10月" in line and "コース" in line]
     assert len(lines) >= 4, reply.text
-    assert lines[0].startswith("Aコース") and "10月11日" in lines[0], reply.text
+    assert lines[0].startswith("Aコース") and "：令和5年10月11日" in lines[0], reply.text
     days = [int(line.split("10月")[1].split("日")[0]) for line in lines]
     assert days == sorted(days), reply.text

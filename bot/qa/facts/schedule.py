@@ -139,7 +139,7 @@ def _named_sessions(ctx: FactContext, sessions: list[Session], with_courses: boo
             line = f"{line} {clock_range(session.hours)}"
         line = f"{line} {status}" if status else line
         if with_courses and session.course_ids:
-            line = f"{_session_courses(ctx, session.course_ids)}: {line}"
+            line = ctx.gettext("{course} day: {day}").format(course=_session_courses(ctx, session.course_ids), day=line)
         lines.append(line)
     return "\n".join(lines)
 
