@@ -57,9 +57,9 @@ class TimeReader:
     def read(self, text: str, topic: str) -> TimeSlots:
         """The slots of a question: ``text`` as asked (folded), ``topic`` what the model reads of it."""
         countdown = self._countdown.search(text) is not None
-        events: set[EventKind] = set()
-        for match in self._events.finditer(text):  # longest first at each place: 配信開始 over 配信
-            events |= self._kinds[match.group(0)]
+        named = [self._kinds[m.group(0)] for m in self._events.finditer(text)]  # longest first: 配信開始, not 配信
+        # A word of one kind (配信終了, ends) says more than one of several (動画: its start and its end).
+        events = set().union(*(kinds for kinds in named if len(kinds) == 1)) or set().union(*named)
         ordinal = None
         if self._ordinal is not None and (found := self._ordinal.search(text)) is not None:
             ordinal = self._ordinals[found.group(0)]
