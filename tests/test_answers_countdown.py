@@ -120,6 +120,15 @@ def test_a_countdown_to_the_training_is_to_its_next_day(answerer: Answerer) -> N
     assert "8月24日" not in reply.text  # the past day is not what the wait is for
 
 
+def test_a_clinical_question_counting_days_is_still_redirected(answerer: Answerer) -> None:
+    assert ask(answerer, "クロザピンを飲み始めてあと何日で効く？", JULY_10_2023).decision.kind == "clinical"
+
+
+def test_a_countdown_to_something_at_a_venue_city_is_not_a_session(answerer: Answerer) -> None:
+    reply = ask(answerer, "東京タワーまであと何日？", SEPTEMBER_3_2025)
+    assert reply.decision.kind != "answer" and "9月14日" not in reply.text
+
+
 def test_a_countdown_without_a_training_asks_which(answerer: Answerer) -> None:
     assert ask(answerer, "あと何日で始まる？", JULY_10_2023).decision.kind == "ask_training"
 

@@ -15,12 +15,13 @@
 5. a follow-up of the conversation going on (「それはいつ？」「あと何日？」)
    means the previous question's topic; an entry that needs a training nobody
    named asks which one, unless only one training has it at all;
-6. a countdown (「配信終了まであと何日？」) naming a dated fact, a place or nothing
-   else is the countdown entry, whatever the model says: the time slots say what
-   is asked better than words it has seen; and a question the model can only
-   guess at (did you mean) that asks when a named dated fact is, or what is on
-   the days a date word names (「今日ECMO研修ってある？」), is answered from the
-   dates for the training asked about.
+6. a countdown (「配信終了まであと何日？」) naming a dated fact, or nothing but a
+   place or the training, and a question the model can only guess at (did you
+   mean) that asks when a named dated fact is or what is on the days a date word
+   names (「今日ECMO研修ってある？」), are answered by the likeliest entry whose
+   answer states that day and its days left (an entry's ``dates``), else by the
+   countdown entry, which gives any dated fact: the time slots say what is asked
+   better than words the model has seen. A clinical or out-of-scope verdict stays.
 
 The outcome is a ``Verdict``: what to say is ``compose``'s job.
 """
@@ -149,13 +150,14 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     prediction = index.model.predict(features)
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
     verdict = _by_the_model(query, index, features, prediction.labels[0], prediction.probabilities[0], ranked)
-    counting = COUNTDOWN_ENTRY in index.entries and _counts_down(query)
-    if counting or (isinstance(verdict, DidYouMean) and COUNTDOWN_ENTRY in index.entries
-                    and _asks_a_date(query, index)):
-        dated = _dated_entry(query, index, ranked)
-        if isinstance(verdict, AnswerEntry) and verdict.entry_id == dated:
+    if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
+        return verdict  # a clinical or out-of-scope question stays one, whatever it counts down to
+    counting = _counts_down(query)
+    if counting or (isinstance(verdict, DidYouMean) and _asks_a_date(query, index)):
+        day_entry = _dated_entry(query, index, ranked)
+        if isinstance(verdict, AnswerEntry) and verdict.entry_id == day_entry:
             return verdict
-        return _entry(dated, resolution, 1.0 if counting else verdict.confidence, index)
+        return _entry(day_entry, resolution, 1.0 if counting else verdict.confidence, index)
     return verdict
 
 
@@ -195,10 +197,11 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
 
 
 def _counts_down(query: Query) -> bool:
-    """「あと何日」 about a dated fact named (配信終了), a place (東京開催まで) or nothing else (研修まであと何日);
-    not 「修了証はあと何日で届く」, which names no date the documents give."""
+    """「あと何日」 about a dated fact named (配信終了) or nothing but a place or the training (東京まで,
+    研修まであと何日); not 「修了証はあと何日で届く」 or 「東京タワーまであと何日」, which name no date the
+    documents give."""
     time = query.time
-    return time.countdown and (bool(time.events) or PLACE_TOKEN in query.topic or not time.other_words)
+    return time.countdown and (bool(time.events) or not time.other_words)
 
 
 def _dated_entry(query: Query, index: FaqIndex, ranked: list[tuple[str, float]]) -> str:

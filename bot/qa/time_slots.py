@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from bot.knowledge.schedule import EventKind
 from bot.knowledge.time_words import Ordinal, TimeWords
 from bot.qa.date_words import DATE_TOKEN, DateWords, DateWordSpec
+from bot.qa.features import PLACE_TOKEN
 from bot.textfold import fold_width_and_case
 
-# What may be left of a countdown question besides its time words without it asking anything
-# else: particles, 研修, and 「ありますか」 (「ECMO研修まであと何日ありますか」).
-_FILLER = re.compile(r"[のはをがにでとへもってやかねよ?？!！。、\s]|まで|あり|ます|です|ある|研修|けんしゅう|残っ|いる")
+# What may be left of a countdown question besides its time words and a venue place without it asking
+# anything else: particles, 研修, 回 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」).
+_FILLER = re.compile(r"[のはをがにでとへもってやかねよ回?？!！。、\s]|まで|あり|ます|です|ある|研修|けんしゅう|残っ|いる")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class TimeSlots:
     asks_when: bool = False  # asks for a date (いつ, いつまで)
     events: frozenset[EventKind] = frozenset()  # the dated facts it names (配信開始, 払込期限)
     ordinal: Ordinal | None = None  # which one of several (最後の, 次の)
-    other_words: bool = True  # something is left once the time words are out (修了証はあと何日で届く)
+    other_words: bool = True  # something is left once time words and places are out (修了証はあと何日で届く)
 
 
 def _alternation(words: list[str]) -> re.Pattern[str]:
@@ -63,7 +64,7 @@ class TimeReader:
         ordinal = None
         if self._ordinal is not None and (found := self._ordinal.search(text)) is not None:
             ordinal = self._ordinals[found.group(0)]
-        rest = topic.replace(DATE_TOKEN, " ")
+        rest = topic.replace(DATE_TOKEN, " ").replace(PLACE_TOKEN, " ")
         for pattern in (self._countdown, self._when, self._events, self._ordinal):
             if pattern is not None:
                 rest = pattern.sub(" ", rest)
