@@ -8,7 +8,7 @@ import pytest
 
 from bot.clock import JST, parse_jst
 from bot.qa import Answerer
-from bot.qa.date_words import Window, window
+from bot.qa.date_words import Window
 from tests.helpers import JUNE_20_2023, JUNE_27_2023, ask
 
 
@@ -93,18 +93,23 @@ def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
         ("any session next week?", date(2025, 11, 24), date(2025, 11, 30)),
     ],
 )
-def test_date_words_are_windows_on_the_clock(text: str, start: date, end: date) -> None:
-    assert window(text, date(2025, 11, 20)) == Window(start, end)
+def test_date_words_are_windows_on_the_clock(answerer: Answerer, text: str, start: date, end: date) -> None:
+    assert _window(answerer, text, date(2025, 11, 20)) == Window(start, end)
 
 
-def test_new_year_asked_in_january_is_what_is_left_of_this_january() -> None:
-    assert window("年明けの研修は？", date(2026, 1, 5)) == Window(date(2026, 1, 5), date(2026, 1, 31))
-    assert window("来年1月の研修は？", date(2026, 1, 5)) == Window(date(2027, 1, 1), date(2027, 1, 31))
+def test_new_year_asked_in_january_is_what_is_left_of_this_january(answerer: Answerer) -> None:
+    assert _window(answerer, "年明けの研修は？", date(2026, 1, 5)) == Window(date(2026, 1, 5), date(2026, 1, 31))
+    assert _window(answerer, "来年1月の研修は？", date(2026, 1, 5)) == Window(date(2027, 1, 1), date(2027, 1, 31))
 
 
 @pytest.mark.parametrize("text", ["きょうとの日程", "情報ていきょうは", "研修の日程", "きょうかいの研修"])
-def test_no_date_word_no_window(text: str) -> None:
-    assert window(text, date(2025, 11, 20)) is None
+def test_no_date_word_no_window(answerer: Answerer, text: str) -> None:
+    assert _window(answerer, text, date(2025, 11, 20)) is None
+
+
+def _window(answerer: Answerer, text: str, today: date) -> Window | None:
+    """The days the date word of ``text`` names, as the engine reads it (the words are in data/)."""
+    return answerer.index.topic.date_words.window(text, today)
 
 
 def test_the_schedule_keeps_the_days_a_date_word_names(answerer: Answerer,

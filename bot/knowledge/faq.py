@@ -6,7 +6,9 @@
 * ``examples/*.yaml``: more example questions per entry, and the guard classes
   (clinical, out-of-scope), for the topic model;
 * ``lexicon.yaml``: words that mark a clinical question, small talk or a
-  greeting, and the word lists behind routing.
+  greeting, and the word lists behind routing;
+* ``time_words.yaml``: date words, countdown and when words, the words naming
+  each kind of dated event, and ordinals (``time_words``).
 
 The loader checks references between entries; the answering engine checks that
 every template names a fact it can give. Both report problems at the entry's
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from pydantic import Field, field_validator, model_validator
 
 from bot.knowledge.base import SLUG, Strict
+from bot.knowledge.schedule import EventKind
+from bot.knowledge.time_words import TimeWords
 
 
 class Phrasings(Strict):
@@ -52,6 +56,11 @@ class FaqEntry(Strict):
     dated: bool = Field(
         default=False,
         description="The answer is a date: a bare 「それはいつ？」「あと何日？」 right after it asks about it again",
+    )
+    dates: list[EventKind] = Field(
+        default_factory=list,
+        description="The dated events whose day and days left this entry's answer states: 「締切まであと何日」 "
+                    "is answered by it when the model agrees, by the countdown entry otherwise",
     )
     carries: list[str] = Field(
         default_factory=list,
@@ -137,9 +146,10 @@ class EntryOrigin:
 
 @dataclass(frozen=True)
 class Faq:
-    """Every FAQ entry (ids unique, references checked) and the lexicon."""
+    """Every FAQ entry (ids unique, references checked), the lexicon and the time words."""
 
     entries: list[FaqEntry]
     lexicon: Lexicon
+    time_words: TimeWords
     origins: dict[str, EntryOrigin]
     examples: dict[str, list[str]]  # by entry id or guard label, from data/faq/examples/

@@ -1,4 +1,4 @@
-"""Load and validate everything in ``data/``: editions, FAQ entries, lexicon, training names, reminder rules.
+"""Load and validate everything in ``data/``: editions, FAQ entries, lexicon, time words, training names, reminders.
 
 The bot refuses to start on invalid knowledge: a wrong answer about a deadline
 is worse than no bot. Every file is read by the one reader (``yaml_source``), all
@@ -21,6 +21,7 @@ from bot.knowledge.models import Course, Edition
 from bot.knowledge.personal_questions import PersonalQuestions
 from bot.knowledge.reminder_rules import ReminderRules
 from bot.knowledge.secretariat_desk import SecretariatDesk, default_desk
+from bot.knowledge.time_words import TimeWords
 from bot.knowledge.training_names import TrainingNames, TrainingsFile
 from bot.knowledge.yaml_source import Model, YamlDocument, read_model
 
@@ -28,6 +29,7 @@ EDITIONS_DIR = "editions"
 FAQ_ENTRIES_DIR = "faq/entries"
 FAQ_EXAMPLES_DIR = "faq/examples"
 LEXICON_FILE = "faq/lexicon.yaml"
+TIME_WORDS_FILE = "faq/time_words.yaml"
 TRAINING_NAMES_FILE = "faq/trainings.yaml"
 PERSONAL_QUESTIONS_FILE = "faq/personal_questions.yaml"
 REMINDER_RULES_FILE = "reminders.yaml"
@@ -187,7 +189,8 @@ def _faq(reader: _Reader) -> Faq | None:
             documents[entry.id] = document
             entries.append(entry)
     lexicon, lexicon_document = reader.read(reader.data_dir / LEXICON_FILE, Lexicon)
-    if not complete or lexicon is None or lexicon_document is None:
+    time_words, _ = reader.read(reader.data_dir / TIME_WORDS_FILE, TimeWords)
+    if not complete or lexicon is None or lexicon_document is None or time_words is None:
         return None
     for entry in entries:
         origin = origins[entry.id]
@@ -200,7 +203,8 @@ def _faq(reader: _Reader) -> Faq | None:
                 reader.problems.append(documents[entry.id].problem(loc, "an entry cannot relate to itself"))
             elif related not in origins:
                 reader.problems.append(documents[entry.id].problem(loc, f"unknown entry {related!r}"))
-    return Faq(entries=entries, lexicon=lexicon, origins=origins, examples=_examples(reader, set(origins)))
+    return Faq(entries=entries, lexicon=lexicon, time_words=time_words, origins=origins,
+               examples=_examples(reader, set(origins)))
 
 
 def _examples(reader: _Reader, entry_ids: set[str]) -> dict[str, list[str]]:

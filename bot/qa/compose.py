@@ -83,6 +83,7 @@ class Composer:
                     course_ids=verdict.course_ids,
                     era=(names.date_style == "era") if names else True,
                     question=query.text,
+                    time=query.time,
                 )
                 if edition is not None
                 else None

@@ -14,7 +14,14 @@
    as one and both answers are given;
 5. a follow-up of the conversation going on (「それはいつ？」「あと何日？」)
    means the previous question's topic; an entry that needs a training nobody
-   named asks which one, unless only one training has it at all.
+   named asks which one, unless only one training has it at all;
+6. a countdown (「配信終了まであと何日？」) naming a dated fact, or nothing but a
+   place or the training, and a question the model can only guess at (did you
+   mean) that asks when a named dated fact is or what is on the days a date word
+   names (「今日ECMO研修ってある？」), are answered by the likeliest entry whose
+   answer states that day and its days left (an entry's ``dates``), else by the
+   countdown entry, which gives any dated fact: the time slots say what is asked
+   better than words the model has seen. A clinical or out-of-scope verdict stays.
 
 The outcome is a ``Verdict``: what to say is ``compose``'s job.
 """
@@ -25,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
+from bot.knowledge.schedule import EventKind
 from bot.qa.coverage import carried
 from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
@@ -51,6 +59,7 @@ CLINICAL_ABOUT_COURSE = 0.9
 # A label's own lower threshold (and a likely answer first) needs at least this share of the words known.
 MIN_KNOWN_WORDS = 0.5
 VENUE_ENTRY = "venue"
+COUNTDOWN_ENTRY = "countdown"
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
     r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
@@ -140,9 +149,25 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     features = index.featuriser.features(topic)
     prediction = index.model.predict(features)
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
+    verdict = _by_the_model(query, index, features, prediction.labels[0], prediction.probabilities[0], ranked)
+    if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
+        return verdict  # a clinical or out-of-scope question stays one, whatever it counts down to
+    counting = _counts_down(query)
+    if counting or (isinstance(verdict, DidYouMean) and _asks_a_date(query, index)):
+        day_entry = _dated_entry(query, index, ranked)
+        if isinstance(verdict, AnswerEntry) and verdict.entry_id == day_entry:
+            return verdict
+        return _entry(day_entry, resolution, 1.0 if counting else verdict.confidence, index)
+    return verdict
+
+
+def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str, best_probability: float,
+                  ranked: list[tuple[str, float]]) -> Verdict:
+    """What the topic model's calibrated probabilities decide (``ranked``: the labels the training allows)."""
+    resolution, topic = query.resolution, query.topic
     if not ranked:
         return OutOfScope(resolution.training_id, 0.0)
-    silent = _silent_entry(prediction.labels[0], prediction.probabilities[0], query, index)
+    silent = _silent_entry(best, best_probability, query, index)
     if silent is not None:
         return silent
     entries = [(label, p) for label, p in ranked if label not in GUARD_LABELS]
@@ -169,6 +194,35 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     if probability >= SUGGEST_PROBABILITY:
         return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
+
+
+def _counts_down(query: Query) -> bool:
+    """「あと何日」 about a dated fact named (配信終了) or nothing but a place or the training (東京まで,
+    研修まであと何日); not 「修了証はあと何日で届く」 or 「東京タワーまであと何日」, which name no date the
+    documents give."""
+    time = query.time
+    return time.countdown and (bool(time.events) or not time.other_words)
+
+
+def _dated_entry(query: Query, index: FaqIndex, ranked: list[tuple[str, float]]) -> str:
+    """The entry that states the day asked about: the model's likeliest whose answer gives the date and the
+    days left of a dated fact the question names (申込締切 -> the application period), else the countdown
+    entry, which gives any dated fact (配信終了, 決定通知)."""
+    kinds = query.time.events or {EventKind.COURSE_DAY}  # a place or nothing named: the session days
+    entries = [label for label, _ in ranked if label in index.entries]
+    for label in entries[:MAX_CHOICES]:
+        if kinds & set(index.entries[label].dates):
+            return label
+    return COUNTDOWN_ENTRY
+
+
+def _asks_a_date(query: Query, index: FaqIndex) -> bool:
+    """A date word (今日, 年内) or a dated fact asked when (払込はいつまで), for a known training the dates
+    can answer for."""
+    training_id, time = query.resolution.training_id, query.time
+    if training_id is None or not index.applies(COUNTDOWN_ENTRY, training_id):
+        return False
+    return time.date_word is not None or (bool(time.events) and time.asks_when)
 
 
 def _not_the_place_alone(topic: str, answered: tuple[str, ...], index: FaqIndex) -> bool:

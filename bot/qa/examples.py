@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Knowledge
 from bot.knowledge.faq import GUARD_LABELS
-from bot.qa.date_words import with_date_token
+from bot.qa.date_words import DateWords
 from bot.qa.features import PLACE_TOKEN, Featuriser
 from bot.qa.places import place_words, with_kanji_places
 from bot.qa.rewrite import Rewriter
@@ -52,6 +52,7 @@ class TopicText:
         self._resolver = resolver
         self._kana_places = kana_places
         self._municipalities = Rewriter(knowledge)
+        self.date_words = DateWords(knowledge.faq.time_words.date_words)
         self._place_trainings: dict[str, set[str]] = {}
         for edition in knowledge.editions.values():
             for word in place_words(edition):
@@ -68,9 +69,11 @@ class TopicText:
         return {t for match in self._places.finditer(folded) for t in self._place_trainings[match.group(0)]}
 
     def signature(self) -> list[object]:
-        """What reading a text depends on besides the code: names, kana places, place words, municipalities."""
+        """What reading a text depends on besides the code: names, kana places, place words, municipalities,
+        date words."""
         return [self._resolver.signature(), list(self._kana_places),
-                self._places.pattern if self._places else "", self._municipalities.signature()]
+                self._places.pattern if self._places else "", self._municipalities.signature(),
+                self.date_words.signature()]
 
     def of(self, text: str) -> str:
         """The text without training names, with one token for any venue place."""
@@ -83,7 +86,7 @@ class TopicText:
             spans = [m.span() for m in self._places.finditer(folded)]
             for start, end in reversed(spans):
                 plain = f"{plain[:start]} {PLACE_TOKEN} {plain[end:]}"
-        return self._municipalities.rewrite(with_date_token(plain))
+        return self._municipalities.rewrite(self.date_words.with_date_token(plain))
 
 
 def sibling_map(knowledge: Knowledge) -> dict[str, frozenset[str]]:

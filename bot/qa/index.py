@@ -23,6 +23,7 @@ from bot.qa.facts import FactContext, fact_function
 from bot.qa.features import Featuriser
 from bot.qa.places import kana_place_spellings
 from bot.qa.routing import Route, Router
+from bot.qa.time_slots import TimeReader
 from bot.qa.topic_model import Siblings, TopicModel, cache_key, load_or_train, train
 from bot.qa.training_resolution import TrainingResolver
 from bot.textfold import fold_width_and_case, fold_width_case_and_kana
@@ -73,6 +74,7 @@ class FaqIndex:
     resolver: TrainingResolver
     kana_places: tuple[tuple[str, str], ...]  # katakana reading -> kanji spelling
     topic: TopicText
+    time: TimeReader  # date words, countdowns, dated events and ordinals of a question
     model: TopicModel
     siblings: Siblings  # entries answered together when the model hesitates between them
     coverage: Coverage  # entries an entry's answer answers too (what it carries, facts it states)
@@ -110,6 +112,7 @@ class FaqIndex:
             resolver=resolver,
             kana_places=kana_places,
             topic=topic,
+            time=TimeReader(knowledge.faq.time_words, topic.date_words),
             model=model,
             siblings=siblings,
             coverage=coverage,

@@ -4,8 +4,9 @@ For every question (``prepare``): kana place names in kanji, the text folded,
 which training it is about (named > this conversation's > enrolment >
 subscription > the one training held at a place the text names), which
 language it is in and whether it is a question at all (clinical, greeting,
-thanks, menu, small talk by the word lists, another training named), and the
-topic text the model reads (names out, places as one token).
+thanks, menu, small talk by the word lists, another training named), the
+topic text the model reads (names out, places as one token) and what it says
+about time (date words, あと何日, the dated facts it names, 最後の/次の).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.qa.index import FaqIndex
 from bot.qa.language import has_japanese, looks_english
 from bot.qa.places import with_kanji_places
 from bot.qa.routing import Route
+from bot.qa.time_slots import TimeSlots
 from bot.qa.training_resolution import Resolution
 from bot.textfold import fold_width_and_case
 
@@ -56,6 +58,7 @@ class Query:
     locale: str  # the language to answer in
     route: Route
     topic: str  # what the model reads: no training names, places as one token
+    time: TimeSlots  # date words, a countdown, the dated facts named, an ordinal
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Reading:
     locale: str
     route: Route
     topic: str
+    time: TimeSlots
 
 
 def read(index: FaqIndex, text: str, locale: str, linked_edition_ids: tuple[str, ...],
@@ -91,7 +95,8 @@ def read(index: FaqIndex, text: str, locale: str, linked_edition_ids: tuple[str,
     topic = index.topic.of(folded)
     if route is Route.QUESTION and resolution.source != "named" and index.router.names_another_training(topic):
         route = Route.OFF_TOPIC  # 「喀痰吸引研修の申込締切」: another training's question
-    return Reading(text, folded, resolution, _locale(text, locale, resolution.remainder), route, topic)
+    return Reading(text, folded, resolution, _locale(text, locale, resolution.remainder), route, topic,
+                   index.time.read(folded, topic))
 
 
 # ``read`` with its index given: (text, locale, linked editions, subscribed trainings, conversation's training).
@@ -104,7 +109,7 @@ def prepare(question: Question, index: FaqIndex, reader: Reader | None = None) -
     reading = (reader or partial(read, index))(question.text, question.locale, tuple(question.linked_edition_ids),
                                                tuple(question.subscribed_training_ids), conversation)
     return Query(replace(question, text=reading.text), reading.folded, reading.resolution, reading.locale,
-                 reading.route, reading.topic)
+                 reading.route, reading.topic, reading.time)
 
 
 def _locale(text: str, asker_locale: str, remainder: str) -> str:

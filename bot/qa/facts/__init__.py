@@ -13,7 +13,8 @@ comes from ``now`` passed in, never from the system clock, so answers are
 testable with a fixed ``KENSHU_NOW``.
 
 Topics: ``application``, ``documents``, ``requirements`` (who and how many),
-``fees``, ``schedule`` (when and where), ``online``, ``certificates``,
+``fees``, ``schedule`` (when and where), ``countdown`` (any dated fact and the
+days left), ``online``, ``certificates``,
 ``rules``, ``contacts``, ``about`` (the training itself).
 """
 
@@ -23,6 +24,7 @@ from bot.qa.facts import (  # noqa: F401
     application,
     certificates,
     contacts,
+    countdown,
     documents,
     fees,
     online,

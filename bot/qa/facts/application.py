@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.qa.facts.context import FactContext
 from bot.qa.facts.registry import fact
-from bot.qa.facts.wording import bulleted, days_text, deadline_text, joined, when_text
+from bot.qa.facts.wording import bulleted, days_left, days_text, deadline_text, joined, when_text
 from bot.textfold import fold_width_case_and_kana
 
 
@@ -126,5 +126,10 @@ def decision_notice(ctx: FactContext) -> str | None:
     notice = ctx.edition.decision_notice
     if notice is None:
         return None
-    when = ctx.gettext("When: {when}").format(when=when_text(ctx, notice.when)) if notice.when else None
+    when = None
+    if notice.when is not None:
+        when = ctx.gettext("When: {when}").format(when=when_text(ctx, notice.when))
+        day = notice.when.day()
+        if day is not None:  # a rough window has no day to count to
+            when = f"{when} {days_left(ctx, day)}"
     return joined(ctx.text(notice.method), when, ctx.text(notice.if_not_received))

@@ -10,7 +10,9 @@ from datetime import date, datetime
 from bot.i18n import Gettext
 from bot.knowledge import Edition, Text
 from bot.knowledge.timing import Period
+from bot.qa.date_words import Window
 from bot.qa.dates import format_day, format_range
+from bot.qa.time_slots import TimeSlots
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,16 @@ class FactContext:
     course_ids: tuple[str, ...] = ()
     era: bool = True
     question: str = ""  # the question as typed (width and case folded), for facts that pick from a list
+    time: TimeSlots = TimeSlots()  # what the question says about time: date word, countdown, events, ordinal
 
     @property
     def today(self) -> date:
         return self.now.date()
+
+    @property
+    def window(self) -> Window | None:
+        """The days the question's date word names on this clock (来週: next Monday to Sunday)."""
+        return self.time.date_word.window(self.today) if self.time.date_word else None
 
     def text(self, value: Text | None) -> str | None:
         return value.in_locale(self.locale) if value is not None else None

@@ -7,10 +7,12 @@ every status (あと3日, 終了) is judged against the context's ``now``.
 from __future__ import annotations
 
 from bot.knowledge.models import Session
+from bot.knowledge.time_words import Ordinal
 from bot.knowledge.timing import Period, When
-from bot.qa.date_words import Window, window
+from bot.qa.date_words import Window
 from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
+from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, when_text
 from bot.qa.places import named_venues
@@ -123,7 +125,7 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
     return [s for s in sessions if s.venue_id in venue_ids]
 
 
-def _named_sessions(ctx: FactContext, sessions: list[Session], with_courses: bool = False) -> str:
+def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool = False) -> str:
     """Each session at the places asked about, always with its day and venue, past or not
     (「広島会場の日程」 after the day: 2025年11月9日 広島大学, and that it has taken place);
     ``with_courses`` starts each line with its courses, for days of several courses together."""
@@ -150,15 +152,20 @@ def schedule(ctx: FactContext) -> str | None:
 
     When courses run on different days (主任研修 A-D) and none was named, one
     line per course: mixing four courses' days into one "next day" would be wrong
-    for three of them. A named city keeps only its days.
+    for three of them. A named city keeps only its days; 最初/最後/次 keep one day
+    (of each course), always with its date, past or not.
     """
     wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
     named = _sessions_at_named_places(ctx, wanted)
-    asked = window(ctx.question, ctx.today)
+    asked = ctx.window
     if asked is not None and wanted:
         return _sessions_in_window(ctx, named or wanted, asked)
+    if wanted and (ctx.time.ordinal is not None or (ctx.time.countdown and not named)):
+        # 最後の回, 次の研修日; a countdown to the training counts to its next day.
+        picked = pick_sessions(ctx, named or wanted)
+        return session_lines(ctx, picked, len(picked) > 1)
     if named:
-        return _named_sessions(ctx, named)
+        return session_lines(ctx, named)
     sessions = wanted
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
@@ -180,30 +187,49 @@ def schedule(ctx: FactContext) -> str | None:
     if upcoming:
         nxt = min(upcoming, key=lambda s: s.date.earliest_day())
         venue = ctx.edition.venue(nxt.venue_id) if nxt.venue_id else None
-        # The region, not the label: a label may repeat the date already stated first.
         where = f" {ctx.text(venue.name)}" if venue else ""
         lines.append(joined(_("Next: {date} {label}{where}").format(
-            date=when_text(ctx, nxt.date), label=ctx.text(nxt.region or nxt.label), where=where), _event_status(ctx, nxt.date)))
+            date=when_text(ctx, nxt.date), label=session_name(ctx, nxt), where=where), _event_status(ctx, nxt.date)))
     else:
         lines.append(_("All session days are over."))
     return "\n".join(lines)
 
 
+def session_name(ctx: FactContext, session: Session) -> str:
+    """What a session day is, without its date: the region (関東地方（東京都）1), else its courses and
+    subjects (Dコース（集合） 研修オリエンテーション・(1) 主任介護支援専門員の役割と視点). The label would
+    repeat the date the line already starts with."""
+    if session.region is not None:
+        return ctx.text(session.region) or ""
+    subjects = [s for s in ctx.edition.curriculum if s.id in session.subjects]
+    named = "・".join(" ".join(p for p in (s.number, ctx.text(s.name)) if p) for s in subjects)
+    return " ".join(p for p in (_session_courses(ctx, session.course_ids), named) if p) or (ctx.text(session.label) or "")
+
+
+def pick_sessions(ctx: FactContext, sessions: list[Session]) -> list[Session]:
+    """The session days the question's 最初/最後/次 means (the next when it says none), one per course that
+    runs on its own days."""
+    ordinal = ctx.time.ordinal or Ordinal.NEXT
+    return pick(sessions, ordinal, ctx.today, lambda s: s.date.earliest_day(), lambda s: tuple(s.course_ids))
+
+
 def _sessions_in_window(ctx: FactContext, sessions: list[Session], asked: Window) -> str:
     """The session days inside the days a date word names (来週, 今月), judged on the clock; when there
-    is none, say so and give the next one after them."""
+    is none, say so and give the next one after them. 年内最後の keeps the last of them."""
     _ = ctx.gettext
     days = ctx.day(asked.start) if asked.start == asked.end else ctx.period(Period(start=asked.start, end=asked.end))
     inside = sorted((s for s in sessions if (d := s.date.earliest_day()) is not None and asked.start <= d <= asked.end),
                     key=lambda s: s.date.earliest_day() or asked.start)
     if inside:
+        if ctx.time.ordinal is not None:
+            inside = pick_sessions(ctx, inside)
         several = len(_session_groups(ctx, inside)) > 1  # 主任研修's A-D: whose day is which
-        return _("Session days in {days}:").format(days=days) + "\n" + _named_sessions(ctx, inside, several)
+        return _("Session days in {days}:").format(days=days) + "\n" + session_lines(ctx, inside, several)
     later = [s for s in sessions if (d := s.date.earliest_day()) is not None and d > asked.end]
     text = _("No session day in {days}.").format(days=days)
     if later:
         following = min(later, key=lambda s: s.date.earliest_day() or asked.end)
-        text += "\n" + _("The next one after that:") + "\n" + _named_sessions(ctx, [following])
+        text += "\n" + _("The next one after that:") + "\n" + session_lines(ctx, [following])
     return text
 
 
@@ -275,7 +301,7 @@ def venues(ctx: FactContext) -> str | None:
             place = f"{region}: {place}"
         if named and used:
             # Asked about by name: every day there, with whether it has taken place.
-            items.append(place + "\n" + _named_sessions(ctx, used))
+            items.append(place + "\n" + session_lines(ctx, used))
             continue
         days = "、".join(when_text(ctx, s.date) for s in used[:2])
         if days:

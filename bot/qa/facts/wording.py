@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.knowledge.timing import ArrivalRule, Deadline, TimeRange, When
 from bot.qa.dates import format_clock
 from bot.qa.facts.context import FactContext
@@ -59,3 +61,13 @@ def clock_range(value: TimeRange) -> str:
 def days_text(ctx: FactContext, days: int) -> str:
     """3 days / 1 day, in the context's language."""
     return ctx.gettext("{days} days").format(days=days) if days != 1 else ctx.gettext("1 day")
+
+
+def days_left(ctx: FactContext, day: date) -> str:
+    """あと3日です / 本日です / すでに過ぎています（10日前）: a day judged on the context's clock."""
+    days = (day - ctx.today).days
+    if days < 0:
+        return ctx.gettext("This has passed ({days} ago).").format(days=days_text(ctx, -days))
+    if days == 0:
+        return ctx.gettext("That is today.")
+    return ctx.gettext("In {days}.").format(days=days_text(ctx, days))

@@ -1,0 +1,78 @@
+"""What a question says about time, read once as slots apart from its topic.
+
+「クロザピン研修の配信終了まであと何日？」 asks for a day count (countdown) to one
+dated fact (on-demand end); 「今年度最後のECMO研修はいつどこ？」 for the last of the
+session days; 「今日ECMO研修ってある？」 about the days a date word names. The words
+are data (``data/faq/time_words.yaml``); which dated facts an edition holds and when
+they fall is the answer's business (``facts.countdown``), judged on the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.knowledge.schedule import EventKind
+from bot.knowledge.time_words import Ordinal, TimeWords
+from bot.qa.date_words import DATE_TOKEN, DateWords, DateWordSpec
+from bot.qa.features import PLACE_TOKEN
+from bot.textfold import fold_width_and_case
+
+# What may be left of a countdown question besides its time words and a venue place without it asking
+# anything else: particles, 研修, 回 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」).
+_FILLER = re.compile(r"[のはをがにでとへもってやかねよ回?？!！。、\s]|まで|あり|ます|です|ある|研修|けんしゅう|残っ|いる")
+
+
+@dataclass(frozen=True)
+class TimeSlots:
+    """The time words of one question; empty when it has none."""
+
+    date_word: DateWordSpec | None = None
+    countdown: bool = False  # asks how many days (あと何日)
+    asks_when: bool = False  # asks for a date (いつ, いつまで)
+    events: frozenset[EventKind] = frozenset()  # the dated facts it names (配信開始, 払込期限)
+    ordinal: Ordinal | None = None  # which one of several (最後の, 次の)
+    other_words: bool = True  # something is left once time words and places are out (修了証はあと何日で届く)
+
+
+def _alternation(words: list[str]) -> re.Pattern[str]:
+    folded = sorted({fold_width_and_case(w) for w in words}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in folded))
+
+
+class TimeReader:
+    """Reads the time slots of folded text (width and case folded, hiragana kept); built once."""
+
+    def __init__(self, words: TimeWords, date_words: DateWords) -> None:
+        self._date_words = date_words
+        self._countdown = _alternation(words.countdown_words)
+        self._when = _alternation(words.when_words)
+        self._kinds: dict[str, set[EventKind]] = {}
+        for kind, spellings in words.events.items():
+            for word in spellings:
+                self._kinds.setdefault(fold_width_and_case(word), set()).add(kind)
+        self._events = _alternation(list(self._kinds))
+        self._ordinals = {fold_width_and_case(w): ordinal for ordinal, ws in words.ordinals.items() for w in ws}
+        self._ordinal = _alternation(list(self._ordinals)) if self._ordinals else None
+
+    def read(self, text: str, topic: str) -> TimeSlots:
+        """The slots of a question: ``text`` as asked (folded), ``topic`` what the model reads of it."""
+        countdown = self._countdown.search(text) is not None
+        named = [self._kinds[m.group(0)] for m in self._events.finditer(text)]  # longest first: 配信開始, not 配信
+        # A word of one kind (配信終了, ends) says more than one of several (動画: its start and its end).
+        events = set().union(*(kinds for kinds in named if len(kinds) == 1)) or set().union(*named)
+        ordinal = None
+        if self._ordinal is not None and (found := self._ordinal.search(text)) is not None:
+            ordinal = self._ordinals[found.group(0)]
+        rest = topic.replace(DATE_TOKEN, " ").replace(PLACE_TOKEN, " ")
+        for pattern in (self._countdown, self._when, self._events, self._ordinal):
+            if pattern is not None:
+                rest = pattern.sub(" ", rest)
+        return TimeSlots(
+            date_word=self._date_words.find(text),
+            countdown=countdown,
+            asks_when=countdown or self._when.search(text) is not None,
+            events=frozenset(events),
+            ordinal=ordinal,
+            other_words=bool(_FILLER.sub("", rest)),
+        )
