@@ -305,9 +305,10 @@ def test_marking_a_multicast_batch_touches_its_own_pending_rows_only(app):
     second = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("二件目"), key="second")
     audience = parse_audience(f"training:{ECMO_TRAINING}", Services.of(app).knowledge)
     with Services.of(app).db.session() as session:
-        batch_0 = delivery_ledger.plan_identical(session, first, "first", 0, audience, 0, 3)
+        _, batch_0_last_user = delivery_ledger.plan_identical(session, first, "first", 0, audience, 0, 3)
         delivery_ledger.plan_identical(session, second, "second", 1, audience, 0, 6)  # the same batch number
-        batch_1 = delivery_ledger.plan_identical(session, first, "first", 1, audience, batch_0.last_user_id, 3)
+        _, batch_1_last_user = delivery_ledger.plan_identical(session, first, "first", 1, audience, batch_0_last_user, 3)
+        [batch_1] = delivery_ledger.batches_between(session, first, batch_0_last_user, batch_1_last_user, 3)
     everything = [row.id for dispatch in (first, second) for row in ledger(app, dispatch)]
 
     with Services.of(app).db.session() as session:
