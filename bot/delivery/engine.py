@@ -235,14 +235,12 @@ def _send_pending(services: Services, plan: _Plan, flight: _InFlight, page_size:
             flight.mark_finished(session)
             batches = ledger.batches_between(session, plan.dispatch_id, after_user_id, through_user_id,
                                              (PLAN_AHEAD_BATCHES + 1) * page_size)
-            now = system_now()
-            expired = [row.user_id for batch in batches for row in batch.rows if row.retry_key_expired(now)]
+            expired = [user_id for batch in batches for user_id in batch.expired]
             ledger.mark_users(session, plan.dispatch_id, expired, DeliveryStatus.FAILED, 0, EXPIRED_RETRY_KEY)
         if not batches:
             return
         for batch in batches:
-            flight.send(PlannedBatch(batch.batch, [row for row in batch.rows if not row.retry_key_expired(now)],
-                                     batch.last_user_id))
+            flight.send(batch)
         after_user_id = batches[-1].last_user_id
 
 

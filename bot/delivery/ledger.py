@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -58,11 +58,7 @@ class PendingRow(NamedTuple):
     user_id: int
     line_user_id: str
     retry_key: str
-    planned_at: datetime
     delivery_id: int
-
-    def retry_key_expired(self, now: datetime) -> bool:
-        return now - self.planned_at > RETRY_KEY_LIFETIME
 
 
 @dataclass(frozen=True)
@@ -89,11 +85,17 @@ def progress(session: Session, dispatch_id: int) -> tuple[int, int]:
 
 @dataclass
 class PlannedBatch:
-    """A batch of the ledger to send: its rows still pending, and the last user it covers."""
+    """A batch of the ledger to send: its rows still pending, and the last user it covers.
+
+    ``expired``: users whose rows are pending but were planned over ``RETRY_KEY_LIFETIME``
+    ago, left out of ``rows`` (LINE has forgotten their retry key: a re-send could
+    deliver twice).
+    """
 
     batch: int
     rows: list[PendingRow]
     last_user_id: int
+    expired: list[int] = field(default_factory=list)
 
 
 def plan_identical(
@@ -192,7 +194,7 @@ def plan_personalised(
     inserted = session.connection().execute(
         insert(Delivery).returning(Delivery.user_id, Delivery.id, sort_by_parameter_order=True), rows)
     delivery_ids = dict(inserted.all())
-    pending = [PendingRow(recipient.user_id, recipient.line_user_id, retry_key, now, delivery_ids[recipient.user_id])
+    pending = [PendingRow(recipient.user_id, recipient.line_user_id, retry_key, delivery_ids[recipient.user_id])
                for recipient, retry_key in pending_users]
     return PlannedBatch(batch, pending, recipients[-1].user_id)
 
@@ -212,9 +214,12 @@ def batches_between(
     100,000-row send when only the lower bound was given). ``limit`` must be at least
     a batch's size.
     """
-    rows = session.execute(
-        select(Delivery.user_id, LineUser.line_user_id, Delivery.retry_key,
-               func.coalesce(Delivery.planned_at, Delivery.updated_at), Delivery.id, Delivery.batch, Delivery.status)
+    # Core, not the ORM's row handling, and the key's age tested by the database: reading a
+    # slice of 10,500 rows cost 64 ms of client CPU through the ORM with the planning times.
+    expired = func.coalesce(Delivery.planned_at, Delivery.updated_at) < system_now() - RETRY_KEY_LIFETIME
+    rows = session.connection().execute(
+        select(Delivery.user_id, LineUser.line_user_id, Delivery.retry_key, Delivery.id, Delivery.batch,
+               Delivery.status, expired)
         .join(LineUser, LineUser.id == Delivery.user_id)
         .where(Delivery.dispatch_id == dispatch_id, Delivery.user_id > after_user_id,
                Delivery.user_id <= through_user_id)
@@ -222,11 +227,14 @@ def batches_between(
         .limit(limit)
     ).all()
     batches: list[PlannedBatch] = []
-    for user_id, line_user_id, retry_key, planned_at, delivery_id, batch, status in rows:
+    for user_id, line_user_id, retry_key, delivery_id, batch, status, too_old in rows:
         if not batches or batches[-1].batch != batch:
             batches.append(PlannedBatch(batch, [], user_id))
         if status == DeliveryStatus.PENDING:
-            batches[-1].rows.append(PendingRow(user_id, line_user_id, retry_key, planned_at, delivery_id))
+            if too_old:
+                batches[-1].expired.append(user_id)
+            else:
+                batches[-1].rows.append(PendingRow(user_id, line_user_id, retry_key, delivery_id))
         batches[-1].last_user_id = user_id
     if len(rows) == limit and len(batches) > 1:
         batches.pop()  # it may go on past the limit: read whole with the next slice
