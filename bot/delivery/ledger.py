@@ -8,10 +8,10 @@ a re-send may fix (LINE was unavailable past the sender's deadline) are put back
 to pending by ``reopen_resendable`` and go the same way, within the day LINE
 remembers their keys.
 
-Rows are written and marked a batch at a time, never one statement per user: a
-batch of identical content is planned by one INSERT ... SELECT (the database
-picks the users and writes their rows) and marked by one UPDATE, which is what
-lets 100,000 rows keep pace with LINE's multicast limit.
+Rows are written and marked in sets, never one statement per user: batches of
+identical content are planned a group at a time by one INSERT ... SELECT (the
+database picks the users, numbers their batches and writes their rows), read back
+a slice at a time, and each marked by one UPDATE.
 """
 
 from __future__ import annotations
