@@ -48,7 +48,7 @@ from sqlalchemy import insert, select, text
 from bot import clock
 from bot.app import create_app
 from bot.db import Database, migrate
-from bot.db.tables import LineUser, Subscription
+from bot.db.tables import Dispatch, LineUser, Subscription
 from bot.delivery import Renderers, Sender, create_dispatch, run_dispatch
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.gateway import LineGateway
@@ -137,11 +137,23 @@ def announcement(database_url: str, fake: FakeLine, users: int, latency_ms: floa
     print(f"    send time: {max(accepted) - min(accepted):.2f} s from first to last multicast at LINE "
           f"(goal < 3 s; LINE's limit makes {math.ceil(users / 500) / 200:.1f} s the floor); "
           f"busiest second: {busiest_second(requests)} requests (limit 200/s)")
+    claimed = claimed_at(database_url)
+    print(f"    from the claim of the send (its planning starts): first multicast at LINE after "
+          f"{min(accepted) - claimed:.2f} s, last after {max(accepted) - claimed:.2f} s")
     print(f"    wall time: {wall:.1f} s for the whole command (incl. start-up); CPU: the command "
           f"{child_cpu:.1f} s (incl. start-up), fake LINE {fake_cpu:.1f} s")
     print(f"    child peak RSS: {rss_mb} MB (goal < 300 MB); {load_average()}")
     if code != 0:
         print(output)
+
+
+def claimed_at(database_url: str) -> float:
+    """When the newest dispatch was claimed (``started_at``), on the fake's clock (``time.monotonic``)."""
+    db = Database(database_url)
+    with db.session() as session:
+        started = session.scalars(select(Dispatch.started_at).order_by(Dispatch.id.desc())).first()
+    db.engine.dispose()
+    return started.timestamp() - (time.time() - time.monotonic())
 
 
 def load_average() -> str:
@@ -229,8 +241,6 @@ def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
     before = len(recipients_count(fake))
     from_db = Database(database_url)
     with from_db.session() as session:
-        from bot.db.tables import Dispatch
-
         dispatch_id = session.scalars(select(Dispatch.id).order_by(Dispatch.id.desc())).first()
     from_db.engine.dispose()
     resumed = subprocess.run(kenshu("announce", "resume", str(dispatch_id)), env=env, capture_output=True, text=True)

@@ -2,10 +2,12 @@
 
 The resume runs in another thread at the moments a second process could step in:
 between creating the dispatch and claiming it, and while the announce is blocked
-handing its first batch to LINE. Either way the announce prints one clear line and exits
-non-zero (it did not finish the send itself), and LINE received the announcement
-once per trainee. A resume that ends while the announce still has a batch to send
-must not mark the dispatch done (a crash then would leave those rows unsent for good).
+handing its first batch to LINE, or half way through writing the ledger. Each time the
+announce prints one clear line and exits non-zero (it did not finish the send itself),
+and LINE received the announcement once per trainee. The announce writes the whole
+ledger before its first request, so a resume that starts after that finds every row
+pending and sends them all: finishing the send is then the resume's, and the announce
+must not report it as its own.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from flask import Flask
 
 from bot.db.tables import Dispatch, DispatchStatus, DeliveryStatus
 from bot.delivery import engine
+from bot.delivery import ledger as ledger_module
 from bot.devtools.fake_line import FakeLine
 from bot.secretariat import announcements
 from bot.services import Services
 from tests.helpers import ECMO_TRAINING, add_users, ledger, received_counts
 
 USERS = 700  # two multicast batches
+MULTICAST = "/v2/bot/message/multicast"
 TAKEN_OVER = "Error: #1 の送信は別の処理に引き継がれました。このコマンドでは完了していません"
 
 
@@ -109,50 +113,31 @@ def test_a_resume_while_announce_is_blocked_sending_its_first_batch(app: Flask, 
     assert_everyone_received_it_once(app, fake_line, users)
 
 
-def test_a_resume_never_marks_done_a_send_whose_rows_another_process_is_still_sending(
+def test_a_resume_while_announce_is_still_planning_sends_the_rest_and_announce_stops(
         app: Flask, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The resume looks for pending rows before the announce plans its second batch, and finishes after."""
+    """The announce has planned its first batch when the resume starts: the resume plans and sends the rest.
+
+    One batch a transaction here, so that the resume finds the ledger half written.
+    The announce, planning its second batch after that, meets the resume's rows (the
+    unique constraint) and stops as taken over without sending anything.
+    """
     fake_line.state.set_quota(None)
+    monkeypatch.setattr(engine, "PLAN_AHEAD_BATCHES", 1)
     users = add_users(app, USERS, training=ECMO_TRAINING)
     services = Services.of(app)
-    resume_looked, announce_planned_more, resume_ended = threading.Event(), threading.Event(), threading.Event()
-    pending_batches, send = engine._pending_batches, engine._InFlight.send
-    seen: dict[str, object] = {}
+    plan_identical = ledger_module.plan_identical
+    resumed: list[Callable[[], object]] = []
 
-    def pending_then_pause(*args: Any) -> Any:
-        batches = pending_batches(*args)
-        if threading.current_thread() is not threading.main_thread():
-            resume_looked.set()
-            announce_planned_more.wait(30)
-        return batches
+    def resume_after_the_first_batch(session: Any, dispatch_id: int, key: str, batch: int, *args: Any) -> Any:
+        if threading.current_thread() is threading.main_thread() and batch == 1 and not resumed:
+            resumed.append(resume_in_another_thread(services))
+        return plan_identical(session, dispatch_id, key, batch, *args)
 
-    def resume() -> None:
-        try:
-            seen["resume"] = announcements.send(services, 1)
-        except Exception as error:  # noqa: BLE001 - the test asserts on it
-            seen["resume"] = error
-        resume_ended.set()
-
-    def interleaved(self: engine._InFlight, *args: Any) -> Any:
-        if threading.current_thread() is threading.main_thread():
-            if "thread" not in seen:  # the first batch: the resume starts and looks for pending rows
-                seen["thread"] = threading.Thread(target=resume)
-                seen["thread"].start()  # type: ignore[attr-defined]
-                resume_looked.wait(30)
-            else:  # the second batch is planned: the resume goes on and ends while this one is in flight
-                announce_planned_more.set()
-                resume_ended.wait(30)
-                with services.db.session() as session:
-                    seen["status_while_in_flight"] = session.get(Dispatch, 1).status
-        return send(self, *args)
-
-    monkeypatch.setattr(engine, "_pending_batches", pending_then_pause)
-    monkeypatch.setattr(engine._InFlight, "send", interleaved)
+    monkeypatch.setattr(ledger_module, "plan_identical", resume_after_the_first_batch)
     result = announce(app)
-    seen["thread"].join(30)  # type: ignore[attr-defined]
 
-    assert isinstance(seen["resume"], announcements.SendInProgress), seen["resume"]
-    assert seen["status_while_in_flight"] == DispatchStatus.SENDING
-    assert result.exit_code == 0, result.output
-    assert "送信 700件  失敗 0件  対象外 0件" in result.output
+    report = resumed[0]()
+    assert isinstance(report, announcements.SendReport) and report.tally.sent == USERS
+    assert_one_clear_line(result)
+    assert fake_line.state.requests(MULTICAST) == [r for r in fake_line.state.requests(MULTICAST) if r.status == 200]
     assert_everyone_received_it_once(app, fake_line, users)

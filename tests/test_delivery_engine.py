@@ -21,6 +21,7 @@ from bot.db.tables import (
     LineUser,
     UserStatus,
 )
+from bot.delivery import engine
 from bot.delivery import ledger as delivery_ledger
 from bot.delivery import (
     AudienceError,
@@ -305,9 +306,10 @@ def test_marking_a_multicast_batch_touches_its_own_pending_rows_only(app):
     second = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("二件目"), key="second")
     audience = parse_audience(f"training:{ECMO_TRAINING}", Services.of(app).knowledge)
     with Services.of(app).db.session() as session:
-        batch_0 = delivery_ledger.plan_identical(session, first, "first", 0, audience, 0, 3)
+        _, batch_0_last_user = delivery_ledger.plan_identical(session, first, "first", 0, audience, 0, 3)
         delivery_ledger.plan_identical(session, second, "second", 1, audience, 0, 6)  # the same batch number
-        batch_1 = delivery_ledger.plan_identical(session, first, "first", 1, audience, batch_0.last_user_id, 3)
+        _, batch_1_last_user = delivery_ledger.plan_identical(session, first, "first", 1, audience, batch_0_last_user, 3)
+        [batch_1] = delivery_ledger.batches_between(session, first, batch_0_last_user, batch_1_last_user, 3)
     everything = [row.id for dispatch in (first, second) for row in ledger(app, dispatch)]
 
     with Services.of(app).db.session() as session:
@@ -333,3 +335,50 @@ def test_an_unreachable_line_is_a_retryable_gateway_error_not_a_crash():
         assert (error.status, error.retryable) == (0, True)
     else:
         raise AssertionError("a push to a closed port cannot succeed")
+
+
+def test_a_multicast_send_writes_its_whole_ledger_before_its_first_request(app, fake_line, monkeypatch):
+    """A group of batches a statement, every group committed before the first multicast leaves."""
+    fake_line.state.set_quota(None)
+    monkeypatch.setattr(engine, "PLAN_AHEAD_BATCHES", 2)
+    users = add_users(app, 1234, training=ECMO_TRAINING)  # three batches: two groups
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("研修のお知らせです。"))
+    ledger_at_each_request: list[int] = []
+    multicast = Sender.multicast
+
+    def count_the_ledger_first(self, *args):  # type: ignore[no-untyped-def]
+        ledger_at_each_request.append(len(ledger(app, dispatch_id)))
+        return multicast(self, *args)
+
+    monkeypatch.setattr(Sender, "multicast", count_the_ledger_first)
+    tally = run_dispatch(Services.of(app), dispatch_id)
+
+    assert ledger_at_each_request == [1234, 1234, 1234]
+    assert tally.sent == 1234
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+
+
+def test_a_send_that_crashes_while_writing_its_ledger_is_resumed_from_the_last_group_written(app, fake_line, monkeypatch):
+    fake_line.state.set_quota(None)
+    monkeypatch.setattr(engine, "PLAN_AHEAD_BATCHES", 1)
+    users = add_users(app, 1234, training=ECMO_TRAINING)
+    dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("研修のお知らせです。"))
+    plan_identical = delivery_ledger.plan_identical
+
+    def crash_at_batch_2(session, dispatch_id, key, batch, *args):  # type: ignore[no-untyped-def]
+        if batch == 2:
+            raise Crash()
+        return plan_identical(session, dispatch_id, key, batch, *args)
+
+    monkeypatch.setattr(delivery_ledger, "plan_identical", crash_at_batch_2)
+    with pytest.raises(Crash):
+        run_dispatch(Services.of(app), dispatch_id)
+    assert fake_line.state.requests("/v2/bot/message/multicast") == []
+    assert len(ledger(app, dispatch_id)) == 1000  # batches 0 and 1, committed
+    monkeypatch.setattr(delivery_ledger, "plan_identical", plan_identical)
+
+    tally = run_dispatch(Services.of(app), dispatch_id)
+
+    assert tally.sent == 1234
+    assert sorted(r.status for r in fake_line.state.requests("/v2/bot/message/multicast")) == [200, 200, 200]
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})

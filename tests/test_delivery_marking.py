@@ -1,8 +1,8 @@
 """Marking a batch's outcome beside the planning of the next one, and what a failed marking leaves.
 
 On PostgreSQL the engine marks finished batches in a transaction of its own, on a
-marking thread, while the planner writes the next batch; on SQLite (one writer at a
-time) the planner marks them in its own transaction, as before. Either way a batch is
+marking thread, while it reads (or, for personalised content, plans) the next batches;
+on SQLite (one writer at a time) it marks them in that same transaction. Either way a batch is
 in the ledger before its request leaves, and a marking that fails leaves its rows
 pending, re-sent by a resume with the same retry key: LINE answers 409 and nobody
 receives the announcement twice.
@@ -35,36 +35,38 @@ def new_announcement(app: Flask) -> int:
                                text_content("明日の配信は10時からです。"), clock.now()).id
 
 
-def test_on_postgresql_the_next_batch_is_planned_while_the_last_one_is_being_marked(
+def test_on_postgresql_the_next_batches_are_read_while_the_last_one_is_being_marked(
         app: Flask, fake_line: FakeLine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batch 0's marking waits until batch 1 is planned: only a marking beside the planner lets that happen."""
+    """Batch 0's marking waits until the ledger's next slice (batch 1) is read: only a marking beside the sender lets
+    that happen."""
     if database_url.startswith("sqlite"):
-        pytest.skip("SQLite writes one transaction at a time: the planner marks in its own transaction")
+        pytest.skip("SQLite writes one transaction at a time: the sender marks in its own transaction")
     fake_line.state.set_quota(None)
+    monkeypatch.setattr(engine, "PLAN_AHEAD_BATCHES", 1)  # a slice of the ledger is then one whole batch
     users = add_users(app, USERS, training=ECMO_TRAINING)
     dispatch_id = new_announcement(app)
-    planned_batch_1 = threading.Event()
+    read_batch_1 = threading.Event()
     marking_saw_batch_1: list[bool] = []
-    send, plan_identical, mark_batch = engine._InFlight.send, ledger.plan_identical, ledger.mark_batch
+    send, batches_between, mark_batch = engine._InFlight.send, ledger.batches_between, ledger.mark_batch
 
     def send_and_wait_for_the_answer(self: engine._InFlight, *args: Any) -> None:
-        send(self, *args)  # so that batch 0 is finished when the planner looks before planning batch 1
+        send(self, *args)  # so that batch 0 is finished when the sender looks before reading batch 1
         wait(self._batches[-1].futures())
 
-    def plan_and_tell(session: Any, dispatch_id: int, key: str, batch: int, *args: Any) -> Any:
-        planned = plan_identical(session, dispatch_id, key, batch, *args)
-        if batch == 1:
-            planned_batch_1.set()
-        return planned
+    def read_and_tell(*args: Any) -> Any:
+        batches = batches_between(*args)
+        if any(batch.batch == 1 for batch in batches):
+            read_batch_1.set()
+        return batches
 
-    def mark_once_batch_1_is_planned(session: Any, dispatch_id: int, batch: int, *args: Any) -> None:
+    def mark_once_batch_1_is_read(session: Any, dispatch_id: int, batch: int, *args: Any) -> None:
         if batch == 0:
-            marking_saw_batch_1.append(planned_batch_1.wait(5))
+            marking_saw_batch_1.append(read_batch_1.wait(5))
         mark_batch(session, dispatch_id, batch, *args)
 
     monkeypatch.setattr(engine._InFlight, "send", send_and_wait_for_the_answer)
-    monkeypatch.setattr(ledger, "plan_identical", plan_and_tell)
-    monkeypatch.setattr(ledger, "mark_batch", mark_once_batch_1_is_planned)
+    monkeypatch.setattr(ledger, "batches_between", read_and_tell)
+    monkeypatch.setattr(ledger, "mark_batch", mark_once_batch_1_is_read)
     tally = run_dispatch(Services.of(app), dispatch_id)
 
     assert marking_saw_batch_1 == [True]

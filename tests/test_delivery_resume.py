@@ -15,8 +15,8 @@ from bot.devtools.fake_line import FaultConfig
 from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, ECMO_TRAINING, add_users, ledger, received_counts
 
 # 100 multicasts: more than the sender keeps in flight at once (twice its 32 threads), so
-# the kill leaves both batches in flight (pending, re-sent with their keys) and users not
-# yet planned (planned by the resume after the last one planned).
+# the kill leaves both batches in flight and batches not yet sent (all pending, the whole
+# ledger being written before the first request; re-sent by the resume with their keys).
 USERS = 50_000
 LATENCY_MS = 150
 

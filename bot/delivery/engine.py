@@ -1,15 +1,17 @@
-"""Running a dispatch: plan a batch of the audience in the ledger, send it, mark it, repeat.
+"""Running a dispatch: write its ledger, send what is pending, mark it, finish.
 
 The order of steps is what makes a crash harmless. Rows are committed as
 pending before any request leaves, and marked only after LINE answered; a
 process killed in between leaves pending rows, which the next run re-sends
 with the same retry keys (LINE answers 409 for those that had gone through,
-which counts as sent) before planning the users after the last one planned.
+which counts as sent).
 
-Batches overlap (``_InFlight``): while LINE answers the requests of the batches
-already planned, the next batch is planned and, for personalised content,
-rendered. Only the database work is serial; the rate limiter, not the round
-trip to LINE, then sets the pace.
+Identical content (multicasts) has its whole ledger written first, a group of
+batches a statement, and is then sent a slice of the ledger at a time: the send
+waits for nothing but LINE. Personalised content (pushes) is planned a batch at a
+time, each batch rendered user by user as it is sent, while the next is planned.
+Requests overlap (``_InFlight``): the rate limiter, not the round trip to LINE,
+sets the pace.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+# Batches of identical content planned by one statement, in one transaction, and read back a slice at a time.
+PLAN_AHEAD_BATCHES = 20
 # A sender marks ledger rows every batch; one silent this long has died.
 STALLED_AFTER = timedelta(minutes=5)
 EXPIRED_RETRY_KEY = (
@@ -86,9 +90,15 @@ def run_dispatch(
     plan = _claim(services, dispatch_id, renderers or Renderers(), take_over)
     if plan is not None:
         with _InFlight(services, plan, sender or Sender(services.line, services.send_policy)) as flight:
-            for batch in _pending_batches(services, dispatch_id):
-                flight.send(_resumed(services, plan, batch))
-            _plan_and_send_rest(services, plan, flight, page_size)
+            with services.db.session() as session:
+                batch, last_planned = ledger.progress(session, dispatch_id)
+            ranges = [(0, last_planned)]  # what earlier runs planned: rows left pending are re-sent first
+            if plan.renderer is None:
+                ranges += _plan_everyone(services, plan, page_size, batch, last_planned)
+            for after_user_id, through_user_id in ranges:
+                _send_pending(services, plan, flight, page_size, after_user_id, through_user_id)
+            if plan.renderer is not None:
+                _plan_and_send_rest(services, plan, flight, page_size, batch, last_planned)
         _finish(services, dispatch_id)
     with services.db.session() as session:
         return ledger.tally(session, dispatch_id)
@@ -162,12 +172,14 @@ def _reopen(services: Services, dispatch_id: int) -> None:
 
 
 def _finish(services: Services, dispatch_id: int) -> None:
-    """Mark the dispatch done, unless rows are still pending: those another process planned and is sending.
+    """Mark the dispatch done, unless rows are still pending or another process has finished it.
 
     This run marked every row it sent; a pending row left over means a concurrent
     run planned it after this one looked. Marking the dispatch done then would hide
     it from ``run_due`` should that process die, so this run stops as busy instead
-    and leaves the finishing to that one.
+    and leaves the finishing to that one. A dispatch already done was finished by a
+    run that took this one's batches over (re-sent with their keys: LINE answered
+    409 to one of the two): this run did not finish the send, and says so.
     """
     still_pending = (select(Delivery.id)
                      .where(Delivery.dispatch_id == dispatch_id, Delivery.status == DeliveryStatus.PENDING)
@@ -175,7 +187,7 @@ def _finish(services: Services, dispatch_id: int) -> None:
     with services.db.session() as session:
         finished = session.execute(
             update(Dispatch)
-            .where(Dispatch.id == dispatch_id, ~still_pending)
+            .where(Dispatch.id == dispatch_id, Dispatch.status == DispatchStatus.SENDING, ~still_pending)
             .values(status=DispatchStatus.DONE, finished_at=system_now())
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -183,48 +195,75 @@ def _finish(services: Services, dispatch_id: int) -> None:
         raise DispatchBusy(f"dispatch {dispatch_id} has rows another process is still sending")
 
 
-def _pending_batches(services: Services, dispatch_id: int) -> list[int]:
-    with services.db.session() as session:
-        return ledger.pending_batches(session, dispatch_id)
+def _plan_everyone(services: Services, plan: _Plan, page_size: int, batch: int,
+                   after_user_id: int) -> list[tuple[int, int]]:
+    """Identical content: plan every user after the last one planned, ``PLAN_AHEAD_BATCHES`` a transaction.
 
-
-def _resumed(services: Services, plan: _Plan, batch: int) -> PlannedBatch:
-    """A batch an earlier run planned: its rows still pending, less those LINE would not recognise.
-
-    A row planned over a day ago is marked failed instead: LINE has forgotten its
-    retry key, so a re-send could deliver a second time.
+    Returns the ranges of user ids planned, one per transaction. The whole ledger is
+    written before the first request, so that the send itself waits for nothing but
+    LINE: on PostgreSQL writing a row (its indexes, its two foreign-key checks) costs
+    more than the row's share of a multicast, and written between the requests it
+    set the pace of the send. A group another process has planned first (the unique
+    constraint) means that process is sending the rest: this run stops as busy.
     """
-    with services.db.session() as session:
-        rows = ledger.pending(session, plan.dispatch_id, batch)
-        now = system_now()
-        expired = [row.user_id for row in rows if row.retry_key_expired(now)]
-        ledger.mark_users(session, plan.dispatch_id, expired, DeliveryStatus.FAILED, 0, EXPIRED_RETRY_KEY)
-    fresh = [row for row in rows if not row.retry_key_expired(now)]
-    return PlannedBatch(batch, fresh, rows[-1].user_id if rows else 0)
+    ranges: list[tuple[int, int]] = []
+    while True:
+        try:
+            with services.db.session() as session:
+                planned = ledger.plan_identical(session, plan.dispatch_id, plan.key, batch + 1, plan.audience,
+                                                after_user_id, page_size, PLAN_AHEAD_BATCHES)
+        except IntegrityError:
+            raise DispatchBusy(f"dispatch {plan.dispatch_id} is being sent by another process") from None
+        if planned is None:
+            return ranges
+        batch, last_user_id = planned
+        ranges.append((after_user_id, last_user_id))
+        after_user_id = last_user_id
 
 
-def _plan_and_send_rest(services: Services, plan: _Plan, flight: _InFlight, page_size: int) -> None:
-    with services.db.session() as session:
-        batch, after_user_id = ledger.progress(session, plan.dispatch_id)
+def _send_pending(services: Services, plan: _Plan, flight: _InFlight, page_size: int, after_user_id: int,
+                  through_user_id: int) -> None:
+    """Send the ledger's rows still pending for users in the range, batch by batch, a slice at a time.
+
+    After a crash these are the requests that were in flight (or, for identical
+    content, not yet sent), re-sent with their retry keys. A row planned over a day
+    ago is marked failed instead: LINE has forgotten its key, so a re-send could
+    deliver a second time.
+    """
+    while True:
+        with services.db.session() as session:
+            flight.mark_finished(session)
+            batches = ledger.batches_between(session, plan.dispatch_id, after_user_id, through_user_id,
+                                             (PLAN_AHEAD_BATCHES + 1) * page_size)
+            expired = [user_id for batch in batches for user_id in batch.expired]
+            ledger.mark_users(session, plan.dispatch_id, expired, DeliveryStatus.FAILED, 0, EXPIRED_RETRY_KEY)
+        if not batches:
+            return
+        for batch in batches:
+            flight.send(batch)
+        after_user_id = batches[-1].last_user_id
+
+
+def _plan_and_send_rest(services: Services, plan: _Plan, flight: _InFlight, page_size: int, batch: int,
+                        after_user_id: int) -> None:
+    """Personalised content: plan a batch, send it (rendering each user's message), plan the next.
+
+    Rendering and pushing, not planning, bound such a send; the batch's rows are
+    committed before any of its pushes leaves.
+    """
     while True:
         batch += 1
         try:
             with services.db.session() as session:
                 flight.mark_finished(session)
-                planned = _plan_batch(session, plan, batch, after_user_id, page_size)
+                recipients = plan.audience.page(session, after_user_id, page_size)
+                planned = ledger.plan_personalised(session, plan.dispatch_id, plan.key, batch, recipients)
         except IntegrityError:
             raise DispatchBusy(f"dispatch {plan.dispatch_id} is being sent by another process") from None
         if planned is None:
             return
         flight.send(planned)
         after_user_id = planned.last_user_id
-
-
-def _plan_batch(session: Session, plan: _Plan, batch: int, after_user_id: int, size: int) -> PlannedBatch | None:
-    if plan.renderer is None:
-        return ledger.plan_identical(session, plan.dispatch_id, plan.key, batch, plan.audience, after_user_id, size)
-    recipients = plan.audience.page(session, after_user_id, size)
-    return ledger.plan_personalised(session, plan.dispatch_id, plan.key, batch, recipients)
 
 
 @dataclass
