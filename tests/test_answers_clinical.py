@@ -55,3 +55,13 @@ def test_side_effects_as_a_lecture_topic_are_a_course_question(answerer: Answere
                                   "研修で習った副作用、うちの患者さんに出てるかも"])
 def test_side_effects_of_a_treatment_are_still_redirected(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text, JUNE_20_2023).decision.kind == "clinical"
+
+
+@pytest.mark.parametrize("text", ["ECMOの適応は？", "脱血カニューレのサイズ", "Which drainage cannula size for VV ECMO?"])
+def test_indications_and_devices_in_a_patient_are_clinical_by_the_word_lists(answerer: Answerer, text: str) -> None:
+    assert answerer.is_surely_clinical(text)
+    assert ask(answerer, text).decision.kind == "clinical"
+
+
+def test_a_lecture_about_indications_is_a_course_question(answerer: Answerer) -> None:
+    assert not answerer.is_surely_clinical("ECT中級の講義で適応判断は学べますか")

@@ -49,3 +49,16 @@ def test_english_questions_are_answered_in_english_with_the_same_facts(answerer:
     reply = ask(answerer, "When is the application deadline for the clozapine training?")
     assert reply.decision.locale == "en" and reply.decision.entry_id == "application-period"
     assert "Applications are open" in reply.text and "30 Jun" in reply.text
+
+
+def test_an_english_word_meets_its_japanese_synonym(answerer: Answerer) -> None:
+    features = answerer.index.featuriser.features
+    assert set(features("deadline")) & {f for f in features("締切") if f.startswith("s:")}
+    assert set(features("payment")) & {f for f in features("支払い") if f.startswith("s:")}
+
+
+def test_an_english_question_is_answered_through_the_japanese_examples(answerer: Answerer) -> None:
+    # "email" meets the examples' メール: no example says "office email" in English.
+    reply = ask(answerer, "ECT training office email", JUNE_20_2023, "en")
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "contact")
+    assert "jimu-nanchisei-tokyo@ncnp.go.jp" in reply.text

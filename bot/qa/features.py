@@ -10,7 +10,9 @@ Four kinds, because each one rescues a different way trainees type:
 * ``s:`` SudachiPy synonym group ids: 費用 and 料金 meet without a word list;
 * ``r:`` reading bigrams of the whole text: a word typed in hiragana
   (しゅうりょうしょう) meets its kanji spelling by sound;
-* ``e:`` English words and word pairs, crudely singularised;
+* ``e:`` English words and word pairs, crudely singularised; an English word
+  Sudachi knows also gives its synonym group ids and katakana form (``s:``,
+  ``w:``), so "payment deadline" meets 支払期限 and "smartphone" スマホ;
 * ``p:place`` for each venue place the text named and ``p:date`` for each date word
   (今日, 来週: ``date_words``), both put in by ``examples.TopicText``.
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from sudachipy import Dictionary, SplitMode
+from sudachipy import Dictionary, Morpheme, SplitMode
 
 from bot.qa.date_words import DATE_TOKEN
 from bot.textfold import fold_width_and_case, hiragana_to_katakana
@@ -70,7 +72,11 @@ class Featuriser:
         for morpheme in (*long_units, *short_units):
             pos = morpheme.part_of_speech()[0]
             surface = morpheme.surface()
-            if pos in _SKIPPED_POS or surface.isascii():
+            if pos in _SKIPPED_POS:
+                continue
+            if surface.isascii():
+                if not morpheme.is_oov():
+                    found.extend(_english_in_japanese(morpheme))
                 continue
             word = morpheme.normalized_form()
             if word not in seen:
@@ -86,6 +92,17 @@ class Featuriser:
         found.extend("e:" + w for w in words)
         found.extend(f"e:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
         return found
+
+
+def _english_in_japanese(morpheme: Morpheme) -> list[str]:
+    """An English word the dictionary knows, as its Japanese synonyms and katakana form: deadline
+    meets 締切, payment 支払い, smartphone スマホ, email メール, which the examples say mostly in
+    Japanese. Its spelling is an ``e:`` feature already."""
+    found = [f"s:{group}" for group in morpheme.synonym_group_ids()]
+    word = morpheme.normalized_form()
+    if not word.isascii():
+        found.append("w:" + word)
+    return found
 
 
 def _reading(surface: str, reading: str) -> str:

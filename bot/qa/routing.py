@@ -48,14 +48,15 @@ class Router:
         folded = fold_width_case_and_kana(text)
         if self.is_clinical(folded):
             return Route.CLINICAL
-        bare = re.sub(r"[\s!！?？。、.,~ー〜wｗ笑]+", "", folded)
+        # Laughter (笑, www) goes only at the end: a w inside "which" is a letter of the word.
+        bare = re.sub(r"[wｗ]+$", "", re.sub(r"[\s!！?？。、.,~ー〜笑]+", "", folded))
         if any(bare == fold_width_case_and_kana(word).replace(" ", "") for word in self._menu) or any(
             word in folded for word in self._menu if len(word) >= 3
         ):
             return Route.MENU
-        if bare and any(_short_phrase(bare, word) for word in self._thanks):
+        if bare and any(_short_phrase(bare, folded, word) for word in self._thanks):
             return Route.THANKS
-        if bare and any(_short_phrase(bare, word) for word in self._greetings):
+        if bare and any(_short_phrase(bare, folded, word) for word in self._greetings):
             return Route.GREETING
         if self._off_topic.search(folded):
             return Route.OFF_TOPIC
@@ -87,10 +88,20 @@ class Router:
 _TRAINING_NAME = re.compile(r"([\u4e00-\u9fff\u30a1-\u30faーa-z0-9]{2,})(?:研修|講習|講座|試験|セミナー|コース)")
 
 
-def _short_phrase(bare: str, word: str) -> bool:
-    """「ありがとうございました」 is the thanks word and a polite ending, not a question."""
+# A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but
+# 「りょうきん」 (料金) starts with it, as "which city" starts with "hi" once its w is read as laughter.
+MIN_WORD_WITH_ENDING = 3
+
+
+def _short_phrase(bare: str, folded: str, word: str) -> bool:
+    """「ありがとうございました」 is the thanks word and a polite ending, not a question. A short word
+    is the whole message (「りょ」), or a latin one followed by a space or a sign ("ok thanks", "hi!")."""
     word = word.replace(" ", "")
-    return bare.startswith(word) and len(bare) <= len(word) + 6
+    if not bare.startswith(word) or len(bare) > len(word) + 6:
+        return False
+    if len(word) >= MIN_WORD_WITH_ENDING or bare == word:
+        return True
+    return word.isascii() and re.match(rf"{re.escape(word)}(?![a-z0-9])", folded.strip()) is not None
 
 
 def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
