@@ -29,7 +29,10 @@ _BUSY_TIMEOUT_MS = int(GIVE_UP_SECONDS * 1000)
 
 
 def take(connection: Connection, sleep=time.sleep, monotonic=time.monotonic) -> None:  # type: ignore[no-untyped-def]
-    """Begin ``connection``'s transaction holding SQLite's write lock (no-op elsewhere); raises after GIVE_UP_SECONDS."""
+    """Begin ``connection``'s transaction holding SQLite's write lock (no-op elsewhere).
+
+    Raises SQLite's "database is locked" after GIVE_UP_SECONDS, as its busy timeout would.
+    """
     if connection.dialect.name != "sqlite":
         return
     raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
