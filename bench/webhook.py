@@ -196,6 +196,10 @@ def run_phase(phase: Phase, fake_url: str, web_port: int, roles: dict[str, int],
         answered = answered_count(session, fake_url)
     phase.seconds_to_last_answer = time.perf_counter() - start
     phase.answered = answered
+    counts = session.get(f"{fake_url}/__fake__/counts", timeout=10).json()
+    phase.extra.append("  LINE received      " + "; ".join(
+        f"{path.rsplit('/', 1)[-1]} " + ", ".join(f"{n} x {status}" for status, n in sorted(counts[path].items()))
+        for path in ANSWER_PATHS if path in counts))
     records = []
     for path in ANSWER_PATHS:
         found = session.get(f"{fake_url}/__fake__/requests", params={"path": path}).json()["requests"]

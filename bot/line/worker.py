@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.db import write_lock
 from bot.db.tables import AnswerStatus, InboxStatus, LineUser
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
@@ -299,8 +300,9 @@ class EventWorker:
     def _claim_and_decide(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
         """Claim these events and decide them in one transaction; (how many were won, answers to send in order).
 
-        The claim is the transaction's first statement, a write: SQLite then holds the
-        write lock from the start instead of failing to upgrade a read snapshot that
+        On SQLite the transaction takes the write lock first (``bot.db.write_lock``), polled
+        like the acknowledgements' so that neither side sleeps through the other's gaps,
+        and holds it from the start instead of failing to upgrade a read snapshot that
         another writer has moved past. What the handlers read about the senders is
         loaded for the whole batch, one query per fact (``bot.trainees.sender_facts``).
         Events taken over from a worker that died come with the answer it committed,
@@ -332,6 +334,7 @@ class EventWorker:
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
+            write_lock.take(session.connection())  # SQLite: polled, as the acknowledgements do (bot.db.write_lock)
             claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now())
             taken_over = [row.id for row in claimed if row.attempts > 1]
             if taken_over:  # a worker that held these before may have committed their answers
@@ -437,8 +440,9 @@ class EventWorker:
         """Mark the answers and close their events, in one transaction."""
         if not sent:
             return
-        now = clock.system_now()
         with self.services.db.session() as session:
+            write_lock.take(session.connection())
+            now = clock.system_now()
             outbox.mark(session, [(answer.outbox_id, outcome) for answer, outcome in sent], now)
             done = [answer.inbox_id for answer, outcome in sent if outcome.status != AnswerStatus.FAILED]
             inbox.finish(session, done, InboxStatus.DONE, now)
