@@ -9,8 +9,8 @@ from tests.helpers import JUNE_20_2023, ask
 
 
 def test_a_question_the_model_is_unsure_of_gets_did_you_mean_and_the_contact(answerer: Answerer) -> None:
-    # live or on-demand? (「ECTの配信」 alone is on-demand since the fifth set's 配信開始 / 配信終了 are examples)
-    reply = ask(answerer, "ECTの配信って")
+    # live or on-demand? (「ECTの配信」 and 「ECTの配信って」 are on-demand since the fifth set's 配信開始 / 配信終了 are examples)
+    reply = ask(answerer, "ECT配信")
     assert reply.decision.kind == "did_you_mean"
     assert {"live-stream", "on-demand"} <= set(reply.decision.candidates)
     assert "jimu-nanchisei-tokyo@ncnp.go.jp" in reply.text

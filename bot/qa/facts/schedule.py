@@ -6,7 +6,7 @@ every status (あと3日, 終了) is judged against the context's ``now``.
 
 from __future__ import annotations
 
-from bot.knowledge.models import Session
+from bot.knowledge.models import Session, Venue
 from bot.knowledge.time_words import Ordinal
 from bot.knowledge.timing import Period, When
 from bot.qa.date_words import Window
@@ -125,6 +125,14 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
     return [s for s in sessions if s.venue_id in venue_ids]
 
 
+def _session_status(ctx: FactContext, session: Session) -> str | None:
+    """Ended, today, or the days left."""
+    day = session.date.day()
+    if day is not None and day < ctx.today:
+        return ctx.gettext("This session has ended.")
+    return _event_status(ctx, session.date)
+
+
 def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool = False) -> str:
     """Each session at the places asked about, always with its day and venue, past or not
     (「広島会場の日程」 after the day: 2025年11月9日 広島大学, and that it has taken place);
@@ -135,7 +143,7 @@ def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool 
         where = f" {ctx.text(venue.name)}" if venue else ""
         day = session.date.day()
         past = day is not None and day < ctx.today
-        status = ctx.gettext("This session has ended.") if past else _event_status(ctx, session.date)
+        status = _session_status(ctx, session)
         line = f"{when_text(ctx, session.date)}{where}"
         if session.hours is not None and not past:
             line = f"{line} {clock_range(session.hours)}"
@@ -286,7 +294,11 @@ def hours(ctx: FactContext) -> str | None:
 
 @fact("venues")
 def venues(ctx: FactContext) -> str | None:
-    """Each venue with its region and days; only the named city's when the question names one."""
+    """Each venue with its region and days; only the named city's when the question names one, only
+    the day 最初/最後/次 picks (within 年内 and the like) when the question says which one."""
+    if ctx.time.ordinal is not None and (picked := _picked_with_venue(ctx)):
+        return bulleted([joined(_with_days(ctx, _venue_place(ctx, venue), [session]), _session_status(ctx, session))
+                         for session, venue in picked])
     items = []
     named, _words = named_venues(ctx.edition, ctx.question)
     for venue in ctx.edition.venues:
@@ -295,21 +307,40 @@ def venues(ctx: FactContext) -> str | None:
         used = [s for s in ctx.edition.sessions if s.venue_id == venue.id]
         if used and not any(ctx.wanted(s.course_ids) for s in used):
             continue
-        place = ctx.text(venue.name) or ""
-        region = ctx.text(venue.region)
-        if region:
-            place = f"{region}: {place}"
+        place = _venue_place(ctx, venue)
         if named and used:
             # Asked about by name: every day there, with whether it has taken place.
             items.append(place + "\n" + session_lines(ctx, used))
             continue
-        days = "、".join(when_text(ctx, s.date) for s in used[:2])
-        if days:
-            place = f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"
+        place = _with_days(ctx, place, used[:2])
         if venue.address:
             place = f"{place} {venue.address}"
         items.append(place)
     return bulleted(items)
+
+
+def _venue_place(ctx: FactContext, venue: Venue) -> str:
+    """A venue as the answers name it: its region, then its name."""
+    place = ctx.text(venue.name) or ""
+    region = ctx.text(venue.region)
+    return f"{region}: {place}" if region else place
+
+
+def _with_days(ctx: FactContext, place: str, sessions: list[Session]) -> str:
+    """A venue followed by its days in brackets."""
+    days = "、".join(when_text(ctx, s.date) for s in sessions)
+    if not days:
+        return place
+    return f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"
+
+
+def _picked_with_venue(ctx: FactContext) -> list[tuple[Session, Venue]]:
+    """The session days the question's ordinal picks among those held at a venue (inside the date
+    word's days when it names some), each with its venue."""
+    held = [s for s in ctx.edition.sessions if s.venue_id and ctx.wanted(s.course_ids)]
+    if (asked := ctx.window) is not None:
+        held = [s for s in held if (d := s.date.earliest_day()) is not None and asked.start <= d <= asked.end]
+    return [(s, venue) for s in pick_sessions(ctx, held) if s.venue_id and (venue := ctx.edition.venue(s.venue_id))]
 
 
 @fact("session_tasks")
