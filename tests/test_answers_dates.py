@@ -84,9 +84,9 @@ def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
         ("今日研修ある？", date(2025, 11, 20), date(2025, 11, 20)),
         ("あしたは何時から", date(2025, 11, 21), date(2025, 11, 21)),
         ("明後日", date(2025, 11, 22), date(2025, 11, 22)),
-        ("今週の開催", date(2025, 11, 20), date(2025, 11, 23)),  # a Thursday: to Sunday
+        ("今週の開催", date(2025, 11, 17), date(2025, 11, 23)),  # the whole week: its past days are stated as held
         ("来週ecmo研修ある？", date(2025, 11, 24), date(2025, 11, 30)),
-        ("今月の日程", date(2025, 11, 20), date(2025, 11, 30)),
+        ("今月の日程", date(2025, 11, 1), date(2025, 11, 30)),  # 「今月あった？」 asks about its first days too
         ("らいげつのけんしゅう", date(2025, 12, 1), date(2025, 12, 31)),
         ("再来月", date(2026, 1, 1), date(2026, 1, 31)),
         ("年明けの開催日は？", date(2026, 1, 1), date(2026, 1, 31)),
@@ -150,3 +150,19 @@ def test_days_of_several_courses_in_a_date_word_are_in_order_and_say_whose(answe
     assert lines[0].startswith("Aコース") and "：令和5年10月11日" in lines[0], reply.text
     days = [int(line.split("10月")[1].split("日")[0]) for line in lines]
     assert days == sorted(days), reply.text
+
+
+def test_this_month_asked_after_its_day_states_the_day_held_and_the_next(answerer: Answerer) -> None:
+    reply = ask(answerer, "今月ECMO研修あった？", datetime(2025, 12, 20, 9, 0, tzinfo=JST))
+    assert "2025年12月7日（日） 札幌医科大学 終了しました" in reply.text
+    assert "その次の研修日" in reply.text and "2026年1月18日（日）" in reply.text
+
+
+@pytest.mark.parametrize("text", ["今週のECMO研修", "来週のクロザピン研修", "今月の主任研修", "今日ECMO研修ってある？"])
+def test_a_date_word_and_a_training_alone_ask_what_is_on_then(answerer: Answerer, text: str) -> None:
+    reply = ask(answerer, text, datetime(2025, 12, 20, 9, 0, tzinfo=JST))
+    assert reply.decision.kind == "answer" and reply.decision.entry_id == "schedule"
+
+
+def test_a_date_word_beside_a_training_does_not_make_small_talk_an_answer(answerer: Answerer) -> None:
+    assert ask(answerer, "ECMO研修 明日の天気は").decision.kind == "out_of_scope"

@@ -49,12 +49,12 @@ class DateWordSpec:
                 return Window(day, day)
             case WindowKind.WEEK:
                 monday = today - timedelta(days=today.weekday()) + timedelta(weeks=self.ahead)
-                return Window(max(monday, today), monday + timedelta(days=6))
+                return Window(monday, monday + timedelta(days=6))
             case WindowKind.MONTH:
                 year, month = divmod(today.month - 1 + self.ahead, 12)
                 first = date(today.year + year, month + 1, 1)
                 last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-                return Window(max(first, today), last)
+                return Window(first, last)
             case WindowKind.REST_OF_YEAR:
                 return Window(today, date(today.year, 12, 31))
             case WindowKind.NEW_YEAR:

@@ -228,12 +228,17 @@ def _sessions_in_window(ctx: FactContext, sessions: list[Session], asked: Window
     days = ctx.day(asked.start) if asked.start == asked.end else ctx.period(Period(start=asked.start, end=asked.end))
     inside = sorted((s for s in sessions if (d := s.date.earliest_day()) is not None and asked.start <= d <= asked.end),
                     key=lambda s: s.date.earliest_day() or asked.start)
+    later = [s for s in sessions if (d := s.date.earliest_day()) is not None and d > asked.end]
     if inside:
         if ctx.time.ordinal is not None:
             inside = pick_sessions(ctx, inside)
         several = len(_session_groups(ctx, inside)) > 1  # 主任研修's A-D: whose day is which
-        return _("Session days in {days}:").format(days=days) + "\n" + session_lines(ctx, inside, several)
-    later = [s for s in sessions if (d := s.date.earliest_day()) is not None and d > asked.end]
+        text = _("Session days in {days}:").format(days=days) + "\n" + session_lines(ctx, inside, several)
+        if all((d := s.date.earliest_day()) is not None and d < ctx.today for s in inside) and later:
+            # 「今月ある？」 after this month's last day: what has been, and what comes next.
+            following = min(later, key=lambda s: s.date.earliest_day() or asked.end)
+            text += "\n" + _("The next one after that:") + "\n" + session_lines(ctx, [following])
+        return text
     text = _("No session day in {days}.").format(days=days)
     if later:
         following = min(later, key=lambda s: s.date.earliest_day() or asked.end)
