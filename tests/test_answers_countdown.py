@@ -191,3 +191,18 @@ def test_the_next_day_line_states_its_date_once(answerer: Answerer) -> None:
     (line,) = [line for line in reply.text.splitlines() if line.startswith("次回：")]
     assert line.count("10月19日") == 1
     assert "Dコース（集合）" in line and "バルサール神保町アネックス" in line
+
+
+def test_a_start_word_is_an_event_not_the_first_of_several(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修の会場はどこですか？開始は何時？", datetime(2025, 12, 20, 9, 0, tzinfo=JST))
+    assert "大垣市民病院" in reply.text and "京都府立医科大学" in reply.text  # every venue, not the first day's
+
+
+def test_a_countdown_to_the_start_after_the_first_day_counts_to_the_next(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修あと何日で始まる？", datetime(2025, 12, 20, 9, 0, tzinfo=JST))
+    assert "2026年1月18日（日）" in reply.text and "あと29日" in reply.text and "8月24日" not in reply.text
+
+
+def test_the_day_itself_does_not_make_a_question_about_the_schedule(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修当日の集合時間はいつ？", datetime(2025, 12, 20, 9, 0, tzinfo=JST))
+    assert reply.decision.entry_id == "hours"

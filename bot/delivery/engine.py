@@ -191,6 +191,9 @@ def _finish(services: Services, dispatch_id: int) -> None:
             .values(status=DispatchStatus.DONE, finished_at=system_now())
             .execution_options(synchronize_session=False)
         ).rowcount
+        status = None if finished else session.scalar(select(Dispatch.status).where(Dispatch.id == dispatch_id))
+    if status is DispatchStatus.DONE:
+        raise DispatchBusy(f"dispatch {dispatch_id} was finished by another process")
     if not finished:
         raise DispatchBusy(f"dispatch {dispatch_id} has rows another process is still sending")
 

@@ -67,7 +67,7 @@ VENUE_ENTRY = "venue"
 SCHEDULE_ENTRY = "schedule"
 # What may stand beside a date word in a question that asks only whether something is on then
 # (「今月のECMO研修」「来週 研修ある？」).
-_ONLY_IS_IT_ON = re.compile(r"研修|開催|あります|ありました|ある|あった|やる|やってる|is there|any|training|session")
+_ONLY_IS_IT_ON = re.compile(r"研修|開催|あります|ありました|ある|あった|やる|やってる|\b(?:is there|any|training|session)\b")
 COUNTDOWN_ENTRY = "countdown"
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
