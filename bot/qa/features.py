@@ -1,4 +1,5 @@
-"""What the topic model sees of a text: a bag of string features, the same for examples and questions.
+"""What the topic model sees of a text: a bag of string features, the same for examples and questions
+(but for katakana spelling words, below).
 
 Four kinds, because each one rescues a different way trainees type:
 
@@ -10,15 +11,17 @@ Four kinds, because each one rescues a different way trainees type:
 * ``s:`` SudachiPy synonym group ids: 費用 and 料金 meet without a word list;
 * ``r:`` reading bigrams of the whole text: a word typed in hiragana
   (しゅうりょうしょう) meets its kanji spelling by sound;
-  A katakana run Sudachi does not know (ジュコウリョウ, which is what half-width
-  ｼﾞｭｺｳﾘｮｳ becomes) gives the ``w:`` and ``s:`` of the model's words it spells
-  (受講料), and a katakana word that spells another of them (イクラ: 幾ら) gives
-  that word too (``with_spelled_words``, for questions only);
 * ``e:`` English words and word pairs, crudely singularised; an English word
   Sudachi knows also gives its synonym group ids and katakana form (``s:``,
   ``w:``), so "payment deadline" meets 支払期限 and "smartphone" スマホ;
 * ``p:place`` for each venue place the text named and ``p:date`` for each date word
   (今日, 来週: ``date_words``), both put in by ``examples.TopicText``.
+
+A katakana run Sudachi does not know (ジュコウリョウ, which is what half-width
+ｼﾞｭｺｳﾘｮｳ becomes) gives the ``w:`` and ``s:`` of the model's words it spells
+(受講料), and a katakana word that spells another of them (イクラ: 幾ら) gives that
+word too (``Featuriser.with_spelled_words``; questions only, the examples are
+featurised without it, so the trained model does not depend on it).
 
 Function words and symbols are left out of ``w:``; nothing else is filtered:
 which words matter is the model's job, learnt from the examples.
@@ -60,6 +63,9 @@ class Featuriser:
                  ) -> None:
         self._sudachi = sudachi or Dictionary(dict="core").tokenizer()
         self._spellings = spellings or {}  # katakana reading -> the words it spells
+        self._devoiced: dict[str, tuple[_Spelled, ...]] = {}  # the same without voicing marks
+        for sound, spelled in self._spellings.items():
+            self._devoiced.setdefault(_devoiced(sound), spelled)
 
     def with_spelled_words(self, words: Iterable[str]) -> Featuriser:
         """A featuriser that also reads katakana as these words spelled out (the trained model's ``w:``
@@ -78,11 +84,11 @@ class Featuriser:
             sound = morphemes[0].reading_form()
             if len(sound) >= 2:
                 # The word and its short units, as a question typed in kanji would give (受講料: 受講, 料).
-                units = (morphemes[0], *(morphemes[0].split(SplitMode.A) if len(morphemes[0].split(SplitMode.A)) > 1 else ()))
+                short = morphemes[0].split(SplitMode.A)
+                units = (morphemes[0], *(short if len(short) > 1 else ()))
                 spellings.setdefault(sound, []).extend(
-                    (unit.normalized_form(), tuple(f"s:{group}" for group in unit.synonym_group_ids())) for unit in units)
-        for sound in list(spellings):
-            spellings.setdefault(_devoiced(sound), spellings[sound])
+                    (unit.normalized_form(), tuple(f"s:{group}" for group in unit.synonym_group_ids()))
+                    for unit in units)
         return Featuriser(self._sudachi, {sound: tuple(found) for sound, found in spellings.items()})
 
     def reading(self, text: str) -> str:
@@ -156,7 +162,7 @@ class Featuriser:
         return [spelled for sound in best[-1][2] for spelled in self._spelling(sound)]
 
     def _spelling(self, sound: str) -> tuple[_Spelled, ...]:
-        return self._spellings.get(sound) or self._spellings.get(_devoiced(sound), ())
+        return self._spellings.get(sound) or self._devoiced.get(_devoiced(sound), ())
 
 
 _VOICED = str.maketrans("ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ", "カキクケコサシスセソタチツテトハヒフヘホハヒフヘホ")
