@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.qa import Answerer
+from bot.qa.features import Featuriser
 from tests.helpers import JUNE_20_2023, ask
 
 
@@ -62,3 +63,37 @@ def test_an_english_question_is_answered_through_the_japanese_examples(answerer:
     reply = ask(answerer, "ECT training office email", JUNE_20_2023, "en")
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "contact")
     assert "jimu-nanchisei-tokyo@ncnp.go.jp" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry", "training"),
+    [
+        ("ECMO研修 ｼﾞｭｺｳﾘｮｳ ｲｸﾗ", "fee", "ecmo-ventilator"),
+        ("ECMO研修 ジュコウリョウ イクラ", "fee", "ecmo-ventilator"),
+        ("ｼｭｳｺﾞｳｹﾝｼｭｳ ﾉ ｶｲｼﾞｮｳ ﾄﾞｺ", "venue", "shunin-caremanager"),
+    ],
+)
+def test_words_typed_in_katakana_are_read_as_the_words_they_spell(
+    answerer: Answerer, text: str, entry: str, training: str
+) -> None:
+    # Half-width kana become katakana Sudachi does not know (ジュコウリョウ) or misreads (イクラ, the fish).
+    decision = ask(answerer, text).decision
+    assert (decision.kind, decision.entry_id, decision.training_id) == ("answer", entry, training)
+
+
+def test_a_katakana_question_with_a_voicing_typo_still_offers_its_entry(answerer: Answerer) -> None:
+    # ﾉｳﾌﾞ for 納付; ｼｭﾆﾝｹｱﾏﾈ still names the 主任 training.
+    decision = ask(answerer, "ｼｭﾆﾝｹｱﾏﾈ研修 ｼﾞｭｺｳﾘｮｳ ﾉｳﾌﾞ ｲﾂﾏﾃﾞ").decision
+    assert decision.training_id == "shunin-caremanager"
+    assert "payment" in decision.candidates
+    assert "w:納付" in answerer.index.featuriser.features("ノウブ")
+
+
+@pytest.mark.parametrize("word", ["オンデマンド", "ブラウザ", "ライブ", "ケアマネ"])
+def test_katakana_loanwords_keep_their_own_features(answerer: Answerer, word: str) -> None:
+    assert answerer.index.featuriser.features(word) == Featuriser().features(word)
+
+
+def test_a_katakana_loanword_question_is_still_answered(answerer: Answerer) -> None:
+    decision = ask(answerer, "ECT研修 オンデマンド いつまで").decision
+    assert (decision.kind, decision.entry_id) == ("answer", "on-demand")

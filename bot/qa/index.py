@@ -107,7 +107,8 @@ class FaqIndex:
             knowledge=knowledge,
             entries=entries,
             names=knowledge.training_names,
-            featuriser=featuriser,
+            # Questions typed in katakana (half-width kana) spell the words the model knows.
+            featuriser=featuriser.with_spelled_words(f[2:] for f in model.vocabulary if f.startswith("w:")),
             router=router,
             resolver=resolver,
             kana_places=kana_places,
