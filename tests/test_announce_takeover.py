@@ -43,7 +43,7 @@ def resume_in_another_thread(services: Services) -> Callable[[], object]:
         except Exception as error:  # noqa: BLE001 - the test asserts on it
             outcome["report"] = error
 
-    thread = threading.Thread(target=resume, name="resume")
+    thread = threading.Thread(target=resume)
     thread.start()
     thread.join()
     return lambda: outcome["report"]
@@ -130,9 +130,11 @@ def test_a_resume_while_announce_is_still_planning_sends_the_rest_and_announce_s
     services = Services.of(app)
     plan_identical = ledger_module.plan_identical
     resumed: list[Callable[[], object]] = []
+    resuming = threading.Event()
 
     def resume_after_the_first_batch(session: Any, dispatch_id: int, key: str, batch: int, *args: Any) -> Any:
-        if threading.current_thread().name != "resume" and batch == 1 and not resumed:
+        if batch == 1 and not resuming.is_set():  # the announce's writer: the resume starts from it
+            resuming.set()
             resumed.append(resume_in_another_thread(services))
         return plan_identical(session, dispatch_id, key, batch, *args)
 
