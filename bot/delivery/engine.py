@@ -220,7 +220,7 @@ class _LedgerWriter:
         self._services = services
         self._plan = plan
         self._page_size = page_size
-        self._groups: queue.SimpleQueue[tuple[int, int] | Exception | None] = queue.SimpleQueue()
+        self._groups: queue.SimpleQueue[tuple[int, int] | BaseException | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._write, args=(batch, after_user_id), name="plan")
 
@@ -235,7 +235,7 @@ class _LedgerWriter:
     def committed(self) -> Iterator[tuple[int, int]]:
         """The range of user ids of each group, in order, as soon as its transaction has committed."""
         while (group := self._groups.get()) is not None:
-            if isinstance(group, Exception):
+            if isinstance(group, BaseException):
                 raise group
             yield group
 
@@ -254,7 +254,9 @@ class _LedgerWriter:
                 batch, last_user_id = planned
                 self._groups.put((after_user_id, last_user_id))
                 after_user_id = last_user_id
-        except Exception as error:  # handed to the sending thread, which stops the run with it
+        except BaseException as error:
+            # Handed to the sending thread, which stops the run with it: ending silently instead
+            # would let the run finish the send with users never written.
             self._groups.put(error)
             return
         self._groups.put(None)
