@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
@@ -338,35 +337,23 @@ def test_an_unreachable_line_is_a_retryable_gateway_error_not_a_crash():
         raise AssertionError("a push to a closed port cannot succeed")
 
 
-def test_a_multicast_send_sends_its_first_group_while_the_next_is_written(app, fake_line, monkeypatch):
-    """Group 1 (batch 2) is written only once batch 0's multicast has left: only a writer beside the sender lets
-    that happen. Each request still finds its own batch's rows committed, and groups are written in order."""
+def test_a_multicast_send_writes_its_whole_ledger_before_its_first_request(app, fake_line, monkeypatch):
+    """A group of batches a statement, every group committed before the first multicast leaves."""
     fake_line.state.set_quota(None)
     monkeypatch.setattr(engine, "PLAN_AHEAD_BATCHES", 2)
     users = add_users(app, 1234, training=ECMO_TRAINING)  # three batches: two groups
     dispatch_id = new_dispatch(app, f"training:{ECMO_TRAINING}", text_content("研修のお知らせです。"))
-    first_request_left = threading.Event()
-    group_1_waited_for_a_request: list[bool] = []
-    rows_at_each_request: list[tuple[int, int]] = []  # (the request's batch, its rows in the ledger)
-    plan_identical, multicast = delivery_ledger.plan_identical, Sender.multicast
+    ledger_at_each_request: list[int] = []
+    multicast = Sender.multicast
 
-    def plan_group_1_after_a_request(session, dispatch_id, key, batch, *args):  # type: ignore[no-untyped-def]
-        if batch == 2:
-            group_1_waited_for_a_request.append(first_request_left.wait(5))
-        return plan_identical(session, dispatch_id, key, batch, *args)
+    def count_the_ledger_first(self, *args):  # type: ignore[no-untyped-def]
+        ledger_at_each_request.append(len(ledger(app, dispatch_id)))
+        return multicast(self, *args)
 
-    def count_the_batch_first(self, user_ids, messages, retry_key):  # type: ignore[no-untyped-def]
-        rows = [row for row in ledger(app, dispatch_id) if row.retry_key == retry_key]
-        rows_at_each_request.append((rows[0].batch, len(rows)))
-        first_request_left.set()
-        return multicast(self, user_ids, messages, retry_key)
-
-    monkeypatch.setattr(delivery_ledger, "plan_identical", plan_group_1_after_a_request)
-    monkeypatch.setattr(Sender, "multicast", count_the_batch_first)
+    monkeypatch.setattr(Sender, "multicast", count_the_ledger_first)
     tally = run_dispatch(Services.of(app), dispatch_id)
 
-    assert group_1_waited_for_a_request == [True]
-    assert sorted(rows_at_each_request) == [(0, 500), (1, 500), (2, 234)]
+    assert ledger_at_each_request == [1234, 1234, 1234]
     assert tally.sent == 1234
     assert received_counts(fake_line) == Counter({user: 1 for user in users})
 
@@ -386,12 +373,12 @@ def test_a_send_that_crashes_while_writing_its_ledger_is_resumed_from_the_last_g
     monkeypatch.setattr(delivery_ledger, "plan_identical", crash_at_batch_2)
     with pytest.raises(Crash):
         run_dispatch(Services.of(app), dispatch_id)
-    assert Counter(row.batch for row in ledger(app, dispatch_id)) == {0: 500, 1: 500}  # the groups written, in order
-    sent_before = {r.retry_key for r in fake_line.state.requests("/v2/bot/message/multicast")}
-    assert sent_before <= {delivery_ledger.batch_retry_key("test-dispatch", batch) for batch in (0, 1)}
+    assert fake_line.state.requests("/v2/bot/message/multicast") == []
+    assert len(ledger(app, dispatch_id)) == 1000  # batches 0 and 1, committed
     monkeypatch.setattr(delivery_ledger, "plan_identical", plan_identical)
 
     tally = run_dispatch(Services.of(app), dispatch_id)
 
     assert tally.sent == 1234
+    assert sorted(r.status for r in fake_line.state.requests("/v2/bot/message/multicast")) == [200, 200, 200]
     assert received_counts(fake_line) == Counter({user: 1 for user in users})

@@ -6,10 +6,9 @@ process killed in between leaves pending rows, which the next run re-sends
 with the same retry keys (LINE answers 409 for those that had gone through,
 which counts as sent).
 
-Identical content (multicasts) has its ledger written a group of batches a
-statement, on a thread of its own (``_LedgerWriter``), while the groups already
-committed are sent a slice of the ledger at a time: the send waits for writing
-only when it has caught up with it. Personalised content (pushes) is planned a batch at a
+Identical content (multicasts) has its whole ledger written first, a group of
+batches a statement, and is then sent a slice of the ledger at a time: the send
+waits for nothing but LINE. Personalised content (pushes) is planned a batch at a
 time, each batch rendered user by user as it is sent, while the next is planned.
 Requests overlap (``_InFlight``): the rate limiter, not the round trip to LINE,
 sets the pace.
@@ -18,7 +17,6 @@ sets the pace.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -94,14 +92,12 @@ def run_dispatch(
         with _InFlight(services, plan, sender or Sender(services.line, services.send_policy)) as flight:
             with services.db.session() as session:
                 batch, last_planned = ledger.progress(session, dispatch_id)
+            ranges = [(0, last_planned)]  # what earlier runs planned: rows left pending are re-sent first
             if plan.renderer is None:
-                with _LedgerWriter(services, plan, page_size, batch, last_planned) as writer:
-                    # What earlier runs planned first (rows left pending are re-sent), then each group once committed.
-                    _send_pending(services, plan, flight, page_size, 0, last_planned)
-                    for after_user_id, through_user_id in writer.committed():
-                        _send_pending(services, plan, flight, page_size, after_user_id, through_user_id)
-            else:
-                _send_pending(services, plan, flight, page_size, 0, last_planned)
+                ranges += _plan_everyone(services, plan, page_size, batch, last_planned)
+            for after_user_id, through_user_id in ranges:
+                _send_pending(services, plan, flight, page_size, after_user_id, through_user_id)
+            if plan.renderer is not None:
                 _plan_and_send_rest(services, plan, flight, page_size, batch, last_planned)
         _finish(services, dispatch_id)
     with services.db.session() as session:
@@ -199,67 +195,30 @@ def _finish(services: Services, dispatch_id: int) -> None:
         raise DispatchBusy(f"dispatch {dispatch_id} has rows another process is still sending")
 
 
-class _LedgerWriter:
-    """Identical content: the ledger written on a thread of its own, ``PLAN_AHEAD_BATCHES`` a transaction,
-    while the caller sends the groups already committed.
+def _plan_everyone(services: Services, plan: _Plan, page_size: int, batch: int,
+                   after_user_id: int) -> list[tuple[int, int]]:
+    """Identical content: plan every user after the last one planned, ``PLAN_AHEAD_BATCHES`` a transaction.
 
-    On PostgreSQL writing a row (its indexes, its two foreign-key checks) costs more
-    than the row's share of a multicast: written between the requests it set the pace
-    of the send, and written whole before the first request it made the first
-    recipient wait for all of it. Here the database writes group k+1 while group k is
-    sent. One thread writes the groups one after the other, each committed before
-    ``committed`` hands its range over, so every row is committed before the request
-    that covers it, and a kill leaves whole groups in order: a resume never finds a
-    group planned without the one before. A group another process has planned first
-    (the unique constraint) means that process is sending the rest: ``committed``
-    raises ``DispatchBusy``. When the caller stops, the writer stops after the group
-    it is writing.
+    Returns the ranges of user ids planned, one per transaction. The whole ledger is
+    written before the first request, so that the send itself waits for nothing but
+    LINE: on PostgreSQL writing a row (its indexes, its two foreign-key checks) costs
+    more than the row's share of a multicast, and written between the requests it
+    set the pace of the send. A group another process has planned first (the unique
+    constraint) means that process is sending the rest: this run stops as busy.
     """
-
-    def __init__(self, services: Services, plan: _Plan, page_size: int, batch: int, after_user_id: int) -> None:
-        self._services = services
-        self._plan = plan
-        self._page_size = page_size
-        self._groups: queue.SimpleQueue[tuple[int, int] | BaseException | None] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._write, args=(batch, after_user_id), name="plan")
-
-    def __enter__(self) -> _LedgerWriter:
-        self._thread.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def committed(self) -> Iterator[tuple[int, int]]:
-        """The range of user ids of each group, in order, as soon as its transaction has committed."""
-        while (group := self._groups.get()) is not None:
-            if isinstance(group, BaseException):
-                raise group
-            yield group
-
-    def _write(self, batch: int, after_user_id: int) -> None:
-        plan = self._plan
+    ranges: list[tuple[int, int]] = []
+    while True:
         try:
-            while not self._stop.is_set():
-                try:
-                    with self._services.db.session() as session:
-                        planned = ledger.plan_identical(session, plan.dispatch_id, plan.key, batch + 1, plan.audience,
-                                                        after_user_id, self._page_size, PLAN_AHEAD_BATCHES)
-                except IntegrityError:
-                    raise DispatchBusy(f"dispatch {plan.dispatch_id} is being sent by another process") from None
-                if planned is None:
-                    break
-                batch, last_user_id = planned
-                self._groups.put((after_user_id, last_user_id))
-                after_user_id = last_user_id
-        except BaseException as error:
-            # Handed to the sending thread, which stops the run with it: ending silently instead
-            # would let the run finish the send with users never written.
-            self._groups.put(error)
-            return
-        self._groups.put(None)
+            with services.db.session() as session:
+                planned = ledger.plan_identical(session, plan.dispatch_id, plan.key, batch + 1, plan.audience,
+                                                after_user_id, page_size, PLAN_AHEAD_BATCHES)
+        except IntegrityError:
+            raise DispatchBusy(f"dispatch {plan.dispatch_id} is being sent by another process") from None
+        if planned is None:
+            return ranges
+        batch, last_user_id = planned
+        ranges.append((after_user_id, last_user_id))
+        after_user_id = last_user_id
 
 
 def _send_pending(services: Services, plan: _Plan, flight: _InFlight, page_size: int, after_user_id: int,
