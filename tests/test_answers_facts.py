@@ -191,3 +191,9 @@ def test_the_experience_certificate_answer_ends_with_the_office_to_mail(answerer
     reply = ask(answerer, "主任研修 前の職場が潰れて実務経験証明書がもらえない", JUNE_20_2023)
     assert reply.decision.entry_id == "experience-certificate"
     assert "S0000615@section.metro.tokyo.jp" in reply.text
+
+
+def test_the_application_rules_state_each_rule_once(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修は東京都に直接申し込んでもいい？", JUNE_20_2023)
+    assert reply.text.count("区市町村を通さず直接都又は研修実施機関へ申し込んだ場合は無効です") == 1
+    assert "ホームページからダウンロード" in reply.text  # the other notes are still there

@@ -65,8 +65,8 @@ def application_method(ctx: FactContext) -> str | None:
 
 @fact("application_notes")
 def application_notes(ctx: FactContext) -> str | None:
-    app = ctx.edition.application
-    return bulleted([ctx.text(n) or "" for n in (*app.invalid_when, *app.notes)])
+    """The other notes on applying; what makes an application invalid is ``application_invalid``'s."""
+    return bulleted([ctx.text(n) or "" for n in ctx.edition.application.notes])
 
 
 @fact("application_confirmation")
