@@ -4,7 +4,8 @@ It waits to become leader (see ``scheduler.leader``), brings the job store in
 line with data/ (``sync``), finishes any reminder a dead leader left mid-send,
 then runs APScheduler on the app's database. A short tick, kept in memory and
 not in the shared store, runs due announcements, re-syncs when data/ or the
-secretariat's dates change, and stops the process if the lock was lost.
+secretariat's dates change, and stops the process if the lock was lost; an
+hourly job there forgets finished webhook events past their keeping time.
 
 Everything runs on the ``Services`` that ``create_app`` built once for this
 process: stored jobs are module-level functions of (services, job id) and the
@@ -26,6 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot import clock
 from bot.delivery import run_due
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.line.inbox_retention import KEEP_FINISHED, prune_finished
 from bot.services import Services
 from scheduler.fire import resume_abandoned
 from scheduler.leader import LeaderLock, leader_lock, wait_for_leadership
@@ -34,6 +36,7 @@ from scheduler.sync import job_store, plan_and_sync
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+PRUNE_SECONDS = 3600
 
 
 class ServicesExecutor(ThreadPoolExecutor):
@@ -79,6 +82,8 @@ class LeaderScheduler:
         resume_abandoned(self.services)
         self.scheduler.add_job(self.tick, "interval", seconds=TICK_SECONDS, id="tick", jobstore="local",
                                executor="local")
+        self.scheduler.add_job(self.prune_inbox, "interval", seconds=PRUNE_SECONDS, id="prune-inbox",
+                               jobstore="local", executor="local", next_run_time=datetime.now(clock.JST))
         self.scheduler.start()
 
     def tick(self) -> None:
@@ -96,6 +101,14 @@ class LeaderScheduler:
                 return
             log.info("data/ changed: %s", plan_and_sync(self.services).summary())
         run_due(self.services, clock.now(), self.services.renderers)
+
+
+    def prune_inbox(self) -> None:
+        """Forget finished webhook events past their keeping time (``bot.line.inbox_retention``)."""
+        with self.services.db.session() as session:
+            deleted = prune_finished(session, clock.now())
+        if deleted:
+            log.info("removed %d finished webhook events older than %s", deleted, KEEP_FINISHED)
 
 
 def run_clock(services: Services) -> None:
