@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
 from bot.knowledge.schedule import EventKind
-from bot.qa.date_words import DATE_TOKEN
 from bot.qa.coverage import carried
 from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
@@ -65,9 +64,6 @@ MIN_KNOWN_WORDS = 0.5
 MIN_KNOWN_TO_ANSWER = 0.34
 VENUE_ENTRY = "venue"
 SCHEDULE_ENTRY = "schedule"
-# What may stand beside a date word in a question that asks only whether something is on then
-# (「今月のECMO研修」「来週 研修ある？」).
-_ONLY_IS_IT_ON = re.compile(r"研修|開催|あります|ありました|ある|あった|やる|やってる|\b(?:is there|any|training|session)\b")
 COUNTDOWN_ENTRY = "countdown"
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
@@ -151,8 +147,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
-    if resolution.training_id and DATE_TOKEN in topic and not _has_words(
-            _ONLY_IS_IT_ON.sub("", topic.replace(DATE_TOKEN, "").lower())):
+    if resolution.training_id and query.time.asks_whether_on:
         return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「今月のECMO研修」: the days in that window
     previous = query.question.last_entry_id
     dated = previous in index.entries and index.entries[previous].dated
