@@ -91,6 +91,10 @@ class AskTraining:
     entry_id: str
     training_ids: tuple[str, ...]
     confidence: float
+    # Every training that could be meant has the answer: when the answers are short, all are given instead.
+    # Not when some could be meant that lack it (an ECMO trainee asking 「申込締切」 would read two other
+    # trainings' deadlines as if they were the answer).
+    short_for_all: bool = True
 
 
 @dataclass(frozen=True)
@@ -286,10 +290,16 @@ def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqI
     if index.entries[entry_id].needs_training and training_id is None:
         trainings = resolution.candidates or tuple(index.knowledge.trainings)
         applicable = [t for t in trainings if index.applies(entry_id, t)]
-        if len(applicable) != 1:
-            return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence)
-        # Only one training has this at all (区市町村の推薦): no need to ask.
-        training_id = applicable[0]
+        if len(applicable) == 1 and index.entries[entry_id].trainings:
+            # The entry is one training's own (区市町村の推薦 is 主任's): nobody else asks it.
+            training_id = applicable[0]
+        elif len(applicable) == 1:
+            # Only one training's documents say it (欠席 is in 主任's guide), but anyone may ask: a question with
+            # one button would be none, so every training could be meant gets one (the others: "ask the office").
+            return AskTraining(entry_id, tuple(trainings), confidence, short_for_all=False)
+        else:
+            return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence,
+                               short_for_all=len(applicable) == len(trainings))
     also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
     carried_here = carried(index.entries[entry_id], training_id, index.applies)
     also += tuple(e for e in carried_here if e not in also)
