@@ -183,7 +183,7 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
         return silent
     entries = [(label, p) for label, p in ranked if label not in GUARD_LABELS]
     offered = tuple(label for label, p in entries[:MAX_CHOICES] if p >= CHOICE_PROBABILITY)
-    answer = cover(ranked, index.siblings)
+    answer = cover(ranked, index.siblings, index.coverage)
     top, probability = answer.labels[0], answer.probability
     about_course = index.router.about_the_course(fold_width_case_and_kana(query.text))
     if top == CLINICAL_LABEL and probability >= (CLINICAL_ABOUT_COURSE if about_course else CLINICAL_PROBABILITY):
