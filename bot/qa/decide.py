@@ -14,7 +14,7 @@
    as one and both answers are given;
 5. a follow-up of the conversation going on (「それはいつ？」「あと何日？」)
    means the previous question's topic; an entry that needs a training nobody
-   named asks which one, unless only one training has it at all;
+   named asks which one, unless it is one training's own (区市町村の推薦);
 6. a countdown (「配信終了まであと何日？」) naming a dated fact, or nothing but a
    place or the training, and a question the model can only guess at (did you
    mean) that asks when a named dated fact is or what is on the days a date word

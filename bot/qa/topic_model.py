@@ -322,8 +322,8 @@ def fit_calibration(scores: np.ndarray, labels: Sequence[str], label_order: Sequ
             best_t, best_nll = float(t), nll
     p = softmax(scores, best_t) * mask
     p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
-    covers = [cover([(label_order[i], float(row[i])) for i in np.argsort(-row)[:_COVER_DEPTH]], siblings or {}, coverage)
-              for row in p]
+    covers = [cover([(label_order[i], float(row[i])) for i in np.argsort(-row)[:_COVER_DEPTH]], siblings or {},
+                    coverage) for row in p]
     p_top = np.array([c.probability for c in covers])
     lead = np.array([c.lead for c in covers])
     answerable_top = np.array([c.labels[0] in answerable for c in covers])
