@@ -18,7 +18,8 @@ from bot.knowledge.schedule import EventKind
 from bot.knowledge.time_words import Ordinal, WindowKind
 from bot.qa import Answerer, Question
 from bot.qa.query import prepare
-from bot.qa.time_slots import TimeSlots
+from bot.qa.time_slots import TimeReader, TimeSlots
+from bot.textfold import fold_width_and_case
 from tests.helpers import ask
 
 JULY_10_2023 = datetime(2023, 7, 10, 19, 30, tzinfo=JST)
@@ -64,6 +65,35 @@ def test_ordinals_are_a_slot(answerer: Answerer, text: str, ordinal: Ordinal) ->
 def test_a_date_word_is_a_slot_from_the_data(answerer: Answerer) -> None:
     slots = _slots(answerer, "今日ECMO研修ってある？")
     assert slots.date_word is not None and slots.date_word.kind is WindowKind.DAY and slots.date_word.ahead == 0
+
+
+def test_the_day_s_reception_desk_is_not_the_application(answerer: Answerer) -> None:
+    """受付 names the application period; 当日受付 is the desk on the training day."""
+    assert _slots(answerer, "ECMO研修の当日受付はいつ？").events == {EventKind.COURSE_DAY}
+    assert _slots(answerer, "主任研修の受付はいつまで？").events == {EventKind.APPLICATION_DEADLINE}
+
+
+def test_what_may_stand_beside_a_date_word_in_an_is_it_on_question_is_data(answerer: Answerer) -> None:
+    time_words = answerer.index.knowledge.faq.time_words
+    assert "やる" in time_words.is_it_on_words
+    assert _slots(answerer, "来週ECMO研修やる？").asks_whether_on
+    assert not _slots(answerer, "来週ECMO研修の会場は？").asks_whether_on
+    assert not _slots(answerer, "ECMO研修やる？").asks_whether_on  # no date word: not this question
+    fewer = time_words.model_copy(update={"is_it_on_words": [w for w in time_words.is_it_on_words if w != "やる"]})
+    reader = TimeReader(fewer, answerer.index.topic.date_words)
+    text = fold_width_and_case("来週ECMO研修やる？")
+    assert not reader.read(text, answerer.index.topic.of(text)).asks_whether_on
+
+
+def test_the_is_it_on_words_are_validated_on_load(tmp_path: Path) -> None:
+    data = Path(shutil.copytree(DATA_DIR, tmp_path / "data"))
+    path = data / "faq" / "time_words.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("is_it_on_words: [研修,", "is_it_on_words: [' ',"),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(data)
+    (problem,) = raised.value.problems
+    assert problem.startswith("data/faq/time_words.yaml:") and "is_it_on_words" in problem
 
 
 def test_the_time_words_are_validated_on_load(tmp_path: Path) -> None:

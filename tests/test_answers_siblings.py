@@ -11,7 +11,9 @@ import numpy as np
 
 from bot.qa import Answerer
 from bot.qa.index import _routed_away
-from bot.qa.topic_model import LABEL_THRESHOLD_FLOOR, Calibration, TopicModel, _label_thresholds, answers
+from bot.qa.topic_model import (
+    LABEL_THRESHOLD_FLOOR, Calibration, TopicModel, _label_thresholds, answers, cover, fit_calibration, softmax,
+)
 from tests.helpers import JUNE_27_2023, ask
 
 SHUNIN = "shunin-caremanager"
@@ -44,6 +46,38 @@ def test_answering_an_entry_that_covers_the_question_counts_as_right() -> None:
     coverage = {"absence": frozenset({"schedule-change"})}
     assert answers(("absence",), "schedule-change", coverage)
     assert not answers(("schedule-change",), "absence", coverage)
+
+
+def test_an_answer_is_as_likely_as_every_question_it_answers() -> None:
+    # The absence answer carries the rules for changing days: a question split between them is answered.
+    ranked = [("absence", 0.6), ("fee", 0.1), ("schedule-change", 0.3)]
+    coverage = {"absence": frozenset({"schedule-change"})}
+    answer = cover(ranked, {}, coverage)
+    assert answer.labels == ("absence",)
+    assert round(answer.probability, 6) == 0.9 and round(answer.lead, 6) == 0.8  # over fee, the best it does not answer
+    assert cover(ranked, {}).probability == 0.6  # without coverage: its own share only
+    # The other way round, changing days does not carry absence: no mass is added.
+    assert cover([("schedule-change", 0.6), ("absence", 0.4)], {}, {"absence": frozenset({"schedule-change"})}) \
+        .probability == 0.6
+
+
+def test_the_calibration_counts_what_an_answer_covers_in_its_probability() -> None:
+    # Held-out scores, split 60/40 two ways. Absence on top: right whichever of the two was asked (it carries
+    # changing days). Changing days on top: wrong when absence was asked. Only the covered share tells them apart.
+    order = ["absence", "fee", "schedule-change"]
+    absence_first = np.tile(np.array([[2.0, -5.0, 1.6]], dtype=np.float32), (100, 1))
+    change_first = np.tile(np.array([[1.6, -5.0, 2.0]], dtype=np.float32), (100, 1))
+    scores = np.vstack([absence_first, change_first])
+    labels = ["absence", "schedule-change"] * 100
+    coverage = {"absence": frozenset({"schedule-change"})}
+    calibration = fit_calibration(scores, labels, order, set(order), coverage=coverage)
+
+    def answered(row: np.ndarray) -> bool:
+        p = softmax(row, calibration.temperature)
+        answer = cover(sorted(zip(order, p.tolist(), strict=True), key=lambda lp: -lp[1]), {}, coverage)
+        return answer.probability >= calibration.answer_probability and answer.lead >= calibration.answer_margin
+
+    assert answered(absence_first[0]) and not answered(change_first[0])
 
 
 def test_a_label_never_answered_wrongly_gets_its_own_lower_threshold() -> None:

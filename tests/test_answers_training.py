@@ -77,6 +77,24 @@ def test_a_question_without_a_training_asks_which_one_with_a_button_each(answere
     assert any("主任ケアマネ研修" in b for b in buttons)
 
 
+def test_nobody_s_training_known_and_only_some_guides_answering_asks_instead_of_answering_those(
+        answerer: Answerer) -> None:
+    # Two guides give a deadline, ECMO's none: two deadlines would read as the answer to an ECMO trainee.
+    reply = ask(answerer, "申込締切")
+    assert reply.decision.kind == "ask_training"
+    assert set(reply.decision.candidates) == {"nanchisei-tokyo", SHUNIN}
+
+
+def test_a_question_anyone_may_ask_that_one_guide_answers_asks_with_every_training(answerer: Answerer) -> None:
+    # Only 主任's guide says what absence means, but anyone may ask: no training is picked silently.
+    reply = ask(answerer, "研修を休んだらどうなりますか")
+    assert (reply.decision.kind, reply.decision.entry_id) == ("ask_training", "absence")
+    assert set(reply.decision.candidates) == {"nanchisei-tokyo", SHUNIN, "ecmo-ventilator"}
+    ecmo = next(choice.text for choice in reply.choices if choice.text.startswith("ECMO"))
+    tapped = ask(answerer, ecmo)
+    assert tapped.decision.training_id == "ecmo-ventilator" and "事務局" in tapped.text
+
+
 def test_a_question_only_one_training_can_mean_is_answered_for_it(answerer: Answerer) -> None:
     reply = ask(answerer, "区市町村の推薦は必要ですか")
     assert (reply.decision.kind, reply.decision.training_id) == ("answer", SHUNIN)

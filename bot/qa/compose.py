@@ -136,7 +136,7 @@ class Composer:
             for t in verdict.training_ids
         ]
         every: list[Reply] = []
-        for training_id in verdict.training_ids:  # stop composing once they are too long together
+        for training_id in verdict.training_ids if verdict.short_for_all else ():  # stop once too long together
             every.append(self._answer(query, AnswerEntry(verdict.entry_id, training_id, (), verdict.confidence), _))
             if sum(len(reply.text) for reply in every) > SHORT_FOR_ALL:
                 break

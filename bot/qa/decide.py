@@ -14,7 +14,7 @@
    as one and both answers are given;
 5. a follow-up of the conversation going on (「それはいつ？」「あと何日？」)
    means the previous question's topic; an entry that needs a training nobody
-   named asks which one, unless only one training has it at all;
+   named asks which one, unless it is one training's own (区市町村の推薦);
 6. a countdown (「配信終了まであと何日？」) naming a dated fact, or nothing but a
    place or the training, and a question the model can only guess at (did you
    mean) that asks when a named dated fact is or what is on the days a date word
@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
 from bot.knowledge.schedule import EventKind
-from bot.qa.date_words import DATE_TOKEN
 from bot.qa.coverage import carried
 from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
@@ -65,9 +64,6 @@ MIN_KNOWN_WORDS = 0.5
 MIN_KNOWN_TO_ANSWER = 0.34
 VENUE_ENTRY = "venue"
 SCHEDULE_ENTRY = "schedule"
-# What may stand beside a date word in a question that asks only whether something is on then
-# (「今月のECMO研修」「来週 研修ある？」).
-_ONLY_IS_IT_ON = re.compile(r"研修|開催|あります|ありました|ある|あった|やる|やってる|\b(?:is there|any|training|session)\b")
 COUNTDOWN_ENTRY = "countdown"
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
@@ -95,6 +91,10 @@ class AskTraining:
     entry_id: str
     training_ids: tuple[str, ...]
     confidence: float
+    # Every training that could be meant has the answer: when the answers are short, all are given instead.
+    # Not when some could be meant that lack it (an ECMO trainee asking 「申込締切」 would read two other
+    # trainings' deadlines as if they were the answer).
+    short_for_all: bool = True
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
-    if resolution.training_id and DATE_TOKEN in topic and not _has_words(
-            _ONLY_IS_IT_ON.sub("", topic.replace(DATE_TOKEN, "").lower())):
+    if resolution.training_id and query.time.asks_whether_on:
         return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「今月のECMO研修」: the days in that window
     previous = query.question.last_entry_id
     dated = previous in index.entries and index.entries[previous].dated
@@ -184,7 +183,7 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
         return silent
     entries = [(label, p) for label, p in ranked if label not in GUARD_LABELS]
     offered = tuple(label for label, p in entries[:MAX_CHOICES] if p >= CHOICE_PROBABILITY)
-    answer = cover(ranked, index.siblings)
+    answer = cover(ranked, index.siblings, index.coverage)
     top, probability = answer.labels[0], answer.probability
     about_course = index.router.about_the_course(fold_width_case_and_kana(query.text))
     if top == CLINICAL_LABEL and probability >= (CLINICAL_ABOUT_COURSE if about_course else CLINICAL_PROBABILITY):
@@ -291,10 +290,16 @@ def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqI
     if index.entries[entry_id].needs_training and training_id is None:
         trainings = resolution.candidates or tuple(index.knowledge.trainings)
         applicable = [t for t in trainings if index.applies(entry_id, t)]
-        if len(applicable) != 1:
-            return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence)
-        # Only one training has this at all (区市町村の推薦): no need to ask.
-        training_id = applicable[0]
+        if len(applicable) == 1 and index.entries[entry_id].trainings:
+            # The entry is one training's own (区市町村の推薦 is 主任's): nobody else asks it.
+            training_id = applicable[0]
+        elif len(applicable) == 1:
+            # Only one training's documents say it (欠席 is in 主任's guide), but anyone may ask: a question with
+            # one button would be none, so every training could be meant gets one (the others: "ask the office").
+            return AskTraining(entry_id, tuple(trainings), confidence, short_for_all=False)
+        else:
+            return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence,
+                               short_for_all=len(applicable) == len(trainings))
     also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
     carried_here = carried(index.entries[entry_id], training_id, index.applies)
     also += tuple(e for e in carried_here if e not in also)

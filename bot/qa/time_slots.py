@@ -21,6 +21,8 @@ from bot.textfold import fold_width_and_case
 # What may be left of a countdown question besides its time words and a venue place without it asking
 # anything else: particles, 研修, 回 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」).
 _FILLER = re.compile(r"[のはをがにでとへもってやかねよ回?？!！。、\s]|まで|あり|ます|です|ある|研修|けんしゅう|残っ|いる")
+# Particles and signs: what is left of a date-word question once its is-it-on words are out.
+_PARTICLES = re.compile(r"[のはをがにでとへもってやかね?？!！。、\s]")
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,15 @@ class TimeSlots:
     events: frozenset[EventKind] = frozenset()  # the dated facts it names (配信開始, 払込期限)
     ordinal: Ordinal | None = None  # which one of several (最後の, 次の)
     other_words: bool = True  # something is left once time words and places are out (修了証はあと何日で届く)
+    asks_whether_on: bool = False  # a date word and nothing else but 研修/ある: 「今月のECMO研修」「来週 研修ある？」
 
 
-def _alternation(words: list[str]) -> re.Pattern[str]:
+def _alternation(words: list[str], whole_latin_words: bool = False) -> re.Pattern[str]:
+    """One pattern for the words, longest first; ``whole_latin_words``: a latin word matches only a whole
+    word ("any" is not in "company")."""
     folded = sorted({fold_width_and_case(w) for w in words}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in folded))
+    return re.compile("|".join(rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" if whole_latin_words and w.isascii()
+                               else re.escape(w) for w in folded))
 
 
 class TimeReader:
@@ -54,6 +60,7 @@ class TimeReader:
         self._events = _alternation(list(self._kinds))
         self._ordinals = {fold_width_and_case(w): ordinal for ordinal, ws in words.ordinals.items() for w in ws}
         self._ordinal = _alternation(list(self._ordinals)) if self._ordinals else None
+        self._is_it_on = _alternation(words.is_it_on_words, whole_latin_words=True)
 
     def read(self, text: str, topic: str) -> TimeSlots:
         """The slots of a question: ``text`` as asked (folded), ``topic`` what the model reads of it."""
@@ -68,6 +75,7 @@ class TimeReader:
         for pattern in (self._countdown, self._when, self._events, self._ordinal):
             if pattern is not None:
                 rest = pattern.sub(" ", rest)
+        only_on = self._is_it_on.sub(" ", topic.replace(DATE_TOKEN, " "))
         return TimeSlots(
             date_word=self._date_words.find(text),
             countdown=countdown,
@@ -75,4 +83,5 @@ class TimeReader:
             events=frozenset(events),
             ordinal=ordinal,
             other_words=bool(_FILLER.sub("", rest)),
+            asks_whether_on=DATE_TOKEN in topic and not _PARTICLES.sub("", only_on),
         )

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 # Bump when the features or the training change: a cached model is then retrained.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 SVM_C = 2.0
 FOLDS = 3
 MAX_CONFIDENTLY_WRONG = 0.01
@@ -41,6 +41,8 @@ SIBLING_SHARE = 0.1
 _TEMPERATURES = np.geomspace(0.5, 50, 60)
 _PROBABILITY_GRID = np.round(np.arange(0.10, 1.0, 0.01), 2)
 _MARGIN_GRID = np.round(np.arange(0.0, 0.61, 0.02), 2)
+# How many of the best labels the calibration looks at for what an answer covers (the decision looks at all).
+_COVER_DEPTH = 6
 # A label's own threshold (``_label_thresholds``) never goes below this.
 LABEL_THRESHOLD_FLOOR = 0.93
 
@@ -151,16 +153,22 @@ class Cover:
     lead: float  # over the best label left out
 
 
-def cover(ranked: Sequence[tuple[str, float]], siblings: Siblings) -> Cover:
+def cover(ranked: Sequence[tuple[str, float]], siblings: Siblings, coverage: Siblings | None = None) -> Cover:
     """The answer's cover for labels ranked best first: a sibling in second place joins the first,
-    since both answers are given together."""
+    since both answers are given together. The probability that the answer gives what was asked is that
+    of every label it answers: its own, the sibling's, and those whose answers it states or carries
+    (``coverage``: absence carries the rules for changing days, so 「休んだら」 split between the two is one
+    answer); the lead is over the best label it does not answer."""
     if not ranked:
         return Cover((), 0.0, 0.0)
     (first, p1), rest = ranked[0], list(ranked[1:])
+    labels: tuple[str, ...] = (first,)
     if rest and rest[0][0] in siblings.get(first, frozenset()) and rest[0][1] >= SIBLING_SHARE:
-        second, p2 = rest.pop(0)
-        return Cover((first, second), p1 + p2, p1 + p2 - (rest[0][1] if rest else 0.0))
-    return Cover((first,), p1, p1 - (rest[0][1] if rest else 0.0))
+        labels = (first, rest[0][0])
+    answered = set(labels).union(*((coverage or {}).get(label, frozenset()) for label in labels))
+    probability = sum(p for label, p in ranked if label in answered)
+    runner_up = next((p for label, p in ranked if label not in answered), 0.0)
+    return Cover(labels, probability, probability - runner_up)
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -178,7 +186,7 @@ def cache_key(*parts: object) -> str:
         dictionary = metadata.version("sudachidict-core")
     except metadata.PackageNotFoundError:
         dictionary = "?"
-    settings = [MODEL_VERSION, SVM_C, FOLDS, SIBLING_SHARE, LABEL_THRESHOLD_FLOOR, dictionary]
+    settings = [MODEL_VERSION, SVM_C, FOLDS, SIBLING_SHARE, LABEL_THRESHOLD_FLOOR, _COVER_DEPTH, dictionary]
     digest.update(json.dumps(settings, ensure_ascii=False).encode())
     for part in parts:
         digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True, default=sorted).encode())
@@ -314,7 +322,8 @@ def fit_calibration(scores: np.ndarray, labels: Sequence[str], label_order: Sequ
             best_t, best_nll = float(t), nll
     p = softmax(scores, best_t) * mask
     p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
-    covers = [cover([(label_order[i], float(row[i])) for i in np.argsort(-row)[:3]], siblings or {}) for row in p]
+    covers = [cover([(label_order[i], float(row[i])) for i in np.argsort(-row)[:_COVER_DEPTH]], siblings or {},
+                    coverage) for row in p]
     p_top = np.array([c.probability for c in covers])
     lead = np.array([c.lead for c in covers])
     answerable_top = np.array([c.labels[0] in answerable for c in covers])
