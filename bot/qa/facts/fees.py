@@ -62,7 +62,7 @@ def costs_borne(ctx: FactContext) -> str | None:
     costs = ctx.edition.costs_borne_by_trainee
     if costs is None:
         return None
-    return bulleted([ctx.text(item) or "" for item in costs.items])
+    return joined(bulleted([ctx.text(item) or "" for item in costs.items]), *(ctx.text(n) for n in costs.notes))
 
 
 @fact("training_benefit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, TableRow
 from bot.qa.facts.registry import fact, table
 from bot.qa.facts.wording import bulleted, joined
@@ -14,7 +15,9 @@ def credentials(ctx: FactContext) -> str | None:
         return None
     items = "・".join(ctx.text(i) or "" for i in creds.items)
     timing = ctx.text(creds.timing.label) if creds.timing else None
-    return joined(f"{items} / {ctx.text(creds.channel)}", timing, ctx.text(creds.if_not_received))
+    # 「メールがまだ来ない」 is the usual reason to ask: the "contact the secretariat" line names it.
+    missing = joined(ctx.text(creds.if_not_received), secretariat(ctx)) if creds.if_not_received else None
+    return joined(f"{items} / {ctx.text(creds.channel)}", timing, missing)
 
 
 @fact("system_requirements")

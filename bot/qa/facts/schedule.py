@@ -192,6 +192,10 @@ def schedule(ctx: FactContext) -> str | None:
     first, last = sessions[0].date.earliest_day(), sessions[-1].date.earliest_day()
     lines = [] if len(sessions) == 1 else [_("{count} session days, {first} to {last}.").format(
         count=len(sessions), first=ctx.day(first), last=ctx.day(last))]
+    if all(not s.course_ids and s.date.day() is not None for s in sessions):
+        # Every course on one day, each time (ECMO): 「何日間？」 is answered by the data's shape.
+        one_day = _("Each is a one-day training.")
+        lines = [f"{lines[0]}{'' if ctx.locale == 'ja' else ' '}{one_day}"] if lines else [one_day]
     if upcoming:
         nxt = min(upcoming, key=lambda s: s.date.earliest_day())
         venue = ctx.edition.venue(nxt.venue_id) if nxt.venue_id else None

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from bot.knowledge import Text
 from bot.knowledge.timing import ArrivalRule, Deadline, TimeRange, When
 from bot.qa.dates import format_clock
 from bot.qa.facts.context import FactContext
+from bot.textfold import fold_width_and_case
 
 BULLET = "・"
+# A question's words, as far as a note is concerned: runs of kanji or katakana, and English words.
+_WORD_RUN = re.compile(r"[\u3005\u4e00-\u9fff\u30a1-\u30faー]{2,}|[a-z]{4,}")
 
 
 def bulleted(items: list[str]) -> str | None:
@@ -23,6 +28,23 @@ def joined(*parts: str | None) -> str | None:
     """The parts that say something, one per line; None when none does."""
     present = [part for part in parts if part]
     return "\n".join(present) if present else None
+
+
+def asked_notes(ctx: FactContext, notes: list[Text], shown: str | None) -> list[str]:
+    """The notes the question asks about, which an answer adds to what it always says.
+
+    A note is asked about when it shares a word with the question (two kanji or katakana in a row,
+    or an English word) that neither the answer ``shown`` so far nor the training's names contain:
+    「修了者名簿ってどうなるの」 adds the note on the graduate list to the certificate conditions,
+    「修了証の条件」 adds nothing (修了 is in the conditions already).
+    """
+    known = fold_width_and_case(" ".join((shown or "", ctx.edition.training.name.ja, *ctx.edition.training.aliases)))
+    words = set()
+    for run in _WORD_RUN.findall(fold_width_and_case(ctx.question)):
+        pieces = [run] if run.isascii() else [run[i:i + 2] for i in range(len(run) - 1)]
+        words.update(piece for piece in pieces if piece not in known)
+    texts = [ctx.text(note) or "" for note in notes]
+    return [text for text in texts if text and any(word in fold_width_and_case(text) for word in words)]
 
 
 def when_text(ctx: FactContext, when: When) -> str:
