@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.knowledge.models import Course
 from bot.qa.facts.context import FactContext, FactFunction
 from bot.qa.facts.registry import fact, fact_family
-from bot.qa.facts.wording import bulleted, joined
+from bot.qa.facts.wording import bulleted, joined, listed
 from bot.textfold import fold_width_case_and_kana
 
 # Words that ask what a training is for (folded as questions are: hiragana reads as katakana).
@@ -43,7 +43,7 @@ def organisers(ctx: FactContext) -> str | None:
 def courses(ctx: FactContext) -> str | None:
     items = []
     for course in ctx.edition.courses:
-        subs = "・".join(ctx.text(s.name) or "" for s in course.subcourses)
+        subs = listed(ctx, [ctx.text(s.name) or "" for s in course.subcourses])
         items.append(f"{ctx.text(course.name)}（{subs}）" if subs and ctx.locale == "ja"
                      else f"{ctx.text(course.name)} ({subs})" if subs else ctx.text(course.name) or "")
     return bulleted(items)
@@ -74,7 +74,7 @@ def lecturers(ctx: FactContext) -> str | None:
     for course in ctx.edition.all_courses():
         named = not ctx.course_ids or course.id in ctx.course_ids or not course.subcourses
         if course.lecturers and ctx.wanted([course.id]) and named:
-            names = "・".join(ctx.text(t) or "" for t in course.lecturers)
+            names = listed(ctx, [ctx.text(t) or "" for t in course.lecturers])
             items.append(f"{ctx.text(course.name)}: {names}")
     return bulleted(list(dict.fromkeys(items))[:5])
 

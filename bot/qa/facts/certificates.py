@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.qa.facts.context import FactContext
 from bot.qa.facts.registry import fact
-from bot.qa.facts.wording import asked_notes, bulleted, joined
+from bot.qa.facts.wording import asked_notes, bulleted, joined, listed
 
 
 @fact("certificate")
@@ -16,7 +16,7 @@ def certificate(ctx: FactContext) -> str | None:
     extra = []
     for cond in cert.per_course:
         if ctx.wanted(cond.course_ids):
-            names = "・".join(ctx.course_name(c) for c in cond.course_ids)
+            names = listed(ctx, [ctx.course_name(c) for c in cond.course_ids])
             extra.append(f"{names}: {'、'.join(ctx.text(t) or '' for t in cond.conditions)}")
     shown = joined(
         bulleted([ctx.text(c) or "" for c in cert.conditions]),

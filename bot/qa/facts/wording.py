@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from babel.lists import format_list
+
 from bot.knowledge import Text
 from bot.knowledge.timing import ArrivalRule, Deadline, TimeRange, When
 from bot.qa.dates import format_clock
@@ -22,6 +24,15 @@ def bulleted(items: list[str]) -> str | None:
     if not items:
         return None
     return "\n".join(f"{BULLET}{item}" for item in items)
+
+
+def listed(ctx: FactContext, items: list[str]) -> str:
+    """Names in one run, as each language lists them: クロザピン研修・ＥＣＴ研修 /
+    Clozapine training and ECT training (a literal ・ reads as a glitch in English)."""
+    items = [item for item in items if item]
+    if ctx.locale == "ja" or not items:
+        return "・".join(items)
+    return format_list(items, locale="en")
 
 
 def joined(*parts: str | None) -> str | None:
@@ -66,13 +77,18 @@ def deadline_text(ctx: FactContext, deadline: Deadline) -> str:
     shown = ctx.day(deadline.date)
     if deadline.time is not None:
         shown = f"{shown} {format_clock(deadline.time)}"
+    return with_rule(ctx, shown, deadline.rule)
+
+
+def with_rule(ctx: FactContext, shown: str, rule: ArrivalRule) -> str:
+    """A deadline's day as shown, with how it is judged: 9月28日（木）（厳守）."""
     rules = {
         ArrivalRule.MUST_ARRIVE: ctx.gettext("must arrive by then"),
         ArrivalRule.POSTMARK: ctx.gettext("postmark date counts"),
         ArrivalRule.STRICT: ctx.gettext("strict"),
     }
-    rule = rules.get(deadline.rule)
-    return ctx.gettext("{date} ({rule})").format(date=shown, rule=rule) if rule else shown
+    said = rules.get(rule)
+    return ctx.gettext("{date} ({rule})").format(date=shown, rule=said) if said else shown
 
 
 def clock_range(value: TimeRange) -> str:
