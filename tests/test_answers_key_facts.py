@@ -113,3 +113,31 @@ def test_the_leaf_rule_says_when_its_how_to_video_comes(answerer: Answerer) -> N
 def test_a_late_case_submission_is_worded_as_the_guide_words_it(answerer: Answerer) -> None:
     text = _answered(answerer, "主任研修 事例の提出が間に合わない", "case-submission")
     assert "受講決定を取消します" in text
+
+
+# --- siblings trainees cannot tell apart carry each other's key fact ------------------------------
+
+def test_a_fee_answer_says_by_when_to_pay(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の受講料", "fee", SEPTEMBER_5_2023)
+    assert "受講料は52,600円です。\n納付期限：令和5年9月28日（木）（厳守） あと23日です。" in text
+
+
+def test_a_payment_answer_says_how_much(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の支払い方法", "payment", SEPTEMBER_5_2023)
+    assert "受講料は52,600円です。" in text and "納入通知書" in text
+
+
+def test_a_venue_answer_says_where_one_may_attend_from(answerer: Answerer) -> None:
+    text = _answered(answerer, "クロザピン研修の会場", "venue")
+    assert "受講場所は職場、自宅等を問いません。" in text
+
+
+def test_a_where_to_attend_answer_names_the_venue(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の受講場所", "where-to-attend")
+    assert "バルサール神保町アネックス" in text
+
+
+def test_course_formats_are_not_repeated_for_courses_taken_as_their_parent(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の会場", "venue")
+    assert "・オンライン研修コース: Zoom＋オンデマンド\n・集合研修コース: 会場集合＋オンデマンド" in text
+    assert "Aコース" not in text

@@ -51,11 +51,14 @@ def courses(ctx: FactContext) -> str | None:
 
 @fact("course_formats")
 def course_formats(ctx: FactContext) -> str | None:
-    items = [
-        f"{ctx.text(c.name)}: {ctx.text(c.format)}"
-        for c in ctx.edition.all_courses()
-        if c.format is not None and ctx.wanted([c.id])
-    ]
+    """How each course is taken; a sub-course taken as its parent is not listed again
+    (主任研修's A, B and C are each 「Zoom＋オンデマンド」 like the online course they belong to)."""
+    items = []
+    for course in ctx.edition.courses:
+        for c in course.walk():
+            if c.format is None or not ctx.wanted([c.id]) or (c is not course and c.format == course.format):
+                continue
+            items.append(f"{ctx.text(c.name)}: {ctx.text(c.format)}")
     return bulleted(items)
 
 

@@ -337,7 +337,7 @@ def _venue_place(ctx: FactContext, venue: Venue) -> str:
 
 def _with_days(ctx: FactContext, place: str, sessions: list[Session]) -> str:
     """A venue followed by its days in brackets."""
-    days = "、".join(when_text(ctx, s.date) for s in sessions)
+    days = ("、" if ctx.locale == "ja" else "; ").join(when_text(ctx, s.date) for s in sessions)
     if not days:
         return place
     return f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"
