@@ -14,8 +14,8 @@ from bot.qa.facts.context import FactContext
 from bot.textfold import fold_width_and_case
 
 BULLET = "・"
-# A question's words, as far as a note is concerned: runs of kanji or katakana, and English words.
-_WORD_RUN = re.compile(r"[\u3005\u4e00-\u9fff\u30a1-\u30faー]{2,}|[a-z]{4,}")
+# A question's words, as far as a note is concerned: runs of kanji or katakana.
+_WORD_RUN = re.compile(r"[\u3005\u4e00-\u9fff\u30a1-\u30faー]{2,}")
 
 
 def bulleted(items: list[str]) -> str | None:
@@ -44,16 +44,16 @@ def joined(*parts: str | None) -> str | None:
 def asked_notes(ctx: FactContext, notes: list[Text], shown: str | None) -> list[str]:
     """The notes the question asks about, which an answer adds to what it always says.
 
-    A note is asked about when it shares a word with the question (two kanji or katakana in a row,
-    or an English word) that neither the answer ``shown`` so far nor the training's names contain:
-    「修了者名簿ってどうなるの」 adds the note on the graduate list to the certificate conditions,
-    「修了証の条件」 adds nothing (修了 is in the conditions already).
+    A note is asked about when it shares two kanji or katakana in a row with the question that
+    neither the answer ``shown`` so far nor the training's names contain: 「修了者名簿ってどうなるの」
+    adds the note on the graduate list to the certificate conditions, 「修了証の条件」 adds nothing
+    (修了 is in the conditions already). English words are left out: the, with and training are in
+    every note, and no list of such words would be short.
     """
     known = fold_width_and_case(" ".join((shown or "", ctx.edition.training.name.ja, *ctx.edition.training.aliases)))
     words = set()
     for run in _WORD_RUN.findall(fold_width_and_case(ctx.question)):
-        pieces = [run] if run.isascii() else [run[i:i + 2] for i in range(len(run) - 1)]
-        words.update(piece for piece in pieces if piece not in known)
+        words.update(pair for i in range(len(run) - 1) if (pair := run[i:i + 2]) not in known)
     texts = [ctx.text(note) or "" for note in notes]
     return [text for text in texts if text and any(word in fold_width_and_case(text) for word in words)]
 
