@@ -141,10 +141,3 @@ def test_course_formats_are_not_repeated_for_courses_taken_as_their_parent(answe
     text = _answered(answerer, "主任研修の会場", "venue")
     assert "・オンライン研修コース: Zoom＋オンデマンド\n・集合研修コース: 会場集合＋オンデマンド" in text
     assert "Aコース" not in text
-
-
-def test_a_deadline_answer_gives_the_form_while_one_can_still_apply(answerer: Answerer) -> None:
-    text = _answered(answerer, "クロザピン研修の申込締切", "application-period")
-    assert "締切まであと3日です。" in text and "申込はこちら：https://forms.gle/Tw9czMwKNVb8nTyN8" in text
-    closed = _answered(answerer, "クロザピン研修の申込締切", "application-period", SEPTEMBER_5_2023)
-    assert "受付は終了しました" in closed and "forms.gle" not in closed

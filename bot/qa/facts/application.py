@@ -73,19 +73,6 @@ def application_deadline_status(ctx: FactContext) -> str | None:
     return _("Applications have closed (the deadline was {date}).").format(date=ctx.day(last.date))
 
 
-@fact("application_link")
-def application_link(ctx: FactContext) -> str | None:
-    """Where to apply, while one still can: 「締切いつ？」 is often 「申し込みたい」 (trainees cannot tell the
-    period and how-to-apply questions apart); after the deadline a link would only mislead."""
-    app = ctx.edition.application
-    last = app.last_day()
-    if last is None or ctx.now > last.last_moment():
-        return None
-    if app.url:
-        return ctx.gettext("Apply here: {url}").format(url=app.url)
-    return ctx.gettext("Forms: {url}").format(url=app.documents_url) if app.documents_url else None
-
-
 @fact("application_method")
 def application_method(ctx: FactContext) -> str | None:
     app = ctx.edition.application
