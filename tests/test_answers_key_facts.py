@@ -141,3 +141,13 @@ def test_course_formats_are_not_repeated_for_courses_taken_as_their_parent(answe
     text = _answered(answerer, "主任研修の会場", "venue")
     assert "・オンライン研修コース: Zoom＋オンデマンド\n・集合研修コース: 会場集合＋オンデマンド" in text
     assert "Aコース" not in text
+
+
+def test_without_a_recommendation_the_answer_says_one_cannot_attend(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修 推薦がなくても受けられる？", "requirement-recommendation")
+    assert "区市町村からの推薦がない場合は、本研修は受講できません。" in text
+
+
+def test_where_to_submit_says_how_to_hand_it_in(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の申込書 提出先", "submit-office")
+    assert "所管課に持参又は郵送で提出してください" in text and "世田谷区の申込先" in text

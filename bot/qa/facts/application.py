@@ -132,7 +132,8 @@ def submit_office(ctx: FactContext) -> str | None:
     named = [o for o in named if len(o.municipality) == longest] if named else []
     if not named:
         ask = _("Tell me your municipality (e.g. \"世田谷区の申込先\") and I will show its office.")
-        return joined(ctx.text(app.submit_to), ask)
+        # Which office and how to hand it in (持参又は郵送): 「どこに出すの」 often means "can I post it?".
+        return joined(ctx.text(app.method) or ctx.text(app.submit_to), ask)
     lines = []
     for office in named[:3]:
         unit = " ".join(part for part in (office.department, office.section, office.unit) if part)
