@@ -16,7 +16,9 @@ from bot.clock import JST
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.knowledge.schedule import EventKind
 from bot.knowledge.time_words import Ordinal, WindowKind
+from bot.i18n import gettext_for
 from bot.qa import Answerer, Question
+from bot.qa.facts import FactContext, fact_function
 from bot.qa.query import prepare
 from bot.qa.time_slots import TimeReader, TimeSlots
 from bot.textfold import fold_width_and_case
@@ -166,7 +168,7 @@ def test_a_countdown_without_a_training_asks_which(answerer: Answerer) -> None:
 def test_an_english_countdown(answerer: Answerer) -> None:
     reply = ask(answerer, "clozapine training: how many days until on-demand viewing ends?", JULY_10_2023,
                 locale="en")
-    assert reply.decision.kind == "answer" and "29 February 2024" in reply.text and "In 234 days" in reply.text
+    assert reply.decision.kind == "answer" and "Thu, February 29, 2024" in reply.text and "In 234 days" in reply.text
 
 
 # --- date words ----------------------------------------------------------------------------------
@@ -200,8 +202,8 @@ def test_the_last_session_within_a_date_word(answerer: Answerer) -> None:
 
 def test_the_next_session_at_a_place_in_english(answerer: Answerer) -> None:
     reply = ask(answerer, "When is the next ECMO training in Tokyo?", SEPTEMBER_3_2025, locale="en")
-    assert "14 September 2025" in reply.text and "Getinge Experience Center Tokyo" in reply.text
-    assert "15 September" not in reply.text  # the next one, not both Tokyo days
+    assert "Sun, September 14, 2025" in reply.text and "Getinge Experience Center Tokyo" in reply.text
+    assert "September 15" not in reply.text  # the next one, not both Tokyo days
 
 
 def test_a_named_session_after_its_day_still_has_its_date(answerer: Answerer) -> None:
@@ -236,3 +238,30 @@ def test_a_countdown_to_the_start_after_the_first_day_counts_to_the_next(answere
 def test_the_day_itself_does_not_make_a_question_about_the_schedule(answerer: Answerer) -> None:
     reply = ask(answerer, "ECMO研修当日の集合時間はいつ？", datetime(2025, 12, 20, 9, 0, tzinfo=JST))
     assert reply.decision.entry_id == "hours"
+
+
+# --- how a countdown words what it lists ----------------------------------------------------------
+
+def _countdown(edition_id: str, now: datetime, locale: str, events: frozenset[EventKind]) -> str:
+    """The countdown fact as a reply shows it, for the dated facts a question named."""
+    function = fact_function("countdown")
+    assert function is not None
+    edition = load_knowledge(DATA_DIR).edition(edition_id)
+    context = FactContext(edition=edition, locale=locale, now=now, gettext=gettext_for(locale),
+                          time=TimeSlots(countdown=True, events=events))
+    return function(context) or ""
+
+
+def test_a_countdown_keeps_how_a_deadline_is_judged() -> None:
+    shown = _countdown("shunin-caremanager-r5", JULY_10_2023, "ja",
+                       frozenset({EventKind.FEE_PAYMENT_DEADLINE, EventKind.APPLICATION_DEADLINE}))
+    assert "申込締切：令和5年6月30日（金）（必着） すでに過ぎています" in shown
+    assert "受講料の納付期限：令和5年9月28日（木）（厳守） あと80日です。" in shown
+
+
+def test_a_countdown_names_courses_only_when_a_fact_is_not_for_every_course(answerer: Answerer) -> None:
+    reply = ask(answerer, "clozapine training: how many days left?", JULY_10_2023, locale="en")
+    assert reply.decision.entry_id == "countdown"
+    assert "On-demand viewing opens: Tue, August 1, 2023 In 22 days." in reply.text
+    assert "Live stream (Clozapine advanced course and ECT advanced course - intermediate (practice))" in reply.text
+    assert "・" not in reply.text.replace("\n・", "\n")  # bullets only, no names glued with ・

@@ -73,9 +73,11 @@ def test_without_a_course_the_schedule_is_one_line_per_course(answerer: Answerer
         assert course in reply.text
 
 
-def test_english_dates_spell_the_month_out(answerer: Answerer) -> None:
+def test_english_dates_spell_the_month_out_before_the_day(answerer: Answerer) -> None:
     reply = ask(answerer, "clozapine training: until when can I apply?", JUNE_20_2023, locale="en")
-    assert "30 June" in reply.text
+    # One year per range, at its end, as English readers write it.
+    assert "Mon, May 15 – Fri, June 30, 2023" in reply.text
+    assert "30 June" not in reply.text
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ def test_questions_naming_the_training_and_the_topic_are_answered(line, user_id,
     assert "2GHz以上" in _say(line, user_id, "ECTのオンデマンド、CPUはどれくらい必要？")
     assert "3GB以上" in _say(line, "U" + "1" * 32, "クロザピン研修 メモリは何GB以上？")
     english = _say(line, "U" + "2" * 32, "When is the application deadline for the 主任介護支援専門員研修?")
-    assert "30 June 2023" in english and "Did you mean" not in english
+    assert "June 30, 2023" in english and "Did you mean" not in english
 
 
 def test_a_venue_asked_by_name_is_stated_with_its_date_after_the_season(line, user_id, monkeypatch):

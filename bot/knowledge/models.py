@@ -214,6 +214,7 @@ class Application(Sourced):
     submit_to: Text | None = None
     submit_offices: list[Office] = Field(default_factory=list, description="Where to submit, per municipality")
     confirmation: Text | None = Field(default=None, description="What the applicant receives after applying")
+    correction: Text | None = Field(default=None, description="How to correct an application already sent")
     invalid_when: list[Text] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list)
 
@@ -397,6 +398,7 @@ class CostsBorne(Sourced):
     """Costs trainees pay themselves (besides any fee)."""
 
     items: list[Text]
+    notes: list[Text] = Field(default_factory=list, description="What the documents say about them, in their words")
 
 
 class EducationTrainingBenefit(Sourced):

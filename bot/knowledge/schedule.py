@@ -14,7 +14,7 @@ from pydantic import model_validator
 from bot.clock import JST
 from bot.knowledge.base import Source, Strict, Text
 from bot.knowledge.models import Edition, EventAudience, MilestoneKind
-from bot.knowledge.timing import Deadline, TentativeWindow, When
+from bot.knowledge.timing import ArrivalRule, Deadline, TentativeWindow, When
 
 EventKind = MilestoneKind
 
@@ -32,6 +32,7 @@ class ScheduledEvent(Strict):
     end: datetime | None = None
     tentative: TentativeWindow | None = None
     approximate: bool = False
+    rule: ArrivalRule = ArrivalRule.NOT_STATED  # how a deadline is judged (必着, 厳守), said beside its day
     source: Source
 
     @model_validator(mode="after")
@@ -62,6 +63,7 @@ class _Builder:
             end: datetime | None = None, approximate: bool = False, session_id: str | None = None) -> None:
         at: date | datetime | None = None
         tentative: TentativeWindow | None = None
+        rule = ArrivalRule.NOT_STATED
         if isinstance(when, When):
             at = when.at or when.date
             tentative = when.tentative
@@ -69,6 +71,7 @@ class _Builder:
         elif isinstance(when, Deadline):
             at = datetime.combine(when.date, when.time, JST) if when.time else when.date
             approximate = approximate or when.approximate
+            rule = when.rule
         elif isinstance(when, TentativeWindow):
             tentative = when
         else:
@@ -77,7 +80,7 @@ class _Builder:
             self.events.append(ScheduledEvent(
                 kind=kind, edition_id=self.edition.id, course_id=course_id, session_id=session_id,
                 audience=audience, title=title,
-                at=at, end=end, tentative=tentative, approximate=approximate, source=source))
+                at=at, end=end, tentative=tentative, approximate=approximate, rule=rule, source=source))
 
 
 def _application(b: _Builder) -> None:

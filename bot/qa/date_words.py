@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.knowledge.time_words import DateWord, WindowKind
+from bot.textfold import fold_width_and_case
 
 # Stands for any date word in a topic text; becomes the one feature ``p:date``.
 DATE_TOKEN = "〈日付〉"
@@ -67,7 +68,7 @@ class DateWordSpec:
 
 
 def _pattern(word: str) -> str:
-    folded = word.lower()
+    folded = fold_width_and_case(word)
     if _HIRAGANA.match(folded) and len(folded) <= _SHORT_KANA:
         return f"{_ALONE_BEFORE}{re.escape(folded)}{_ALONE_AFTER}"
     return re.escape(folded)
@@ -77,7 +78,8 @@ class DateWords:
     """Finds date words in folded text (width and case folded, hiragana kept); built once from the data."""
 
     def __init__(self, date_words: list[DateWord]) -> None:
-        self._specs = {word.lower(): DateWordSpec(item.window, item.ahead)
+        # Spellings folded as the questions they are looked for in are (and as ``TimeReader`` folds its words).
+        self._specs = {fold_width_and_case(word): DateWordSpec(item.window, item.ahead)
                        for item in date_words for word in item.words}
         # Longest spelling first: 再来週 before 来週, 明後日 before 明日.
         ordered = sorted(self._specs, key=len, reverse=True)

@@ -1,4 +1,4 @@
-"""Dates as trainees read them: 令和5年6月30日（金） in Japanese, Babel in English.
+"""Dates as trainees read them: 令和5年6月30日（金） in Japanese, Babel in English (Fri, June 30, 2023).
 
 Babel formats weekdays and English dates but has no Japanese-calendar support,
 so the era year is computed here from the era start days. Documents that
@@ -30,9 +30,10 @@ def era_year(day: date) -> str:
 
 
 def format_day(day: date, locale: str, *, era: bool = True, with_year: bool = True) -> str:
-    """One day for a phone screen: 令和5年6月30日（金） / Fri, 30 June 2023."""
+    """One day for a phone screen: 令和5年6月30日（金） / Fri, June 30, 2023 (month first, as English
+    readers in the US and Japan write dates, and as they type them in questions)."""
     if locale == "en":
-        pattern = "EEE, d MMMM yyyy" if with_year else "EEE, d MMMM"
+        pattern = "EEE, MMMM d, y" if with_year else "EEE, MMMM d"
         return format_date(day, pattern, locale="en")
     weekday = format_date(day, "EEE", locale="ja")
     year = (era_year(day) if era else f"{day.year}年") if with_year else ""
@@ -40,11 +41,14 @@ def format_day(day: date, locale: str, *, era: bool = True, with_year: bool = Tr
 
 
 def format_range(start: date, end: date, locale: str, *, era: bool = True) -> str:
-    """An inclusive range; the year is not repeated when both ends share it."""
+    """An inclusive range; the year is not repeated when both ends share it (said first in Japanese,
+    令和5年5月15日（月）～6月30日（金）, last in English, Mon, May 15 – Fri, June 30, 2023)."""
     same_year = start.year == end.year
+    if locale == "en":
+        return f"{format_day(start, locale, with_year=not same_year)} – {format_day(end, locale)}"
     first = format_day(start, locale, era=era)
     last = format_day(end, locale, era=era, with_year=not same_year)
-    return f"{first} – {last}" if locale == "en" else f"{first}～{last}"
+    return f"{first}～{last}"
 
 
 def format_clock(moment: time) -> str:

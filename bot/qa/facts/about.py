@@ -5,7 +5,12 @@ from __future__ import annotations
 from bot.knowledge.models import Course
 from bot.qa.facts.context import FactContext, FactFunction
 from bot.qa.facts.registry import fact, fact_family
-from bot.qa.facts.wording import bulleted, joined
+from bot.qa.facts.wording import bulleted, joined, listed
+from bot.textfold import fold_width_case_and_kana
+
+# Words that ask what a training is for (folded as questions are: hiragana reads as katakana).
+_PURPOSE_WORDS = tuple(fold_width_case_and_kana(w) for w in (
+    "目的", "ねらい", "狙い", "趣旨", "何のため", "なんのため", "意義", "purpose", "aim", "goal", "why"))
 
 
 @fact("training_title")
@@ -18,6 +23,16 @@ def summary(ctx: FactContext) -> str | None:
     return ctx.text(ctx.edition.summary)
 
 
+@fact("purpose")
+def purpose(ctx: FactContext) -> str | None:
+    """What the training is for, in the documents' words, when the question asks (「目的は？」): the
+    overview is long enough without it, and 主任研修's purpose alone is three lines on a phone."""
+    asked = fold_width_case_and_kana(ctx.question)
+    if not any(word in asked for word in _PURPOSE_WORDS):
+        return None
+    return ctx.text(ctx.edition.purpose)
+
+
 @fact("organisers")
 def organisers(ctx: FactContext) -> str | None:
     """Who commissions and who runs the training, with the role the document gives."""
@@ -28,7 +43,7 @@ def organisers(ctx: FactContext) -> str | None:
 def courses(ctx: FactContext) -> str | None:
     items = []
     for course in ctx.edition.courses:
-        subs = "・".join(ctx.text(s.name) or "" for s in course.subcourses)
+        subs = listed(ctx, [ctx.text(s.name) or "" for s in course.subcourses])
         items.append(f"{ctx.text(course.name)}（{subs}）" if subs and ctx.locale == "ja"
                      else f"{ctx.text(course.name)} ({subs})" if subs else ctx.text(course.name) or "")
     return bulleted(items)
@@ -36,11 +51,14 @@ def courses(ctx: FactContext) -> str | None:
 
 @fact("course_formats")
 def course_formats(ctx: FactContext) -> str | None:
-    items = [
-        f"{ctx.text(c.name)}: {ctx.text(c.format)}"
-        for c in ctx.edition.all_courses()
-        if c.format is not None and ctx.wanted([c.id])
-    ]
+    """How each course is taken; a sub-course taken as its parent is not listed again
+    (主任研修's A, B and C are each 「Zoom＋オンデマンド」 like the online course they belong to)."""
+    items = []
+    for course in ctx.edition.courses:
+        for c in course.walk():
+            if c.format is None or not ctx.wanted([c.id]) or (c is not course and c.format == course.format):
+                continue
+            items.append(f"{ctx.text(c.name)}: {ctx.text(c.format)}")
     return bulleted(items)
 
 
@@ -59,7 +77,7 @@ def lecturers(ctx: FactContext) -> str | None:
     for course in ctx.edition.all_courses():
         named = not ctx.course_ids or course.id in ctx.course_ids or not course.subcourses
         if course.lecturers and ctx.wanted([course.id]) and named:
-            names = "・".join(ctx.text(t) or "" for t in course.lecturers)
+            names = listed(ctx, [ctx.text(t) or "" for t in course.lecturers])
             items.append(f"{ctx.text(course.name)}: {names}")
     return bulleted(list(dict.fromkeys(items))[:5])
 

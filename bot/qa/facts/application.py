@@ -52,13 +52,37 @@ def application_status(ctx: FactContext) -> str | None:
     return _("Applications have closed (the deadline was {date}).").format(date=ctx.day(last.date))
 
 
+@fact("application_deadline_status")
+def application_deadline_status(ctx: FactContext) -> str | None:
+    """The deadline and where it stands today, in one line: a trainee asking how to apply needs to know
+    whether it is still possible (trainees cannot tell the period and how-to-apply questions apart)."""
+    app = ctx.edition.application
+    last = app.last_day()
+    if last is None:
+        return None
+    _ = ctx.gettext
+    deadline = deadline_text(ctx, last)
+    if app.period is not None and ctx.today < app.period.start:
+        opens = application_status(ctx)
+        return joined(opens, _("Deadline: {deadline}").format(deadline=deadline))
+    if ctx.now <= last.last_moment():
+        days = (last.date - ctx.today).days
+        if days == 0:
+            return _("Deadline: {deadline}, today.").format(deadline=deadline)
+        return _("Deadline: {deadline}, {days} left.").format(deadline=deadline, days=days_text(ctx, days))
+    return _("Applications have closed (the deadline was {date}).").format(date=ctx.day(last.date))
+
+
 @fact("application_method")
 def application_method(ctx: FactContext) -> str | None:
     app = ctx.edition.application
+    url = app.url
+    if url and app.form is not None:  # 「グーグルフォーム？」: say which kind of form the link opens
+        url = f"{url}（{ctx.text(app.form)}）" if ctx.locale == "ja" else f"{url} ({ctx.text(app.form)})"
     return joined(
         ctx.text(app.method),
         ctx.text(app.submit_to),
-        app.url,
+        url,
         ctx.gettext("Forms: {url}").format(url=app.documents_url) if app.documents_url else None,
     )
 
@@ -72,6 +96,11 @@ def application_notes(ctx: FactContext) -> str | None:
 @fact("application_confirmation")
 def application_confirmation(ctx: FactContext) -> str | None:
     return ctx.text(ctx.edition.application.confirmation)
+
+
+@fact("application_correction")
+def application_correction(ctx: FactContext) -> str | None:
+    return ctx.text(ctx.edition.application.correction)
 
 
 @fact("application_invalid")
@@ -103,7 +132,8 @@ def submit_office(ctx: FactContext) -> str | None:
     named = [o for o in named if len(o.municipality) == longest] if named else []
     if not named:
         ask = _("Tell me your municipality (e.g. \"世田谷区の申込先\") and I will show its office.")
-        return joined(ctx.text(app.submit_to), ask)
+        # Which office and how to hand it in (持参又は郵送): 「どこに出すの」 often means "can I post it?".
+        return joined(ctx.text(app.method) or ctx.text(app.submit_to), ask)
     lines = []
     for office in named[:3]:
         unit = " ".join(part for part in (office.department, office.section, office.unit) if part)

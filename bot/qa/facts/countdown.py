@@ -23,7 +23,7 @@ from bot.qa.facts.context import FactContext
 from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact
 from bot.qa.facts.schedule import session_lines
-from bot.qa.facts.wording import days_left
+from bot.qa.facts.wording import days_left, listed, with_rule
 from bot.qa.places import named_venues
 
 # What "the training" is when a countdown names nothing else (「ECMO研修まであと何日」).
@@ -119,7 +119,9 @@ def _lines(ctx: FactContext, chosen: list[Dated]) -> str:
             lines.append(session_lines(ctx, [sessions[event.session_id]], with_courses=not ctx.course_ids))
             continue
         title = ctx.text(event.title) or ""
-        courses = "・".join(ctx.course_name(c) for c in dated.course_ids) if len(ctx.edition.all_courses()) > 1 else ""
+        # Which courses a fact concerns, unless it is every course (配信開始 of クロザピン and ＥＣＴ alike).
+        every = {c.id for c in ctx.edition.courses}
+        courses = "" if every <= set(dated.course_ids) else listed(ctx, [ctx.course_name(c) for c in dated.course_ids])
         if courses and event.kind is not EventKind.COURSE_DAY:
             title = ctx.gettext("{what} ({courses})").format(what=title, courses=courses)
         if event.tentative is not None:
@@ -142,6 +144,7 @@ def _when(ctx: FactContext, event: ScheduledEvent) -> str:
     shown = ctx.day(at.date() if isinstance(at, datetime) else at)
     if isinstance(at, datetime):
         shown = f"{shown} {format_clock(at.time())}"
+    shown = with_rule(ctx, shown, event.rule)  # 納付期限 9月28日（厳守）: the rule is half the deadline
     return ctx.gettext("{date} (planned)").format(date=shown) if event.approximate else shown
 
 

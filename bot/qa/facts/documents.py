@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
+from bot.knowledge.models import Document
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import BULLET, bulleted, joined
+from bot.textfold import fold_width_case_and_kana
 
 
 @fact("documents")
@@ -13,13 +17,29 @@ def documents(ctx: FactContext) -> str | None:
     if not docs:
         return None
     items = []
+    asked = fold_width_case_and_kana(ctx.question)
+    notes: list[str] = []
     for doc in docs:
         name = ctx.text(doc.name) or ""
+        if _named(doc, asked):  # 「同意書出し忘れたら？」: what the documents say about that one
+            notes.extend(ctx.text(n) or "" for n in doc.notes)
         if doc.required_when is not None:
             when = ctx.text(doc.required_when)
             name = f"{name}（{when}）" if ctx.locale == "ja" else f"{name} ({when})"
         items.append(name)
-    return bulleted(items)
+    return joined(bulleted(items), *notes)
+
+
+def _named(doc: Document, asked: str) -> bool:
+    """True when the (folded) question names the document: 「イ 受講申込書」 is named by 受講申込書,
+    「同意書（受講申込書の2ページ目）」 by 同意書; the label before the name and the brackets after it are not."""
+    japanese = doc.name.in_locale("ja")
+    head = re.split(r"[（(]", japanese, maxsplit=1)[0].split()
+    words = [head[-1]] if head else []
+    english = doc.name.in_locale("en")
+    if english and english != japanese:
+        words.append(re.split(r"[（(]", english, maxsplit=1)[0].strip())
+    return any(len(word) >= 2 and fold_width_case_and_kana(word) in asked for word in words)
 
 
 @fact("document_exemptions")

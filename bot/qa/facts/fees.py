@@ -27,7 +27,31 @@ def fee(ctx: FactContext) -> str | None:
         borne = _("Costs borne by the trainee: {items}").format(
             items="、".join(ctx.text(item) or "" for item in costs.items) if ctx.locale == "ja"
             else "; ".join(ctx.text(item) or "" for item in costs.items))
-    return joined(headline, note, borne)
+    # ...and a fee to pay is a question of by when (trainees do not tell the fee and payment apart).
+    return joined(headline, note, payment_deadline(ctx), borne)
+
+
+@fact("fee_amount")
+def fee_amount(ctx: FactContext) -> str | None:
+    """How much, for a payment answer: 「払い方は？」 and 「いくら？」 are one question to a trainee."""
+    charge = ctx.edition.fee
+    if charge.status is not FeeStatus.PAID:
+        return None
+    return ctx.gettext("The fee is {amount} yen.").format(amount=f"{charge.amount_yen or 0:,}")
+
+
+@fact("payment_deadline")
+def payment_deadline(ctx: FactContext) -> str | None:
+    """By when to pay (with its rule) and what is left of it: what a fee answer owes the payment question."""
+    pay = ctx.edition.fee.payment
+    if pay is None or pay.deadline is None:
+        return None
+    _ = ctx.gettext
+    due = _("Payment deadline: {date}").format(date=deadline_text(ctx, pay.deadline))
+    if ctx.now > pay.deadline.last_moment():
+        return f"{due} {_('This deadline has passed.')}"
+    days = (pay.deadline.date - ctx.today).days
+    return f"{due} {_('Due today.') if days == 0 else _('{days} left.').format(days=days_text(ctx, days))}"
 
 
 @fact("payment")
@@ -39,15 +63,7 @@ def payment(ctx: FactContext) -> str | None:
     parts = [ctx.text(pay.method)]
     if pay.notice is not None:
         parts.append(_("Payment notice sent: {when}").format(when=when_text(ctx, pay.notice)))
-    if pay.deadline is not None:
-        parts.append(_("Payment deadline: {date}").format(date=deadline_text(ctx, pay.deadline)))
-        if ctx.now > pay.deadline.last_moment():
-            parts.append(_("This deadline has passed."))
-        else:
-            days = (pay.deadline.date - ctx.today).days
-            parts.append(
-                _("Due today.") if days == 0 else _("{days} left.").format(days=days_text(ctx, days))
-            )
+    parts.append(payment_deadline(ctx))
     parts.extend(ctx.text(n) for n in pay.notes)
     return joined(*parts)
 
@@ -62,7 +78,7 @@ def costs_borne(ctx: FactContext) -> str | None:
     costs = ctx.edition.costs_borne_by_trainee
     if costs is None:
         return None
-    return bulleted([ctx.text(item) or "" for item in costs.items])
+    return joined(bulleted([ctx.text(item) or "" for item in costs.items]), *(ctx.text(n) for n in costs.notes))
 
 
 @fact("training_benefit")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, TableRow
 from bot.qa.facts.registry import fact, table
-from bot.qa.facts.wording import bulleted, joined
+from bot.qa.facts.wording import bulleted, joined, listed
 
 
 @fact("credentials")
@@ -12,9 +13,11 @@ def credentials(ctx: FactContext) -> str | None:
     creds = ctx.edition.credentials
     if creds is None:
         return None
-    items = "・".join(ctx.text(i) or "" for i in creds.items)
+    items = listed(ctx, [ctx.text(i) or "" for i in creds.items])
     timing = ctx.text(creds.timing.label) if creds.timing else None
-    return joined(f"{items} / {ctx.text(creds.channel)}", timing, ctx.text(creds.if_not_received))
+    # 「メールがまだ来ない」 is the usual reason to ask: the "contact the secretariat" line names it.
+    missing = joined(ctx.text(creds.if_not_received), secretariat(ctx)) if creds.if_not_received else None
+    return joined(f"{items} / {ctx.text(creds.channel)}", timing, missing)
 
 
 @fact("system_requirements")

@@ -14,7 +14,7 @@ from bot.qa.facts.contacts import secretariat
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact, fact_family, table
-from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, when_text
+from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, listed, when_text
 from bot.qa.places import named_venues
 
 
@@ -36,7 +36,7 @@ def on_demand(ctx: FactContext) -> str | None:
     for block in ctx.edition.on_demand:
         if not ctx.wanted(block.course_ids) or block.period is None:
             continue
-        names = "・".join(ctx.course_name(c) for c in block.course_ids if ctx.edition.course(c)) or ""
+        names = listed(ctx, [ctx.course_name(c) for c in block.course_ids if ctx.edition.course(c)])
         line = ctx.period(block.period) + f" {_period_status(ctx, block.period)}"
         items.append(f"{names}: {line}" if names else line)
         if block.platform is not None:
@@ -62,7 +62,7 @@ def live_stream(ctx: FactContext) -> str | None:
     for stream in ctx.edition.live_streams:
         if not ctx.wanted(stream.course_ids):
             continue
-        names = "・".join(ctx.course_name(c) for c in stream.course_ids)
+        names = listed(ctx, [ctx.course_name(c) for c in stream.course_ids])
         when = when_text(ctx, stream.when)
         details = [f"{names}: {when}"]
         if stream.hours is not None:
@@ -83,7 +83,7 @@ def live_stream(ctx: FactContext) -> str | None:
         # The course asked about has none: say so, and which courses do have one.
         streamed = dict.fromkeys(ctx.course_name(c) for s in ctx.edition.live_streams for c in s.course_ids)
         return _("No live stream for this course. Only these courses have one: {courses}").format(
-            courses="・".join(streamed))
+            courses=listed(ctx, list(streamed)))
     return "\n".join(b for b in blocks if b)
 
 
@@ -104,7 +104,7 @@ def _event_status(ctx: FactContext, when: When) -> str | None:
 
 
 def _session_courses(ctx: FactContext, course_ids: list[str]) -> str:
-    return "・".join(ctx.course_name(c) for c in course_ids)
+    return listed(ctx, [ctx.course_name(c) for c in course_ids])
 
 
 def _session_groups(ctx: FactContext, sessions: list[Session]) -> dict[tuple[str, ...], list[Session]]:
@@ -192,6 +192,10 @@ def schedule(ctx: FactContext) -> str | None:
     first, last = sessions[0].date.earliest_day(), sessions[-1].date.earliest_day()
     lines = [] if len(sessions) == 1 else [_("{count} session days, {first} to {last}.").format(
         count=len(sessions), first=ctx.day(first), last=ctx.day(last))]
+    if all(not s.course_ids and s.date.day() is not None for s in sessions):
+        # Every course on one day, each time (ECMO): 「何日間？」 is answered by the data's shape.
+        one_day = _("Each is a one-day training.")
+        lines = [f"{lines[0]}{'' if ctx.locale == 'ja' else ' '}{one_day}"] if lines else [one_day]
     if upcoming:
         nxt = min(upcoming, key=lambda s: s.date.earliest_day())
         venue = ctx.edition.venue(nxt.venue_id) if nxt.venue_id else None
@@ -210,7 +214,7 @@ def session_name(ctx: FactContext, session: Session) -> str:
     if session.region is not None:
         return ctx.text(session.region) or ""
     subjects = [s for s in ctx.edition.curriculum if s.id in session.subjects]
-    named = "・".join(" ".join(p for p in (s.number, ctx.text(s.name)) if p) for s in subjects)
+    named = listed(ctx, [" ".join(p for p in (s.number, ctx.text(s.name)) if p) for s in subjects])
     return " ".join(p for p in (_session_courses(ctx, session.course_ids), named) if p) or (ctx.text(session.label) or "")
 
 
@@ -333,7 +337,7 @@ def _venue_place(ctx: FactContext, venue: Venue) -> str:
 
 def _with_days(ctx: FactContext, place: str, sessions: list[Session]) -> str:
     """A venue followed by its days in brackets."""
-    days = "、".join(when_text(ctx, s.date) for s in sessions)
+    days = ("、" if ctx.locale == "ja" else "; ").join(when_text(ctx, s.date) for s in sessions)
     if not days:
         return place
     return f"{place}（{days}）" if ctx.locale == "ja" else f"{place} ({days})"
