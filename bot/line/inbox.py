@@ -198,6 +198,23 @@ def renew(session: Session, worker: str, now: datetime) -> int:
     return result.rowcount
 
 
+def renew_held(session: Session, inbox_ids: list[int], worker: str, now: datetime) -> int:
+    """Extend ``worker``'s lease on these events if it still holds them; how many it still held.
+
+    For a worker whose claim committed before its decision (SQLite, ``bot.line.worker``):
+    run in the transaction that writes the decision, it tells whether the event was
+    taken over meanwhile, and holds the row until that transaction ends.
+    """
+    result = session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(inbox_ids), InboxEvent.status == InboxStatus.PROCESSING,
+               InboxEvent.claimed_by == worker)
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 @cache
 def _abandoned_statement() -> Select:
     """Built once (a worker's every turn): parameters ``received_before``, ``lease_start``, ``limit``.
