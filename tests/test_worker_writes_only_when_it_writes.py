@@ -80,25 +80,26 @@ def test_an_acknowledgement_is_stored_while_each_question_of_a_batch_is_being_de
     worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
     users = [f"U{n:032x}" for n in range(31, 34)]
     worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users]))  # known, with a history
-    ids = stored(web, [question(fake_line, user, "ECMOの日程") for user in users])
+    newcomer = "U" + "8" * 32  # their row is written before their question is decided
+    ids = stored(web, [question(fake_line, user, "ECMOの日程") for user in [*users, newcomer]])
     acknowledged: list[str] = []
 
     def acknowledge(asked: Question) -> None:
-        newcomer = simulator.text_event(f"U{len(acknowledged):032x}", "申込〆切", f"late-{len(acknowledged)}")
+        late = simulator.text_event(f"U{len(acknowledged):032x}", "申込〆切", f"late-{len(acknowledged)}")
         try:
             with impatient.begin() as connection:
-                inbox.store(connection, [newcomer], HANDLED_EVENT_TYPES, clock.system_now())
+                inbox.store(connection, [late], HANDLED_EVENT_TYPES, clock.system_now())
             acknowledged.append("stored")
         except OperationalError as error:
             acknowledged.append(str(error.orig))
 
     while_deciding(worker, acknowledge)
 
-    assert worker.handle_batch(ids) == 3
+    assert worker.handle_batch(ids) == 4
 
     # The first question's decision, and those after an earlier one's writes, left the lock free.
-    assert acknowledged == ["stored"] * 3
-    assert [len(replies_to(fake_line, user)) for user in users] == [2, 2, 2]
+    assert acknowledged == ["stored"] * 4
+    assert [len(replies_to(fake_line, user)) for user in [*users, newcomer]] == [2, 2, 2, 1]
 
 
 def test_a_decision_whose_lease_was_taken_over_before_it_was_written_is_not_sent(

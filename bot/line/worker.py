@@ -324,7 +324,8 @@ class EventWorker:
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found)
-            senders, facts = self._load_senders(session, to_decide)
+            senders = self._load_senders(session, to_decide)
+            facts = self._load_facts(session, to_decide, senders)
             for row in to_decide:
                 if not alone:
                     found[row.id] = self._decide_one(session, row, after, senders, facts)
@@ -348,21 +349,25 @@ class EventWorker:
         after any claim), and each event is decided in a transaction whose reads, the
         batch's sender facts and the answering engine run without the lock; it is
         taken when the handler writes (the question log, the remembered lines, the
-        outbox row: at its end), and released by that event's commit. Before its
-        answer is written the event's lease is checked, and renewed, in the locked
-        part: if another worker took the event over meanwhile, the decision is rolled
-        back and nothing is sent (the taker decides it); the unique outbox row stays
-        the fence. A failing event rolls back alone and is recorded failed.
+        outbox row: at its end), and released by that event's commit. A sender met for
+        the first time has their row committed alone before the handler runs (else
+        that first write would hold the lock through the whole decision). Before the
+        answer is written the event's lease is checked in the locked part
+        (``inbox.still_held``): if another worker took the event over meanwhile, the
+        decision is rolled back and nothing is sent (the taker decides it); the
+        unique outbox row stays the fence. A failing event rolls back alone and is
+        recorded failed.
         """
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found)
             session.commit()
-            senders, facts = self._load_senders(session, to_decide)
+            senders = self._load_senders(session, to_decide)
+            facts = self._load_facts(session, to_decide, senders)
             for row in to_decide:
                 try:
-                    found[row.id] = self._decide_one(session, row, after, senders, facts, recheck_lease=True)
+                    found[row.id] = self._decide_one(session, row, after, senders, facts, claim_committed=True)
                     session.commit()
                 except LeaseLost as lost:
                     session.rollback()
@@ -391,13 +396,16 @@ class EventWorker:
         return claimed, [row for row in claimed if row.id not in found]
 
     @staticmethod
-    def _load_senders(session: Session, rows: list[Any]) -> tuple[dict[str, LineUser], dict[int, SenderFacts]]:
-        """The senders' rows, and the facts a message's handling reads about them, for the whole batch."""
-        senders = sender_facts.load_users(session, filter(None, (sender_id(row.payload) for row in rows)))
-        facts = sender_facts.load(session, [senders[sender] for row in rows
-                                            if row.payload.get("type") == "message"
-                                            and (sender := sender_id(row.payload)) in senders])
-        return senders, facts
+    def _load_senders(session: Session, rows: list[Any]) -> dict[str, LineUser]:
+        """The known senders' rows, by LINE user id, for the whole batch."""
+        return sender_facts.load_users(session, filter(None, (sender_id(row.payload) for row in rows)))
+
+    @staticmethod
+    def _load_facts(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> dict[int, SenderFacts]:
+        """What a message's handling reads about its sender, for the whole batch (``bot.trainees.sender_facts``)."""
+        return sender_facts.load(session, [senders[sender] for row in rows
+                                           if row.payload.get("type") == "message"
+                                           and (sender := sender_id(row.payload)) in senders])
 
     def _decided(self, claimed: list[Any], found: dict[int, Answer | None],
                  after: dict[int, list[Callable[[], None]]]) -> tuple[int, list[Answer]]:
@@ -412,12 +420,13 @@ class EventWorker:
 
     def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]],
                     senders: dict[str, LineUser], facts: dict[int, SenderFacts],
-                    recheck_lease: bool = False) -> Answer | None:
+                    claim_committed: bool = False) -> Answer | None:
         """Decide one claimed event; a sender's row and facts loaded for the batch serve their first event in it
         (a later one may follow a change to them, such as a deletion, so it reads the database).
 
-        ``recheck_lease``: the claim was committed apart from this transaction, so the
-        lease is checked (and renewed) before the answer is written.
+        ``claim_committed``: the claim was committed apart from this transaction (SQLite),
+        so a new sender's row is committed at once and the lease is checked before the
+        answer is written (see ``_claim_then_decide_each``).
         """
         services = self.services
         payload = dict(row.payload)
@@ -428,7 +437,11 @@ class EventWorker:
             log.info("ignored inbox event %s: %s", row.id, malformed)
             inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
             return None
-        user = senders.pop(sender_id(payload) or "", None) or user_for_event(session, payload, clock.now())
+        user = senders.pop(sender_id(payload) or "", None)
+        if user is None:
+            user = user_for_event(session, payload, clock.now())
+            if claim_committed:
+                session.commit()
         sender_facts.forget(session)
         if user is not None and (known := facts.pop(user.id, None)) is not None:
             sender_facts.install(session, user, known)
@@ -449,7 +462,7 @@ class EventWorker:
             if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
                 raise LeaseLost("lease taken over by another worker; its changes are rolled back")
             return None
-        if recheck_lease and not inbox.renew_held(session, [row.id], self.worker_id, now):
+        if claim_committed and not inbox.still_held(session, [row.id], self.worker_id):
             raise LeaseLost("lease taken over by another worker before the answer was written; nothing is sent")
         user = context.user
         try:
