@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
@@ -39,20 +37,11 @@ _BUSY_TIMEOUT_MS = int(GIVE_UP_SECONDS * 1000)
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 
 
-def take(connection: Connection, sleep=time.sleep, monotonic=time.monotonic) -> None:  # type: ignore[no-untyped-def]
-    """Begin ``connection``'s transaction holding SQLite's write lock (no-op elsewhere).
+def begin_immediate(raw: sqlite3.Connection, sleep=time.sleep, monotonic=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    """Begin a transaction on the driver's connection holding the write lock, polling for it.
 
     Raises SQLite's "database is locked" after GIVE_UP_SECONDS, as its busy timeout would.
     """
-    if connection.dialect.name != "sqlite":
-        return
-    raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-    if raw.in_transaction:
-        raise RuntimeError("the write lock is taken at the start of a transaction, before any statement")
-    _begin_immediate(raw, sleep, monotonic)
-
-
-def _begin_immediate(raw: sqlite3.Connection, sleep=time.sleep, monotonic=time.monotonic) -> None:  # type: ignore[no-untyped-def]
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         deadline = monotonic() + GIVE_UP_SECONDS
@@ -82,13 +71,4 @@ def _before_statement(_connection: Connection, cursor: Any, statement: str, *_: 
     if raw.in_transaction or raw.isolation_level is None:
         return
     if statement.lstrip()[:9].upper().startswith(_WRITES):
-        _begin_immediate(raw)
-
-
-@contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """Like ``engine.begin()``, holding SQLite's write lock from the start (see ``take``): committed on success."""
-    with engine.connect() as connection:
-        take(connection)  # on the driver's connection: SQLAlchemy's transaction below commits or rolls it back
-        with connection.begin():
-            yield connection
+        begin_immediate(raw)
