@@ -1,7 +1,8 @@
-"""An acknowledgement takes SQLite's write lock by polling every 0.5 to 2 ms, not in SQLite's growing sleeps.
+"""A writer takes SQLite's write lock by polling every 0.5 to 2 ms, not in SQLite's growing sleeps, at its first write.
 
 The waits go through a sleep the test owns: it records each one and releases the
-other writer's lock after a few, so nothing here is timed.
+other writer's lock after a few, so nothing here is timed. Whether the lock is held
+is asked of another connection that does not wait (a busy timeout of 0).
 """
 
 from __future__ import annotations
@@ -31,6 +32,24 @@ def sqlite_path(db: Database) -> str:
     return db.engine.url.database  # type: ignore[return-value]
 
 
+def lock_is_free(db: Database) -> bool:
+    probe = sqlite3.connect(sqlite_path(db), timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        probe.close()
+
+
+def only_sqlite(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has row locks: nothing to poll")
+
+
 def events(count: int) -> list[dict]:
     return [simulator.text_event(f"U{n:032x}", "修了証", f"token-{n}") for n in range(count)]
 
@@ -41,10 +60,9 @@ def stored_count(db: Database) -> int:
 
 
 def test_a_writer_polls_the_lock_in_short_steps_and_writes_once_it_is_released(db):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has row locks: nothing to poll")
+    only_sqlite(db)
     other = sqlite3.connect(sqlite_path(db), isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # the worker, holding the lock through a batch
+    other.execute("BEGIN IMMEDIATE")  # the worker, writing a decision
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:
@@ -53,11 +71,10 @@ def test_a_writer_polls_the_lock_in_short_steps_and_writes_once_it_is_released(d
             other.execute("COMMIT")
 
     with db.engine.connect() as connection:
-        write_lock.take(connection, sleep=sleep)
+        write_lock.begin_immediate(connection.connection.driver_connection, sleep=sleep)
         with connection.begin():
             assert inbox.store(connection, events(1), HANDLED_EVENT_TYPES, clock.system_now())
-            with pytest.raises(sqlite3.OperationalError, match="locked"):  # held from the first statement on
-                sqlite3.connect(sqlite_path(db), timeout=0).execute("BEGIN IMMEDIATE")
+            assert not lock_is_free(db)
     other.close()
 
     assert len(waits) == 6 and max(waits) <= write_lock.POLL_CEILING
@@ -65,8 +82,7 @@ def test_a_writer_polls_the_lock_in_short_steps_and_writes_once_it_is_released(d
 
 
 def test_a_writer_gives_up_after_the_busy_timeout(db):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has row locks: nothing to poll")
+    only_sqlite(db)
     other = sqlite3.connect(sqlite_path(db), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     now = [0.0]
@@ -76,19 +92,39 @@ def test_a_writer_gives_up_after_the_busy_timeout(db):
 
     try:
         with db.engine.connect() as connection, pytest.raises(sqlite3.OperationalError, match="locked"):
-            write_lock.take(connection, sleep=sleep, monotonic=lambda: now[0])
+            write_lock.begin_immediate(connection.connection.driver_connection, sleep=sleep,
+                                       monotonic=lambda: now[0])
     finally:
         other.close()
     assert now[0] >= write_lock.GIVE_UP_SECONDS
 
 
-def test_writing_commits_on_success_and_rolls_back_on_error(db):
-    with write_lock.writing(db.engine) as connection:
+def test_a_transaction_holds_the_lock_from_its_first_write_to_its_end_and_not_while_it_only_reads(db):
+    only_sqlite(db)
+    with db.engine.begin() as connection:
+        connection.scalar(select(func.count()).select_from(InboxEvent))
+        assert lock_is_free(db)
         inbox.store(connection, events(2), HANDLED_EVENT_TYPES, clock.system_now())
-    with pytest.raises(RuntimeError), write_lock.writing(db.engine) as connection:
+        assert not lock_is_free(db)
+    assert lock_is_free(db)
+    with pytest.raises(RuntimeError), db.engine.begin() as connection:
         inbox.store(connection, events(3), HANDLED_EVENT_TYPES, clock.system_now())
         raise RuntimeError("the request failed after its INSERT")
-    assert stored_count(db) == 2
-    with write_lock.writing(db.engine) as connection:  # the lock was released with the rollback
-        inbox.store(connection, events(4), HANDLED_EVENT_TYPES, clock.system_now())
-    assert stored_count(db) == 6
+    assert lock_is_free(db) and stored_count(db) == 2
+
+
+def test_a_savepoint_opened_first_belongs_to_the_transaction_and_is_not_committed_at_its_release(db):
+    only_sqlite(db)
+    with pytest.raises(RuntimeError), db.engine.connect() as connection, connection.begin():
+        with connection.begin_nested():  # the first statement: SQLite would begin a transaction of its own here
+            inbox.store(connection, events(1), HANDLED_EVENT_TYPES, clock.system_now())
+        raise RuntimeError("the outer transaction fails after the savepoint was released")
+    assert stored_count(db) == 0 and lock_is_free(db)
+
+
+def test_an_autocommit_connection_is_left_to_commit_each_statement(db):
+    only_sqlite(db)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        inbox.store(connection, events(1), HANDLED_EVENT_TYPES, clock.system_now())
+        assert lock_is_free(db)
+    assert stored_count(db) == 1

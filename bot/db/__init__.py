@@ -10,6 +10,8 @@ from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from bot.db import write_lock
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes stored as UTC; SQLite forgets offsets, so we restore UTC on read."""
@@ -69,6 +71,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _tune_sqlite)
+        write_lock.install(engine)  # writers poll the lock just before their first write, not at the busy handler's pace
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 

@@ -198,6 +198,24 @@ def renew(session: Session, worker: str, now: datetime) -> int:
     return result.rowcount
 
 
+def still_held(session: Session, inbox_ids: list[int], worker: str) -> int:
+    """How many of these events ``worker`` still holds, holding them until the caller's transaction ends.
+
+    For a worker whose claim committed before its decision (SQLite, ``bot.line.worker``):
+    run in the transaction that writes the decision, it tells whether the event was
+    taken over meanwhile, and nobody can take it over before that transaction ends.
+    The lease itself is left as it was (the heartbeat renews it).
+    """
+    result = session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id.in_(inbox_ids), InboxEvent.status == InboxStatus.PROCESSING,
+               InboxEvent.claimed_by == worker)
+        .values(claimed_by=worker)  # writes nothing new: a write, so that it holds the row (SQLite: the lock)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 @cache
 def _abandoned_statement() -> Select:
     """Built once (a worker's every turn): parameters ``received_before``, ``lease_start``, ``limit``.

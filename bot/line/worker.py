@@ -7,7 +7,9 @@ logged on its row and never touches the others.
 An event goes through three steps. *Claim*: a lease on its inbox row, renewed by a
 heartbeat while this worker holds it (``bot.line.inbox``). *Decide*: the handler
 runs in one transaction, and its answer is written to the outbox in that commit
-(``bot.line.outbox``). *Send*: after the commit, the answer goes to LINE
+(``bot.line.outbox``); on SQLite the claim commits first and each event is decided
+in a transaction of its own that holds the write lock only for its writes (see
+``EventWorker._claim_then_decide_each``). *Send*: after the commit, the answer goes to LINE
 (``bot.line.answer_sender``: the reply token, retried while valid, else a push with
 a retry key); then the outbox row and the event are closed together. A worker that
 dies at any step leaves a lease that expires within seconds; whoever takes the
@@ -37,11 +39,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.db import write_lock
 from bot.db.tables import AnswerStatus, InboxStatus, LineUser
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
-from bot.line.batch_size import BatchSize
 from bot.line.context import EventContext, run_after_replies
 from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
@@ -53,8 +53,6 @@ from bot.trainees.users import sender_id, user_for_event
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 10.0
-# On SQLite a batch's transaction holds the one write lock the acknowledgements need (see bot.line.batch_size).
-SQLITE_LOCK_BUDGET_SECONDS = 0.025
 MODES = ("threads", "inline", "worker")
 _EXTENSION_KEY = "kenshu.event_worker"
 
@@ -218,10 +216,8 @@ class EventWorker:
     def run_worker(self, threads: int, poll_seconds: float = 0.05, nice: int = 10, batch: int = 16) -> None:
         """The ``kenshu worker`` loop: claim stored events oldest first, decide them in batches, send on threads.
 
-        Runs until ``stop``. Each turn claims up to ``batch`` events (on SQLite, as many
-        as recent turns decided within ``SQLITE_LOCK_BUDGET_SECONDS``, so that
-        acknowledgements do not wait long for the write lock) and decides them
-        in one transaction (if one fails, the batch rolls back and each is decided alone in a savepoint);
+        Runs until ``stop``. Each turn claims up to ``batch`` events and decides them
+        (see ``_claim_and_decide``);
         their answers go to LINE on ``threads`` threads while the next batch is
         decided, and the answers sent are closed in one transaction per turn. A
         user's events are handled one at a time, in order (the inbox hands out no
@@ -231,8 +227,6 @@ class EventWorker:
         """
         if nice:
             os.nice(nice)
-        sqlite = self.services.db.engine.dialect.name == "sqlite"
-        sizes = BatchSize(batch, SQLITE_LOCK_BUDGET_SECONDS if sqlite else None)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
@@ -245,7 +239,7 @@ class EventWorker:
                     # A database that fails here leaves the events processing: their leases
                     # run out and they are taken over (an answer already sent is not resent).
                     self._close([future.result() for future in finished])
-                    claimed = self._take_more(pool, in_flight, min(sizes.next(), 4 * threads - len(in_flight)), sizes)
+                    claimed = self._take_more(pool, in_flight, min(batch, 4 * threads - len(in_flight)))
                 except Exception:
                     log.exception("event worker turn failed; will try again")
                     self._stop.wait(poll_seconds)
@@ -260,11 +254,8 @@ class EventWorker:
                 self._heartbeat.release(len(in_flight))
 
     def _take_more(self, pool: ThreadPoolExecutor, in_flight: dict[Future[Sent], tuple[int, str | None]],
-                   room: int, sizes: BatchSize) -> int:
-        """Claim and decide up to ``room`` more events, and hand their answers to ``pool``; how many were claimed.
-
-        How long the claim and the decisions took is noted in ``sizes`` (the next batch's size).
-        """
+                   room: int) -> int:
+        """Claim and decide up to ``room`` more events, and hand their answers to ``pool``; how many were claimed."""
         if room <= 0:
             return 0
         busy_users = {user for _, user in in_flight.values() if user}
@@ -274,9 +265,7 @@ class EventWorker:
                  if not (row.source_user_id and row.source_user_id in busy_users)}
         if not users:
             return 0
-        began = time.perf_counter()
         claimed, answers = self._claim_and_decide(list(users))
-        sizes.note(claimed, time.perf_counter() - began)
         self._heartbeat.hold(len(answers))
         for answer in answers:
             in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
@@ -298,19 +287,19 @@ class EventWorker:
         return claimed
 
     def _claim_and_decide(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
-        """Claim these events and decide them in one transaction; (how many were won, answers to send in order).
+        """Claim these events and decide them; (how many were won, answers to send in order).
 
-        On SQLite the transaction takes the write lock first (``bot.db.write_lock``), polled
-        like the acknowledgements' so that neither side sleeps through the other's gaps,
-        and holds it from the start instead of failing to upgrade a read snapshot that
-        another writer has moved past. What the handlers read about the senders is
-        loaded for the whole batch, one query per fact (``bot.trainees.sender_facts``).
-        Events taken over from a worker that died come with the answer it committed,
-        which is sent, not decided again. A batch has no savepoints (two statements an
-        event): if any of its events fails, the whole transaction rolls back and each
-        event is decided again alone, in a savepoint, so a failing handler rolls back
-        alone and is recorded failed.
+        What the handlers read about the senders is loaded for the whole batch, one
+        query per fact (``bot.trainees.sender_facts``). Events taken over from a worker
+        that died come with the answer it committed, which is sent, not decided again.
+        On PostgreSQL the claim and the decisions are one transaction without
+        savepoints (two statements an event): if any of its events fails, the whole
+        transaction rolls back and each event is decided again alone, in a savepoint,
+        so a failing handler rolls back alone and is recorded failed. On SQLite, whose
+        one write lock every acknowledgement needs, see ``_claim_then_decide_each``.
         """
+        if self.services.db.engine.dialect.name == "sqlite":
+            return self._claim_then_decide_each(inbox_ids)
         if len(inbox_ids) > 1:
             try:
                 return self._claim_and_decide_together(inbox_ids, alone=False)
@@ -334,16 +323,9 @@ class EventWorker:
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
-            write_lock.take(session.connection())  # SQLite: polled, as the acknowledgements do (bot.db.write_lock)
-            claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now())
-            taken_over = [row.id for row in claimed if row.attempts > 1]
-            if taken_over:  # a worker that held these before may have committed their answers
-                found |= outbox.undelivered(session, taken_over)
-            to_decide = [row for row in claimed if row.id not in found]
-            senders = sender_facts.load_users(session, filter(None, (sender_id(row.payload) for row in to_decide)))
-            facts = sender_facts.load(session, [senders[sender] for row in to_decide
-                                                if row.payload.get("type") == "message"
-                                                and (sender := sender_id(row.payload)) in senders])
+            claimed, to_decide = self._claim(session, inbox_ids, found)
+            senders = self._load_senders(session, to_decide)
+            facts = self._load_facts(session, to_decide, senders)
             for row in to_decide:
                 if not alone:
                     found[row.id] = self._decide_one(session, row, after, senders, facts)
@@ -356,7 +338,78 @@ class EventWorker:
                 except Exception as error:
                     log.exception("handling inbox event %s failed", row.id)
                     inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
-        # Committed: what handlers queued runs after their answer is sent, or now if there is none to send.
+        return self._decided(claimed, found, after)
+
+    def _claim_then_decide_each(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+        """SQLite: claim in a short transaction, then decide each event in its own, locked only for its writes.
+
+        SQLite has one write lock, and every acknowledgement of the webhook needs it. A
+        transaction takes it just before its first write (``bot.db.write_lock``), so
+        here the claim commits at once (the lease is the worker's from then on, as
+        after any claim), and each event is decided in a transaction whose reads, the
+        batch's sender facts and the answering engine run without the lock; it is
+        taken when the handler writes (the question log, the remembered lines, the
+        outbox row: at its end), and released by that event's commit. A sender met for
+        the first time has their row committed alone before the handler runs (else
+        that first write would hold the lock through the whole decision). Before the
+        answer is written the event's lease is checked in the locked part
+        (``inbox.still_held``): if another worker took the event over meanwhile, the
+        decision is rolled back and nothing is sent (the taker decides it); the
+        unique outbox row stays the fence. A failing event rolls back alone and is
+        recorded failed.
+        """
+        found: dict[int, Answer | None] = {}
+        after: dict[int, list[Callable[[], None]]] = {}
+        with self.services.db.session() as session:
+            claimed, to_decide = self._claim(session, inbox_ids, found)
+            session.commit()
+            senders = self._load_senders(session, to_decide)
+            facts = self._load_facts(session, to_decide, senders)
+            for row in to_decide:
+                try:
+                    found[row.id] = self._decide_one(session, row, after, senders, facts, claim_committed=True)
+                    session.commit()
+                except LeaseLost as lost:
+                    session.rollback()
+                    after.pop(row.id, None)
+                    log.warning("inbox event %s: %s", row.id, lost)
+                except Exception as error:
+                    session.rollback()
+                    after.pop(row.id, None)
+                    log.exception("handling inbox event %s failed", row.id)
+                    try:
+                        inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error),
+                                     held_by=self.worker_id)
+                        session.commit()
+                    except Exception:  # left to its lease, as after a crash
+                        session.rollback()
+                        log.exception("recording inbox event %s failed did not work", row.id)
+        return self._decided(claimed, found, after)
+
+    def _claim(self, session: Session, inbox_ids: list[int],
+               found: dict[int, Answer | None]) -> tuple[list[Any], list[Any]]:
+        """Claim these events; (the rows won, those to decide). Answers a previous holder committed go to ``found``."""
+        claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now())
+        taken_over = [row.id for row in claimed if row.attempts > 1]
+        if taken_over:  # a worker that held these before may have committed their answers
+            found |= outbox.undelivered(session, taken_over)
+        return claimed, [row for row in claimed if row.id not in found]
+
+    @staticmethod
+    def _load_senders(session: Session, rows: list[Any]) -> dict[str, LineUser]:
+        """The known senders' rows, by LINE user id, for the whole batch."""
+        return sender_facts.load_users(session, filter(None, (sender_id(row.payload) for row in rows)))
+
+    @staticmethod
+    def _load_facts(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> dict[int, SenderFacts]:
+        """What a message's handling reads about its sender, for the whole batch (``bot.trainees.sender_facts``)."""
+        return sender_facts.load(session, [senders[sender] for row in rows
+                                           if row.payload.get("type") == "message"
+                                           and (sender := sender_id(row.payload)) in senders])
+
+    def _decided(self, claimed: list[Any], found: dict[int, Answer | None],
+                 after: dict[int, list[Callable[[], None]]]) -> tuple[int, list[Answer]]:
+        """Once committed: what handlers queued runs after their answer is sent, or now if there is none to send."""
         for inbox_id, actions in after.items():
             if found.get(inbox_id) is None:
                 run_after_replies(actions)
@@ -366,9 +419,15 @@ class EventWorker:
         return len(claimed), [answer for row in claimed if (answer := found.get(row.id)) is not None]
 
     def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]],
-                    senders: dict[str, LineUser], facts: dict[int, SenderFacts]) -> Answer | None:
+                    senders: dict[str, LineUser], facts: dict[int, SenderFacts],
+                    claim_committed: bool = False) -> Answer | None:
         """Decide one claimed event; a sender's row and facts loaded for the batch serve their first event in it
-        (a later one may follow a change to them, such as a deletion, so it reads the database)."""
+        (a later one may follow a change to them, such as a deletion, so it reads the database).
+
+        ``claim_committed``: the claim was committed apart from this transaction (SQLite),
+        so a new sender's row is committed at once and the lease is checked before the
+        answer is written (see ``_claim_then_decide_each``).
+        """
         services = self.services
         payload = dict(row.payload)
         try:
@@ -378,7 +437,11 @@ class EventWorker:
             log.info("ignored inbox event %s: %s", row.id, malformed)
             inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
             return None
-        user = senders.pop(sender_id(payload) or "", None) or user_for_event(session, payload, clock.now())
+        user = senders.pop(sender_id(payload) or "", None)
+        if user is None:
+            user = user_for_event(session, payload, clock.now())
+            if claim_committed:
+                session.commit()
         sender_facts.forget(session)
         if user is not None and (known := facts.pop(user.id, None)) is not None:
             sender_facts.install(session, user, known)
@@ -399,6 +462,8 @@ class EventWorker:
             if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
                 raise LeaseLost("lease taken over by another worker; its changes are rolled back")
             return None
+        if claim_committed and not inbox.still_held(session, [row.id], self.worker_id):
+            raise LeaseLost("lease taken over by another worker before the answer was written; nothing is sent")
         user = context.user
         try:
             # The unique outbox row per event is the fence: of two workers deciding one
@@ -441,7 +506,6 @@ class EventWorker:
         if not sent:
             return
         with self.services.db.session() as session:
-            write_lock.take(session.connection())
             now = clock.system_now()
             outbox.mark(session, [(answer.outbox_id, outcome) for answer, outcome in sent], now)
             done = [answer.inbox_id for answer, outcome in sent if outcome.status != AnswerStatus.FAILED]

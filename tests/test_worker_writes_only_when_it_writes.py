@@ -1,0 +1,138 @@
+"""While the worker decides answers, acknowledgements can still write; a decision whose lease was lost is not sent.
+
+On SQLite an acknowledgement needs the database's one write lock. The worker's
+claim commits first and each event is decided in a transaction that takes the lock
+only for its writes, so the deciding (the sender's facts, the answering engine)
+leaves the lock free. The probes below write from another connection that does not
+wait at all (SQLite: a busy timeout of 0; PostgreSQL: a lock timeout), so a held
+lock shows as an error, not as a delay: nothing here is timed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from bot import clock
+from bot.db.tables import AskedQuestion, InboxEvent, InboxStatus, OutboxAnswer
+from bot.devtools import simulator
+from bot.devtools.fake_line import FakeLine
+from bot.line import inbox
+from bot.line.webhook import HANDLED_EVENT_TYPES
+from bot.line.worker import EventWorker
+from bot.qa import Question
+from bot.services import Services
+from tests.helpers import make_app, post_events
+
+REPLY = "/v2/bot/message/reply"
+
+
+@pytest.fixture
+def impatient(database_url: str) -> Iterator[Engine]:
+    """Another process's connection to the database that never waits for a lock."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(database_url, connect_args={"timeout": 0})
+    else:
+        engine = create_engine(database_url)
+        event.listen(engine, "connect", lambda connection, _: connection.execute("SET lock_timeout = 200"))
+    yield engine
+    engine.dispose()
+
+
+def question(fake_line: FakeLine, user: str, text: str) -> dict[str, Any]:
+    return simulator.text_event(user, text, fake_line.state.issue_reply_token(user))
+
+
+def stored(web: Flask, events: list[dict[str, Any]]) -> list[int]:
+    """Store ``events`` as the web process of ``KENSHU_DISPATCH=worker`` does; their inbox ids."""
+    assert post_events(web.test_client(), events).status_code == 200
+    with Services.of(web).db.session() as session:
+        ids = list(session.scalars(select(InboxEvent.id).order_by(InboxEvent.id)))
+    return ids[-len(events):]
+
+
+def replies_to(fake_line: FakeLine, user: str) -> list[Any]:
+    return [record for record in fake_line.state.requests(REPLY) if record.accepted and user in record.recipients]
+
+
+def while_deciding(worker: EventWorker, probe: Any) -> None:
+    """Run ``probe(question)`` inside the answering engine, in the middle of deciding each question."""
+    answerer = worker.services.answerer
+    real_answer = answerer.answer
+
+    def answer_after_probing(asked: Question) -> Any:
+        probe(asked)
+        return real_answer(asked)
+
+    answerer.answer = answer_after_probing  # type: ignore[method-assign]
+
+
+def test_an_acknowledgement_is_stored_while_each_question_of_a_batch_is_being_decided(
+        database_url: str, fake_line: FakeLine, impatient: Engine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(31, 34)]
+    worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users]))  # known, with a history
+    newcomer = "U" + "8" * 32  # their row is written before their question is decided
+    ids = stored(web, [question(fake_line, user, "ECMOの日程") for user in [*users, newcomer]])
+    acknowledged: list[str] = []
+
+    def acknowledge(asked: Question) -> None:
+        late = simulator.text_event(f"U{len(acknowledged):032x}", "申込〆切", f"late-{len(acknowledged)}")
+        try:
+            with impatient.begin() as connection:
+                inbox.store(connection, [late], HANDLED_EVENT_TYPES, clock.system_now())
+            acknowledged.append("stored")
+        except OperationalError as error:
+            acknowledged.append(str(error.orig))
+
+    while_deciding(worker, acknowledge)
+
+    assert worker.handle_batch(ids) == 4
+
+    # The first question's decision, and those after an earlier one's writes, left the lock free.
+    assert acknowledged == ["stored"] * 4
+    assert [len(replies_to(fake_line, user)) for user in [*users, newcomer]] == [2, 2, 2, 1]
+
+
+def test_a_decision_whose_lease_was_taken_over_before_it_was_written_is_not_sent(
+        database_url: str, fake_line: FakeLine, impatient: Engine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    stalled, other = "U" + "6" * 32, "U" + "7" * 32
+    worker.handle_batch(stored(web, [question(fake_line, user, "ECMOの日程") for user in (stalled, other)]))
+    ids = stored(web, [question(fake_line, stalled, "修了証"), question(fake_line, other, "ECMOの日程")])
+    taken: list[int] = []
+
+    def take_over_while_stalled(asked: Question) -> None:
+        # Another worker sees this worker's lease run out (as if it stalled here) and claims the event.
+        if asked.text == "修了証":
+            later = clock.system_now() + inbox.PROCESSING_LEASE + timedelta(seconds=1)
+            with Session(impatient) as session, session.begin():
+                taken.extend(row.id for row in inbox.claim(session, [ids[0]], "another-worker", later))
+
+    while_deciding(worker, take_over_while_stalled)
+
+    worker.handle_batch(ids)
+
+    with Session(impatient) as session:
+        holder = session.execute(select(InboxEvent.status, InboxEvent.claimed_by).where(InboxEvent.id == ids[0])).one()
+        answers = session.scalar(select(func.count()).where(OutboxAnswer.inbox_event_id == ids[0]))
+        logged = session.scalar(select(func.count()).select_from(AskedQuestion).where(AskedQuestion.text == "修了証"))
+    if database_url.startswith("sqlite"):
+        assert taken == [ids[0]]  # the lock was free while deciding, so the other worker could claim
+    if taken:
+        # The decision was dropped with everything it wrote; the event is the other worker's to answer.
+        assert tuple(holder) == (InboxStatus.PROCESSING, "another-worker")
+        assert (answers, logged, len(replies_to(fake_line, stalled))) == (0, 0, 1)  # 1: the earlier question
+    else:
+        # PostgreSQL: the claim's row lock kept the other worker out (its claim skips locked rows).
+        assert holder.status == InboxStatus.DONE and len(replies_to(fake_line, stalled)) == 2
+    assert len(replies_to(fake_line, other)) == 2
