@@ -192,7 +192,7 @@ def plan_personalised(
         if retry_key:
             pending_users.append((recipient, retry_key))
     inserted = session.connection().execute(
-        insert(Delivery).returning(Delivery.user_id, Delivery.id, sort_by_parameter_order=True), rows)
+        insert(Delivery).returning(Delivery.user_id, Delivery.id), rows)
     delivery_ids = dict(inserted.all())
     pending = [PendingRow(recipient.user_id, recipient.line_user_id, retry_key, delivery_ids[recipient.user_id])
                for recipient, retry_key in pending_users]
