@@ -1,7 +1,7 @@
 """Fan-out figures for the delivery engine, against the fake LINE API.
 
 Usage: .venv/bin/python bench/fanout.py [--users 100000] [--pushes 10000] [--latency-ms 20]
-                                        [--database-url URL] [--only 1,2,3] [--compare-with REF]
+                                        [--database-url URL] [--only 1,2,3] [--compare-with REF | --baseline DIR]
 
 1. An announcement to N subscribers through ``kenshu announce`` in a child
    process, with the fake adding latency to each multicast: multicast requests
@@ -23,7 +23,11 @@ shared 2-core machine they move with the other load: compare runs side by side.
 as it was at git revision REF (extracted with ``git archive`` into a temporary
 folder and put first on ``PYTHONPATH``, so the fake, the engine and the
 ``kenshu`` child are all that revision's; same venv, same OpenAPI file), with the
-same arguments, printing its lines as "before", then this tree's.
+same arguments, printing its lines as "before", then this tree's. ``--baseline DIR`` does the
+same with the code in DIR (a tree made by ``git archive``) measured by this script, so that a
+change to the measurement itself applies to both sides. Peak RSS is each child's own
+(``VmHWM``): ``ru_maxrss`` is carried across fork and exec, so children of this process
+(which holds the fake's record) used to report this process's size when it was the larger.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ import argparse
 import gc
 import math
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -104,11 +107,35 @@ def kenshu(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "kenshu"), *args]
 
 
+def peak_rss_mb(pid: int | str = "self") -> int:
+    """A process's own peak RSS (``VmHWM``), in MB.
+
+    Not ``ru_maxrss``: Linux carries it across fork and exec, so a child of this
+    process (which holds the fake and its record of every request) would report this
+    process's size whenever that is the larger.
+    """
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) // 1024
+
+
 def wait_rss(process: subprocess.Popen[bytes]) -> tuple[int, int, float]:
-    """Wait for the child: (exit status as Popen reports it, peak RSS in MB, CPU seconds)."""
-    _, status, usage = os.wait4(process.pid, 0)
+    """Wait for the child: (exit status as Popen reports it, peak RSS in MB, CPU seconds).
+
+    The peak is read from /proc while the child runs (every 20 ms; it only grows):
+    the rusage of the exited child would report this process's size if larger.
+    """
+    peak = 0
+    while True:
+        try:
+            peak = max(peak, peak_rss_mb(process.pid))
+        except (OSError, IndexError):  # exited (a zombie has no VmHWM) or not readable
+            pass
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.02)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
+    return process.returncode, peak, usage.ru_utime + usage.ru_stime
 
 
 def recipients_count(fake: FakeLine) -> Counter[str]:
@@ -189,7 +216,7 @@ def push_child(database_url: str, base_url: str, key: str, audience: str, worker
     line = LineGateway(base_url, TOKEN, pool_size=max(16, workers))  # a connection per worker
     tally = run_dispatch(services, dispatch_id, renderers, Sender(line, workers=workers))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, f"{cpu:.3f}", tally.sent, seconds)
+    print(peak_rss_mb(), f"{cpu:.3f}", tally.sent, seconds)
 
 
 def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, sequential_sample: int, workers: int) -> None:
@@ -255,17 +282,22 @@ def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
 
 def run_at_revision(revision: str, arguments: list[str]) -> None:
     """This benchmark as it was at ``revision``, in a child process; its lines printed as "before"."""
-    from bot.devtools.fake_line.spec import default_spec_path
-
     repo = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as folder:
         archive = subprocess.run(["git", "-C", str(repo), "archive", revision], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
-        env = {**os.environ, "PYTHONPATH": folder, "KENSHU_LINE_OPENAPI": str(default_spec_path())}
-        old = subprocess.run([sys.executable, str(Path(folder) / "bench" / "fanout.py"), *arguments], cwd=folder,
-                             env=env, capture_output=True, text=True)
+        run_on_tree(Path(folder), Path(folder) / "bench" / "fanout.py", arguments, f"before ({revision[:10]})")
+
+
+def run_on_tree(tree: Path, script: Path, arguments: list[str], label: str) -> None:
+    """``script`` with ``arguments`` in a child process on the code of ``tree`` (first on ``PYTHONPATH``, so
+    the fake, the engine and the ``kenshu`` child are all that tree's); its lines printed after ``label``."""
+    from bot.devtools.fake_line.spec import default_spec_path
+
+    env = {**os.environ, "PYTHONPATH": str(tree), "KENSHU_LINE_OPENAPI": str(default_spec_path())}
+    old = subprocess.run([sys.executable, str(script), *arguments], cwd=tree, env=env, capture_output=True, text=True)
     for line in old.stdout.splitlines():
-        print(f"before ({revision[:10]}) {line}", flush=True)
+        print(f"{label} {line}", flush=True)
     if old.returncode:
         print(old.stderr[-2000:])
 
@@ -280,19 +312,28 @@ def main() -> int:
     parser.add_argument("--database-url", help="an empty database (default: SQLite files in a temporary folder)")
     parser.add_argument("--only", default="1,2,3")
     parser.add_argument("--compare-with", metavar="REF", help="first run this benchmark as it was at git revision REF")
+    parser.add_argument("--baseline", metavar="DIR", type=Path,
+                        help="first run this benchmark (this script, so both are measured alike) on the code in DIR, "
+                             "e.g. made by `git archive main | tar -x -C DIR`")
     parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.push_child:
         database_url, base_url, key, audience, workers = args.push_child
         push_child(database_url, base_url, key, audience, int(workers))
         return 0
-    if args.compare_with and args.database_url:
-        parser.error("--compare-with needs a database per run: compare two runs on two empty databases instead")
-    if args.compare_with:
+    if (args.compare_with or args.baseline) and args.database_url:
+        parser.error("--compare-with and --baseline need a database per run: compare two runs on two empty "
+                     "databases instead (PYTHONPATH=DIR for the baseline's)")
+    if args.compare_with or args.baseline:
         arguments = sys.argv[1:]
-        at = arguments.index("--compare-with")
-        run_at_revision(args.compare_with, arguments[:at] + arguments[at + 2:])
-        print(f"now ({args.compare_with[:10]}..working tree)", flush=True)
+        option = "--compare-with" if args.compare_with else "--baseline"
+        at = arguments.index(option)
+        rest = arguments[:at] + arguments[at + 2:]
+        if args.compare_with:
+            run_at_revision(args.compare_with, rest)
+        else:
+            run_on_tree(args.baseline.resolve(), Path(__file__).resolve(), rest, f"before ({args.baseline})")
+        print(f"now (working tree, {Path(__file__).resolve().parent.parent})", flush=True)
     scenarios = set(args.only.split(","))
     if args.database_url and "2" in scenarios and scenarios & {"1", "3"}:
         parser.error("scenario 2 seeds its own users: with --database-url run --only 1,3 and --only 2 "
