@@ -12,8 +12,9 @@ queue and the week's most asked topics group by it.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import AskedQuestion, LineUser
@@ -25,7 +26,14 @@ from bot.trainees import sender_facts
 CHOOSING_KINDS = (DecisionKind.DID_YOU_MEAN.value, DecisionKind.ASK_TRAINING.value, DecisionKind.OUT_OF_SCOPE.value)
 
 
-def log_question(session: Session, user: LineUser, text: str, reply: Reply, now: datetime) -> AskedQuestion:
+@cache
+def _insert() -> Insert:
+    """The question log's insert, built once: as a Core statement it leaves no ORM object for the
+    session to flush (one per question; see ``bot.trainees.sender_facts``)."""
+    return insert(AskedQuestion.__table__)
+
+
+def log_question(session: Session, user: LineUser, text: str, reply: Reply, now: datetime) -> None:
     """Remember the question for the conversation and log it; note a tap on the previous choices."""
     decision = reply.decision
     _note_tap(session, user, reply, now)
@@ -34,20 +42,18 @@ def log_question(session: Session, user: LineUser, text: str, reply: Reply, now:
     if decision.kind is DecisionKind.ANSWER:
         user.last_entry_id = decision.entry_id
     user.last_asked_at = now
-    row = AskedQuestion(
-        line_user_id=user.id,
-        text=text,
-        locale=decision.locale,
-        kind=decision.kind.value,
-        entry_id=decision.entry_id,
-        training_id=decision.training_id,
-        probability=decision.confidence,
-        candidates=list(decision.candidates),
-        topic=_topic(decision),
-        asked_at=now,
-    )
-    session.add(row)
-    return row
+    session.execute(_insert(), {
+        "line_user_id": user.id,
+        "text": text,
+        "locale": decision.locale,
+        "kind": decision.kind.value,
+        "entry_id": decision.entry_id,
+        "training_id": decision.training_id,
+        "probability": decision.confidence,
+        "candidates": list(decision.candidates),
+        "topic": _topic(decision),
+        "asked_at": now,
+    })
 
 
 def _topic(decision: Decision) -> str | None:
