@@ -8,8 +8,9 @@ separate bot) with rate limiting off: what is measured is the server and its req
 pipeline (auth, faults, body contract, record), not LINE's limits. N client threads
 each keep one connection open (http.client reconnects by itself when the server
 closes it, so the same client measures a server without keep-alive too) and send
-pre-encoded bodies as fast as the fake answers, for push (1 recipient) and
-multicast (500 recipients). Prints requests/s, the connections the clients opened,
+pre-encoded bodies as fast as the fake answers, for push (1 recipient),
+multicast (500 recipients) and a push of an answer with a Flex table (``flex push``:
+validating it is the fake's main cost per answer in bench/webhook.py). Prints requests/s, the connections the clients opened,
 and the fake's CPU time per request (from /proc), whose inverse is what one core
 of the fake can serve whatever the client costs.
 
@@ -45,6 +46,21 @@ ENDPOINTS = {
     "multicast": (MULTICAST, {"to": [f"U{n:032x}" for n in range(500)],
                               "messages": [{"type": "text", "text": "容量測定"}]}),
 }
+
+
+def flex_answer() -> list[dict]:
+    """An answer with a table as the bot words it (text, a Flex table of 8 rows, quick replies): the
+    body whose validation costs the fake most in bench/webhook.py."""
+    from bot.line.answer_messages import answer_json
+    from bot.qa import Choice, Decision, DecisionKind, Reply, Table
+
+    rows = tuple((f"2026年{month}月{day}日", f"第{day}回 {place}会場 10:00-16:00")
+                 for month, day, place in ((1, 8, "東京"), (1, 15, "大阪"), (1, 22, "福岡"), (2, 5, "札幌"),
+                                           (2, 12, "名古屋"), (2, 19, "広島"), (3, 4, "仙台"), (3, 11, "京都")))
+    reply = Reply(texts=("研修の日程は次のとおりです。",),
+                  choices=(Choice("申込の締切", "申込の締切"), Choice("受講要件", "受講要件")),
+                  decision=Decision(DecisionKind.ANSWER, "ja", "bench", 1.0), table=Table("研修の日程", rows))
+    return answer_json(reply)
 
 
 def serve_child() -> None:
@@ -141,7 +157,7 @@ def tree_at(revision: str) -> Iterator[Path]:
 
 
 def measure(label: str, base_url: str, pid: int, name: str, latency: float, args: argparse.Namespace) -> None:
-    path, body = ENDPOINTS[name]
+    path, body = ENDPOINTS[name] if name in ENDPOINTS else (PUSH, {"to": "U" + "0" * 32, "messages": flex_answer()})
     control(base_url, "POST", "/__fake__/faults", {"latency_ms": latency, "paths": [path]})
     control(base_url, "DELETE", "/__fake__/requests")
     cpu = cpu_seconds(pid)
@@ -178,7 +194,7 @@ def main() -> int:
         print(f"{args.threads} client threads, one connection each, {args.seconds:g} s per row; rate limits off "
               f"(LINE's: push 2,000/s, multicast 200/s)")
         for latency in (float(value) for value in args.latency_ms.split(",")):
-            for name in ENDPOINTS:
+            for name in (*ENDPOINTS, "flex push"):
                 for label, (base_url, _, pid) in fakes:
                     measure(label, base_url, pid, name, latency, args)
     return 0

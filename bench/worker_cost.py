@@ -7,7 +7,8 @@ runs in a process of its own so that its CPU is not counted. Printed per answere
 question: SQL statements the worker sent (a SQLAlchemy ``before_cursor_execute``
 listener; an executemany counts once), commits, and this process's CPU
 (user + system); with ``--profile N``, the N functions with the most cumulative
-time (cProfile, on the worker's threads too). Usage:
+CPU time (cProfile timed by each thread's own CPU clock, on the worker's threads too:
+on a shared machine wall time would mostly show waits for the CPU and the network). Usage:
 
     .venv/bin/python bench/worker_cost.py [--questions 600] [--users 150] [--database-url URL] [--baseline DIR]
 
@@ -138,7 +139,7 @@ def _profiling_into(profilers: list[cProfile.Profile]):  # type: ignore[no-untyp
     """A ``threading.setprofile`` hook: each thread started from now on gets a profiler of its own
     (cProfile sees only the thread that enabled it), kept in ``profilers`` to merge."""
     def start(*_: object) -> None:
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)
         profilers.append(profiler)
         profiler.enable()  # replaces this hook in the thread
 

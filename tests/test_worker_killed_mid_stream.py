@@ -84,12 +84,18 @@ def test_a_worker_killed_mid_stream_is_taken_over_and_everyone_gets_one_answer(
     wait_until(lambda: ready("first") and ready("second"), 180, "both workers to start")
     events = [simulator.text_event(uid, "修了証の条件は？", fake_line.state.issue_reply_token(uid)) for uid in trainees]
     assert post_events(web.test_client(), events).status_code == 200
+    db = Services.of(web).db
+
+    def holders() -> int:  # workers holding events; a worker that decides fast can be answering before the other claims
+        with db.session() as session:
+            return session.scalar(select(func.count(func.distinct(InboxEvent.claimed_by)))
+                                  .where(InboxEvent.status == InboxStatus.PROCESSING)) or 0
+
+    wait_until(lambda: holders() == 2, 120, "both workers to hold events")
     wait_until(lambda: answered() >= 5, 120, "the workers to start answering")
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     assert answered() < TRAINEES, "the first worker finished before it was killed; nothing was left to take over"
-
-    db = Services.of(web).db
 
     def finished() -> bool:
         with db.session() as session:

@@ -31,10 +31,15 @@ REAL_DATA_HOST = "https://api-data.line.me"
 
 
 class _DataHostClient(ApiClient):
-    """An ApiClient that sends the data-host calls (image uploads) to our data URL.
+    """An ApiClient that sends the data-host calls (image uploads) to our data URL, and
+    sends requests whose messages are already LINE's JSON as they are.
 
     The SDK hard-codes ``api-data.line.me`` for blob endpoints; the fake LINE API
     serves both hosts on one address, so the gateway points that host elsewhere.
+    The SDK walks every value of a request body before encoding it (to turn models
+    and dates into JSON); a ``_Serialized`` request holds nothing but JSON already.
+    Without that walk and the SDK's argument checks (below), a Flex answer's reply
+    costs the sending thread 0.65 ms of CPU instead of 1.0-1.7 ms.
     """
 
     def __init__(self, configuration: Configuration, data_base_url: str) -> None:
@@ -45,6 +50,11 @@ class _DataHostClient(ApiClient):
         if kwargs.get("_host") == REAL_DATA_HOST:
             kwargs["_host"] = self._data_base_url
         return super().call_api(*args, **kwargs)
+
+    def sanitize_for_serialization(self, obj):  # type: ignore[no-untyped-def]
+        if isinstance(obj, _Serialized):
+            return obj.to_dict()
+        return super().sanitize_for_serialization(obj)
 
 
 class LineApiError(Exception):
@@ -112,15 +122,20 @@ DEFAULT_POOL_SIZE = 32
 # gateway has just built from SDK models. The undecorated function (pydantic's
 # ``raw_function``) builds and sends the same request, with the same errors.
 _PUSH = MessagingApi.push_message_with_http_info.raw_function
+_REPLY = MessagingApi.reply_message_with_http_info.raw_function
 _MULTICAST = MessagingApi.multicast_with_http_info.raw_function
-# Pushes and multicasts need LINE's status, never the body of a 200 (the sent messages' ids):
+# Replies, pushes and multicasts need LINE's status, never the body of a 200 (the sent messages' ids):
 # the SDK's ``_preload_content=False`` leaves that body undecoded and builds no response
 # model from it (0.05-0.1 ms of a push's CPU). An error's status, body and headers are read
 # as before (``ApiException`` reads them from the response itself).
 _STATUS_ONLY = {"_preload_content": False}
 
 
-class _SerializedReply(ReplyMessageRequest):
+class _Serialized:
+    """A request model built around messages already in LINE's JSON; its ``to_dict`` is plain JSON."""
+
+
+class _SerializedReply(_Serialized, ReplyMessageRequest):
     """A reply request whose messages are already LINE's JSON (the answer outbox stores them so).
 
     The SDK turns a request model into JSON with ``to_dict``; this one hands back the
@@ -132,14 +147,14 @@ class _SerializedReply(ReplyMessageRequest):
         return {"replyToken": self.reply_token, "messages": self.__dict__["_json_messages"]}
 
 
-class _SerializedPush(PushMessageRequest):
+class _SerializedPush(_Serialized, PushMessageRequest):
     """A push request whose messages are already LINE's JSON (see ``_SerializedReply``)."""
 
     def to_dict(self) -> dict:  # type: ignore[override]
         return {"to": self.to, "messages": self.__dict__["_json_messages"]}
 
 
-class _SerializedMulticast(MulticastRequest):
+class _SerializedMulticast(_Serialized, MulticastRequest):
     """A multicast request built without pydantic's walk over its recipients (see ``_SerializedReply``).
 
     Building a ``MulticastRequest`` validates each of its 500 user ids (3 ms) and
@@ -189,7 +204,7 @@ class LineGateway:
 
     def reply_serialized(self, reply_token: str, json_messages: list[dict]) -> None:
         """``reply`` for messages already serialised to LINE's JSON (``Message.to_dict()``)."""
-        self._call(self._api.reply_message, _serialized(_SerializedReply, json_messages, replyToken=reply_token))
+        self._call(_REPLY, self._api, _serialized(_SerializedReply, json_messages, replyToken=reply_token), **_STATUS_ONLY)
 
     def push_serialized(self, user_id: str, json_messages: list[dict], retry_key: str | None = None) -> None:
         """``push`` for messages already serialised to LINE's JSON (``Message.to_dict()``)."""

@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.tables import AnswerStatus, InboxEvent, OutboxAnswer
@@ -71,6 +72,13 @@ class Outcome:
     error: str | None = None
 
 
+@cache
+def _insert() -> Insert:
+    """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``)."""
+    table = OutboxAnswer.__table__
+    return insert(table).returning(table.c.id)
+
+
 def record(
     session: Session,
     inbox_id: int,
@@ -83,20 +91,16 @@ def record(
 ) -> Answer:
     """Write the decided answer in the caller's transaction; the answer to send once it commits."""
     json_messages = [message if isinstance(message, dict) else message.to_dict() for message in messages]
-    outbox_id = session.execute(
-        insert(OutboxAnswer)
-        .values(
-            inbox_event_id=inbox_id,
-            reply_token=reply_token,
-            push_to=push_to,
-            messages=json_messages,
-            event_at=event_at,
-            status=AnswerStatus.PENDING,
-            attempts=0,
-            created_at=now,
-        )
-        .returning(OutboxAnswer.id)
-    ).scalar_one()
+    outbox_id = session.execute(_insert(), {
+        "inbox_event_id": inbox_id,
+        "reply_token": reply_token,
+        "push_to": push_to,
+        "messages": json_messages,
+        "event_at": event_at,
+        "status": AnswerStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+    }).scalar_one()
     return Answer(outbox_id, inbox_id, webhook_event_id, reply_token, push_to, json_messages, event_at)
 
 

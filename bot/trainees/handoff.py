@@ -18,8 +18,9 @@ LINE-free. ``handlers.handoff`` calls these; the console's inbox
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache, lru_cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, Insert, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from bot.db.tables import HandoffAuthor, HandoffConversation, HandoffMessage, HandoffStatus, LineUser
@@ -32,7 +33,9 @@ MAX_TEXT = 5000
 OPEN_STATUSES = (HandoffStatus.WAITING, HandoffStatus.ACTIVE)
 
 
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
+    """Folded for matching, remembered: every message is matched against every phrase, which was folded again each time."""
     return fold_width_case_and_kana(text).replace(" ", "")
 
 
@@ -109,18 +112,31 @@ def last_decision(session: Session, user: LineUser) -> str | None:
     ).order_by(HandoffMessage.at.desc(), HandoffMessage.id.desc()).limit(1))
 
 
+@cache
+def _memory_statements() -> tuple[Insert, Delete]:
+    """The insert of remembered lines and the prune of older ones, built once.
+
+    They run on every question; building them (a correlated subquery with its
+    ordering) cost more CPU than the database took to run them, and as Core
+    statements on the table they write no ORM objects for the session to flush.
+    """
+    lines = HandoffMessage.__table__
+    user_id = bindparam("user_id")
+    kept = select(lines.c.id).where(
+        lines.c.user_id == user_id, lines.c.conversation_id.is_(None)
+    ).order_by(lines.c.at.desc(), lines.c.id.desc()).limit(MEMORY)
+    prune = delete(lines).where(lines.c.user_id == user_id, lines.c.conversation_id.is_(None),
+                                lines.c.id.not_in(kept.scalar_subquery()))
+    return insert(lines), prune
+
+
 def remember(session: Session, user: LineUser, asked: str, answered: str, decision: str | None,
              now: datetime) -> None:
     """Keep one exchange with the bot for a later handoff, and forget lines older than the last ``MEMORY``."""
-    if asked.strip():
-        session.add(HandoffMessage(user_id=user.id, author=HandoffAuthor.TRAINEE, text=asked[:MAX_TEXT], at=now))
-    if answered.strip():
-        session.add(HandoffMessage(user_id=user.id, author=HandoffAuthor.BOT, text=answered[:MAX_TEXT],
-                                   decision=decision, at=now))
-    session.flush()
-    kept = select(HandoffMessage.id).where(
-        HandoffMessage.user_id == user.id, HandoffMessage.conversation_id.is_(None)
-    ).order_by(HandoffMessage.at.desc(), HandoffMessage.id.desc()).limit(MEMORY)
-    session.execute(delete(HandoffMessage).where(
-        HandoffMessage.user_id == user.id, HandoffMessage.conversation_id.is_(None),
-        HandoffMessage.id.not_in(kept.scalar_subquery())).execution_options(synchronize_session=False))
+    lines = [{"user_id": user.id, "author": author, "text": text[:MAX_TEXT], "decision": kind, "at": now}
+             for author, text, kind in ((HandoffAuthor.TRAINEE, asked, None), (HandoffAuthor.BOT, answered, decision))
+             if text.strip()]
+    add, prune = _memory_statements()
+    if lines:
+        session.execute(add, lines)
+    session.execute(prune, {"user_id": user.id})

@@ -9,11 +9,15 @@ become classes of a learned model without touching the handlers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.knowledge.personal_questions import PersonalIntent, PersonalQuestions
 from bot.textfold import fold_width_case_and_kana
 
 
+@lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
+    """Folded for matching, remembered: every message is matched against every phrase, which was folded again each time."""
     return fold_width_case_and_kana(text).replace(" ", "")
 
 

@@ -11,8 +11,10 @@ detail either way.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
@@ -27,18 +29,25 @@ from bot.devtools.fake_line.spec import OpenApiContract, default_spec_path
 
 @dataclass(frozen=True, slots=True)
 class BodyRule:
-    """How one operation's JSON body is checked."""
+    """How one operation's JSON body is checked.
+
+    ``opaque`` names top-level fields the SDK's model checks only for being a string
+    (``StrictStr``, no length or pattern; ``tests/test_fake_line_contract_memo.py``
+    holds the SDK to that): any string there gets the same verdict, so the SDK's
+    verdict is remembered for the body with those strings blanked (see ``_sdk_verdict``).
+    """
 
     spec_path: str
     sdk_model: type
     limit_check: Callable[[dict[str, Any]], list[ErrorDetail]] | None = None
+    opaque: tuple[str, ...] = ()
 
 
 BODY_RULES: dict[str, BodyRule] = {
     "reply": BodyRule("/v2/bot/message/reply", sdk.ReplyMessageRequest,
-                      limits.check_message_request),
+                      limits.check_message_request, opaque=("replyToken",)),
     "push": BodyRule("/v2/bot/message/push", sdk.PushMessageRequest,
-                     limits.check_message_request),
+                     limits.check_message_request, opaque=("to",)),
     "multicast": BodyRule("/v2/bot/message/multicast", sdk.MulticastRequest,
                           lambda body: limits.check_message_request(body, multicast=True)),
     "broadcast": BodyRule("/v2/bot/message/broadcast", sdk.BroadcastRequest,
@@ -96,7 +105,7 @@ class RequestContract:
                 explained = [ErrorDetail(refused[:200], "")]
             details.extend(explained)
         if not details:
-            details.extend(_sdk_details(rule.sdk_model, body))
+            details.extend(_sdk_verdict(operation, _blanked(body, rule.opaque)))
         return details
 
 
@@ -139,6 +148,24 @@ def _from_schema_error(error: ValidationError) -> list[ErrorDetail]:
     if kind == "enum" and parts and parts[-1] == "type":
         return [ErrorDetail(f"Invalid type: {error.instance!r}", property_path(parts))]
     return [ErrorDetail(messages.get(kind, error.message[:200]), property_path(parts))]
+
+
+def _blanked(body: dict[str, Any], opaque: tuple[str, ...]) -> str:
+    """The body as JSON, with its opaque strings (a reply token, a user id) blanked."""
+    return json.dumps({key: "" if key in opaque and isinstance(value, str) else value
+                       for key, value in body.items()}, ensure_ascii=False)
+
+
+@lru_cache(maxsize=1024)
+def _sdk_verdict(operation: str, blanked_body: str) -> tuple[ErrorDetail, ...]:
+    """The SDK's details on a body, remembered for the last 1,024 distinct bodies.
+
+    Building the SDK's models of a Flex reply (pydantic, box by box) took 1-2 ms of
+    the fake's CPU, and a bot sends the same few answers to many trainees, each
+    with its own reply token: with the token blanked, they are one body. The check
+    runs on the blanked body itself, so what is remembered is the SDK's own verdict.
+    """
+    return tuple(_sdk_details(BODY_RULES[operation].sdk_model, json.loads(blanked_body)))
 
 
 def _sdk_details(model: type, body: dict[str, Any]) -> list[ErrorDetail]:
