@@ -65,3 +65,13 @@ def test_indications_and_devices_in_a_patient_are_clinical_by_the_word_lists(ans
 
 def test_a_lecture_about_indications_is_a_course_question(answerer: Answerer) -> None:
     assert not answerer.is_surely_clinical("ECT中級の講義で適応判断は学べますか")
+
+
+@pytest.mark.parametrize("text", ["いま人工呼吸器のアラームが鳴りやまない、どうしたら", "ECMOのアラームが鳴ってます",
+                                  "The ventilator alarm keeps going off, what do I do?", "患者が急変した"])
+def test_a_device_alarming_at_the_bedside_is_redirected(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text, JUNE_20_2023).decision.kind == "clinical"
+
+
+def test_a_lecture_about_alarms_is_a_course_question(answerer: Answerer) -> None:
+    assert ask(answerer, "人工呼吸器研修でアラーム対応の講義はありますか", JUNE_20_2023).decision.kind != "clinical"
