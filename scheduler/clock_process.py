@@ -27,7 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot import clock
 from bot.delivery import run_due
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.line.inbox_retention import KEEP_FINISHED, prune_finished
+from bot.line.inbox_retention import KEEP_FINISHED, forget_old_events
 from bot.services import Services
 from scheduler.fire import resume_abandoned
 from scheduler.leader import LeaderLock, leader_lock, wait_for_leadership
@@ -105,8 +105,7 @@ class LeaderScheduler:
 
     def prune_inbox(self) -> None:
         """Forget finished webhook events past their keeping time (``bot.line.inbox_retention``)."""
-        with self.services.db.session() as session:
-            deleted = prune_finished(session, clock.now())
+        deleted = forget_old_events(self.services.db)
         if deleted:
             log.info("removed %d finished webhook events older than %s", deleted, KEEP_FINISHED)
 

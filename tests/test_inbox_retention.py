@@ -18,7 +18,8 @@ from bot.db import Database
 from bot.db.tables import AnswerStatus, InboxEvent, InboxStatus, OutboxAnswer
 from bot.devtools import simulator
 from bot.line import inbox, outbox
-from bot.line.inbox_retention import KEEP_FINISHED, prune_finished
+from bot.line import inbox_retention
+from bot.line.inbox_retention import KEEP_FINISHED, forget_old_events, prune_finished
 from bot.line.webhook import HANDLED_EVENT_TYPES
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=clock.JST)
@@ -56,7 +57,7 @@ def test_finished_events_older_than_a_week_are_deleted_with_their_answers(db):
     ignored = stored(db, old, InboxStatus.IGNORED)
     failed = stored(db, old, InboxStatus.FAILED, AnswerStatus.FAILED)
     with db.session() as session:
-        assert prune_finished(session, NOW) == 3
+        assert prune_finished(session, NOW, limit=100) == 3
     assert not remaining(db) & {answered, ignored, failed}
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(OutboxAnswer)) == 0
@@ -69,7 +70,25 @@ def test_what_can_still_matter_is_kept(db):
     in_hand = stored(db, old, InboxStatus.PROCESSING)
     unsent = stored(db, old, InboxStatus.DONE, AnswerStatus.PENDING)
     with db.session() as session:
-        assert prune_finished(session, NOW) == 0
+        assert prune_finished(session, NOW, limit=100) == 0
     assert remaining(db) == {recent, waiting, in_hand, unsent}
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(OutboxAnswer)) == 2
+
+
+def test_the_clock_job_deletes_in_chunks_until_nothing_old_is_left(db, monkeypatch):
+    monkeypatch.setattr(inbox_retention, "CHUNK", 2)
+    old = clock.system_now() - KEEP_FINISHED - timedelta(hours=1)
+    for _ in range(5):
+        stored(db, old, InboxStatus.DONE, AnswerStatus.SENT)
+    kept = stored(db, clock.system_now(), InboxStatus.DONE, AnswerStatus.SENT)
+    assert forget_old_events(db) == 5
+    assert remaining(db) == {kept}
+
+
+def test_the_clock_job_judges_age_by_the_system_time_not_the_bots_season(db, monkeypatch):
+    """KENSHU_NOW may be months away (rehearsing a season): minutes-old events stay, so a redelivery is a no-op."""
+    just_now = stored(db, clock.system_now() - timedelta(minutes=5), InboxStatus.DONE, AnswerStatus.SENT)
+    monkeypatch.setenv("KENSHU_NOW", (clock.system_now() + timedelta(days=30)).isoformat())
+    assert forget_old_events(db) == 0
+    assert remaining(db) == {just_now}

@@ -10,6 +10,7 @@ lock shows as an error, not as a delay: nothing here is timed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -136,3 +137,32 @@ def test_a_decision_whose_lease_was_taken_over_before_it_was_written_is_not_sent
         # PostgreSQL: the claim's row lock kept the other worker out (its claim skips locked rows).
         assert holder.status == InboxStatus.DONE and len(replies_to(fake_line, stalled)) == 2
     assert len(replies_to(fake_line, other)) == 2
+
+
+def test_an_answer_decided_early_in_a_batch_keeps_its_lease_while_later_questions_are_decided(
+        database_url: str, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody takes over an answered event while its worker is still deciding the rest of the batch.
+
+    The lease is shortened so that a lease left unrenewed through a slow decision would
+    run out: on SQLite the heartbeat renews it from the claim's commit on; on PostgreSQL
+    the batch's transaction holds the rows, which other workers' claims skip.
+    """
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    other = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    first, second = "U" + "6" * 32, "U" + "7" * 32
+    worker.handle_batch(stored(web, [question(fake_line, user, "ECMOの日程") for user in (first, second)]))
+    ids = stored(web, [question(fake_line, first, "修了証"), question(fake_line, second, "ECMOの日程")])
+    monkeypatch.setattr(inbox, "PROCESSING_LEASE", inbox.HEARTBEAT_INTERVAL * 1.75)
+    taken_over: list[int] = []
+
+    def slow_second_decision(asked: Question) -> None:
+        if asked.text == "ECMOの日程" and not taken_over:
+            time.sleep((inbox.HEARTBEAT_INTERVAL * 2.5).total_seconds())
+            taken_over.append(other.handle_batch([ids[0]]))
+
+    while_deciding(worker, slow_second_decision)
+    assert worker.handle_batch(ids) == 2
+    assert taken_over == [0]
+    assert len(replies_to(fake_line, first)) == 2  # the first batch's answer and this one, once
+    assert not [record for record in fake_line.state.requests("/v2/bot/message/push") if first in record.recipients]

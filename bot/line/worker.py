@@ -334,8 +334,10 @@ class EventWorker:
                     with session.begin_nested():
                         found[row.id] = self._decide_one(session, row, after, senders, facts)
                 except LeaseLost as lost:
+                    session.expire_all()  # values written as committed (``log_question``) were rolled back
                     log.warning("inbox event %s: %s", row.id, lost)
                 except Exception as error:
+                    session.expire_all()
                     log.exception("handling inbox event %s failed", row.id)
                     inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
         return self._decided(claimed, found, after)
@@ -356,34 +358,47 @@ class EventWorker:
         (``inbox.still_held``): if another worker took the event over meanwhile, the
         decision is rolled back and nothing is sent (the taker decides it); the
         unique outbox row stays the fence. A failing event rolls back alone and is
-        recorded failed.
+        recorded failed. The claim's leases are renewed by the heartbeat from its commit
+        on: an event decided (its answer committed) early in a batch would otherwise
+        lose its lease while later events are decided, and a taker would send the
+        answer this worker is about to send.
         """
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found)
             session.commit()
-            senders = self._load_senders(session, to_decide)
-            facts = self._load_facts(session, to_decide, senders)
-            for row in to_decide:
+            self._heartbeat.hold(len(claimed))
+            try:
+                return self._decide_each(session, claimed, to_decide, found, after)
+            finally:
+                self._heartbeat.release(len(claimed))
+
+    def _decide_each(self, session: Session, claimed: list[Any], to_decide: list[Any],
+                     found: dict[int, Answer | None], after: dict[int, list[Callable[[], None]]],
+                     ) -> tuple[int, list[Answer]]:
+        """SQLite: decide each claimed event in its own transaction (see ``_claim_then_decide_each``)."""
+        senders = self._load_senders(session, to_decide)
+        facts = self._load_facts(session, to_decide, senders)
+        for row in to_decide:
+            try:
+                found[row.id] = self._decide_one(session, row, after, senders, facts, claim_committed=True)
+                session.commit()
+            except LeaseLost as lost:
+                session.rollback()
+                after.pop(row.id, None)
+                log.warning("inbox event %s: %s", row.id, lost)
+            except Exception as error:
+                session.rollback()
+                after.pop(row.id, None)
+                log.exception("handling inbox event %s failed", row.id)
                 try:
-                    found[row.id] = self._decide_one(session, row, after, senders, facts, claim_committed=True)
+                    inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error),
+                                 held_by=self.worker_id)
                     session.commit()
-                except LeaseLost as lost:
+                except Exception:  # left to its lease, as after a crash
                     session.rollback()
-                    after.pop(row.id, None)
-                    log.warning("inbox event %s: %s", row.id, lost)
-                except Exception as error:
-                    session.rollback()
-                    after.pop(row.id, None)
-                    log.exception("handling inbox event %s failed", row.id)
-                    try:
-                        inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error),
-                                     held_by=self.worker_id)
-                        session.commit()
-                    except Exception:  # left to its lease, as after a crash
-                        session.rollback()
-                        log.exception("recording inbox event %s failed did not work", row.id)
+                    log.exception("recording inbox event %s failed did not work", row.id)
         return self._decided(claimed, found, after)
 
     def _claim(self, session: Session, inbox_ids: list[int],
