@@ -60,7 +60,9 @@ def test_kana_place_rewrite_leaves_ordinary_questions_untouched(answerer: Answer
 
 
 def test_a_session_asked_about_by_place_is_stated_once_though_two_answers_carry_it(answerer: Answerer) -> None:
-    reply = ask(answerer, "ECMO研修の広島会場の日程は？", AUGUST_5_2025)
+    # Asking for the day and the place wants both answers; 「広島会場の日程は？」 alone is venue only since
+    # the sixth and seventh blind sets are examples, so it no longer reaches two answers.
+    reply = ask(answerer, "ECMO研修 広島の回の日にちと会場", AUGUST_5_2025)
     assert reply.decision.kind == "answer" and reply.decision.also
     session_lines = [line for line in reply.text.splitlines() if "2025年11月9日" in line]
     assert len(session_lines) == 1, reply.text
