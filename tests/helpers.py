@@ -29,7 +29,7 @@ from werkzeug.test import TestResponse
 from bot import clock
 from bot.app import create_app
 from bot.clock import JST
-from bot.db.tables import Delivery, Dispatch, Enrolment, LineUser, Subscription
+from bot.db.tables import Delivery, Dispatch, Enrolment, InboxEvent, LineUser, Subscription
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.devtools.local_line import LocalLine
@@ -394,3 +394,16 @@ def clerk_facing_messages() -> dict[str, Path]:
     messages.update({message: path.relative_to(REPO) for path in sorted(REPO.glob("bot/console/templates/**/*.html"))
                      for _line, message, _comments, _context in extract_from_file("jinja2", path)})
     return messages
+
+
+def question(fake_line: FakeLine, user: str, text: str) -> dict[str, Any]:
+    """A text question from ``user`` with a reply token the fake LINE API will accept."""
+    return simulator.text_event(user, text, fake_line.state.issue_reply_token(user))
+
+
+def stored(web: Flask, events: list[dict[str, Any]]) -> list[int]:
+    """Store ``events`` as the web process of ``KENSHU_DISPATCH=worker`` does; their inbox ids."""
+    assert post_events(web.test_client(), events).status_code == 200
+    with Services.of(web).db.session() as session:
+        ids = list(session.scalars(select(InboxEvent.id).order_by(InboxEvent.id)))
+    return ids[-len(events):]

@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -29,8 +28,7 @@ from bot.line import inbox
 from bot.line.webhook import HANDLED_EVENT_TYPES
 from bot.line.worker import EventWorker
 from bot.qa import Question
-from bot.services import Services
-from tests.helpers import make_app, post_events
+from tests.helpers import make_app, question, stored
 
 REPLY = "/v2/bot/message/reply"
 
@@ -46,17 +44,6 @@ def impatient(database_url: str) -> Iterator[Engine]:
     yield engine
     engine.dispose()
 
-
-def question(fake_line: FakeLine, user: str, text: str) -> dict[str, Any]:
-    return simulator.text_event(user, text, fake_line.state.issue_reply_token(user))
-
-
-def stored(web: Flask, events: list[dict[str, Any]]) -> list[int]:
-    """Store ``events`` as the web process of ``KENSHU_DISPATCH=worker`` does; their inbox ids."""
-    assert post_events(web.test_client(), events).status_code == 200
-    with Services.of(web).db.session() as session:
-        ids = list(session.scalars(select(InboxEvent.id).order_by(InboxEvent.id)))
-    return ids[-len(events):]
 
 
 def replies_to(fake_line: FakeLine, user: str) -> list[Any]:
