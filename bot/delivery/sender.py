@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from bot.line.gateway import LineApiError, LineGateway
 log = logging.getLogger(__name__)
 
 MAX_MULTICAST_RECIPIENTS = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 QUOTA_EXHAUSTED_MESSAGE = "monthly limit"  # LINE: "You have reached your monthly limit."
 
 
@@ -93,6 +95,8 @@ def one_line(error: BaseException, limit: int = 300) -> str:
     wrong (details that do not decrypt): its message alone. The log has the traceback.
     """
     text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    # Control characters shown escaped: PostgreSQL refuses a NUL in text, which would fail the batch's marking.
+    text = _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
     if type(error) is not ValueError:
         text = f"{type(error).__name__}: {text}" if text else type(error).__name__
     return text[:limit]
