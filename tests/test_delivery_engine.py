@@ -469,6 +469,7 @@ def test_an_unexpected_error_in_one_multicast_fails_its_batch_alone_and_the_anno
 
     assert "Sent: 734  Failed: 500  Skipped: 0" in report
     assert "failed x500: not sent: unexpected error: KeyError: 'to'" in report
+    assert "500 failed and can be sent again once the cause is fixed" in report and "announce resume" in report
     assert received_counts(fake_line) == Counter({user: 1 for user in users[:500] + users[1000:]})
     with Services.of(app).db.session() as session:
         [dispatch_id] = session.scalars(select(Dispatch.id)).all()

@@ -168,7 +168,7 @@ def _reopen(services: Services, dispatch_id: int) -> None:
             session.execute(update(Dispatch).where(Dispatch.id == dispatch_id, Dispatch.status == DispatchStatus.DONE)
                             .values(status=DispatchStatus.SENDING, finished_at=None))
     if reopened:
-        log.info("dispatch %s: sending again %s deliveries that failed while LINE was unavailable",
+        log.info("dispatch %s: sending again %s deliveries whose failure a re-send may fix",
                  dispatch_id, reopened)
 
 
