@@ -406,7 +406,8 @@ def test_an_unexpected_error_in_one_push_fails_that_push_alone_and_the_rest_of_i
     monkeypatch.setattr(line, "push_serialized", push_failing_for_one)
     dispatch_id = new_dispatch(app, "all", {"renderer": "greeting", "params": {}})
 
-    tally = run_dispatch(Services.of(app), dispatch_id, greeting_renderers(), sender=Sender(line, FAST_RETRIES, workers=4))
+    four_threads = Sender(line, FAST_RETRIES, workers=4)
+    tally = run_dispatch(Services.of(app), dispatch_id, greeting_renderers(), sender=four_threads)
 
     assert (tally.sent, tally.failed, tally.pending) == (39, 1, 0)
     assert received_counts(fake_line) == Counter({user: 1 for user in users[1:]})

@@ -437,8 +437,8 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator
             except SQLAlchemyError:
                 raise  # the database's failure is the run's: it stops, and a resume sends what is pending
             except Exception as error:  # one trainee's bad data, or a renderer's bug, stops nobody else
-                log.log(logging.ERROR, "dispatch %s: user %s not sent, the message cannot be rendered: %s",
-                        plan.dispatch_id, row.user_id, error, exc_info=not isinstance(error, ValueError))
+                log.error("dispatch %s: user %s not sent, the message cannot be rendered: %s",
+                          plan.dispatch_id, row.user_id, error, exc_info=type(error) is not ValueError)
                 failed[f"not sent: the message cannot be rendered: {one_line(error)}"].append(row.user_id)
                 continue
             if rendered is None or isinstance(rendered, Skip):

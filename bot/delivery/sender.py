@@ -37,7 +37,6 @@ from bot.line.gateway import LineApiError, LineGateway
 log = logging.getLogger(__name__)
 
 MAX_MULTICAST_RECIPIENTS = 500
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 QUOTA_EXHAUSTED_MESSAGE = "monthly limit"  # LINE: "You have reached your monthly limit."
 
 
@@ -86,6 +85,9 @@ class Push:
     line_user_id: str
     messages: list[Message]
     retry_key: str
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def one_line(error: BaseException, limit: int = 300) -> str:
