@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.clock import system_now
 from bot.credentials import Cipher, JoinDetails, PersonalCredential, SharedCredential
+from bot.db.tables import Enrolment
 from bot.secretariat import credentials
 from bot.secretariat.audit import Actor
 from bot.secretariat.credentials import MaskedCredential
@@ -123,3 +124,24 @@ def test_the_use_cases_return_masked_details_and_name_what_is_wrong(app: Flask) 
     assert listing.shared == [saved]
     assert listing.personal == [MaskedCredential("*", None, JoinDetails(None, "us*****01", "Se*********-1"),
                                                  application_no="A-1", linked=False)]
+
+
+def test_importing_again_over_details_that_do_not_decrypt_replaces_them_and_the_other_rows_go_in(
+        app: Flask, tmp_path: Path) -> None:
+    """The listing's remedy for an unreadable row ("import it again") works, and the row stops no other."""
+    for number in ("A-1", "A-2"):
+        enrol(app, "nanchisei-tokyo-r5", "nanchisei-tokyo-r5-clozapine-basic", number)
+    with Services.of(app).db.session() as session:
+        enrolment_id = session.scalar(select(Enrolment.id).filter_by(application_no="A-1"))
+        session.add(PersonalCredential(enrolment_id=enrolment_id, target="*", tool=None,
+                                       secret=Cipher("a-key-typed-wrong").encrypt(JoinDetails(password="old-1")),
+                                       updated_at=system_now()))
+    csv_file = tmp_path / "creds.csv"
+    csv_file.write_text("申込番号,ID,パスワード\nA-1,id-1,Secret-Pass-1\nA-2,id-2,Secret-Pass-2\n", encoding="utf-8")
+
+    result = cli(app, "credentials", "import", str(csv_file), "--edition", "nanchisei-tokyo-r5")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "2件を読み込みました: 新規 1件、更新 1件、変更なし 0件、取り込まなかった行 0件"
+    listing = cli(app, "credentials", "list", "--edition", "nanchisei-tokyo-r5").output
+    assert "復号できません" not in listing and "パスワード=Se*********-1" in listing

@@ -38,7 +38,7 @@ from bot.delivery import (
 )
 from bot.devtools.fake_line import FaultConfig
 from bot.services import Services
-from tests.helpers import ECMO_TRAINING, add_users, ledger, received_counts
+from tests.helpers import ECMO_TRAINING, add_users, ledger, received_counts, run_cli
 
 EDITION = "ecmo-ventilator-r7"
 COURSE = "ecmo-ventilator-r7-ecmo"
@@ -381,4 +381,101 @@ def test_a_send_that_crashes_while_writing_its_ledger_is_resumed_from_the_last_g
 
     assert tally.sent == 1234
     assert sorted(r.status for r in fake_line.state.requests("/v2/bot/message/multicast")) == [200, 200, 200]
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+
+
+def greeting_renderers() -> Renderers:
+    renderers = Renderers()
+    renderers.register("greeting", lambda session, services, user, params: [TextMessage(text="研修のご案内です。")])
+    return renderers
+
+
+def test_an_unexpected_error_in_one_push_fails_that_push_alone_and_the_rest_of_its_share_is_sent(
+        app, fake_line, monkeypatch):
+    """Pushes go a share per thread; an error that is not LINE's in one of them costs the others nothing."""
+    users = add_users(app, 40)
+    broken = users[0]  # first of its share: the share's other nine pushes come after it, on its thread
+    line = Services.of(app).line
+    push = line.push_serialized
+
+    def push_failing_for_one(user_id, json_messages, retry_key=None):  # type: ignore[no-untyped-def]
+        if user_id == broken:
+            raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+        return push(user_id, json_messages, retry_key)
+
+    monkeypatch.setattr(line, "push_serialized", push_failing_for_one)
+    dispatch_id = new_dispatch(app, "all", {"renderer": "greeting", "params": {}})
+
+    four_threads = Sender(line, FAST_RETRIES, workers=4)
+    tally = run_dispatch(Services.of(app), dispatch_id, greeting_renderers(), sender=four_threads)
+
+    assert (tally.sent, tally.failed, tally.pending) == (39, 1, 0)
+    assert received_counts(fake_line) == Counter({user: 1 for user in users[1:]})
+    [failed] = [row for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.FAILED]
+    assert failed.error.startswith("not sent: unexpected error: UnicodeEncodeError") and "\n" not in failed.error
+    assert failed.resendable and failed.attempts == 1
+    with Services.of(app).db.session() as session:
+        assert session.get(Dispatch, dispatch_id).status == DispatchStatus.DONE
+
+    # Once fixed, a resume sends that one push with its own retry key, and nobody else's again.
+    monkeypatch.setattr(line, "push_serialized", push)
+    tally = run_dispatch(Services.of(app), dispatch_id, greeting_renderers())
+
+    assert (tally.sent, tally.failed) == (40, 0)
+    assert received_counts(fake_line) == Counter({user: 1 for user in users})
+    assert [r.retry_key for r in fake_line.state.requests("/v2/bot/message/push") if broken in r.recipients] == [
+        failed.retry_key]
+
+
+def test_a_renderer_that_crashes_for_a_user_fails_that_user_alone_with_a_one_line_reason(app, fake_line):
+    users = add_users(app, 12)
+
+    def crashing_for_two(session, services, user, params):  # type: ignore[no-untyped-def]
+        if user.line_user_id == users[6]:
+            raise RuntimeError("a NUL \x00 in\ntwo lines")  # PostgreSQL would refuse the NUL as it is
+        return [TextMessage(text={users[5]: None}.get(user.line_user_id, "ご案内") + "です")]
+
+    renderers = Renderers()
+    renderers.register("greeting", crashing_for_two)
+    dispatch_id = new_dispatch(app, "all", {"renderer": "greeting", "params": {}})
+
+    tally = run_dispatch(Services.of(app), dispatch_id, renderers)
+
+    assert (tally.sent, tally.failed, tally.pending) == (10, 2, 0)
+    assert received_counts(fake_line) == Counter({user: 1 for user in users if user not in (users[5], users[6])})
+    failed = {row.user_id: row for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.FAILED}
+    assert all(row.resendable for row in failed.values())
+    assert sorted(row.error for row in failed.values()) == [
+        "not sent: the message cannot be rendered: RuntimeError: a NUL \\x00 in; two lines",
+        "not sent: the message cannot be rendered: TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'",
+    ]
+
+
+def test_an_unexpected_error_in_one_multicast_fails_its_batch_alone_and_the_announce_report_says_why(
+        app, fake_line, monkeypatch):
+    fake_line.state.set_quota(None)
+    users = add_users(app, 1234, training=ECMO_TRAINING)
+    line = Services.of(app).line
+    multicast = line.multicast
+
+    def multicast_failing_for_the_second_batch(user_ids, messages, retry_key=None):  # type: ignore[no-untyped-def]
+        if users[600] in user_ids:
+            raise KeyError("to")
+        return multicast(user_ids, messages, retry_key)
+
+    monkeypatch.setattr(line, "multicast", multicast_failing_for_the_second_batch)
+
+    report = run_cli(app, "announce", "--audience", f"training:{ECMO_TRAINING}", "--text", "研修のお知らせです。",
+                     "--locale", "en")
+
+    assert "Sent: 734  Failed: 500  Skipped: 0" in report
+    assert "failed x500: not sent: unexpected error: KeyError: 'to'" in report
+    assert "500 failed and can be sent again once the cause is fixed" in report and "announce resume" in report
+    assert received_counts(fake_line) == Counter({user: 1 for user in users[:500] + users[1000:]})
+    with Services.of(app).db.session() as session:
+        [dispatch_id] = session.scalars(select(Dispatch.id)).all()
+        assert session.get(Dispatch, dispatch_id).status == DispatchStatus.DONE
+
+    monkeypatch.setattr(line, "multicast", multicast)
+    assert "Sent: 1234  Failed: 0" in run_cli(app, "announce", "resume", str(dispatch_id), "--locale", "en")
     assert received_counts(fake_line) == Counter({user: 1 for user in users})

@@ -166,4 +166,4 @@ def test_the_announce_command_says_what_a_resume_would_send_again(app: Flask, fa
 
     output = run_cli(app, "announce", "--audience", f"training:{ECMO_TRAINING}", "--text", "届くまで", "--locale", "en")
 
-    assert "2 failed while LINE was unavailable" in output and "kenshu announce resume" in output
+    assert "2 failed and can be sent again once the cause is fixed" in output and "kenshu announce resume" in output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -109,3 +111,29 @@ def test_details_that_do_not_decrypt_fail_that_trainee_alone_and_the_clerk_sees_
     run_cli(app, "announce", "resume", str(dispatch.id))
     assert len(fake_line.state.texts_to(trainees[3].line_user_id)[seen[trainees[3].name]:]) == 2
     assert all(len(fake_line.state.texts_to(t.line_user_id)[seen[t.name]:]) == 2 for t in trainees)
+
+
+def test_details_that_decrypt_to_something_unreadable_fail_that_trainee_alone(
+        app: Flask, line: LocalLine, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row written in another form (another version's fields) is one trainee's failure, as a wrong key is."""
+    trainees = [follow(line, f"trainee-{n}") for n in range(3)]
+    for n, trainee in enumerate(trainees):
+        enrol(app, EDITION, BASIC, f"C-{n}", trainee)
+        store_personal(app, f"C-{n}", JoinDetails("https://portal.example.jp/login", f"id-{n}", f"Pw-{n}"))
+    with Services.of(app).db.session() as session:
+        row = session.scalar(select(PersonalCredential).join(Enrolment).where(Enrolment.application_no == "C-1"))
+        other_form = SimpleNamespace(url="https://portal.example.jp/login", login_id="id-1", passcode="Pw-1")
+        row.secret = Services.of(app).cipher.encrypt(other_form)  # type: ignore[arg-type]
+    seen = {t.name: len(fake_line.state.texts_to(t.line_user_id)) for t in trainees}
+
+    fired = fire_reminder_now(app, monkeypatch)
+
+    received = {t.name: fake_line.state.texts_to(t.line_user_id)[seen[t.name]:] for t in trainees}
+    assert [len(received[t.name]) for t in trainees] == [2, 0, 2]
+    assert fired.tally is not None and (fired.tally.sent, fired.tally.failed, fired.tally.pending) == (2, 1, 0)
+    with Services.of(app).db.session() as session:
+        dispatch = session.scalar(select(Dispatch).filter_by(key=JOB))
+    [failed] = [row for row in ledger(app, dispatch.id) if row.status == DeliveryStatus.FAILED]
+    assert "credentials cannot be read" in failed.error and "Pw-" not in failed.error and failed.resendable
+    assert "申込番号: C-1" in run_cli(app, "reminders", "list")
+    assert "C-1 *（連携済み）: 復号できません" in run_cli(app, "credentials", "list", "--edition", EDITION)

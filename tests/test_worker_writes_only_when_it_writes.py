@@ -153,3 +153,34 @@ def test_an_answer_decided_early_in_a_batch_keeps_its_lease_while_later_question
     assert taken_over == [0]
     assert len(replies_to(fake_line, first)) == 2  # the first batch's answer and this one, once
     assert not [record for record in fake_line.state.requests("/v2/bot/message/push") if first in record.recipients]
+
+
+def test_a_malformed_event_whose_lease_was_taken_over_is_left_to_the_worker_that_took_it(
+        database_url: str, fake_line: FakeLine, impatient: Engine) -> None:
+    """Ignoring a malformed event is a finish like any other: only by the worker that still holds it."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    asker, garbled = "U" + "6" * 32, "U" + "7" * 32
+    malformed = simulator.text_event(garbled, "日程", fake_line.state.issue_reply_token(garbled)) | {"message": "nope"}
+    ids = stored(web, [question(fake_line, asker, "修了証"), malformed])
+    taken: list[int] = []
+
+    def take_over_the_malformed_event_while_stalled(asked: Question) -> None:
+        later = clock.system_now() + inbox.PROCESSING_LEASE + timedelta(seconds=1)
+        with Session(impatient) as session, session.begin():
+            taken.extend(row.id for row in inbox.claim(session, [ids[1]], "another-worker", later))
+
+    while_deciding(worker, take_over_the_malformed_event_while_stalled)
+
+    worker.handle_batch(ids)
+
+    with Session(impatient) as session:
+        holder = session.execute(select(InboxEvent.status, InboxEvent.claimed_by).where(InboxEvent.id == ids[1])).one()
+    if database_url.startswith("sqlite"):
+        assert taken == [ids[1]]  # the claim had committed, so the other worker could take it
+    if taken:
+        assert tuple(holder) == (InboxStatus.PROCESSING, "another-worker")
+    else:
+        # PostgreSQL: the claim's row lock kept the other worker out; this worker ignored it.
+        assert holder.status == InboxStatus.IGNORED
+    assert len(replies_to(fake_line, asker)) == 1

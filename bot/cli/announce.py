@@ -77,9 +77,9 @@ def _echo_report(report: announcements.SendReport, _: Gettext) -> None:
     for error, count in report.failures:
         click.echo("  " + _("failed x{count}: {error}").format(count=count, error=error))
     if report.resendable:
-        click.echo(_("{count} failed while LINE was unavailable: once it is back, `kenshu announce resume {id}` "
-                     "sends them again (nobody receives it twice)").format(count=report.resendable,
-                                                                          id=report.dispatch_id))
+        click.echo(_("{count} failed and can be sent again once the cause is fixed (LINE unavailable, or the "
+                     "reason above): `kenshu announce resume {id}` sends them again (nobody receives it twice)").format(
+                         count=report.resendable, id=report.dispatch_id))
 
 
 @click.group("announce", cls=AppGroup, invoke_without_command=True)

@@ -217,7 +217,7 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
         if existing is None:
             report.added += 1
             new.append((enrolment_id, target, tool or None, details))
-        elif existing.tool == (tool or None) and cipher.decrypt(existing.secret) == details:
+        elif existing.tool == (tool or None) and _holds(cipher, existing.secret, details):
             report.unchanged += 1
         else:
             report.updated += 1
@@ -225,6 +225,18 @@ def import_credentials(session: Session, cipher: Cipher, edition: Edition, data:
     if not dry_run:
         _write(session, cipher, new, changed, progress)
     return report
+
+
+def _holds(cipher: Cipher, secret: str, details: JoinDetails) -> bool:
+    """Whether a stored row already holds these details; one that cannot be read does not (the import replaces it).
+
+    Importing again is the remedy the listing gives for a row stored under another
+    key: that row must not stop the import of the others.
+    """
+    try:
+        return cipher.decrypt(secret) == details
+    except ValueError:
+        return False
 
 
 def _write(session: Session, cipher: Cipher, new: list[tuple[int, str, str | None, JoinDetails]],

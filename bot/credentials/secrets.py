@@ -73,8 +73,15 @@ class Cipher:
         return True
 
     def decrypt(self, token: str) -> JoinDetails:
-        """The stored details; ValueError when the key changed since they were stored."""
+        """The stored details; ValueError when the key changed since they were stored, or when what decrypts
+        is not details as this version stores them (callers handle one kind of error, and no message
+        quotes what was stored)."""
         try:
-            return JoinDetails(**json.loads(self._fernet.decrypt(token.encode())))
+            plain = self._fernet.decrypt(token.encode())
         except InvalidToken:
             raise ValueError("credentials cannot be decrypted: KENSHU_SECRET_KEY differs from the one used to store them") from None
+        try:
+            return JoinDetails(**json.loads(plain))
+        except (ValueError, TypeError):  # not JSON, not an object, or fields this version does not know
+            raise ValueError("credentials cannot be read: they decrypt, but not to details as this version "
+                             "stores them") from None

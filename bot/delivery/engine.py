@@ -28,7 +28,7 @@ from typing import Any
 
 from linebot.v3.messaging import Message
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.clock import system_now
@@ -38,7 +38,7 @@ from bot.delivery import dispatches, ledger
 from bot.delivery.audience import Audience, parse_audience
 from bot.delivery.content import Renderer, Renderers, Skip
 from bot.delivery.ledger import PendingRow, PlannedBatch, Tally
-from bot.delivery.sender import MAX_MULTICAST_RECIPIENTS, Outcome, Push, Sender
+from bot.delivery.sender import MAX_MULTICAST_RECIPIENTS, Outcome, Push, Sender, one_line
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def _reopen(services: Services, dispatch_id: int) -> None:
             session.execute(update(Dispatch).where(Dispatch.id == dispatch_id, Dispatch.status == DispatchStatus.DONE)
                             .values(status=DispatchStatus.SENDING, finished_at=None))
     if reopened:
-        log.info("dispatch %s: sending again %s deliveries that failed while LINE was unavailable",
+        log.info("dispatch %s: sending again %s deliveries whose failure a re-send may fix",
                  dispatch_id, reopened)
 
 
@@ -361,6 +361,7 @@ class _InFlight:
             sending.pushes.append(self._submit(self._push_all, share))
 
     def _push_all(self, share: list[tuple[int, Push]]) -> _Pushed:
+        """Each push of the share in turn; the sender turns any error into that push's outcome, never the share's."""
         return [(user_id, self._sender.push(push)) for user_id, push in share]
 
     def _submit(self, request: Callable[..., Outcome], *args: object) -> Future[Outcome]:
@@ -418,9 +419,10 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator
     """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped.
 
     A user whose message cannot be rendered (joining details that do not decrypt,
-    for one) fails alone, resendable, with the reason: the others still get
-    theirs, and a resume after the fix sends it. The reason is the error's own
-    text (the cipher's names the key, never the details).
+    for one, or a renderer's bug) fails alone, resendable, with a one-line reason:
+    the others still get theirs, and a resume after the fix sends it. The reason is
+    the error's own text (the cipher's names the key, never the details). Only a
+    database error stops the run: the session is then unusable for everyone after.
     """
     assert plan.renderer is not None
     params = plan.content.get("params", {})
@@ -432,10 +434,12 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator
             user = users.get(row.user_id)  # None: the trainee deleted their data since planning
             try:
                 rendered = plan.renderer(session, services, user, params) if user else Skip("user deleted their data")
-            except ValueError as error:  # one trainee's bad data (details that do not decrypt) stops nobody else
+            except SQLAlchemyError:
+                raise  # the database's failure is the run's: it stops, and a resume sends what is pending
+            except Exception as error:  # one trainee's bad data, or a renderer's bug, stops nobody else
                 log.error("dispatch %s: user %s not sent, the message cannot be rendered: %s",
-                          plan.dispatch_id, row.user_id, error)
-                failed[f"not sent: the message cannot be rendered: {error}"[:500]].append(row.user_id)
+                          plan.dispatch_id, row.user_id, error, exc_info=type(error) is not ValueError)
+                failed[f"not sent: the message cannot be rendered: {one_line(error)}"].append(row.user_id)
                 continue
             if rendered is None or isinstance(rendered, Skip):
                 reason = rendered.reason if isinstance(rendered, Skip) else "nothing to send to this user"

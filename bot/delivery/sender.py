@@ -11,11 +11,19 @@ quota, which a retry now cannot fix) are failures recorded with LINE's message.
 A failure says whether a later re-send may succeed (``Outcome.resendable``):
 LINE unavailable past the deadline, or the quota, yes; a request LINE refused as
 malformed, no. ``kenshu announce resume`` re-sends the former with their keys.
+
+Any other error raised while one request is built or sent (a bug, a message that
+cannot be encoded) is that request's failure alone, recorded with a one-line
+reason and resendable (once fixed, the resume's re-send carries the same key, so a
+request that had reached LINE anyway is answered 409): it never costs the other
+requests of a batch their outcomes.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +33,8 @@ from linebot.v3.messaging import Message
 from bot.db.tables import DeliveryStatus
 from bot.delivery.ratelimit import MULTICAST_REQUESTS_PER_SECOND, PUSH_REQUESTS_PER_SECOND, TokenBucket
 from bot.line.gateway import LineApiError, LineGateway
+
+log = logging.getLogger(__name__)
 
 MAX_MULTICAST_RECIPIENTS = 500
 QUOTA_EXHAUSTED_MESSAGE = "monthly limit"  # LINE: "You have reached your monthly limit."
@@ -75,6 +85,23 @@ class Push:
     line_user_id: str
     messages: list[Message]
     retry_key: str
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def one_line(error: BaseException, limit: int = 300) -> str:
+    """The error as one line for the ledger, which the clerk's listings show: its kind and message, no traceback.
+
+    A plain ``ValueError`` is the known kind of bad data, whose message says what is
+    wrong (details that do not decrypt): its message alone. The log has the traceback.
+    """
+    text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    # Control characters shown escaped: PostgreSQL refuses a NUL in text, which would fail the batch's marking.
+    text = _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
+    if type(error) is not ValueError:
+        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return text[:limit]
 
 
 def _retry_worthy(error: LineApiError) -> bool:
@@ -138,3 +165,7 @@ class Sender:
                     return Outcome(DeliveryStatus.FAILED, attempt, f"{failure} (gave up after {attempt} attempts)",
                                    resendable=True)
                 self._sleep(wait)
+            except Exception as error:  # not LINE's answer: this request's failure alone, never its batch's
+                log.exception("a request to LINE failed with an unexpected error; recorded failed, resendable")
+                return Outcome(DeliveryStatus.FAILED, attempt, f"not sent: unexpected error: {one_line(error)}",
+                               resendable=True)

@@ -448,9 +448,12 @@ class EventWorker:
         try:
             event = parse_event(payload)
         except MalformedEvent as malformed:
-            # Nothing a handler could act on, and nothing to retry: recorded, not failed.
+            # Nothing a handler could act on, and nothing to retry: recorded, not failed, and
+            # only while this worker holds it (on SQLite the claim committed apart from this).
+            if not inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed),
+                                held_by=self.worker_id):
+                raise LeaseLost("lease taken over by another worker; left to it") from None
             log.info("ignored inbox event %s: %s", row.id, malformed)
-            inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed))
             return None
         user = senders.pop(sender_id(payload) or "", None)
         if user is None:

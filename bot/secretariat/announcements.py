@@ -279,7 +279,7 @@ class SendReport:
     dispatch_id: int
     tally: Tally
     failures: list[tuple[str, int]]  # LINE's error message and how many deliveries it failed
-    resendable: int = 0  # failed while LINE was unavailable: ``send`` again (a resume) re-sends them
+    resendable: int = 0  # failed in a way a re-send may fix (LINE down, a bug since fixed): a resume re-sends them
 
 
 @dataclass(frozen=True)
