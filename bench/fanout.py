@@ -11,6 +11,10 @@ Usage: .venv/bin/python bench/fanout.py [--users 100000] [--pushes 10000] [--lat
 2. 10,000 personalised pushes with the fake adding latency to each request:
    pushes/s with the engine's thread pool (goal >= 1,000/s), against the same
    engine sending one at a time, and the busiest second seen by LINE (limit 2,000/s).
+   The CPU a push costs is printed three ways: the engine's (the whole sending
+   process), the floor (the same push through ``LineGateway``, so line-bot-sdk's
+   ``MessagingApi`` and its urllib3 pool, alone in one thread: what no change to
+   the engine can remove while every call goes through the SDK) and the fake's.
 3. The N-subscriber announcement killed with SIGKILL halfway, then resumed
    with ``kenshu announce resume``: duplicate and missing recipients counted
    from the fake's record (goal 0 and 0).
@@ -219,6 +223,28 @@ def push_child(database_url: str, base_url: str, key: str, audience: str, worker
     print(peak_rss_mb(), f"{cpu:.3f}", tally.sent, seconds)
 
 
+def gateway_child(base_url: str, count: int) -> None:
+    """In a child process: ``count`` pushes through the gateway alone, one after another in one
+    thread, each as the bench's renderer words it; print the thread's CPU seconds a push.
+
+    The floor of the engine's CPU per push: the SDK's request building, urllib3 and
+    ``http.client``, and the system calls of one request, with nothing of the engine around it.
+    """
+    line = LineGateway(base_url, TOKEN, pool_size=1)
+    for n in range(count // 10):  # the connection, the SDK's lazy imports and caches
+        line.push(f"U{n:032x}", [TextMessage(text=f"{n:06x}様 受講番号のご案内")])
+    cpu = time.thread_time()
+    for n in range(count):
+        line.push(f"U{n:032x}", [TextMessage(text=f"{n:06x}様 受講番号のご案内")])
+    print(f"{(time.thread_time() - cpu) / count:.6f}")
+
+
+def gateway_floor(fake: FakeLine, count: int = 2_000) -> float:
+    """The gateway's CPU a push, one thread, no injected latency (see ``gateway_child``), in seconds."""
+    command = [sys.executable, __file__, "--gateway-child", fake.base_url, str(count)]
+    return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()[-1])
+
+
 def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, sequential_sample: int, workers: int) -> None:
     seed_users(database_url, count, subscribed=sequential_sample)
 
@@ -238,9 +264,11 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     fake.state.clear_requests()
     fake_cpu = time.process_time()
     many_sent, many_seconds = timed("bench-concurrent", "all", workers=workers)
-    fake_cpu = (time.process_time() - fake_cpu) / many_seconds
+    fake_cpu = time.process_time() - fake_cpu
     records = fake.state.requests(PUSH)
     fake.state.clear_faults()
+    fake.state.clear_requests()
+    floor = gateway_floor(fake)
     one_rate, many_rate = one_sent / one_seconds, many_sent / many_seconds
     print(f"[2] personalised pushes with {latency_ms:g} ms latency per request (engine incl. ledger)")
     print(f"    one at a time: {one_sent} pushes in {one_seconds:.1f} s = {one_rate:.0f} pushes/s")
@@ -248,8 +276,10 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     print(f"    speedup: {many_rate / one_rate:.1f}x; goal >= 1,000 pushes/s")
     print(f"    busiest second at LINE: {busiest_second(records)} requests (limit 2,000/s); "
           f"429 answers: {sum(r.status == 429 for r in records)}")
-    print(f"    CPU per push: the engine {1000 * cpu[-1] / many_sent:.2f} ms; fake LINE's CPU while the engine sent: "
-          f"{fake_cpu:.0%} of one core; the engine's peak RSS: {rss[-1]} MB; {load_average()}")
+    print(f"    CPU per push: the engine {1000 * cpu[-1] / many_sent:.2f} ms; the floor (one push through "
+          f"MessagingApi alone, one thread) {1000 * floor:.2f} ms; fake LINE {1000 * fake_cpu / many_sent:.2f} ms "
+          f"({fake_cpu / many_seconds:.0%} of one core while the engine sent)")
+    print(f"    the engine's peak RSS: {rss[-1]} MB; {load_average()}")
 
 
 def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
@@ -316,7 +346,11 @@ def main() -> int:
                         help="first run this benchmark (this script, so both are measured alike) on the code in DIR, "
                              "e.g. made by `git archive main | tar -x -C DIR`")
     parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--gateway-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gateway_child:
+        gateway_child(args.gateway_child[0], int(args.gateway_child[1]))
+        return 0
     if args.push_child:
         database_url, base_url, key, audience, workers = args.push_child
         push_child(database_url, base_url, key, audience, int(workers))
