@@ -245,8 +245,10 @@ def gateway_child(base_url: str, count: int) -> None:
     """In a child process: ``count`` pushes through the gateway alone, one after another in one
     thread, each as the bench's renderer words it; print the thread's CPU seconds a push.
 
-    The floor of the engine's CPU per push: the SDK's request building, urllib3 and
-    ``http.client``, and the system calls of one request, with nothing of the engine around it.
+    The SDK's request building, urllib3, ``http.client`` and the system calls of one request,
+    with nothing of the engine around it and no other thread contending for the GIL; beside the
+    engine's share inside the gateway, what its 32 threads add. On a loaded machine it moves
+    from run to run as much as the engine's figures do.
     """
     line = LineGateway(base_url, TOKEN, pool_size=1)
     for n in range(count // 10):  # the connection, the SDK's lazy imports and caches
