@@ -11,6 +11,11 @@ Usage: .venv/bin/python bench/fanout.py [--users 100000] [--pushes 10000] [--lat
 2. 10,000 personalised pushes with the fake adding latency to each request:
    pushes/s with the engine's thread pool (goal >= 1,000/s), against the same
    engine sending one at a time, and the busiest second seen by LINE (limit 2,000/s).
+   The CPU a push costs is printed as the engine's (the whole sending process), the
+   part of it spent inside ``LineGateway.push`` (line-bot-sdk's ``MessagingApi``, its
+   urllib3 pool, ``http.client`` and the system calls: what no change to the engine
+   removes while every call goes through the SDK), the same push alone in one thread
+   (no other thread contending for the GIL), and the fake's.
 3. The N-subscriber announcement killed with SIGKILL halfway, then resumed
    with ``kenshu announce resume``: duplicate and missing recipients counted
    from the fake's record (goal 0 and 0).
@@ -198,9 +203,26 @@ def busiest_second(records: list[Any]) -> int:
     return best
 
 
+class _TimedGateway(LineGateway):
+    """The gateway, adding up the CPU its sending threads spend inside ``push``: line-bot-sdk's
+    ``MessagingApi``, urllib3, ``http.client`` and the system calls, apart from the engine's own work."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cpu: list[float] = []  # appended from many threads: list.append is atomic
+
+    def push(self, *args: Any, **kwargs: Any) -> None:
+        started = time.thread_time()
+        try:
+            super().push(*args, **kwargs)
+        finally:
+            self.cpu.append(time.thread_time() - started)
+
+
 def push_child(database_url: str, base_url: str, key: str, audience: str, workers: int) -> None:
     """In a child process (so the fake and the sender do not share one GIL): run one
-    personalised dispatch through the engine and print "peak-RSS-MB CPU-seconds sent seconds"."""
+    personalised dispatch through the engine and print "peak-RSS-MB CPU-seconds sent seconds
+    gateway-CPU-seconds"."""
     app = create_app({
         "KENSHU_DEMO": False, "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "KENSHU_SECRET_KEY": "bench", "LINE_API_BASE_URL": base_url, "DATABASE_URL": database_url,
@@ -213,10 +235,34 @@ def push_child(database_url: str, base_url: str, key: str, audience: str, worker
     with services.db.session() as session:
         dispatch_id = create_dispatch(session, key, "reminder", audience, {"renderer": "bench", "params": {}}, clock.now()).id
     started, cpu = time.perf_counter(), time.process_time()
-    line = LineGateway(base_url, TOKEN, pool_size=max(16, workers))  # a connection per worker
+    line = _TimedGateway(base_url, TOKEN, pool_size=max(16, workers))  # a connection per worker
     tally = run_dispatch(services, dispatch_id, renderers, Sender(line, workers=workers))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(peak_rss_mb(), f"{cpu:.3f}", tally.sent, seconds)
+    print(peak_rss_mb(), f"{cpu:.3f}", tally.sent, seconds, f"{sum(line.cpu):.3f}")
+
+
+def gateway_child(base_url: str, count: int) -> None:
+    """In a child process: ``count`` pushes through the gateway alone, one after another in one
+    thread, each as the bench's renderer words it; print the thread's CPU seconds a push.
+
+    The SDK's request building, urllib3, ``http.client`` and the system calls of one request,
+    with nothing of the engine around it and no other thread contending for the GIL; beside the
+    engine's share inside the gateway, what its 32 threads add. On a loaded machine it moves
+    from run to run as much as the engine's figures do.
+    """
+    line = LineGateway(base_url, TOKEN, pool_size=1)
+    for n in range(count // 10):  # the connection, the SDK's lazy imports and caches
+        line.push(f"U{n:032x}", [TextMessage(text=f"{n:06x}様 受講番号のご案内")])
+    cpu = time.thread_time()
+    for n in range(count):
+        line.push(f"U{n:032x}", [TextMessage(text=f"{n:06x}様 受講番号のご案内")])
+    print(f"{(time.thread_time() - cpu) / count:.6f}")
+
+
+def gateway_floor(fake: FakeLine, count: int = 2_000) -> float:
+    """The gateway's CPU a push, one thread, no injected latency (see ``gateway_child``), in seconds."""
+    command = [sys.executable, __file__, "--gateway-child", fake.base_url, str(count)]
+    return float(subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()[-1])
 
 
 def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, sequential_sample: int, workers: int) -> None:
@@ -224,13 +270,15 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
 
     rss: list[int] = []
     cpu: list[float] = []
+    gateway_cpu: list[float] = []
 
     def timed(key: str, audience: str, workers: int) -> tuple[int, float]:
         command = [sys.executable, __file__, "--push-child", database_url, fake.base_url, key, audience, str(workers)]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
-        rss.append(int(output[-4]))
-        cpu.append(float(output[-3]))
-        return int(output[-2]), float(output[-1])
+        rss.append(int(output[-5]))
+        cpu.append(float(output[-4]))
+        gateway_cpu.append(float(output[-1]))
+        return int(output[-3]), float(output[-2])
 
     fake.state.faults.configure(FaultConfig(latency_ms=latency_ms, paths=(PUSH,)))
     fake.state.clear_requests()
@@ -238,9 +286,11 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     fake.state.clear_requests()
     fake_cpu = time.process_time()
     many_sent, many_seconds = timed("bench-concurrent", "all", workers=workers)
-    fake_cpu = (time.process_time() - fake_cpu) / many_seconds
+    fake_cpu = time.process_time() - fake_cpu
     records = fake.state.requests(PUSH)
     fake.state.clear_faults()
+    fake.state.clear_requests()
+    floor = gateway_floor(fake)
     one_rate, many_rate = one_sent / one_seconds, many_sent / many_seconds
     print(f"[2] personalised pushes with {latency_ms:g} ms latency per request (engine incl. ledger)")
     print(f"    one at a time: {one_sent} pushes in {one_seconds:.1f} s = {one_rate:.0f} pushes/s")
@@ -248,8 +298,11 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     print(f"    speedup: {many_rate / one_rate:.1f}x; goal >= 1,000 pushes/s")
     print(f"    busiest second at LINE: {busiest_second(records)} requests (limit 2,000/s); "
           f"429 answers: {sum(r.status == 429 for r in records)}")
-    print(f"    CPU per push: the engine {1000 * cpu[-1] / many_sent:.2f} ms; fake LINE's CPU while the engine sent: "
-          f"{fake_cpu:.0%} of one core; the engine's peak RSS: {rss[-1]} MB; {load_average()}")
+    print(f"    CPU per push: the engine {1000 * cpu[-1] / many_sent:.2f} ms, of which inside the gateway's push "
+          f"(MessagingApi, urllib3, http.client, system calls) {1000 * gateway_cpu[-1] / many_sent:.2f} ms; "
+          f"the same push alone in one thread {1000 * floor:.2f} ms; fake LINE {1000 * fake_cpu / many_sent:.2f} ms "
+          f"({fake_cpu / many_seconds:.0%} of one core while the engine sent)")
+    print(f"    the engine's peak RSS: {rss[-1]} MB; {load_average()}")
 
 
 def kill_and_resume(database_url: str, fake: FakeLine, users: int) -> None:
@@ -316,7 +369,11 @@ def main() -> int:
                         help="first run this benchmark (this script, so both are measured alike) on the code in DIR, "
                              "e.g. made by `git archive main | tar -x -C DIR`")
     parser.add_argument("--push-child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--gateway-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.gateway_child:
+        gateway_child(args.gateway_child[0], int(args.gateway_child[1]))
+        return 0
     if args.push_child:
         database_url, base_url, key, audience, workers = args.push_child
         push_child(database_url, base_url, key, audience, int(workers))
