@@ -16,6 +16,7 @@ from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, listed, when_text
 from bot.qa.places import named_venues
+from bot.qa.subjects import named_subjects
 
 
 def _period_status(ctx: FactContext, period: Period) -> str:
@@ -125,6 +126,17 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
     return [s for s in sessions if s.venue_id in venue_ids]
 
 
+def _sessions_of_named_subjects(ctx: FactContext, sessions: list[Session]) -> list[Session]:
+    """The days of the subjects the question names (「Aコースのスーパービジョン1は何日」: the first of them, in
+    each course asked about), else none."""
+    named = named_subjects(ctx.edition, ctx.question)
+    held = [s for s in sessions if named.ids & set(s.subjects)]
+    if named.day_number is None:
+        return held
+    return [days[named.day_number - 1] for days in _session_groups(ctx, held).values()
+            if len(days) >= named.day_number]
+
+
 def _session_status(ctx: FactContext, session: Session) -> str | None:
     """Ended, today, or the days left."""
     day = session.date.day()
@@ -144,7 +156,7 @@ def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool 
         day = session.date.day()
         past = day is not None and day < ctx.today
         status = _session_status(ctx, session)
-        line = f"{when_text(ctx, session.date)}{where}"
+        line = f"{when_text(ctx, session.date)}{where}{_subjects_text(ctx, session)}"
         if session.hours is not None and not past:
             line = f"{line} {clock_range(session.hours)}"
         line = f"{line} {status}" if status else line
@@ -152,6 +164,14 @@ def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool 
             line = ctx.gettext("{course} day: {day}").format(course=_session_courses(ctx, session.course_ids), day=line)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _subjects_text(ctx: FactContext, session: Session) -> str:
+    """What is taught that day, after its date (「(6) 地域援助技術（コミュニティソーシャルワーク）」): 「来週の月曜何がある？」
+    asks exactly that; empty for days without subjects (ECMO's days are named by their venue)."""
+    subjects = [s for s in ctx.edition.curriculum if s.id in session.subjects]
+    named = listed(ctx, [" ".join(p for p in (s.number, ctx.text(s.name)) if p) for s in subjects])
+    return f" {named}" if named else ""
 
 
 @fact("schedule")
@@ -164,7 +184,7 @@ def schedule(ctx: FactContext) -> str | None:
     (of each course), always with its date, past or not.
     """
     wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
-    named = _sessions_at_named_places(ctx, wanted)
+    named = _sessions_at_named_places(ctx, wanted) or _sessions_of_named_subjects(ctx, wanted)
     asked = ctx.window
     if asked is not None and wanted:
         return _sessions_in_window(ctx, named or wanted, asked)
@@ -173,7 +193,7 @@ def schedule(ctx: FactContext) -> str | None:
         picked = pick_sessions(ctx, named or wanted)
         return session_lines(ctx, picked, len(picked) > 1)
     if named:
-        return session_lines(ctx, named)
+        return session_lines(ctx, named, len(_session_groups(ctx, named)) > 1)
     sessions = wanted
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
