@@ -9,6 +9,8 @@
   greeting, and the word lists behind routing;
 * ``time_words.yaml``: date words, countdown and when words, the words naming
   each kind of dated event, and ordinals (``time_words``).
+* ``regions.yaml``: the prefectures and cities of each region, so a venue held for a
+  region is found by the trainee's own city (``regions``).
 
 The loader checks references between entries; the answering engine checks that
 every template names a fact it can give. Both report problems at the entry's
@@ -25,6 +27,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.knowledge.base import SLUG, Strict
 from bot.knowledge.schedule import EventKind
+from bot.knowledge.regions import Region
 from bot.knowledge.time_words import TimeWords
 
 
@@ -151,5 +154,6 @@ class Faq:
     entries: list[FaqEntry]
     lexicon: Lexicon
     time_words: TimeWords
+    regions: tuple[Region, ...]  # the places of each region, for venues named by region (data/faq/regions.yaml)
     origins: dict[str, EntryOrigin]
     examples: dict[str, list[str]]  # by entry id or guard label, from data/faq/examples/

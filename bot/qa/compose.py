@@ -84,6 +84,7 @@ class Composer:
                     era=(names.date_style == "era") if names else True,
                     question=query.text,
                     time=query.time,
+                    regions=self._index.knowledge.faq.regions,
                 )
                 if edition is not None
                 else None

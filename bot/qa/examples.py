@@ -55,7 +55,7 @@ class TopicText:
         self.date_words = DateWords(knowledge.faq.time_words.date_words)
         self._place_trainings: dict[str, set[str]] = {}
         for edition in knowledge.editions.values():
-            for word in place_words(edition):
+            for word in place_words(edition, knowledge.faq.regions):
                 self._place_trainings.setdefault(word, set()).add(edition.training.id)
         words = set(self._place_trainings)
         self._places = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))) \

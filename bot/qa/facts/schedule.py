@@ -122,7 +122,7 @@ def _named_place_sessions(ctx: FactContext, sessions: list[Session]) -> list[Ses
 
 
 def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list[Session]:
-    venue_ids, _words = named_venues(ctx.edition, ctx.question)
+    venue_ids, _words = named_venues(ctx.edition, ctx.question, ctx.regions)
     return [s for s in sessions if s.venue_id in venue_ids]
 
 
@@ -329,7 +329,7 @@ def venues(ctx: FactContext) -> str | None:
         return bulleted([joined(_with_days(ctx, _venue_place(ctx, venue), [session]), _session_status(ctx, session))
                          for session, venue in picked])
     items = []
-    named, _words = named_venues(ctx.edition, ctx.question)
+    named, _words = named_venues(ctx.edition, ctx.question, ctx.regions)
     for venue in ctx.edition.venues:
         if named and venue.id not in named:
             continue
