@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.knowledge.models import Course
 from bot.qa.facts.context import FactContext, FactFunction
+from bot.qa.facts.curriculum import asked_subjects, curriculum_text
 from bot.qa.facts.registry import fact, fact_family
 from bot.qa.facts.wording import bulleted, joined, listed
 from bot.textfold import fold_width_case_and_kana
@@ -64,11 +65,15 @@ def course_formats(ctx: FactContext) -> str | None:
 
 @fact("course_contents")
 def course_contents(ctx: FactContext) -> str | None:
+    """Each course's description and the curriculum's subjects; a subject the question names alone
+    (「特別講義ってなにがある？」 lists the three lectures, not the four courses)."""
+    if asked_subjects(ctx):
+        return curriculum_text(ctx)
     chosen: list[Course] = [c for c in ctx.edition.all_courses() if c.description is not None and ctx.wanted([c.id])]
     if ctx.course_ids:
         chosen = [c for c in chosen if c.id in ctx.course_ids] or chosen
     items = [f"{ctx.text(c.name)}: {ctx.text(c.description)}" for c in chosen[:4]]
-    return bulleted(items)
+    return joined(bulleted(items), curriculum_text(ctx) if ctx.edition.curriculum else None)
 
 
 @fact("lecturers")

@@ -11,6 +11,7 @@ from bot.knowledge.time_words import Ordinal
 from bot.knowledge.timing import Period, When
 from bot.qa.date_words import Window
 from bot.qa.facts.contacts import secretariat
+from bot.qa.facts.curriculum import asked_subjects, subject_line
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact, fact_family, table
@@ -310,6 +311,10 @@ def _total_hours(ctx: FactContext) -> str | None:
 
 @fact("hours")
 def hours(ctx: FactContext) -> str | None:
+    """The day's hours of each course or session, and the curriculum's total; a subject the question
+    names with its own hours (「ターミナルケアの講義は何時間」: 3時間)."""
+    if asked := asked_subjects(ctx):
+        return bulleted([subject_line(ctx, subject) for subject in asked])
     items = []
     for course in ctx.edition.all_courses():
         if course.hours is not None and ctx.wanted([course.id]):
