@@ -119,6 +119,8 @@ class Lexicon(Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
+    purpose_words: list[str] = Field(
+        default_factory=list, description="Words that ask what a training is for (目的, ねらい, purpose)")
     own_training_words: list[str] = Field(
         default_factory=list,
         description="Words before 研修/講習... that name part of our trainings (集合研修), not another training",

@@ -85,6 +85,7 @@ class Composer:
                     question=query.text,
                     time=query.time,
                     regions=self._index.knowledge.faq.regions,
+                    purpose_words=tuple(self._index.knowledge.faq.lexicon.purpose_words),
                 )
                 if edition is not None
                 else None

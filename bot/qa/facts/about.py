@@ -9,10 +9,6 @@ from bot.qa.facts.registry import fact, fact_family
 from bot.qa.facts.wording import bulleted, joined, listed
 from bot.textfold import fold_width_case_and_kana
 
-# Words that ask what a training is for (folded as questions are: hiragana reads as katakana).
-_PURPOSE_WORDS = tuple(fold_width_case_and_kana(w) for w in (
-    "目的", "ねらい", "狙い", "趣旨", "何のため", "なんのため", "意義", "purpose", "aim", "goal", "why"))
-
 
 @fact("training_title")
 def training_title(ctx: FactContext) -> str | None:
@@ -29,7 +25,7 @@ def purpose(ctx: FactContext) -> str | None:
     """What the training is for, in the documents' words, when the question asks (「目的は？」): the
     overview is long enough without it, and 主任研修's purpose alone is three lines on a phone."""
     asked = fold_width_case_and_kana(ctx.question)
-    if not any(word in asked for word in _PURPOSE_WORDS):
+    if not any(fold_width_case_and_kana(word) in asked for word in ctx.purpose_words):
         return None
     return ctx.text(ctx.edition.purpose)
 

@@ -29,6 +29,7 @@ class FactContext:
     question: str = ""  # the question as typed (width and case folded), for facts that pick from a list
     time: TimeSlots = TimeSlots()  # what the question says about time: date word, countdown, events, ordinal
     regions: tuple[Region, ...] = ()  # the places of each region, for a venue named by the asker's city (大阪)
+    purpose_words: tuple[str, ...] = ()  # words asking what a training is for (目的), from the lexicon
 
     @property
     def today(self) -> date:

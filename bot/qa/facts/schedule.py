@@ -343,7 +343,9 @@ def venues(ctx: FactContext) -> str | None:
             continue
         place = _venue_place(ctx, venue)
         if named and used:
-            # Asked about by name: every day there, with whether it has taken place.
+            # Asked about by name: where it is and every day there, with whether it has taken place.
+            if venue.address:
+                place = f"{place} {venue.address}"
             items.append(place + "\n" + session_lines(ctx, used))
             continue
         place = _with_days(ctx, place, used[:2])
