@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge import Edition
 from bot.textfold import fold_width_case_and_kana
@@ -21,6 +22,8 @@ from bot.textfold import fold_width_case_and_kana
 # Shorter pieces (医療, 演習) occur in questions about anything.
 MIN_PIECE = 4
 _ORDINAL_AFTER = re.compile(r"^[\s)）]*(?:第)?(\d{1,2})")
+# Particles a piece may end with (folded to katakana): 「ケアマネジメントの」 is ケアマネジメント, in two titles.
+_PARTICLES = "ノニトヲハガデヘヤ"
 
 
 @dataclass(frozen=True)
@@ -31,27 +34,46 @@ class NamedSubjects:
     day_number: int | None = None
 
 
+@lru_cache(maxsize=16)
+def _pieces(titles: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    """Every piece of every (folded) title -> the subjects whose title holds it; a pure function of the
+    titles, worked out once per curriculum so a question is read with dictionary look-ups."""
+    holders: dict[str, set[str]] = {}
+    for subject_id, title in titles:
+        for start in range(len(title)):
+            for end in range(start + 1, len(title) + 1):
+                holders.setdefault(title[start:end], set()).add(subject_id)
+    return {piece: frozenset(ids) for piece, ids in holders.items()}
+
+
 def named_subjects(edition: Edition, text: str) -> NamedSubjects:
-    """The subjects the (folded or raw) question text names, longest piece first."""
+    """The subjects the (folded or raw) question text names, each by its longest piece."""
     if not edition.curriculum:
         return NamedSubjects()
     asked = fold_width_case_and_kana(text)
-    titles = {s.id: fold_width_case_and_kana(s.name.in_locale("ja") or "") for s in edition.curriculum}
+    pieces = _pieces(tuple((s.id, fold_width_case_and_kana(s.name.in_locale("ja") or "")) for s in edition.curriculum))
     own_names = [fold_width_case_and_kana(n) for n in (edition.training.name.in_locale("ja") or "",
                                                        *edition.training.aliases)]
     ids: set[str] = set()
     number: int | None = None
-    covered: list[tuple[int, int]] = []
-    for length in range(len(asked), MIN_PIECE - 1, -1):
-        for start in range(len(asked) - length + 1):
-            if any(s <= start and start + length <= e for s, e in covered):
-                continue
-            piece = asked[start:start + length]
-            holders = [sid for sid, title in titles.items() if piece in title]
-            if len(holders) != 1 or any(piece in name for name in own_names):
-                continue
-            ids.add(holders[0])
-            covered.append((start, start + length))
-            if (match := _ORDINAL_AFTER.match(asked[start + length:])) is not None:
-                number = int(match.group(1))
+    start = 0
+    while start < len(asked):
+        # Grow a piece from here while some title still holds it: most stop after a character or two.
+        best: tuple[int, str] | None = None
+        for end in range(start + 1, len(asked) + 1):
+            holders = pieces.get(asked[start:end])
+            if holders is None:
+                break
+            core = asked[start:end].rstrip(_PARTICLES)
+            if len(core) >= MIN_PIECE and len(pieces.get(core, ())) == 1 \
+                    and not any(core in name for name in own_names):
+                best = (end, next(iter(pieces[core])))
+        if best is None:
+            start += 1
+            continue
+        end, subject_id = best
+        ids.add(subject_id)
+        if (match := _ORDINAL_AFTER.match(asked[end:])) is not None:
+            number = int(match.group(1))
+        start = end
     return NamedSubjects(frozenset(ids), number if len(ids) == 1 else None)
