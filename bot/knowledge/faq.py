@@ -119,6 +119,8 @@ class Lexicon(Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
+    off_topic_exempt_terms: list[str] = Field(
+        default_factory=list, description="Words that keep a question with an off-topic word in scope (台風で中止？)")
     purpose_words: list[str] = Field(
         default_factory=list, description="Words that ask what a training is for (目的, ねらい, purpose)")
     own_training_words: list[str] = Field(
