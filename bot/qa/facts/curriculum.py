@@ -28,8 +28,10 @@ def subject_line(ctx: FactContext, subject: Subject) -> str:
     details = [d for d in (ctx.text(subject.kind), ctx.text(subject.delivery), subject_hours(ctx, subject)) if d]
     if not details:
         return subject_title(ctx, subject)
-    inside = ("、" if ctx.locale == "ja" else ", ").join(details)
-    return f"{subject_title(ctx, subject)}（{inside}）" if ctx.locale == "ja" else f"{subject_title(ctx, subject)} ({inside})"
+    title = subject_title(ctx, subject)
+    if ctx.locale == "ja":
+        return f"{title}（{'、'.join(details)}）"
+    return f"{title} ({', '.join(details)})"
 
 
 def asked_subjects(ctx: FactContext) -> list[Subject]:

@@ -11,7 +11,7 @@ from bot.knowledge.time_words import Ordinal
 from bot.knowledge.timing import Period, When
 from bot.qa.date_words import Window
 from bot.qa.facts.contacts import secretariat
-from bot.qa.facts.curriculum import asked_subjects, subject_line
+from bot.qa.facts.curriculum import asked_subjects, subject_line, subject_title
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact, fact_family, table
@@ -170,8 +170,7 @@ def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool 
 def _subjects_text(ctx: FactContext, session: Session) -> str:
     """What is taught that day, after its date (「(6) 地域援助技術（コミュニティソーシャルワーク）」): 「来週の月曜何がある？」
     asks exactly that; empty for days without subjects (ECMO's days are named by their venue)."""
-    subjects = [s for s in ctx.edition.curriculum if s.id in session.subjects]
-    named = listed(ctx, [" ".join(p for p in (s.number, ctx.text(s.name)) if p) for s in subjects])
+    named = listed(ctx, [subject_title(ctx, s) for s in ctx.edition.curriculum if s.id in session.subjects])
     return f" {named}" if named else ""
 
 
