@@ -32,6 +32,15 @@ def test_out_of_scope_questions_get_an_honest_reply_and_no_fact(answerer: Answer
     assert reply.decision.entry_id is None
 
 
+def test_the_weather_on_the_training_day_stays_out_of_scope(answerer: Answerer) -> None:
+    assert ask(answerer, "主任研修の当日の天気はどう？").decision.kind == "out_of_scope"
+
+
+def test_a_typhoon_calling_the_training_off_is_a_question_about_the_training(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修Dコース、台風がきたら中止ですか")
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "cancellation")
+
+
 @pytest.mark.parametrize("text", ["主任ケアマネの給料はいくら", "主任ケアマネ ケアプランの書き方を教えて"])
 def test_care_work_questions_are_not_answered_with_a_training_fact(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind in {"out_of_scope", "did_you_mean"}

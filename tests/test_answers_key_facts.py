@@ -151,3 +151,55 @@ def test_without_a_recommendation_the_answer_says_one_cannot_attend(answerer: An
 def test_where_to_submit_says_how_to_hand_it_in(answerer: Answerer) -> None:
     text = _answered(answerer, "主任研修の申込書 提出先", "submit-office")
     assert "所管課に持参又は郵送で提出してください" in text and "世田谷区の申込先" in text
+
+
+def test_the_experience_certificate_gives_the_mail_subject_for_a_substitute(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の実務経験証明書がもらえないときは都にどう連絡する？", "experience-certificate")
+    assert "件名「ケアマネ問合せ 実務経験証明書」" in text
+
+
+def test_the_experience_certificate_says_how_to_write_a_former_surname(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修 実務経験証明書 旧姓で働いていた場合", "experience-certificate")
+    assert "「現在の姓（旧姓：当時の姓）名」" in text
+
+
+def test_the_training_location_is_the_place_of_registration(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の受講地って勤務地と登録地どっち？", "registration-transfer")
+    assert "「勤務地」ではなく「登録地」" in text
+
+
+def test_the_organiser_may_cancel_the_on_site_course_for_bad_weather(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修Dコース、台風がきたら中止ですか", "cancellation")
+    assert "悪天候の影響等によってオンライン方式への切り替え、延期、中止" in text
+
+
+def test_the_ecmo_organiser_may_change_dates_and_venues(answerer: Answerer) -> None:
+    text = _answered(answerer, "ECMO研修の開催場所が変わることはありますか", "cancellation", DECEMBER_20_2025)
+    assert "開催日・開催場所は変更になる場合があります" in text
+
+
+def test_ecmo_named_as_the_training_gives_both_courses_hours(answerer: Answerer) -> None:
+    text = _answered(answerer, "ECMO研修は何時から何時まで？", "hours", DECEMBER_20_2025)
+    assert "8:30～12:15" in text and "13:00～18:00" in text
+
+
+def test_the_ventilator_course_at_the_ecmo_seminar_is_the_ventilator_course(answerer: Answerer) -> None:
+    text = _answered(answerer, "What time does the ventilator course begin at the ECMO seminar?", "hours",
+                     DECEMBER_20_2025, locale="en")
+    assert "8:30" in text and "13:00" not in text
+
+
+def test_deadlines_this_month_include_the_payment_deadline(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修 今月の期限って何がある？", SEPTEMBER_5_2023)
+    assert reply.decision.kind == "answer", reply.text
+    assert "令和5年9月28日（木）" in reply.text
+
+
+def test_a_ministry_contact_gives_its_postal_address(answerer: Answerer) -> None:
+    text = _answered(answerer, "ECMO研修の厚生労働省の照会先と住所", "contact", DECEMBER_20_2025)
+    assert "東京都千代田区霞が関1-2-2" in text
+
+
+def test_nanchisei_in_latin_letters_names_the_training(answerer: Answerer) -> None:
+    resolution = answerer.index.resolver.resolve("nanchisei deadline", (), (), None)
+    assert resolution.training_id == "nanchisei-tokyo"

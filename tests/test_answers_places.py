@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.qa import Answerer
-from bot.qa.places import with_kanji_places
+from bot.qa.places import named_venues, with_kanji_places
 from tests.helpers import AUGUST_5_2025, JUNE_20_2023, ask
 
 
@@ -66,3 +66,41 @@ def test_a_session_asked_about_by_place_is_stated_once_though_two_answers_carry_
     assert reply.decision.kind == "answer" and reply.decision.also
     session_lines = [line for line in reply.text.splitlines() if "2025年11月9日" in line]
     assert len(session_lines) == 1, reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [
+        ("ECMO研修 大阪", "京都府立医科大学", "札幌医科大学"),  # 大阪 is in 近畿, held in 京都
+        ("ECMO研修 関西", "京都府立医科大学", "福岡大学病院"),
+        ("ECMO研修 名古屋", "大垣市民病院", "京都府立医科大学"),  # 中部, held in 大垣 (岐阜)
+        ("ECMO研修 仙台", "東北大学医学部良陵会館", "札幌医科大学"),
+        ("ECMO研修 博多", "福岡大学病院", "広島大学"),
+    ],
+)
+def test_a_city_the_venues_do_not_name_finds_the_session_of_its_region(
+    answerer: Answerer, text: str, shown: str, hidden: str
+) -> None:
+    reply = ask(answerer, text, AUGUST_5_2025)
+    assert reply.decision.kind == "answer", reply.text
+    assert shown in reply.text and hidden not in reply.text
+
+
+def test_a_city_in_latin_letters_finds_its_session(answerer: Answerer) -> None:
+    reply = ask(answerer, "When is the ECMO training in Sapporo?", AUGUST_5_2025, locale="en")
+    assert reply.decision.kind == "answer", reply.text
+    assert "December 7, 2025" in reply.text and "Fukuoka" not in reply.text
+
+
+def test_a_prefecture_that_is_also_a_surname_names_a_place_only_with_its_suffix(answerer: Answerer) -> None:
+    knowledge = answerer.index.knowledge
+    edition, regions = knowledge.editions["ecmo-ventilator-r7"], knowledge.faq.regions
+    assert named_venues(edition, "山口です。ECMO研修の申込方法は", regions)[0] == set()
+    assert named_venues(edition, "山口県の病院です", regions)[0] == {"hiroshima-univ"}
+
+
+def test_a_place_the_venues_name_keeps_its_own_venue(answerer: Answerer) -> None:
+    knowledge = answerer.index.knowledge
+    edition = knowledge.editions["ecmo-ventilator-r7"]
+    assert named_venues(edition, "京都の会場", knowledge.faq.regions)[0] == {"kyoto-pref-univ-medicine"}
+    assert named_venues(edition, "東京の会場", knowledge.faq.regions)[0] == {"getinge-experience-center-tokyo"}

@@ -9,6 +9,8 @@
   greeting, and the word lists behind routing;
 * ``time_words.yaml``: date words, countdown and when words, the words naming
   each kind of dated event, and ordinals (``time_words``).
+* ``regions.yaml``: the prefectures and cities of each region, so a venue held for a
+  region is found by the trainee's own city (``regions``).
 
 The loader checks references between entries; the answering engine checks that
 every template names a fact it can give. Both report problems at the entry's
@@ -25,6 +27,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.knowledge.base import SLUG, Strict
 from bot.knowledge.schedule import EventKind
+from bot.knowledge.regions import Region
 from bot.knowledge.time_words import TimeWords
 
 
@@ -116,6 +119,10 @@ class Lexicon(Strict):
     thanks: list[str] = Field(default_factory=list)
     menu_words: list[str] = Field(default_factory=list)
     off_topic_terms: list[str] = Field(default_factory=list)
+    off_topic_exempt_terms: list[str] = Field(
+        default_factory=list, description="Words that keep a question with an off-topic word in scope (台風で中止？)")
+    purpose_words: list[str] = Field(
+        default_factory=list, description="Words that ask what a training is for (目的, ねらい, purpose)")
     own_training_words: list[str] = Field(
         default_factory=list,
         description="Words before 研修/講習... that name part of our trainings (集合研修), not another training",
@@ -151,5 +158,6 @@ class Faq:
     entries: list[FaqEntry]
     lexicon: Lexicon
     time_words: TimeWords
+    regions: tuple[Region, ...]  # the places of each region, for venues named by region (data/faq/regions.yaml)
     origins: dict[str, EntryOrigin]
     examples: dict[str, list[str]]  # by entry id or guard label, from data/faq/examples/

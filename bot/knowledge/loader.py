@@ -21,6 +21,7 @@ from bot.knowledge.models import Course, Edition
 from bot.knowledge.personal_questions import PersonalQuestions
 from bot.knowledge.reminder_rules import ReminderRules
 from bot.knowledge.secretariat_desk import SecretariatDesk, default_desk
+from bot.knowledge.regions import Regions
 from bot.knowledge.time_words import TimeWords
 from bot.knowledge.training_names import TrainingNames, TrainingsFile
 from bot.knowledge.yaml_source import Model, YamlDocument, read_model
@@ -30,6 +31,7 @@ FAQ_ENTRIES_DIR = "faq/entries"
 FAQ_EXAMPLES_DIR = "faq/examples"
 LEXICON_FILE = "faq/lexicon.yaml"
 TIME_WORDS_FILE = "faq/time_words.yaml"
+REGIONS_FILE = "faq/regions.yaml"
 TRAINING_NAMES_FILE = "faq/trainings.yaml"
 PERSONAL_QUESTIONS_FILE = "faq/personal_questions.yaml"
 REMINDER_RULES_FILE = "reminders.yaml"
@@ -190,7 +192,8 @@ def _faq(reader: _Reader) -> Faq | None:
             entries.append(entry)
     lexicon, lexicon_document = reader.read(reader.data_dir / LEXICON_FILE, Lexicon)
     time_words, _ = reader.read(reader.data_dir / TIME_WORDS_FILE, TimeWords)
-    if not complete or lexicon is None or lexicon_document is None or time_words is None:
+    regions, _ = reader.read(reader.data_dir / REGIONS_FILE, Regions)
+    if not complete or lexicon is None or lexicon_document is None or time_words is None or regions is None:
         return None
     for entry in entries:
         origin = origins[entry.id]
@@ -203,7 +206,7 @@ def _faq(reader: _Reader) -> Faq | None:
                 reader.problems.append(documents[entry.id].problem(loc, "an entry cannot relate to itself"))
             elif related not in origins:
                 reader.problems.append(documents[entry.id].problem(loc, f"unknown entry {related!r}"))
-    return Faq(entries=entries, lexicon=lexicon, time_words=time_words, origins=origins,
+    return Faq(entries=entries, lexicon=lexicon, time_words=time_words, regions=tuple(regions.regions), origins=origins,
                examples=_examples(reader, set(origins)))
 
 

@@ -84,6 +84,8 @@ class Composer:
                     era=(names.date_style == "era") if names else True,
                     question=query.text,
                     time=query.time,
+                    regions=self._index.knowledge.faq.regions,
+                    purpose_words=tuple(self._index.knowledge.faq.lexicon.purpose_words),
                 )
                 if edition is not None
                 else None

@@ -54,12 +54,30 @@ class TopicText:
         self._municipalities = Rewriter(knowledge)
         self.date_words = DateWords(knowledge.faq.time_words.date_words)
         self._place_trainings: dict[str, set[str]] = {}
+        region_words: dict[str, set[str]] = {}
         for edition in knowledge.editions.values():
-            for word in place_words(edition):
+            own = place_words(edition)
+            for word in own:
                 self._place_trainings.setdefault(word, set()).add(edition.training.id)
+            region_words.setdefault(edition.training.id, set()).update(
+                set(place_words(edition, knowledge.faq.regions)) - set(own))
         words = set(self._place_trainings)
-        self._places = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))) \
-            if words else None
+        self._places = _longest_first(words)
+        # A region's city (大阪, 名古屋) is a place only in a question about a training held by region (ECMO):
+        # 「埼玉に登録しているけど都内で勤務」 is a 主任 question, and 埼玉 names no training.
+        self._region_places = {t: pattern for t, found in region_words.items()
+                               if (pattern := _longest_first(found - words)) is not None}
+
+    def _with_place_tokens(self, plain: str, pattern: re.Pattern[str]) -> str:
+        folded = hiragana_to_katakana(plain)
+        for start, end in reversed([m.span() for m in pattern.finditer(folded)]):
+            plain = f"{plain[:start]} {PLACE_TOKEN} {plain[end:]}"
+        return plain
+
+    def named_training(self, text: str) -> str | None:
+        """The training an example names (or whose course-only word it uses), as a question's would be read:
+        an example is featurised as that question (a city of a region is a place for ECMO only)."""
+        return self._resolver.resolve(fold_width_and_case(text), (), (), None).training_id
 
     def place_trainings(self, text: str) -> set[str]:
         """The trainings held at the venue places the text names (広島 -> ECMO): a slot of its own."""
@@ -73,20 +91,25 @@ class TopicText:
         date words."""
         return [self._resolver.signature(), list(self._kana_places),
                 self._places.pattern if self._places else "", self._municipalities.signature(),
-                self.date_words.signature()]
+                self.date_words.signature(), sorted((t, p.pattern) for t, p in self._region_places.items())]
 
-    def of(self, text: str) -> str:
-        """The text without training names, with one token for any venue place."""
+    def of(self, text: str, training_id: str | None = None) -> str:
+        """The text without training names, with one token for any venue place (and, for a training held by
+        region, for a city of a region its venues serve)."""
         plain = self._resolver.named(with_kanji_places(fold_width_and_case(text), self._kana_places))[1]
         # 「ECMO研修の日程」 leaves 「研修の日程」: the word after a name is part of it. Another
         # training's name (喀痰吸引研修) keeps its 研修, which tells the model it is not ours.
         plain = _AFTER_NAME.sub(" ", plain)
         if self._places is not None:
-            folded = hiragana_to_katakana(plain)
-            spans = [m.span() for m in self._places.finditer(folded)]
-            for start, end in reversed(spans):
-                plain = f"{plain[:start]} {PLACE_TOKEN} {plain[end:]}"
+            plain = self._with_place_tokens(plain, self._places)
+        if training_id in self._region_places:
+            plain = self._with_place_tokens(plain, self._region_places[training_id])
         return self._municipalities.rewrite(self.date_words.with_date_token(plain))
+
+
+def _longest_first(words: set[str]) -> re.Pattern[str] | None:
+    """One pattern for the words, longest first; None for none."""
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))) if words else None
 
 
 def sibling_map(knowledge: Knowledge) -> dict[str, frozenset[str]]:
@@ -100,4 +123,4 @@ def sibling_map(knowledge: Knowledge) -> dict[str, frozenset[str]]:
 
 
 def featurise_examples(examples: list[Example], topic: TopicText, featuriser: Featuriser) -> list[list[str]]:
-    return [featuriser.features(topic.of(example.text)) for example in examples]
+    return [featuriser.features(topic.of(example.text, topic.named_training(example.text))) for example in examples]

@@ -3,9 +3,10 @@
 A training held in eight cities is asked about one city at a time. The place
 words come from the edition's own venue names and regions (data, never code),
 so a new edition's cities work without a lexicon change. Matching is on
-folded text, so width and kana/katakana variants meet; beyond that only the
-spellings the documents use, and their short forms (岐阜県 -> 岐阜,
-中部地方 -> 中部).
+folded text, so width and kana/katakana variants meet; beyond that the
+spellings the documents use, their short forms (岐阜県 -> 岐阜, 中部地方 -> 中部),
+and the places of a region the venues are held for (``data/faq/regions.yaml``:
+大阪 and 関西 name the 近畿 venue in 京都, 名古屋 the 中部 one in 大垣).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from bot.knowledge import Edition, Knowledge
+from bot.knowledge.regions import Region
 from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 # Suffixes trainees drop when naming a place (岐阜県 -> 岐阜, 中部地方 -> 中部).
@@ -45,21 +47,43 @@ def _keys(texts: list[str]) -> set[str]:
     return {fold_width_case_and_kana(key) for key in keys}
 
 
-def place_words(edition: Edition) -> dict[str, set[str]]:
-    """Folded place word -> the venue ids it names (東京 -> the Tokyo venue)."""
+# A venue as place words see it: id, Japanese name, Japanese region, English region.
+_VenueTexts = tuple[tuple[str, str, str | None, str | None], ...]
+_RegionPlaces = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def place_words(edition: Edition, regions: tuple[Region, ...] = ()) -> dict[str, set[str]]:
+    """Folded place word -> the venue ids it names (東京 -> the Tokyo venue; with ``regions``, 大阪 -> the
+    venue of 近畿地方（京都府）). A word the venues name themselves keeps their meaning."""
+    return {word: set(ids) for word, ids in _place_words(*_plain(edition, regions))}
+
+
+def _plain(edition: Edition, regions: tuple[Region, ...]) -> tuple[_VenueTexts, _RegionPlaces]:
+    venues = tuple((v.id, v.name.ja, v.region.ja if v.region else None, v.region.en if v.region else None)
+                   for v in edition.venues)
+    return venues, tuple((r.name, tuple(r.places)) for r in regions)
+
+
+@lru_cache(maxsize=32)
+def _place_words(venues: _VenueTexts, regions: _RegionPlaces) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Place words longest first, each with its venue ids: a pure function of the venues and regions, worked
+    out once (a question naming a place asks several facts for its venues)."""
     words: dict[str, set[str]] = {}
-    for venue in edition.venues:
+    for venue_id, name, region_ja, region_en in venues:
         # English venue names share words (University, Center): only the
         # English region (Kanto (Tokyo)) names a place on its own.
-        texts = [value for value in (venue.name.ja, venue.region.ja if venue.region else None,
-                                     venue.region.en if venue.region else None) if value]
-        for key in _keys(texts):
-            words.setdefault(key, set()).add(venue.id)
-    return words
+        for key in _keys([value for value in (name, region_ja, region_en) if value]):
+            words.setdefault(key, set()).add(venue_id)
+    for region_name, places in regions:
+        held = {venue_id for venue_id, _name, region_ja, _en in venues if region_ja and region_name in region_ja}
+        for place in places if held else ():
+            words.setdefault(fold_width_case_and_kana(place), set(held))
+    return tuple((word, frozenset(ids)) for word, ids in sorted(words.items(), key=lambda item: -len(item[0])))
 
 
-def named_venues(edition: Edition, text: str) -> tuple[set[str], list[str]]:
-    """The venue ids the text names, and the place words found (longest first).
+def named_venues(edition: Edition, text: str, regions: tuple[Region, ...] = ()) -> tuple[set[str], list[str]]:
+    """The venue ids the text names (``regions``: the places of each region too), and the place words
+    found (longest first).
 
     A word naming every venue (地方 alone, a shared city) picks nothing.
     """
@@ -67,7 +91,7 @@ def named_venues(edition: Edition, text: str) -> tuple[set[str], list[str]]:
     found: list[str] = []
     venue_ids: set[str] = set()
     total = len(edition.venues)
-    for word, ids in sorted(place_words(edition).items(), key=lambda item: -len(item[0])):
+    for word, ids in _place_words(*_plain(edition, regions)):
         if len(ids) >= total > 1 or word not in folded:
             continue
         if any(word in longer for longer in found):

@@ -41,6 +41,7 @@ class Router:
         self._thanks = _folded(lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
         self._off_topic = _any_of(_folded(lexicon.off_topic_terms))
+        self._off_topic_exempt = _folded(lexicon.off_topic_exempt_terms)
         self._own_training_words = tuple(fold_width_and_case(w) for w in lexicon.own_training_words if w.strip())
 
     def route(self, text: str) -> Route:
@@ -58,8 +59,8 @@ class Router:
             return Route.THANKS
         if bare and any(_short_phrase(bare, folded, word) for word in self._greetings):
             return Route.GREETING
-        if self._off_topic.search(folded):
-            return Route.OFF_TOPIC
+        if self._off_topic.search(folded) and not any(word in folded for word in self._off_topic_exempt):
+            return Route.OFF_TOPIC  # 「研修当日の天気は？」, but not 「台風で中止？」
         return Route.QUESTION
 
     def names_another_training(self, topic: str) -> bool:

@@ -99,6 +99,10 @@ class TrainingResolver:
             for edition in knowledge.editions_of(training_id):
                 for course in edition.all_courses():
                     for name in (*course.aliases, course.name.ja, course.name.en or ""):
+                        if fold_width_case_and_kana(name) in training_names:
+                            # 「ECMO研修の時間」 asks about the training: a course spelt like the training's own
+                            # name (ECMO, 人工呼吸器) is named only with its course word (ECMOコース).
+                            continue
                         # "Aコース" or "会場" name a course only once the training is
                         # known; "ECT中級" names the training too.
                         strong = any(n in fold_width_case_and_kana(name) for n in training_names if len(n) >= 2)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from bot.knowledge.models import Course
 from bot.qa.facts.context import FactContext, FactFunction
+from bot.qa.facts.curriculum import asked_subjects, curriculum_text
 from bot.qa.facts.registry import fact, fact_family
 from bot.qa.facts.wording import bulleted, joined, listed
 from bot.textfold import fold_width_case_and_kana
-
-# Words that ask what a training is for (folded as questions are: hiragana reads as katakana).
-_PURPOSE_WORDS = tuple(fold_width_case_and_kana(w) for w in (
-    "目的", "ねらい", "狙い", "趣旨", "何のため", "なんのため", "意義", "purpose", "aim", "goal", "why"))
 
 
 @fact("training_title")
@@ -28,7 +25,7 @@ def purpose(ctx: FactContext) -> str | None:
     """What the training is for, in the documents' words, when the question asks (「目的は？」): the
     overview is long enough without it, and 主任研修's purpose alone is three lines on a phone."""
     asked = fold_width_case_and_kana(ctx.question)
-    if not any(word in asked for word in _PURPOSE_WORDS):
+    if not any(fold_width_case_and_kana(word) in asked for word in ctx.purpose_words):
         return None
     return ctx.text(ctx.edition.purpose)
 
@@ -64,11 +61,15 @@ def course_formats(ctx: FactContext) -> str | None:
 
 @fact("course_contents")
 def course_contents(ctx: FactContext) -> str | None:
+    """Each course's description and the curriculum's subjects; a subject the question names alone
+    (「特別講義ってなにがある？」 lists the three lectures, not the four courses)."""
+    if asked_subjects(ctx):
+        return curriculum_text(ctx)
     chosen: list[Course] = [c for c in ctx.edition.all_courses() if c.description is not None and ctx.wanted([c.id])]
     if ctx.course_ids:
         chosen = [c for c in chosen if c.id in ctx.course_ids] or chosen
     items = [f"{ctx.text(c.name)}: {ctx.text(c.description)}" for c in chosen[:4]]
-    return bulleted(items)
+    return joined(bulleted(items), curriculum_text(ctx) if ctx.edition.curriculum else None)
 
 
 @fact("lecturers")

@@ -9,8 +9,9 @@ from bot.qa.facts.wording import bulleted
 
 
 def _contact_lines(ctx: FactContext, contact: Contact) -> str:
+    """A contact on one line: name, e-mail, phone, web page and postal address (「厚労省の住所」), as given."""
     parts = [ctx.text(contact.name) or ""]
-    parts.extend(value for value in (contact.email, contact.phone, contact.url) if value)
+    parts.extend(value for value in (contact.email, contact.phone, contact.url, contact.address) if value)
     return " ".join(parts)
 
 

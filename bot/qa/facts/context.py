@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from bot.i18n import Gettext
 from bot.knowledge import Edition, Text
+from bot.knowledge.regions import Region
 from bot.knowledge.timing import Period
 from bot.qa.date_words import Window
 from bot.qa.dates import format_day, format_range
@@ -27,6 +28,8 @@ class FactContext:
     era: bool = True
     question: str = ""  # the question as typed (width and case folded), for facts that pick from a list
     time: TimeSlots = TimeSlots()  # what the question says about time: date word, countdown, events, ordinal
+    regions: tuple[Region, ...] = ()  # the places of each region, for a venue named by the asker's city (大阪)
+    purpose_words: tuple[str, ...] = ()  # words asking what a training is for (目的), from the lexicon
 
     @property
     def today(self) -> date:

@@ -76,7 +76,7 @@ def countdown(ctx: FactContext) -> str | None:
     最初/最後/次 keep one of several; a place keeps its session days.
     """
     _ = ctx.gettext
-    venue_ids, _words = named_venues(ctx.edition, ctx.question)
+    venue_ids, _words = named_venues(ctx.edition, ctx.question, ctx.regions)
     kinds = set(ctx.time.events) | ({EventKind.COURSE_DAY} if venue_ids else set())
     chosen = [d for d in _dated(ctx) if d.event.kind in (kinds or COURSE_EVENTS)]
     if venue_ids:

@@ -49,6 +49,13 @@ def cancellation(ctx: FactContext) -> str | None:
     return ctx.text(rules.cancellation_by_organiser) if rules is not None else None
 
 
+@fact("organiser_changes")
+def organiser_changes(ctx: FactContext) -> str | None:
+    """Dates or venues the organiser may change (ECMO), and how trainees hear of it."""
+    rules = ctx.edition.rules
+    return ctx.text(rules.organiser_changes) if rules is not None else None
+
+
 @fact("schedule_change")
 def schedule_change(ctx: FactContext) -> str | None:
     """The policy, every accepted reason (a trainee checks theirs is on the list),

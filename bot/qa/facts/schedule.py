@@ -11,11 +11,13 @@ from bot.knowledge.time_words import Ordinal
 from bot.knowledge.timing import Period, When
 from bot.qa.date_words import Window
 from bot.qa.facts.contacts import secretariat
+from bot.qa.facts.curriculum import asked_subjects, subject_line, subject_title
 from bot.qa.facts.context import FactContext, FactFunction, TableRow
 from bot.qa.facts.ordinals import pick
 from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import bulleted, clock_range, days_text, joined, listed, when_text
 from bot.qa.places import named_venues
+from bot.qa.subjects import named_subjects
 
 
 def _period_status(ctx: FactContext, period: Period) -> str:
@@ -121,8 +123,19 @@ def _named_place_sessions(ctx: FactContext, sessions: list[Session]) -> list[Ses
 
 
 def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list[Session]:
-    venue_ids, _words = named_venues(ctx.edition, ctx.question)
+    venue_ids, _words = named_venues(ctx.edition, ctx.question, ctx.regions)
     return [s for s in sessions if s.venue_id in venue_ids]
+
+
+def _sessions_of_named_subjects(ctx: FactContext, sessions: list[Session]) -> list[Session]:
+    """The days of the subjects the question names (「Aコースのスーパービジョン1は何日」: the first of them, in
+    each course asked about), else none."""
+    named = named_subjects(ctx.edition, ctx.question)
+    held = [s for s in sessions if named.ids & set(s.subjects)]
+    if named.day_number is None:
+        return held
+    return [days[named.day_number - 1] for days in _session_groups(ctx, held).values()
+            if len(days) >= named.day_number]
 
 
 def _session_status(ctx: FactContext, session: Session) -> str | None:
@@ -144,7 +157,7 @@ def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool 
         day = session.date.day()
         past = day is not None and day < ctx.today
         status = _session_status(ctx, session)
-        line = f"{when_text(ctx, session.date)}{where}"
+        line = f"{when_text(ctx, session.date)}{where}{_subjects_text(ctx, session)}"
         if session.hours is not None and not past:
             line = f"{line} {clock_range(session.hours)}"
         line = f"{line} {status}" if status else line
@@ -152,6 +165,13 @@ def session_lines(ctx: FactContext, sessions: list[Session], with_courses: bool 
             line = ctx.gettext("{course} day: {day}").format(course=_session_courses(ctx, session.course_ids), day=line)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _subjects_text(ctx: FactContext, session: Session) -> str:
+    """What is taught that day, after its date (「(6) 地域援助技術（コミュニティソーシャルワーク）」): 「来週の月曜何がある？」
+    asks exactly that; empty for days without subjects (ECMO's days are named by their venue)."""
+    named = listed(ctx, [subject_title(ctx, s) for s in ctx.edition.curriculum if s.id in session.subjects])
+    return f" {named}" if named else ""
 
 
 @fact("schedule")
@@ -164,7 +184,7 @@ def schedule(ctx: FactContext) -> str | None:
     (of each course), always with its date, past or not.
     """
     wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
-    named = _sessions_at_named_places(ctx, wanted)
+    named = _sessions_at_named_places(ctx, wanted) or _sessions_of_named_subjects(ctx, wanted)
     asked = ctx.window
     if asked is not None and wanted:
         return _sessions_in_window(ctx, named or wanted, asked)
@@ -173,7 +193,7 @@ def schedule(ctx: FactContext) -> str | None:
         picked = pick_sessions(ctx, named or wanted)
         return session_lines(ctx, picked, len(picked) > 1)
     if named:
-        return session_lines(ctx, named)
+        return session_lines(ctx, named, len(_session_groups(ctx, named)) > 1)
     sessions = wanted
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
@@ -290,6 +310,10 @@ def _total_hours(ctx: FactContext) -> str | None:
 
 @fact("hours")
 def hours(ctx: FactContext) -> str | None:
+    """The day's hours of each course or session, and the curriculum's total; a subject the question
+    names with its own hours (「ターミナルケアの講義は何時間」: 3時間)."""
+    if asked := asked_subjects(ctx):
+        return bulleted([subject_line(ctx, subject) for subject in asked])
     items = []
     for course in ctx.edition.all_courses():
         if course.hours is not None and ctx.wanted([course.id]):
@@ -309,7 +333,7 @@ def venues(ctx: FactContext) -> str | None:
         return bulleted([joined(_with_days(ctx, _venue_place(ctx, venue), [session]), _session_status(ctx, session))
                          for session, venue in picked])
     items = []
-    named, _words = named_venues(ctx.edition, ctx.question)
+    named, _words = named_venues(ctx.edition, ctx.question, ctx.regions)
     for venue in ctx.edition.venues:
         if named and venue.id not in named:
             continue
@@ -318,7 +342,9 @@ def venues(ctx: FactContext) -> str | None:
             continue
         place = _venue_place(ctx, venue)
         if named and used:
-            # Asked about by name: every day there, with whether it has taken place.
+            # Asked about by name: where it is and every day there, with whether it has taken place.
+            if venue.address:
+                place = f"{place} {venue.address}"
             items.append(place + "\n" + session_lines(ctx, used))
             continue
         place = _with_days(ctx, place, used[:2])

@@ -1,0 +1,63 @@
+"""A curriculum subject named in a question (スーパービジョン, 医療との連携, ターミナルケア) picks its days, its
+hours and its description; the days a date word names say what is taught on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.qa import Answerer
+from bot.qa.subjects import named_subjects
+from tests.helpers import JST, ask
+
+OCTOBER_25_2023 = datetime(2023, 10, 25, 9, 0, tzinfo=JST)  # 主任研修: every course past its first day
+SHUNIN = "shunin-caremanager-r5"
+
+
+def _answered(answerer: Answerer, text: str, entry: str) -> str:
+    reply = ask(answerer, text, OCTOBER_25_2023)
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", entry), reply.text
+    return reply.text
+
+
+def test_a_numbered_subject_gets_that_day_of_the_course_asked_about(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修Aコース スーパービジョン2の日にち", "schedule")
+    assert "令和5年11月27日（月）" in text
+    assert "11月18日" not in text and "12月5日" not in text  # the first and third days of (8)
+
+
+def test_a_subject_without_a_number_gets_all_its_days(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修Cコースの医療との連携の日程", "schedule")
+    assert "(7) ケアマネジメントに必要な医療との連携及び多職種協働の実現" in text
+    assert "地域援助技術" not in text
+
+
+def test_the_days_a_date_word_names_say_what_is_taught(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修Aコースは来週何がある？", "schedule")
+    assert "令和5年10月30日（月） (6) 地域援助技術（コミュニティソーシャルワーク）" in text
+
+
+def test_a_subject_asked_for_its_hours_gets_its_own(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修 リスクマネジメントの科目は何時間ですか", "hours")
+    assert "(5) 運営管理におけるリスクマネジメント" in text and "3時間" in text
+    assert "合計" not in text  # not the curriculum's total
+
+
+def test_the_course_contents_list_the_subjects_and_how_each_is_taught(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の内容", "course-contents")
+    assert "(3) ターミナルケア（講義、動画視聴（オンデマンド）、3時間）" in text
+
+
+def test_a_subject_named_alone_is_described_in_full(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修 特別講義の内容", "course-contents")
+    assert "生活困窮者自立支援制度" in text and "在宅歯科診療" in text
+    assert "オンライン研修コース" not in text  # not the four courses' descriptions
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["主任介護支援専門員研修の日程", "ケアマネジメントの研修", "医療の話", "研修の日程"],
+)
+def test_a_common_word_or_the_trainings_own_name_names_no_subject(answerer: Answerer, text: str) -> None:
+    assert named_subjects(answerer.index.knowledge.editions[SHUNIN], text).ids == frozenset()
