@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.db import deferred_writes
 from bot.db.tables import AnswerStatus, InboxStatus, LineUser
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
@@ -334,10 +335,12 @@ class EventWorker:
             claimed, to_decide = self._claim(session, inbox_ids, found, limit)
             senders = self._load_senders(session, to_decide)
             facts = self._load_facts(session, to_decide, senders)
-            for row in to_decide:
-                if not alone:
-                    found[row.id] = self._decide_one(session, row, after, senders, facts)
-                    continue
+            if not alone:
+                # The decisions' writes go as one executemany per statement (``bot.db.deferred_writes``).
+                with deferred_writes.batched(session):
+                    for row in to_decide:
+                        found[row.id] = self._decide_one(session, row, after, senders, facts)
+            for row in to_decide if alone else []:
                 try:
                     with session.begin_nested():
                         found[row.id] = self._decide_one(session, row, after, senders, facts)
