@@ -11,6 +11,8 @@ end (``bot.db.deferred_writes``), so they do not grow with it either.
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from sqlalchemy import event, func, select
 
 from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, OutboxAnswer
 from bot.devtools import simulator
-from bot.devtools.fake_line import FakeLine
+from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.worker import EventWorker
 from bot.qa import Question
 from bot.services import Services
@@ -139,3 +141,33 @@ def test_a_batch_of_eight_questions_writes_its_decisions_in_as_many_statements_a
                               .where(OutboxAnswer.status == AnswerStatus.SENT)) == 2 * len(users)
     assert count(web, AskedQuestion) == 2 * len(users)
     assert count(web, HandoffMessage) == 4 * len(users)
+
+
+def test_under_a_backlog_the_worker_claims_half_a_batch_or_more_at_a_time_while_answers_are_sent(
+        database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    fake_line.state.faults.configure(FaultConfig(latency_ms=100, paths=(REPLY,)))  # sending is the slow part
+    users = [f"U{n:032x}" for n in range(100, 164)]
+    stored(web, [question(fake_line, user, "修了証") for user in users])
+    claims: list[int] = []
+    claim_and_decide = worker._claim_and_decide
+
+    def noting_claims(inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Any]]:
+        won, answers = claim_and_decide(inbox_ids, limit)
+        claims.append(won)
+        return won, answers
+
+    worker._claim_and_decide = noting_claims  # type: ignore[method-assign]
+    runner = threading.Thread(target=worker.run_worker, kwargs={"threads": 4, "nice": 0})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 120
+        while sum(len(replies_to(fake_line, user)) for user in users) < len(users) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+        runner.join()
+
+    assert sum(len(replies_to(fake_line, user)) for user in users) == len(users)
+    assert len(claims) <= len(users) // 8  # batches of 8 to 16, not one per answer sent

@@ -120,6 +120,14 @@ class _Heartbeat:
                 log.exception("lease heartbeat failed; will try again")
 
 
+def _wait_for(futures: dict[Future[Sent], Any], count: int, seconds: float) -> None:
+    """Until ``count`` of ``futures`` are done, or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    pending = {future for future in futures if not future.done()}
+    while len(futures) - len(pending) < count and pending and (left := deadline - time.monotonic()) > 0:
+        _, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+
+
 class EventWorker:
     """Runs the routes' handlers for inbox rows, exactly once per claimed row, and sends their answers."""
 
@@ -239,16 +247,21 @@ class EventWorker:
                     del in_flight[future]
                 self._heartbeat.release(len(finished))
                 claimed = 0
+                room = min(batch, max(4 * threads, 2 * batch) - len(in_flight))
                 try:
                     # A database that fails here leaves the events processing: their leases
                     # run out and they are taken over (an answer already sent is not resent).
                     self._close([future.result() for future in finished])
-                    claimed = self._take_more(pool, in_flight, min(batch, 4 * threads - len(in_flight)))
+                    if room >= batch // 2 or not in_flight:
+                        claimed = self._take_more(pool, in_flight, room)
                 except Exception:
                     log.exception("event worker turn failed; will try again")
                     self._stop.wait(poll_seconds)
-                if in_flight:
-                    wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
+                if in_flight and not claimed:
+                    # Under a backlog, wait for room for half a batch: a turn's own statements (the
+                    # close, the search, the claim, the senders' facts) are paid once per batch, and a
+                    # turn for every answer sent made batches of one.
+                    _wait_for(in_flight, max(1, batch // 2 - room), poll_seconds)
                 elif not claimed:
                     self._stop.wait(poll_seconds)
             wait(in_flight)
