@@ -12,7 +12,7 @@ delivered against questions sent, whether each user's answers came in the order
 asked; then the ratio. Usage:
 
     .venv/bin/python bench/webhook.py [--rate 200] [--seconds 10] [--database-url URL] [--dispatch worker|threads]
-                                      [--workers 2] [--worker-threads 4] [--baseline DIR]
+                                      [--workers 2] [--worker-threads 4] [--baseline DIR] [--baseline-workers N]
 
 ``--workers N`` runs N worker processes (``kenshu worker --processes N``, printed
 with each run); a ``--baseline`` checkout without that option gets N ``kenshu worker``s.
@@ -288,15 +288,15 @@ def worker_commands(kenshu: str, source: Path, workers: int, threads: int) -> li
 
 
 def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], fake: subprocess.Popen,
-             fake_url: str, args: argparse.Namespace) -> Phase:
+             fake_url: str, args: argparse.Namespace, workers: int) -> Phase:
     """Our bot from the code in ``source`` (this checkout, or ``--baseline``'s), on its own fresh database."""
     kenshu = str(REPO / ".venv" / "bin" / "kenshu")
     gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
     env = {**env, "DATABASE_URL": database_url}
     if source != REPO:  # the checkout's modules come before the editable install's
         env["PYTHONPATH"] = str(source)
-    workers = f", {args.workers} worker processes x {args.worker_threads} threads" if args.dispatch == "worker" else ""
-    ours, port = Phase(f"{label} (dispatch: {args.dispatch}{workers}, database: "
+    shape = f", {workers} worker processes x {args.worker_threads} threads" if args.dispatch == "worker" else ""
+    ours, port = Phase(f"{label} (dispatch: {args.dispatch}{shape}, database: "
                        f"{database_url.split(':')[0].split('+')[0]})"), free_port()
     subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=source)
     processes = [subprocess.Popen([gunicorn, "-c", str(source / "gunicorn.conf.py"), "bot.app:create_app()"],
@@ -304,13 +304,13 @@ def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], f
     roles = {"web (gunicorn)": processes[0].pid, "fake LINE": fake.pid}
     worker_log = Path(tempfile.mkstemp(prefix="kenshu-bench-worker-", suffix=".out")[1])
     if args.dispatch == "worker":
-        for command in worker_commands(kenshu, source, args.workers, args.worker_threads):
+        for command in worker_commands(kenshu, source, workers, args.worker_threads):
             processes.append(subprocess.Popen(command, env=env, cwd=source, stdout=worker_log.open("ab")))
             roles[f"kenshu worker{'' if len(processes) == 2 else len(processes) - 1}"] = processes[-1].pid
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
         if args.dispatch == "worker":
-            wait_for_workers(worker_log, args.workers)
+            wait_for_workers(worker_log, workers)
         time.sleep(3)  # both web workers booted and warmed
         before = {role: cpu_seconds(pid) for role, pid in roles.items()}
         run_phase(ours, fake_url, port, roles, args.rate, args.seconds, args.drain_seconds)
@@ -343,6 +343,8 @@ def main() -> None:
                         help="our bot answers on threads of the web workers, or in a `kenshu worker` (the Procfile's way)")
     parser.add_argument("--workers", type=int, default=2,
                         help="worker processes (`kenshu worker --processes N`; N `kenshu worker`s for a checkout without it)")
+    parser.add_argument("--baseline-workers", type=int, default=None,
+                        help="worker processes for --baseline's bot (default: --workers)")
     parser.add_argument("--worker-threads", type=int, default=4, help="threads of each worker process")
     parser.add_argument("--drain-seconds", type=float, default=120.0, help="how long to wait for the last answers")
     parser.add_argument("--only", choices=["echo", "bot"], default=None, help="run one side (profiling)")
@@ -391,8 +393,9 @@ def main() -> None:
         if args.only != "echo":
             if args.baseline:
                 phases.append(run_ours(f"kenshu-bot BASELINE ({args.baseline})", Path(args.baseline).resolve(),
-                                       fresh_database(args.database_url, workdir, "baseline"), env, fake, fake_url, args))
-            phases.append(run_ours("kenshu-bot", REPO, database_url, env, fake, fake_url, args))
+                                       fresh_database(args.database_url, workdir, "baseline"), env, fake, fake_url, args,
+                                       args.baseline_workers or args.workers))
+            phases.append(run_ours("kenshu-bot", REPO, database_url, env, fake, fake_url, args, args.workers))
     finally:
         stop([fake])
 
