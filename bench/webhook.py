@@ -12,7 +12,7 @@ delivered against questions sent, whether each user's answers came in the order
 asked; then the ratio. Usage:
 
     .venv/bin/python bench/webhook.py [--rate 200] [--seconds 10] [--database-url URL] [--dispatch worker|threads]
-                                      [--workers 2] [--worker-threads 4] [--baseline DIR] [--baseline-workers N]
+                                      [--workers 1] [--worker-threads 4] [--baseline DIR] [--baseline-workers N]
 
 ``--workers N`` runs N worker processes (``kenshu worker --processes N``, printed
 with each run); a ``--baseline`` checkout without that option gets N ``kenshu worker``s.
@@ -341,7 +341,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="our bot's database; default: a fresh SQLite file")
     parser.add_argument("--dispatch", choices=["threads", "worker"], default="worker",
                         help="our bot answers on threads of the web workers, or in a `kenshu worker` (the Procfile's way)")
-    parser.add_argument("--workers", type=int, default=2,
+    parser.add_argument("--workers", type=int, default=1,
                         help="worker processes (`kenshu worker --processes N`; N `kenshu worker`s for a checkout without it)")
     parser.add_argument("--baseline-workers", type=int, default=None,
                         help="worker processes for --baseline's bot (default: --workers)")

@@ -11,7 +11,7 @@ from bot.services import Services
 
 
 @click.command("worker")
-@click.option("--processes", default=2, show_default=True, type=click.IntRange(min=1),
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes to run (one Python process answers on one core at a time).")
 @click.option("--threads", default=4, show_default=True, help="Events handled at once, in each process.")
 @click.option("--nice", default=10, show_default=True,
