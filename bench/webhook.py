@@ -342,7 +342,8 @@ def main() -> None:
     parser.add_argument("--dispatch", choices=["threads", "worker"], default="worker",
                         help="our bot answers on threads of the web workers, or in a `kenshu worker` (the Procfile's way)")
     parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes (`kenshu worker --processes N`; N `kenshu worker`s for a checkout without it)")
+                        help="worker processes (`kenshu worker --processes N`; N `kenshu worker`s for a checkout "
+                             "without it)")
     parser.add_argument("--baseline-workers", type=int, default=None,
                         help="worker processes for --baseline's bot (default: --workers)")
     parser.add_argument("--worker-threads", type=int, default=4, help="threads of each worker process")
@@ -392,9 +393,9 @@ def main() -> None:
             phases.append(echo)
         if args.only != "echo":
             if args.baseline:
+                baseline_database = fresh_database(args.database_url, workdir, "baseline")
                 phases.append(run_ours(f"kenshu-bot BASELINE ({args.baseline})", Path(args.baseline).resolve(),
-                                       fresh_database(args.database_url, workdir, "baseline"), env, fake, fake_url, args,
-                                       args.baseline_workers or args.workers))
+                                       baseline_database, env, fake, fake_url, args, args.baseline_workers or args.workers))
             phases.append(run_ours("kenshu-bot", REPO, database_url, env, fake, fake_url, args, args.workers))
     finally:
         stop([fake])
