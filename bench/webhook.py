@@ -12,7 +12,10 @@ delivered against questions sent, whether each user's answers came in the order
 asked; then the ratio. Usage:
 
     .venv/bin/python bench/webhook.py [--rate 200] [--seconds 10] [--database-url URL] [--dispatch worker|threads]
-                                      [--baseline DIR]
+                                      [--workers 1] [--worker-threads 4] [--baseline DIR] [--baseline-workers N]
+
+``--workers N`` runs N worker processes (``kenshu worker --processes N``, printed
+with each run); a ``--baseline`` checkout without that option gets N ``kenshu worker``s.
 
 With ``--baseline DIR`` (a checkout of another version, e.g. ``git archive main | tar -x -C DIR``)
 that version of our bot runs too, in the same invocation, before this one.
@@ -262,26 +265,53 @@ def stop(processes: list[subprocess.Popen]) -> None:
         process.wait(timeout=20)
 
 
+def wait_for_workers(output: Path, count: int, seconds: float = 600) -> None:
+    """Until ``count`` worker processes have said they are handling events (warmed up, about to claim).
+
+    Without this the load began once the web answered, and on a loaded machine a worker
+    process was still importing and warming up 25 s into the run, its backlog counted
+    against it; the echo bot has nothing to warm.
+    """
+    deadline = time.monotonic() + seconds
+    while output.read_text().count("handling stored events") < count:
+        if time.monotonic() > deadline:
+            raise SystemExit("the worker processes did not start")
+        time.sleep(0.2)
+
+
+def worker_commands(kenshu: str, source: Path, workers: int, threads: int) -> list[list[str]]:
+    """``kenshu worker --processes N`` where the checkout has it; else N ``kenshu worker`` processes."""
+    command = [kenshu, "worker", "--threads", str(threads)]
+    if "--processes" in (source / "bot" / "cli" / "worker.py").read_text():
+        return [command + ["--processes", str(workers)]]
+    return [command] * workers
+
+
 def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], fake: subprocess.Popen,
-             fake_url: str, args: argparse.Namespace) -> Phase:
+             fake_url: str, args: argparse.Namespace, workers: int) -> Phase:
     """Our bot from the code in ``source`` (this checkout, or ``--baseline``'s), on its own fresh database."""
     kenshu = str(REPO / ".venv" / "bin" / "kenshu")
     gunicorn = str(REPO / ".venv" / "bin" / "gunicorn")
     env = {**env, "DATABASE_URL": database_url}
     if source != REPO:  # the checkout's modules come before the editable install's
         env["PYTHONPATH"] = str(source)
-    ours, port = Phase(f"{label} (dispatch: {args.dispatch}, database: "
+    shape = f", {workers} worker processes x {args.worker_threads} threads" if args.dispatch == "worker" else ""
+    ours, port = Phase(f"{label} (dispatch: {args.dispatch}{shape}, database: "
                        f"{database_url.split(':')[0].split('+')[0]})"), free_port()
     subprocess.run([kenshu, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=source)
     processes = [subprocess.Popen([gunicorn, "-c", str(source / "gunicorn.conf.py"), "bot.app:create_app()"],
                                   env={**env, "PORT": str(port)}, cwd=source)]
     roles = {"web (gunicorn)": processes[0].pid, "fake LINE": fake.pid}
+    worker_log = Path(tempfile.mkstemp(prefix="kenshu-bench-worker-", suffix=".out")[1])
     if args.dispatch == "worker":
-        processes.append(subprocess.Popen([kenshu, "worker"], env=env, cwd=source, stdout=subprocess.DEVNULL))
-        roles["kenshu worker"] = processes[1].pid
+        for command in worker_commands(kenshu, source, workers, args.worker_threads):
+            processes.append(subprocess.Popen(command, env=env, cwd=source, stdout=worker_log.open("ab")))
+            roles[f"kenshu worker{'' if len(processes) == 2 else len(processes) - 1}"] = processes[-1].pid
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
-        time.sleep(3)  # both workers booted and warmed
+        if args.dispatch == "worker":
+            wait_for_workers(worker_log, workers)
+        time.sleep(3)  # both web workers booted and warmed
         before = {role: cpu_seconds(pid) for role, pid in roles.items()}
         run_phase(ours, fake_url, port, roles, args.rate, args.seconds, args.drain_seconds)
         if ours.answered:
@@ -311,6 +341,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="our bot's database; default: a fresh SQLite file")
     parser.add_argument("--dispatch", choices=["threads", "worker"], default="worker",
                         help="our bot answers on threads of the web workers, or in a `kenshu worker` (the Procfile's way)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (`kenshu worker --processes N`; N `kenshu worker`s for a checkout "
+                             "without it)")
+    parser.add_argument("--baseline-workers", type=int, default=None,
+                        help="worker processes for --baseline's bot (default: --workers)")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads of each worker process")
     parser.add_argument("--drain-seconds", type=float, default=120.0, help="how long to wait for the last answers")
     parser.add_argument("--only", choices=["echo", "bot"], default=None, help="run one side (profiling)")
     parser.add_argument("--baseline", default=None, metavar="DIR",
@@ -357,13 +393,15 @@ def main() -> None:
             phases.append(echo)
         if args.only != "echo":
             if args.baseline:
+                baseline_database = fresh_database(args.database_url, workdir, "baseline")
                 phases.append(run_ours(f"kenshu-bot BASELINE ({args.baseline})", Path(args.baseline).resolve(),
-                                       fresh_database(args.database_url, workdir, "baseline"), env, fake, fake_url, args))
-            phases.append(run_ours("kenshu-bot", REPO, database_url, env, fake, fake_url, args))
+                                       baseline_database, env, fake, fake_url, args, args.baseline_workers or args.workers))
+            phases.append(run_ours("kenshu-bot", REPO, database_url, env, fake, fake_url, args, args.workers))
     finally:
         stop([fake])
 
-    print(f"offered load       {args.rate:.0f} questions/s for {args.seconds:.0f} s, to each bot in turn")
+    print(f"offered load       {args.rate:.0f} questions/s for {args.seconds:.0f} s, to each bot in turn; "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end")
     for phase in phases:
         print("\n".join(phase.report()))
     if len(phases) >= 2 and args.only is None and phases[0].answered_per_second:

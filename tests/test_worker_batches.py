@@ -5,26 +5,29 @@ enrolments, subscriptions, previous question) is loaded for the whole batch, one
 query per fact, and the batch has no savepoints; these tests hold that to what
 deciding the events one by one gave: a failing event rolls back alone, a sender's
 second event in a batch sees what the first changed, and the reads do not grow
-with the batch.
+with the batch. On PostgreSQL the decisions' writes are sent together at the batch's
+end (``bot.db.deferred_writes``), so they do not grow with it either.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
-from bot.db.tables import AskedQuestion, HandoffMessage, InboxEvent, InboxStatus
+from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, OutboxAnswer
 from bot.devtools import simulator
-from bot.devtools.fake_line import FakeLine
+from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.worker import EventWorker
 from bot.qa import Question
 from bot.services import Services
 from tests.helpers import make_app, question, stored
 
 REPLY = "/v2/bot/message/reply"
-
 
 
 def count(web: Flask, table: Any) -> int:
@@ -103,3 +106,68 @@ def test_a_batch_of_eight_questions_reads_the_database_as_often_as_a_batch_of_on
 
     assert len(reads) == alone
     assert sum(len(replies_to(fake_line, user)) for user in users) == 2 * len(users)
+
+
+def test_a_batch_of_eight_questions_writes_its_decisions_in_as_many_statements_as_a_batch_of_one(
+        database_url: str, fake_line: FakeLine) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite decides each event in a transaction of its own, holding the write lock only for it")
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(21, 30)]
+    worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users]))
+    writes: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # The decision's writes: the question log, the sender's memory, the remembered lines, the outbox row.
+        if statement.lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE LINE_USERS")):
+            writes.append(statement)
+
+    engine = worker.services.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        worker.handle_batch(stored(web, [question(fake_line, users[0], "ECMOの日程")]))
+        alone = len(writes)
+        writes.clear()
+        worker.handle_batch(stored(web, [question(fake_line, user, "ECMOの日程") for user in users[1:]]))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert alone == 5
+    assert len(writes) == alone
+    assert sum(len(replies_to(fake_line, user)) for user in users) == 2 * len(users)
+    with Services.of(web).db.session() as session:  # each answer's outbox row is its own, and was marked sent
+        assert session.scalar(select(func.count(func.distinct(OutboxAnswer.id)))
+                              .where(OutboxAnswer.status == AnswerStatus.SENT)) == 2 * len(users)
+    assert count(web, AskedQuestion) == 2 * len(users)
+    assert count(web, HandoffMessage) == 4 * len(users)
+
+
+def test_under_a_backlog_the_worker_claims_half_a_batch_or_more_at_a_time_while_answers_are_sent(
+        database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    fake_line.state.faults.configure(FaultConfig(latency_ms=100, paths=(REPLY,)))  # sending is the slow part
+    users = [f"U{n:032x}" for n in range(100, 164)]
+    stored(web, [question(fake_line, user, "修了証") for user in users])
+    claims: list[int] = []
+    claim_and_decide = worker._claim_and_decide
+
+    def noting_claims(inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Any]]:
+        won, answers = claim_and_decide(inbox_ids, limit)
+        claims.append(won)
+        return won, answers
+
+    worker._claim_and_decide = noting_claims  # type: ignore[method-assign]
+    runner = threading.Thread(target=worker.run_worker, kwargs={"threads": 4, "nice": 0})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 120
+        while sum(len(replies_to(fake_line, user)) for user in users) < len(users) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+        runner.join()
+
+    assert sum(len(replies_to(fake_line, user)) for user in users) == len(users)
+    assert len(claims) <= len(users) // 8  # batches of 8 to 16, not one per answer sent

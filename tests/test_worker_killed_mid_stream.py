@@ -71,7 +71,7 @@ def test_a_worker_killed_mid_stream_is_taken_over_and_everyone_gets_one_answer(
                     if record.accepted for uid in record.recipients})
 
     def start_worker(name: str) -> subprocess.Popen:
-        process = subprocess.Popen([KENSHU, "worker", "--nice", "0"], env=env,
+        process = subprocess.Popen([KENSHU, "worker", "--processes", "1", "--nice", "0"], env=env,
                                    stdout=(tmp_path / f"{name}.out").open("wb"),
                                    stderr=(tmp_path / f"{name}.log").open("wb"), start_new_session=True)
         workers.append(process)

@@ -249,3 +249,7 @@ def data_check(data_dir: Path | None) -> None:
             click.echo(problem, err=True)
         sys.exit(1)
     click.echo(f"{folder}: OK")
+
+
+if __name__ == "__main__":  # ``python -m bot.cli.main``: how ``kenshu worker --processes N`` starts its processes
+    main()

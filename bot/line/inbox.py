@@ -147,12 +147,15 @@ def _unlocked(ids: Select) -> Select:
 
 
 @cache
-def _claim_statement() -> Update:
-    """The claim, built once (a worker's every turn): parameters ``ids``, ``now``, ``lease_start``, ``worker``."""
+def _claim_statement(limited: bool) -> Update:
+    """The claim, built once (a worker's every turn): parameters ``ids``, ``now``, ``lease_start``, ``worker``,
+    and with ``limited`` ``limit``: at most that many of the ids, the oldest free ones."""
     claimable = _unlocked(select(InboxEvent.id).where(
         InboxEvent.id.in_(bindparam("ids", expanding=True)),
         or_(InboxEvent.status == InboxStatus.PENDING,
             and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < bindparam("lease_start")))))
+    if limited:
+        claimable = claimable.order_by(InboxEvent.id).limit(bindparam("limit"))
     return (
         update(InboxEvent)
         .where(InboxEvent.id.in_(claimable))
@@ -164,18 +167,27 @@ def _claim_statement() -> Update:
     )
 
 
-def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime) -> list[Row[Any]]:
+def claim(session: Session, inbox_ids: list[int], worker: str, now: datetime,
+          limit: int | None = None) -> list[Row[Any]]:
     """Take these events for ``worker`` (a lease from ``now``); those it won, in order.
 
     An event is won when it is pending or its lease has expired. Each row comes back
     with what handling needs (id, webhook_event_id, payload, received_at, attempts),
     so no second read; ``attempts`` above 1 means someone held it before (a
     takeover: an answer may already be decided).
+
+    With ``limit``, the ids are candidates (``abandoned``'s, more than the worker
+    wants) and at most ``limit`` of them are taken, the oldest still free. Worker
+    processes searching at the same moment are handed the same oldest candidates;
+    each then takes the next free ones instead of losing the whole claim to the first
+    (on PostgreSQL the first's claim is uncommitted while it decides, and skipped).
     """
     if not inbox_ids:
         return []
-    rows = session.execute(_claim_statement(), {"ids": inbox_ids, "now": now, "lease_start": now - PROCESSING_LEASE,
-                                                "worker": worker})
+    parameters = {"ids": inbox_ids, "now": now, "lease_start": now - PROCESSING_LEASE, "worker": worker}
+    if limit is not None:
+        parameters["limit"] = limit
+    rows = session.execute(_claim_statement(limit is not None), parameters)
     return sorted(rows, key=lambda row: row.id)
 
 

@@ -18,9 +18,10 @@ from functools import cache
 from typing import Any
 
 from linebot.v3.messaging import Message
-from sqlalchemy import Insert, bindparam, insert, select, update
+from sqlalchemy import Insert, Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.db import deferred_writes
 from bot.db.tables import AnswerStatus, InboxEvent, OutboxAnswer
 
 # Fixed forever: a takeover must derive the same X-Line-Retry-Key as the worker that died.
@@ -76,7 +77,7 @@ class Outcome:
 def _insert() -> Insert:
     """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``)."""
     table = OutboxAnswer.__table__
-    return insert(table).returning(table.c.id)
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def record(
@@ -89,9 +90,18 @@ def record(
     event_at: datetime,
     now: datetime,
 ) -> Answer:
-    """Write the decided answer in the caller's transaction; the answer to send once it commits."""
+    """Write the decided answer in the caller's transaction; the answer to send once it commits.
+
+    Within a batch of the worker (``bot.db.deferred_writes``) the row is written with the
+    batch's others, and the answer's ``outbox_id`` is filled in then.
+    """
     json_messages = [message if isinstance(message, dict) else message.to_dict() for message in messages]
-    outbox_id = session.execute(_insert(), {
+    answer = Answer(0, inbox_id, webhook_event_id, reply_token, push_to, json_messages, event_at)
+
+    def written(row: Row[Any]) -> None:
+        answer.outbox_id = row.id
+
+    deferred_writes.execute(session, _insert(), {
         "inbox_event_id": inbox_id,
         "reply_token": reply_token,
         "push_to": push_to,
@@ -100,8 +110,8 @@ def record(
         "status": AnswerStatus.PENDING,
         "attempts": 0,
         "created_at": now,
-    }).scalar_one()
-    return Answer(outbox_id, inbox_id, webhook_event_id, reply_token, push_to, json_messages, event_at)
+    }, on_row=written)
+    return answer
 
 
 def undelivered(session: Session, inbox_ids: Sequence[int]) -> dict[int, Answer]:

@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import clock
+from bot.db import deferred_writes
 from bot.db.tables import AnswerStatus, InboxStatus, LineUser
 from bot.line import inbox, outbox
 from bot.line.answer_sender import AnswerSender
@@ -53,6 +54,9 @@ from bot.trainees.users import sender_id, user_for_event
 log = logging.getLogger(__name__)
 
 RECOVERY_INTERVAL_SECONDS = 10.0
+# A worker's turn looks at this many candidates for each event it has room for and claims the
+# oldest still free: worker processes searching at once are handed the same oldest events.
+CANDIDATES_PER_EVENT = 4
 MODES = ("threads", "inline", "worker")
 _EXTENSION_KEY = "kenshu.event_worker"
 
@@ -114,6 +118,14 @@ class _Heartbeat:
                     inbox.renew(session, worker.worker_id, clock.system_now())
             except Exception:
                 log.exception("lease heartbeat failed; will try again")
+
+
+def _wait_for(futures: dict[Future[Sent], Any], count: int, seconds: float) -> None:
+    """Until ``count`` of ``futures`` are done, or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    pending = {future for future in futures if not future.done()}
+    while len(futures) - len(pending) < count and pending and (left := deadline - time.monotonic()) > 0:
+        _, pending = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
 
 
 class EventWorker:
@@ -235,16 +247,21 @@ class EventWorker:
                     del in_flight[future]
                 self._heartbeat.release(len(finished))
                 claimed = 0
+                room = min(batch, max(4 * threads, 2 * batch) - len(in_flight))
                 try:
                     # A database that fails here leaves the events processing: their leases
                     # run out and they are taken over (an answer already sent is not resent).
                     self._close([future.result() for future in finished])
-                    claimed = self._take_more(pool, in_flight, min(batch, 4 * threads - len(in_flight)))
+                    if room >= batch // 2 or not in_flight:
+                        claimed = self._take_more(pool, in_flight, room)
                 except Exception:
                     log.exception("event worker turn failed; will try again")
                     self._stop.wait(poll_seconds)
-                if in_flight:
-                    wait(in_flight, timeout=0 if claimed else poll_seconds, return_when=FIRST_COMPLETED)
+                if in_flight and not claimed:
+                    # Under a backlog, wait for room for half a batch: a turn's own statements (the
+                    # close, the search, the claim, the senders' facts) are paid once per batch, and a
+                    # turn for every answer sent made batches of one.
+                    _wait_for(in_flight, max(1, batch // 2 - room), poll_seconds)
                 elif not claimed:
                     self._stop.wait(poll_seconds)
             wait(in_flight)
@@ -260,12 +277,13 @@ class EventWorker:
             return 0
         busy_users = {user for _, user in in_flight.values() if user}
         with self.services.db.session() as session:
-            candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0), limit=room)
+            candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0),
+                                         limit=CANDIDATES_PER_EVENT * room)
         users = {row.id: row.source_user_id for row in candidates
                  if not (row.source_user_id and row.source_user_id in busy_users)}
         if not users:
             return 0
-        claimed, answers = self._claim_and_decide(list(users))
+        claimed, answers = self._claim_and_decide(list(users), limit=room)
         self._heartbeat.hold(len(answers))
         for answer in answers:
             in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
@@ -286,8 +304,9 @@ class EventWorker:
             self._heartbeat.release(len(answers))
         return claimed
 
-    def _claim_and_decide(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
-        """Claim these events and decide them; (how many were won, answers to send in order).
+    def _claim_and_decide(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
+        """Claim these events (with ``limit``, at most that many of them: see ``inbox.claim``) and decide them;
+        (how many were won, answers to send in order).
 
         What the handlers read about the senders is loaded for the whole batch, one
         query per fact (``bot.trainees.sender_facts``). Events taken over from a worker
@@ -299,15 +318,17 @@ class EventWorker:
         one write lock every acknowledgement needs, see ``_claim_then_decide_each``.
         """
         if self.services.db.engine.dialect.name == "sqlite":
-            return self._claim_then_decide_each(inbox_ids)
+            return self._claim_then_decide_each(inbox_ids, limit)
         if len(inbox_ids) > 1:
             try:
-                return self._claim_and_decide_together(inbox_ids, alone=False)
+                return self._claim_and_decide_together(inbox_ids, alone=False, limit=limit)
             except Exception as error:
                 log.warning("deciding a batch of %s events failed (%r); deciding them one by one",
                             len(inbox_ids), error)
         claimed, answers = 0, []
         for inbox_id in inbox_ids:
+            if limit is not None and claimed >= limit:
+                break
             try:
                 won, decided = self._claim_and_decide_together([inbox_id], alone=True)
             except Exception:
@@ -317,19 +338,22 @@ class EventWorker:
             answers += decided
         return claimed, answers
 
-    def _claim_and_decide_together(self, inbox_ids: list[int], alone: bool) -> tuple[int, list[Answer]]:
+    def _claim_and_decide_together(self, inbox_ids: list[int], alone: bool,
+                                   limit: int | None = None) -> tuple[int, list[Answer]]:
         """Claim and decide in one transaction; ``alone`` (one event, in a savepoint) records a failing handler,
         else any failure is raised and rolls the whole batch back."""
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
-            claimed, to_decide = self._claim(session, inbox_ids, found)
+            claimed, to_decide = self._claim(session, inbox_ids, found, limit)
             senders = self._load_senders(session, to_decide)
             facts = self._load_facts(session, to_decide, senders)
-            for row in to_decide:
-                if not alone:
-                    found[row.id] = self._decide_one(session, row, after, senders, facts)
-                    continue
+            if not alone:
+                # The decisions' writes go as one executemany per statement (``bot.db.deferred_writes``).
+                with deferred_writes.batched(session):
+                    for row in to_decide:
+                        found[row.id] = self._decide_one(session, row, after, senders, facts)
+            for row in to_decide if alone else []:
                 try:
                     with session.begin_nested():
                         found[row.id] = self._decide_one(session, row, after, senders, facts)
@@ -342,7 +366,7 @@ class EventWorker:
                     inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
         return self._decided(claimed, found, after)
 
-    def _claim_then_decide_each(self, inbox_ids: list[int]) -> tuple[int, list[Answer]]:
+    def _claim_then_decide_each(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
         """SQLite: claim in a short transaction, then decide each event in its own, locked only for its writes.
 
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
@@ -366,7 +390,7 @@ class EventWorker:
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
-            claimed, to_decide = self._claim(session, inbox_ids, found)
+            claimed, to_decide = self._claim(session, inbox_ids, found, limit)
             session.commit()
             self._heartbeat.hold(len(claimed))
             try:
@@ -401,10 +425,11 @@ class EventWorker:
                     log.exception("recording inbox event %s failed did not work", row.id)
         return self._decided(claimed, found, after)
 
-    def _claim(self, session: Session, inbox_ids: list[int],
-               found: dict[int, Answer | None]) -> tuple[list[Any], list[Any]]:
-        """Claim these events; (the rows won, those to decide). Answers a previous holder committed go to ``found``."""
-        claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now())
+    def _claim(self, session: Session, inbox_ids: list[int], found: dict[int, Answer | None],
+               limit: int | None = None) -> tuple[list[Any], list[Any]]:
+        """Claim these events (at most ``limit``); (the rows won, those to decide). Answers a previous holder
+        committed go to ``found``."""
+        claimed = inbox.claim(session, inbox_ids, self.worker_id, clock.system_now(), limit)
         taken_over = [row.id for row in claimed if row.attempts > 1]
         if taken_over:  # a worker that held these before may have committed their answers
             found |= outbox.undelivered(session, taken_over)

@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from sqlalchemy import Delete, Insert, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
+from bot.db import deferred_writes
 from bot.db.tables import HandoffAuthor, HandoffConversation, HandoffMessage, HandoffStatus, LineUser
 from bot.knowledge.secretariat_desk import TalkToAPerson
 from bot.textfold import fold_width_case_and_kana
@@ -137,6 +138,7 @@ def remember(session: Session, user: LineUser, asked: str, answered: str, decisi
              for author, text, kind in ((HandoffAuthor.TRAINEE, asked, None), (HandoffAuthor.BOT, answered, decision))
              if text.strip()]
     add, prune = _memory_statements()
+    # Sent with the batch's others when the worker batches them (``bot.db.deferred_writes``).
     if lines:
-        session.execute(add, lines)
-    session.execute(prune, {"user_id": user.id})
+        deferred_writes.execute(session, add, lines)
+    deferred_writes.execute(session, prune, {"user_id": user.id})

@@ -18,6 +18,7 @@ from sqlalchemy import Insert, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.db import deferred_writes
 from bot.db.tables import AskedQuestion, LineUser
 from bot.qa import Decision, DecisionKind, Reply
 from bot.qa.query import CONVERSATION_WINDOW
@@ -52,7 +53,8 @@ def log_question(session: Session, user: LineUser, text: str, reply: Reply, now:
         "last_asked_at": now,
     }
     log, remembered = _statements()
-    session.execute(log, {
+    # Sent with the batch's others when the worker batches them (``bot.db.deferred_writes``).
+    deferred_writes.execute(session, log, {
         "line_user_id": user.id,
         "text": text,
         "locale": decision.locale,
@@ -64,8 +66,8 @@ def log_question(session: Session, user: LineUser, text: str, reply: Reply, now:
         "topic": _topic(decision),
         "asked_at": now,
     })
-    session.execute(remembered, {"user_id": user.id, "training_id": memory["last_training_id"],
-                                 "entry_id": memory["last_entry_id"], "asked_at": now})
+    deferred_writes.execute(session, remembered, {"user_id": user.id, "training_id": memory["last_training_id"],
+                                                  "entry_id": memory["last_entry_id"], "asked_at": now})
     for name, value in memory.items():  # the row in hand says what the database now holds, with nothing to flush
         set_committed_value(user, name, value)
 

@@ -26,6 +26,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import ORMExecuteState, Session, aliased
 
+from bot.db import deferred_writes
 from bot.db.tables import AskedQuestion, Enrolment, HandoffAuthor, HandoffConversation, HandoffMessage, LineUser, Subscription
 
 _HELD = "kenshu.sender_facts"
@@ -106,7 +107,7 @@ def install(session: Session, user: LineUser, facts: SenderFacts) -> None:
         event.listen(session, "after_flush", _forget_after_flush)
         event.listen(session, "do_orm_execute", _forget_before_a_write)
         session.info[_WATCHED] = True
-    session.info[_HELD] = (user.id, facts)
+    session.info[_HELD] = (user.id, facts, deferred_writes.writes(session))
 
 
 def held(session: Session, user: LineUser) -> SenderFacts | None:
@@ -114,7 +115,8 @@ def held(session: Session, user: LineUser) -> SenderFacts | None:
     installed = session.info.get(_HELD)
     if installed is None or installed[0] != user.id:
         return None
-    if session.new or session.dirty or session.deleted:
+    # A write kept for the batch (``bot.db.deferred_writes``) has not reached the database yet, but it changed it.
+    if session.new or session.dirty or session.deleted or deferred_writes.writes(session) != installed[2]:
         session.info.pop(_HELD, None)
         return None
     return installed[1]

@@ -1,0 +1,88 @@
+"""A batch's per-event writes sent together: one executemany per statement instead of one statement per event.
+
+The worker decides a batch of events in one PostgreSQL transaction, and each
+decision wrote its question log row, the sender's conversation memory, two
+remembered lines and their prune, and the outbox row: five round trips and five
+statements' worth of SQLAlchemy's and psycopg's CPU per answer. Inside
+``batched``, writes made through ``execute`` are kept and sent at the end, grouped
+by statement (in the order each statement was first used), each group as one
+executemany. Nothing reads them early: any other statement the session runs (a
+read, or a write not made here) sends the kept writes first, so the session sees
+what it wrote. Reordering between statements is safe because a kept write never
+depends on another kept write of a different statement, and within a statement the
+order is kept. Outside ``batched`` (SQLite's one transaction per event, a failing
+event decided again alone) ``execute`` runs the statement at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Executable, Row, event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+_KEPT = "kenshu.deferred_writes"
+_COUNT = "kenshu.deferred_writes.count"
+_WATCHED = "kenshu.deferred_writes.watched"
+
+OnRow = Callable[[Row[Any]], None]
+
+
+def execute(session: Session, statement: Executable, parameters: dict[str, Any] | list[dict[str, Any]],
+            on_row: OnRow | None = None) -> None:
+    """Run this write now, or within ``batched`` with the batch's others; ``on_row`` gets each RETURNING row."""
+    many = parameters if isinstance(parameters, list) else [parameters]
+    kept: list[tuple[Executable, dict[str, Any], OnRow | None]] | None = session.info.get(_KEPT)
+    session.info[_COUNT] = session.info.get(_COUNT, 0) + 1
+    if kept is None:
+        result = session.execute(statement, many if len(many) > 1 else many[0])
+        if on_row is not None:
+            for row in result:
+                on_row(row)
+        return
+    kept.extend((statement, values, on_row) for values in many)
+
+
+def writes(session: Session) -> int:
+    """How many writes ``execute`` has taken on this session, sent or kept (a reader's "changed since")."""
+    return session.info.get(_COUNT, 0)
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Keep ``execute``'s writes until the block ends (or another statement needs them sent)."""
+    if not session.info.get(_WATCHED):
+        event.listen(session, "do_orm_execute", _send_before)
+        session.info[_WATCHED] = True
+    session.info[_KEPT] = []
+    try:
+        yield
+        send(session)
+    finally:
+        session.info.pop(_KEPT, None)
+
+
+def send(session: Session) -> None:
+    """Send the kept writes: one executemany per statement, in the order the statements were first used."""
+    kept = session.info.get(_KEPT)
+    if not kept:
+        return
+    session.info[_KEPT] = []
+    groups: dict[int, tuple[Executable, list[dict[str, Any]], list[OnRow | None]]] = {}
+    for statement, values, on_row in kept:
+        group = groups.setdefault(id(statement), (statement, [], []))
+        group[1].append(values)
+        group[2].append(on_row)
+    connection = session.connection()  # not session.execute: that would come back here
+    for statement, many, on_rows in groups.values():
+        result = connection.execute(statement, many)
+        if any(on_rows):
+            for row, on_row in zip(result.all(), on_rows, strict=True):
+                if on_row is not None:
+                    on_row(row)
+
+
+def _send_before(state: ORMExecuteState) -> None:
+    send(state.session)
