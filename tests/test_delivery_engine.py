@@ -432,7 +432,7 @@ def test_a_renderer_that_crashes_for_a_user_fails_that_user_alone_with_a_one_lin
 
     def crashing_for_two(session, services, user, params):  # type: ignore[no-untyped-def]
         if user.line_user_id == users[6]:
-            raise RuntimeError("a NUL \x00 in\ntwo lines")  # PostgreSQL would refuse the NUL as it is
+            raise ValueError("a NUL \x00 in\ntwo lines")  # PostgreSQL would refuse the NUL as it is
         return [TextMessage(text={users[5]: None}.get(user.line_user_id, "ご案内") + "です")]
 
     renderers = Renderers()
@@ -446,9 +446,29 @@ def test_a_renderer_that_crashes_for_a_user_fails_that_user_alone_with_a_one_lin
     failed = {row.user_id: row for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.FAILED}
     assert all(row.resendable for row in failed.values())
     assert sorted(row.error for row in failed.values()) == [
-        "not sent: the message cannot be rendered: RuntimeError: a NUL \\x00 in; two lines",
-        "not sent: the message cannot be rendered: TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'",
+        "not sent: the message cannot be rendered: TypeError (details in the log)",
+        "not sent: the message cannot be rendered: a NUL \\x00 in; two lines",
     ]
+
+
+def test_a_crash_whose_message_quotes_the_message_leaves_only_its_type_in_the_ledger(app, fake_line):
+    users = add_users(app, 3)
+    secret = "https://zoom.example/j/8812 パスワード PW-4471"
+
+    def quoting_what_it_sends(session, services, user, params):  # type: ignore[no-untyped-def]
+        if user.line_user_id == users[1]:
+            raise RuntimeError(f"cannot build the message {secret!r}")
+        return [TextMessage(text="ご案内です")]
+
+    renderers = Renderers()
+    renderers.register("joining", quoting_what_it_sends)
+    dispatch_id = new_dispatch(app, "all", {"renderer": "joining", "params": {}})
+
+    tally = run_dispatch(Services.of(app), dispatch_id, renderers)
+
+    assert (tally.sent, tally.failed) == (2, 1)
+    [failed] = [row for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.FAILED]
+    assert failed.error == "not sent: the message cannot be rendered: RuntimeError (details in the log)"
 
 
 def test_an_unexpected_error_in_one_multicast_fails_its_batch_alone_and_the_announce_report_says_why(
@@ -469,7 +489,7 @@ def test_an_unexpected_error_in_one_multicast_fails_its_batch_alone_and_the_anno
                      "--locale", "en")
 
     assert "Sent: 734  Failed: 500  Skipped: 0" in report
-    assert "failed x500: not sent: unexpected error: KeyError: 'to'" in report
+    assert "failed x500: not sent: unexpected error: KeyError (details in the log)" in report
     assert "500 failed and can be sent again once the cause is fixed" in report and "announce resume" in report
     assert received_counts(fake_line) == Counter({user: 1 for user in users[:500] + users[1000:]})
     with Services.of(app).db.session() as session:

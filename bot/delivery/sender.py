@@ -91,16 +91,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def one_line(error: BaseException, limit: int = 300) -> str:
-    """The error as one line for the ledger, which the clerk's listings show: its kind and message, no traceback.
+    """The error as one line for the ledger, which the clerk's listings show: no traceback, no stray data.
 
-    A plain ``ValueError`` is the known kind of bad data, whose message says what is
-    wrong (details that do not decrypt): its message alone. The log has the traceback.
+    A plain ``ValueError`` is the known kind of bad data, raised by our own code with a
+    message written for the clerk (details that do not decrypt): its message alone.
+    Any other error is named by its type only: its message could quote what was being
+    sent (a joining URL or password in a library's validation error), and the ledger is
+    read by more people than the log, which has the message and the traceback.
     """
+    if type(error) is not ValueError:
+        return f"{type(error).__name__} (details in the log)"
     text = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
     # Control characters shown escaped: PostgreSQL refuses a NUL in text, which would fail the batch's marking.
     text = _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
-    if type(error) is not ValueError:
-        text = f"{type(error).__name__}: {text}" if text else type(error).__name__
     return text[:limit]
 
 
