@@ -27,6 +27,7 @@ from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line import inbox
 from bot.line.webhook import HANDLED_EVENT_TYPES
+from bot.line.worker_processes import supervise
 from bot.services import Services
 from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, make_app, post_events
 
@@ -47,6 +48,13 @@ def children(pid: int) -> set[int]:
         return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
     except FileNotFoundError:
         return set()
+
+
+def running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return False
 
 
 @pytest.fixture
@@ -134,3 +142,24 @@ def test_a_worker_process_that_dies_is_replaced_and_sigterm_stops_them_all(super
     supervisor.send_signal(signal.SIGTERM)
     supervisor.wait(timeout=60)
     assert not [pid for pid in running if Path(f"/proc/{pid}").exists()]
+
+
+def test_processes_that_exit_as_soon_as_they_start_make_the_supervisor_stop_with_status_1() -> None:
+    started = time.monotonic()
+    status = supervise(["false"], 2, restart_pause=0.05)  # e.g. a DATABASE_URL no process can reach
+    assert status == 1
+    assert time.monotonic() - started < 10  # gives up after a few restarts, not a loop for ever
+
+
+def test_a_supervisor_killed_outright_takes_its_worker_processes_with_it(tmp_path: Path) -> None:
+    script = "from bot.line.worker_processes import supervise; supervise(['sleep', '60'], 2)"
+    process = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        wait_until(lambda: len(children(process.pid)) == 2, 30, "both processes to start")
+        started = children(process.pid)
+        process.kill()  # SIGKILL: no handler runs in the supervisor
+        process.wait(timeout=10)
+        wait_until(lambda: not [pid for pid in started if running(pid)], 10, "the orphaned processes to be stopped")
+    finally:
+        for pid in children(process.pid):
+            os.kill(pid, signal.SIGKILL)

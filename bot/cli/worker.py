@@ -20,8 +20,7 @@ def worker(processes: int, threads: int, nice: int) -> None:
     """Handle stored webhook events (for KENSHU_DISPATCH=worker web processes)."""
     if processes > 1:
         click.echo(f"kenshu worker: starting {processes} processes of {threads} threads each")
-        supervise(worker_command(threads, nice), processes)
-        return
+        raise SystemExit(supervise(worker_command(threads, nice), processes))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     Services.of(app).warm()
     event_worker = EventWorker.of(app)

@@ -240,6 +240,8 @@ class EventWorker:
         if nice:
             os.nice(nice)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
+        # Decided answers wait for a sending thread; more than a few per thread and their reply tokens age.
+        held_at_most = 4 * threads
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
                 finished = [future for future in in_flight if future.done()]
@@ -247,12 +249,12 @@ class EventWorker:
                     del in_flight[future]
                 self._heartbeat.release(len(finished))
                 claimed = 0
-                room = min(batch, max(4 * threads, 2 * batch) - len(in_flight))
+                room = min(batch, held_at_most - len(in_flight))
                 try:
                     # A database that fails here leaves the events processing: their leases
                     # run out and they are taken over (an answer already sent is not resent).
                     self._close([future.result() for future in finished])
-                    if room >= batch // 2 or not in_flight:
+                    if room >= min(batch, held_at_most) // 2 or not in_flight:
                         claimed = self._take_more(pool, in_flight, room)
                 except Exception:
                     log.exception("event worker turn failed; will try again")
