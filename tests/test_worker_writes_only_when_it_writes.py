@@ -185,3 +185,24 @@ def test_a_malformed_event_whose_lease_was_taken_over_is_left_to_the_worker_that
         assert taken == []
         assert holder.status == InboxStatus.IGNORED
     assert len(replies_to(fake_line, asker)) == 1
+
+
+def test_a_batch_decided_slower_than_the_lease_commits_fresh_leases(
+        database_url: str, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another worker cannot take over answers just committed, however long the batch took to decide."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    other = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    first, second = "U" + "6" * 32, "U" + "7" * 32
+    ids = stored(web, [question(fake_line, first, "修了証"), question(fake_line, second, "ECMOの日程")])
+    monkeypatch.setattr(inbox, "PROCESSING_LEASE", inbox.HEARTBEAT_INTERVAL * 1.75)
+
+    def slow(asked: Question) -> None:
+        if asked.text == "ECMOの日程":
+            time.sleep((inbox.HEARTBEAT_INTERVAL * 2.5).total_seconds())
+
+    while_deciding(worker, slow)
+    claimed, answers = worker._claim_and_decide(ids)
+
+    assert (claimed, len(answers)) == (2, 2)
+    assert other.handle_batch([ids[0]]) == 0  # the first answer's lease is fresh: still this worker's to send

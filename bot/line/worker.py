@@ -366,6 +366,9 @@ class EventWorker:
                     session.expire_all()
                     log.exception("handling inbox event %s failed", row.id)
                     inbox.finish(session, [row.id], InboxStatus.FAILED, clock.system_now(), repr(error))
+            # The leases date from the claim, and the heartbeat covers them only from this commit on:
+            # a slow batch would commit leases already run out, for another worker to take at once.
+            inbox.renew(session, self.worker_id, clock.system_now())
         return self._decided(claimed, found, after)
 
     def _claim_then_decide_each(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
