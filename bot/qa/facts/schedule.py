@@ -129,10 +129,10 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
 
 def _sessions_of_named_subjects(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     """The days of the subjects the question names (「Aコースのスーパービジョン1は何日」: the first of them, in
-    each course asked about), else none."""
+    each course asked about), else none. A date word's window wins over the number: the days in it are kept."""
     named = named_subjects(ctx.edition, ctx.question)
     held = [s for s in sessions if named.ids & set(s.subjects)]
-    if named.day_number is None:
+    if named.day_number is None or ctx.window is not None:
         return held
     return [days[named.day_number - 1] for days in _session_groups(ctx, held).values()
             if len(days) >= named.day_number]
