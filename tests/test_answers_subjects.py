@@ -61,6 +61,16 @@ def test_a_subject_asked_for_its_hours_gets_its_own(answerer: Answerer) -> None:
     assert "合計" not in text  # not the curriculum's total
 
 
+def test_a_subject_asked_for_its_clock_times_gets_those_of_its_days(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修のスーパービジョンは何時から何時まで？", "hours")
+    assert "(8) 対人援助者監督指導（スーパービジョン）" in text and "9:30～17:15" in text
+
+
+def test_a_subject_sharing_its_day_gets_its_own_part_of_it(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修のオリエンテーションは何時から", "hours")
+    assert "研修オリエンテーション 9:30～9:45" in text
+
+
 def test_the_course_contents_list_the_subjects_and_how_each_is_taught(answerer: Answerer) -> None:
     text = _answered(answerer, "主任研修の内容", "course-contents")
     assert "(3) ターミナルケア（講義、動画視聴（オンデマンド）、3時間）" in text
