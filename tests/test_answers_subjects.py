@@ -71,6 +71,16 @@ def test_a_subject_sharing_its_day_gets_its_own_part_of_it(answerer: Answerer) -
     assert "研修オリエンテーション 9:30～9:45" in text
 
 
+def test_course_contents_without_lecturers_end_without_a_bare_label(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の特別講義ってなにがある？", "course-contents")
+    assert "東京都特別講義" in text and "講師" not in text  # 主任研修 names no lecturers
+
+
+def test_course_contents_with_lecturers_keep_the_label(answerer: Answerer) -> None:
+    text = ask(answerer, "クロザピン研修の講師は誰ですか", OCTOBER_25_2023).text
+    assert "講師：\n" in text
+
+
 def test_the_course_contents_list_the_subjects_and_how_each_is_taught(answerer: Answerer) -> None:
     text = _answered(answerer, "主任研修の内容", "course-contents")
     assert "(3) ターミナルケア（講義、動画視聴（オンデマンド）、3時間）" in text
