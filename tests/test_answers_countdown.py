@@ -50,6 +50,17 @@ def test_event_words_give_the_kind_of_dated_fact(answerer: Answerer, text: str, 
     assert _slots(answerer, text).events == {kind}
 
 
+@pytest.mark.parametrize("text", ["主任研修の有効期限はいつまで？", "介護支援専門員証の有効期限が切れそうですが主任研修は受けられますか"])
+def test_the_deadline_inside_a_validity_period_names_no_deadline(answerer: Answerer, text: str) -> None:
+    assert not _slots(answerer, text).events  # 有効期限 is how long a certificate holds, not a deadline
+
+
+def test_the_expiry_of_the_chief_certificate_is_the_renewal_answer(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修の有効期限はいつまで？", datetime(2023, 6, 1, 9, 0, tzinfo=JST))
+    assert reply.decision.entry_id == "renewal"
+    assert "5年以内に主任更新研修" in reply.text
+
+
 def test_a_countdown_to_something_the_documents_do_not_date_leaves_words_over(answerer: Answerer) -> None:
     slots = _slots(answerer, "修了証はあと何日で届く？")
     assert slots.countdown and not slots.events and slots.other_words

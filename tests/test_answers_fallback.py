@@ -41,6 +41,16 @@ def test_a_typhoon_calling_the_training_off_is_a_question_about_the_training(ans
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "cancellation")
 
 
+@pytest.mark.parametrize("text", ["野球の試合が中止になったら", "天気が悪いから開催を延期したい飲み会"])
+def test_something_else_called_off_stays_out_of_scope(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text).decision.kind == "out_of_scope"
+
+
+@pytest.mark.parametrize("text", ["主任研修の集合コース、大雪とかで中止になることある？", "台風で集合研修が中止になったら？"])
+def test_bad_weather_calling_off_a_named_training_is_about_the_training(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text).decision.kind == "answer"
+
+
 @pytest.mark.parametrize("text", ["主任ケアマネの給料はいくら", "主任ケアマネ ケアプランの書き方を教えて"])
 def test_care_work_questions_are_not_answered_with_a_training_fact(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind in {"out_of_scope", "did_you_mean"}

@@ -86,6 +86,18 @@ def test_a_city_the_venues_do_not_name_finds_the_session_of_its_region(
     assert shown in reply.text and hidden not in reply.text
 
 
+@pytest.mark.parametrize("text", [
+    "前橋です、ECMO研修の日程を教えて", "郡山と申します。ECMO研修の会場は？", "東海林です。ECMO研修はいつありますか",
+    "浜松さんと受けるECMO研修の日程は？", "東海大学病院の者ですがECMO研修の会場は？",
+])
+def test_a_place_word_that_is_a_name_hides_no_session(answerer: Answerer, text: str) -> None:
+    edition = answerer.index.knowledge.editions["ecmo-ventilator-r7"]
+    assert named_venues(edition, text, answerer.index.knowledge.faq.regions) == (set(), [])
+    reply = ask(answerer, text, AUGUST_5_2025)
+    every_session = "全8日程" in reply.text or ("大垣市民病院" in reply.text and "東北大学医学部良陵会館" in reply.text)
+    assert every_session, reply.text  # the schedule's summary or every venue, not one region's
+
+
 def test_a_city_in_latin_letters_finds_its_session(answerer: Answerer) -> None:
     reply = ask(answerer, "When is the ECMO training in Sapporo?", AUGUST_5_2025, locale="en")
     assert reply.decision.kind == "answer", reply.text

@@ -27,6 +27,23 @@ def test_a_numbered_subject_gets_that_day_of_the_course_asked_about(answerer: An
     assert "11月18日" not in text and "12月5日" not in text  # the first and third days of (8)
 
 
+@pytest.mark.parametrize("text", ["主任研修のCコースのスーパービジョン 1月の日程", "主任研修のスーパービジョン1月の日程",
+                                  "主任研修のスーパービジョン 1日の日程", "主任研修のスーパービジョン 1時から"])
+def test_a_month_day_or_hour_after_a_subject_is_no_day_number(answerer: Answerer, text: str) -> None:
+    named = named_subjects(answerer.index.knowledge.editions[SHUNIN], text)
+    assert named.ids and named.day_number is None
+
+
+def test_a_month_after_a_subject_keeps_that_subjects_days_in_it(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修のCコースのスーパービジョン 1月の日程", "schedule")
+    assert "令和6年1月9日（火）" in text  # C's January day of (8), not only its first (12月7日)
+
+
+def test_a_date_word_wins_over_a_subjects_day_number(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修Aコース スーパービジョン3 来月の日程", "schedule")
+    assert "令和5年11月18日（土）" in text and "令和5年11月27日（月）" in text  # the third (12月5日) is not next month
+
+
 def test_a_subject_without_a_number_gets_all_its_days(answerer: Answerer) -> None:
     text = _answered(answerer, "主任研修Cコースの医療との連携の日程", "schedule")
     assert "(7) ケアマネジメントに必要な医療との連携及び多職種協働の実現" in text
@@ -42,6 +59,26 @@ def test_a_subject_asked_for_its_hours_gets_its_own(answerer: Answerer) -> None:
     text = _answered(answerer, "主任研修 リスクマネジメントの科目は何時間ですか", "hours")
     assert "(5) 運営管理におけるリスクマネジメント" in text and "3時間" in text
     assert "合計" not in text  # not the curriculum's total
+
+
+def test_a_subject_asked_for_its_clock_times_gets_those_of_its_days(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修のスーパービジョンは何時から何時まで？", "hours")
+    assert "(8) 対人援助者監督指導（スーパービジョン）" in text and "9:30～17:15" in text
+
+
+def test_a_subject_sharing_its_day_gets_its_own_part_of_it(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修のオリエンテーションは何時から", "hours")
+    assert "研修オリエンテーション 9:30～9:45" in text
+
+
+def test_course_contents_without_lecturers_end_without_a_bare_label(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の特別講義ってなにがある？", "course-contents")
+    assert "東京都特別講義" in text and "講師" not in text  # 主任研修 names no lecturers
+
+
+def test_course_contents_with_lecturers_keep_the_label(answerer: Answerer) -> None:
+    text = ask(answerer, "クロザピン研修の講師は誰ですか", OCTOBER_25_2023).text
+    assert "講師：\n" in text
 
 
 def test_the_course_contents_list_the_subjects_and_how_each_is_taught(answerer: Answerer) -> None:

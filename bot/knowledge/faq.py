@@ -121,6 +121,9 @@ class Lexicon(Strict):
     off_topic_terms: list[str] = Field(default_factory=list)
     off_topic_exempt_terms: list[str] = Field(
         default_factory=list, description="Words that keep a question with an off-topic word in scope (台風で中止？)")
+    off_topic_training_words: list[str] = Field(
+        default_factory=list, description="Words of a training that must stand beside an off-topic exemption "
+                                          "(研修, 会場); a training's own names count too")
     purpose_words: list[str] = Field(
         default_factory=list, description="Words that ask what a training is for (目的, ねらい, purpose)")
     own_training_words: list[str] = Field(

@@ -73,11 +73,13 @@ class TimeWords(Strict):
     when_words: list[str] = Field(min_length=1, description="The question asks for a date (いつ, いつまで)")
     events: dict[EventKind, list[str]] = Field(min_length=1, description="Words naming a dated fact, by event kind")
     ordinals: dict[Ordinal, list[str]] = Field(default_factory=dict)
+    not_time_words: list[str] = Field(
+        default_factory=list, description="Longer words holding a time word that name no date (有効期限)")
     is_it_on_words: list[str] = Field(
         min_length=1, description="What may stand beside a date word in a question that only asks whether "
                                   "something is on then (研修, 開催, ある)")
 
-    @field_validator("countdown_words", "when_words", "is_it_on_words")
+    @field_validator("countdown_words", "when_words", "is_it_on_words", "not_time_words")
     @classmethod
     def _no_blank(cls, value: list[str]) -> list[str]:
         return _words(value)

@@ -125,7 +125,7 @@ class Composer:
                 training=short_name,
                 contact=_secretariat(context) if context else "",
             )
-        filled = _(entry.answer).format(**values)
+        filled = _without_empty_labels(_(entry.answer), values).format(**values)
         return re.sub(r"\n{2,}", "\n", filled).strip()
 
     # --- questions back --------------------------------------------------------------
@@ -281,3 +281,16 @@ def _reply(texts: list[str], choices: list[Choice], decision: Decision, table: T
     """The reply with each button once: two buttons sending the same text are one."""
     unique = {choice.text: choice for choice in choices if choice.text}
     return Reply(tuple(texts), tuple(unique.values()), decision, table)
+
+
+_LABEL = re.compile(r"[^{}\n]*[:：]")
+_ALONE = re.compile(r"\{(\w+)\}")
+
+
+def _without_empty_labels(template: str, values: dict[str, str]) -> str:
+    """The template without a label line (「講師：」) whose fact, alone on the next line, is empty: 主任研修
+    names no lecturers, and a bare label reads as if the list were lost."""
+    lines = template.split("\n")
+    kept = [line for line, after in zip(lines, [*lines[1:], ""])
+            if not (_LABEL.fullmatch(line) and (alone := _ALONE.fullmatch(after)) and not values.get(alone.group(1)))]
+    return "\n".join(kept)

@@ -97,7 +97,8 @@ class FaqIndex:
         siblings = sibling_map(knowledge)
         renders = _rendering(knowledge)
         entries = {entry.id: entry for entry in knowledge.faq.entries}
-        router = Router(knowledge.faq.lexicon)
+        aliases = [alias for names in knowledge.training_names.values() for alias in names.aliases]
+        router = Router(knowledge.faq.lexicon, aliases)
         allowed = [_GUARDS_ONLY if _routed_away(router, resolver, topic, example.text)
                    else _allowed(resolver, example.text, entries, renders) for example in examples]
         coverage = answer_coverage(knowledge, lambda e, t: _applies(entries[e], t, renders))

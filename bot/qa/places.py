@@ -25,6 +25,9 @@ _PARTS = re.compile(r"[（）()・\s/]+")
 # Institution words after the city in a venue name (札幌医科大学 -> 札幌,
 # 京都府立医科大学 -> 京都): trainees name the city, not the institution.
 _INSTITUTION = re.compile(r"(府立|県立|市立|市民|医科大学|大学|病院)")
+# What follows a place word when it is a name, not a place (folded to katakana): 「前橋です」「郡山と申します」
+# 「浜松さん」 are the asker's or someone's surname, 東海林 a surname, 東海大学 a university.
+_NAME_AFTER = re.compile(r"デス|ト申シマス|ト言イマス|サン|サマ|様|先生|林|大学")
 # Kana spellings shorter than this are too likely to occur inside other words.
 _MIN_VENUE_READING = 3
 _MIN_MUNICIPALITY_READING = 4
@@ -92,13 +95,23 @@ def named_venues(edition: Edition, text: str, regions: tuple[Region, ...] = ()) 
     venue_ids: set[str] = set()
     total = len(edition.venues)
     for word, ids in _place_words(*_plain(edition, regions)):
-        if len(ids) >= total > 1 or word not in folded:
+        if len(ids) >= total > 1 or word not in folded or not _as_a_place(word, folded):
             continue
         if any(word in longer for longer in found):
             continue
         found.append(word)
         venue_ids |= ids
     return venue_ids, found
+
+
+def _as_a_place(word: str, folded: str) -> bool:
+    """True when the word stands somewhere in the text as a place, not as a name (前橋です, 東海林, 東海大学)."""
+    start = folded.find(word)
+    while start >= 0:
+        if _NAME_AFTER.match(folded, start + len(word)) is None:
+            return True
+        start = folded.find(word, start + 1)
+    return False
 
 
 def kana_place_spellings(knowledge: Knowledge, reading: Callable[[str], str]) -> tuple[tuple[str, str], ...]:

@@ -8,6 +8,7 @@ as medical advice. Word lists live in ``data/faq/lexicon.yaml``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from bot.knowledge import Lexicon
@@ -32,7 +33,9 @@ def _folded(words: list[str]) -> tuple[str, ...]:
 class Router:
     """Classifies a text with the lexicon; built once."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, training_aliases: Iterable[str] = ()) -> None:
+        """``training_aliases``: the trainings' own names (主任研修, ECMO), which say a question is about a
+        training as 研修 does."""
         self._clinical = _any_of(_folded(lexicon.clinical_terms))
         self._soft = _any_of(_folded(lexicon.clinical_soft_terms))
         self._exempt = _folded(lexicon.clinical_exempt_terms)
@@ -42,6 +45,7 @@ class Router:
         self._menu = _folded(lexicon.menu_words)
         self._off_topic = _any_of(_folded(lexicon.off_topic_terms))
         self._off_topic_exempt = _folded(lexicon.off_topic_exempt_terms)
+        self._training_word = _any_of(_folded([*lexicon.off_topic_training_words, *training_aliases]))
         self._own_training_words = tuple(fold_width_and_case(w) for w in lexicon.own_training_words if w.strip())
 
     def route(self, text: str) -> Route:
@@ -59,9 +63,14 @@ class Router:
             return Route.THANKS
         if bare and any(_short_phrase(bare, folded, word) for word in self._greetings):
             return Route.GREETING
-        if self._off_topic.search(folded) and not any(word in folded for word in self._off_topic_exempt):
-            return Route.OFF_TOPIC  # 「研修当日の天気は？」, but not 「台風で中止？」
+        if self._off_topic.search(folded) and not self._about_a_change_of_training(folded):
+            return Route.OFF_TOPIC  # 「研修当日の天気は？」, but not 「主任研修、台風で中止？」
         return Route.QUESTION
+
+    def _about_a_change_of_training(self, folded: str) -> bool:
+        """True when the text asks whether a training is called off or changed: a change word and a word
+        of a training both (「野球の試合が中止」 is about the game)."""
+        return any(word in folded for word in self._off_topic_exempt) and self._training_word.search(folded) is not None
 
     def names_another_training(self, topic: str) -> bool:
         """True when the text (our training names already out) names a training that is not ours:

@@ -21,7 +21,8 @@ from bot.textfold import fold_width_case_and_kana
 
 # Shorter pieces (医療, 演習) occur in questions about anything.
 MIN_PIECE = 4
-_ORDINAL_AFTER = re.compile(r"^[\s)）]*(?:第)?(\d{1,2})")
+# 「スーパービジョン1」 is its first day; 「スーパービジョン 1月」 is a month, 「1日」「1時」 a day and an hour, not an ordinal.
+_ORDINAL_AFTER = re.compile(r"^[\s)）]*(?:第)?(\d{1,2})(?![\d月日時年:/／.])")
 # Particles a piece may end with (folded to katakana): 「ケアマネジメントの」 is ケアマネジメント, in two titles.
 _PARTICLES = "ノニトヲハガデヘヤ"
 

@@ -61,9 +61,12 @@ class TimeReader:
         self._ordinals = {fold_width_and_case(w): ordinal for ordinal, ws in words.ordinals.items() for w in ws}
         self._ordinal = _alternation(list(self._ordinals)) if self._ordinals else None
         self._is_it_on = _alternation(words.is_it_on_words, whole_latin_words=True)
+        self._not_time = _alternation(words.not_time_words, whole_latin_words=True) if words.not_time_words else None
 
     def read(self, text: str, topic: str) -> TimeSlots:
         """The slots of a question: ``text`` as asked (folded), ``topic`` what the model reads of it."""
+        if self._not_time is not None:  # 有効期限 is no deadline: its 期限 is read as nothing
+            text, topic = self._not_time.sub(" ", text), self._not_time.sub(" ", topic)
         countdown = self._countdown.search(text) is not None
         named = [self._kinds[m.group(0)] for m in self._events.finditer(text)]  # longest first: 配信開始, not 配信
         # A word of one kind (配信終了, ends) says more than one of several (動画: its start and its end).

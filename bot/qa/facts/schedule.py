@@ -129,10 +129,10 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
 
 def _sessions_of_named_subjects(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     """The days of the subjects the question names (「Aコースのスーパービジョン1は何日」: the first of them, in
-    each course asked about), else none."""
+    each course asked about), else none. A date word's window wins over the number: the days in it are kept."""
     named = named_subjects(ctx.edition, ctx.question)
     held = [s for s in sessions if named.ids & set(s.subjects)]
-    if named.day_number is None:
+    if named.day_number is None or ctx.window is not None:
         return held
     return [days[named.day_number - 1] for days in _session_groups(ctx, held).values()
             if len(days) >= named.day_number]
@@ -311,9 +311,11 @@ def _total_hours(ctx: FactContext) -> str | None:
 @fact("hours")
 def hours(ctx: FactContext) -> str | None:
     """The day's hours of each course or session, and the curriculum's total; a subject the question
-    names with its own hours (「ターミナルケアの講義は何時間」: 3時間)."""
+    names with its own hours (「ターミナルケアの講義は何時間」: 3時間) and the clock times of its days
+    (「スーパービジョンは何時から何時まで」: 9:30～17:15)."""
     if asked := asked_subjects(ctx):
-        return bulleted([subject_line(ctx, subject) for subject in asked])
+        return bulleted([joined(subject_line(ctx, subject), *_subject_clock_times(ctx, subject.id))
+                         for subject in asked])
     items = []
     for course in ctx.edition.all_courses():
         if course.hours is not None and ctx.wanted([course.id]):
@@ -323,6 +325,18 @@ def hours(ctx: FactContext) -> str | None:
             items.append(f"{ctx.text(session.label)}: {clock_range(session.hours)}")
     unique = list(dict.fromkeys(items))
     return joined(_total_hours(ctx), bulleted(unique[:6]))
+
+
+def _subject_clock_times(ctx: FactContext, subject_id: str) -> list[str]:
+    """The distinct clock times of the days a subject is taught, in the courses asked about: a day's own
+    hours, or its notes when it holds other subjects too (the orientation is 9:30～9:45 of a 9:30～16:40 day)."""
+    times = []
+    for session in ctx.edition.sessions:
+        if subject_id not in session.subjects or session.hours is None or not ctx.wanted(session.course_ids):
+            continue
+        shared = len(session.subjects) > 1 and session.notes
+        times.extend([ctx.text(note) or "" for note in session.notes] if shared else [clock_range(session.hours)])
+    return list(dict.fromkeys(t for t in times if t))
 
 
 @fact("venues")
