@@ -407,3 +407,15 @@ def stored(web: Flask, events: list[dict[str, Any]]) -> list[int]:
     with Services.of(web).db.session() as session:
         ids = list(session.scalars(select(InboxEvent.id).order_by(InboxEvent.id)))
     return ids[-len(events):]
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``condition`` every 0.1 s; fail the test naming ``what`` once ``timeout`` seconds have passed.
+
+    For tests that watch other processes (workers, clocks), whose progress no hook reports.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)

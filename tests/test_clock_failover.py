@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +34,7 @@ from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.services import Services
 from scheduler.clock_process import ServicesExecutor
 from scheduler.sync import JOB_FUNC, job_store
+from tests.helpers import wait_until
 
 SECRET_KEY = "clock-test-secret"
 TRAINEES = 300
@@ -105,14 +105,6 @@ class Clock:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
-
-
-def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture

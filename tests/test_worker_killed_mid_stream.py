@@ -19,7 +19,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,20 +29,12 @@ from bot.db.tables import AnswerStatus, InboxEvent, InboxStatus, OutboxAnswer
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.services import Services
-from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, make_app, post_events
+from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, make_app, post_events, wait_until
 
 KENSHU = str(Path(sys.executable).parent / "kenshu")
 TRAINEES = 40
 REPLY = "/v2/bot/message/reply"
 PUSH = "/v2/bot/message/push"
-
-
-def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -29,18 +29,10 @@ from bot.line import inbox
 from bot.line.webhook import HANDLED_EVENT_TYPES
 from bot.line.worker_processes import supervise
 from bot.services import Services
-from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, make_app, post_events
+from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, make_app, post_events, wait_until
 
 KENSHU = str(Path(sys.executable).parent / "kenshu")
 REPLY = "/v2/bot/message/reply"
-
-
-def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def children(pid: int) -> set[int]:
