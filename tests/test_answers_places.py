@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from bot.clock import JST
 from bot.qa import Answerer
 from bot.qa.places import named_venues, with_kanji_places
 from tests.helpers import AUGUST_5_2025, JUNE_20_2023, ask
+
+ECMO_JANUARY_10_2026 = datetime(2026, 1, 10, 10, 0, tzinfo=JST)  # five sessions past, 福岡 in 8 days, 京都 in 36
 
 
 @pytest.mark.parametrize(
@@ -116,3 +121,40 @@ def test_a_place_the_venues_name_keeps_its_own_venue(answerer: Answerer) -> None
     edition = knowledge.editions["ecmo-ventilator-r7"]
     assert named_venues(edition, "京都の会場", knowledge.faq.regions)[0] == {"kyoto-pref-univ-medicine"}
     assert named_venues(edition, "東京の会場", knowledge.faq.regions)[0] == {"getinge-experience-center-tokyo"}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [
+        ("神戸から行くならECMO人工呼吸器研修はどこ？いつ？", "2026年2月15日", "大垣市民病院"),
+        ("博多の近くでECMOの研修ってある？", "福岡大学病院", "京都府立医科大学"),
+        ("東京でやるECMO研修は何日ですか", "2025年9月14日", "福岡大学病院"),
+        ("Was there an ECMO course in Sapporo? When was it?", "December 7, 2025", "Fukuoka"),
+    ],
+)
+def test_a_place_with_only_when_or_where_gets_that_places_days_and_venue_outright(
+    answerer: Answerer, text: str, shown: str, hidden: str
+) -> None:
+    reply = ask(answerer, text, ECMO_JANUARY_10_2026, locale="en" if text.isascii() else "ja")
+    assert reply.decision.kind == "answer"
+    assert shown in reply.texts[0] and hidden not in reply.texts[0]
+
+
+def test_a_countdown_to_a_named_place_is_answered_outright(answerer: Answerer) -> None:
+    reply = ask(answerer, "京都のECMO研修まで残り何日ですか", ECMO_JANUARY_10_2026)
+    assert reply.decision.kind == "answer"
+    assert "2026年2月15日" in reply.text and "あと36日" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [
+        ("1月のECMO研修はどこですか", "福岡大学病院", "京都府立医科大学"),
+        ("ECMO研修 2月はどこでやりますか", "京都府立医科大学", "福岡大学病院"),
+        ("ECMO研修 12月にやったのはどこ？", "札幌医科大学", "福岡大学病院"),
+    ],
+)
+def test_a_named_month_keeps_the_venues_of_its_days(answerer: Answerer, text: str, shown: str, hidden: str) -> None:
+    reply = ask(answerer, text, ECMO_JANUARY_10_2026)
+    assert reply.decision.kind == "answer"
+    assert shown in reply.texts[0] and hidden not in reply.texts[0]

@@ -98,3 +98,23 @@ def test_a_subject_named_alone_is_described_in_full(answerer: Answerer) -> None:
 )
 def test_a_common_word_or_the_trainings_own_name_names_no_subject(answerer: Answerer, text: str) -> None:
     assert named_subjects(answerer.index.knowledge.editions[SHUNIN], text).ids == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "other_course_day"),
+    [
+        ("主任研修の集合コース、多職種協働の科目は何日ですか", "令和5年12月3日", "令和5年11月14日"),
+        ("主任研修のBコースで医療との連携の科目は何日？", "令和5年11月14日", "令和5年12月3日"),
+    ],
+)
+def test_a_subject_asked_when_gets_its_days_in_the_course_outright(
+    answerer: Answerer, text: str, day: str, other_course_day: str
+) -> None:
+    reply = ask(answerer, text, datetime(2023, 8, 20, 14, 0, tzinfo=JST))
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "schedule"), reply.text
+    assert day in reply.texts[0] and other_course_day not in reply.texts[0]
+
+
+def test_a_subject_asked_when_with_another_dated_fact_named_is_not_taken_for_its_days(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修 個別事例の提出期限はいつ", datetime(2023, 8, 20, 14, 0, tzinfo=JST))
+    assert reply.decision.entry_id != "schedule"

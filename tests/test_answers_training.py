@@ -3,13 +3,13 @@ with a button per training whose documents answer it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.qa import Answerer
 from bot.qa.training_resolution import TrainingResolver
-from tests.helpers import JUNE_20_2023, JUNE_27_2023, ask
+from tests.helpers import JST, JUNE_20_2023, JUNE_27_2023, ask
 
 SHUNIN = "shunin-caremanager"
 
@@ -175,3 +175,8 @@ def test_a_course_word_of_another_training_does_not_override_the_askers_enrolmen
     # Enrolled in the training the course belongs to, the course is still read as that course.
     resolution = resolver.resolve("Bコースの日程", ("shunin-caremanager-r5",), (), None)
     assert (resolution.training_id, resolution.source) == (SHUNIN, "course")
+
+
+def test_a_course_of_our_own_training_is_not_taken_for_another_training(answerer: Answerer) -> None:
+    reply = ask(answerer, "集合研修コースの動画公開期間はいつまで？", datetime(2023, 8, 20, 14, 0, tzinfo=JST))
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "on-demand"), reply.text

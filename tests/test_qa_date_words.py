@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.knowledge.time_words import DateWord, WindowKind
 from bot.qa.date_words import DateWords
 from bot.textfold import fold_width_and_case
@@ -17,3 +19,31 @@ def test_a_date_word_written_full_width_in_the_data_is_found_in_a_folded_questio
     assert january is not None and (january.start, january.end) == (date(2026, 1, 1), date(2026, 1, 31))
     week = words.window(fold_width_and_case("Is there an ECMO session next week?"), today)
     assert week is not None and (week.start, week.end) == (date(2025, 12, 22), date(2025, 12, 28))
+
+
+def _words() -> DateWords:
+    return DateWords([DateWord(window=WindowKind.YEAR, ahead=1, words=["来年"])])
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("1月のECMO研修はどこ？", date(2026, 1, 1), date(2026, 1, 31)),  # the coming January
+        ("11月の回はどこでしたか", date(2025, 11, 1), date(2025, 11, 30)),  # the one just gone
+        ("１／１８の研修", date(2026, 1, 18), date(2026, 1, 18)),
+        ("2月15日の会場", date(2026, 2, 15), date(2026, 2, 15)),
+        ("2025年8月24日はどこ", date(2025, 8, 24), date(2025, 8, 24)),
+        ("2026年2月の研修", date(2026, 2, 1), date(2026, 2, 28)),
+        ("Is there a session in February?", date(2026, 2, 1), date(2026, 2, 28)),
+        ("May 3rd session", date(2026, 5, 3), date(2026, 5, 3)),
+        ("来年の日程", date(2026, 1, 1), date(2026, 12, 31)),
+    ],
+)
+def test_a_month_or_day_named_by_number_is_the_nearest_one_to_the_clock(text: str, start: date, end: date) -> None:
+    window = _words().window(fold_width_and_case(text), date(2025, 12, 1))
+    assert window is not None and (window.start, window.end) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["実務経験は60か月", "3ヶ月前", "月曜日の研修", "来年度の予定", "May I apply?"])
+def test_a_length_a_weekday_a_fiscal_year_or_the_verb_may_names_no_days(text: str) -> None:
+    assert _words().find(fold_width_and_case(text)) is None

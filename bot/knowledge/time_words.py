@@ -25,6 +25,7 @@ class WindowKind(StrEnum):
     REST_OF_YEAR = "rest_of_year"
     NEW_YEAR = "new_year"
     NEXT_JANUARY = "next_january"
+    YEAR = "year"
 
 
 class Ordinal(StrEnum):
@@ -50,7 +51,7 @@ class DateWord(Strict):
     """Spellings of one date word and the window of days they name."""
 
     window: WindowKind
-    ahead: int = Field(default=0, ge=0, le=MAX_AHEAD, description="For day, week and month: how many ahead")
+    ahead: int = Field(default=0, ge=0, le=MAX_AHEAD, description="For day, week, month and year: how many ahead")
     words: list[str] = Field(min_length=1)
 
     @field_validator("words")
@@ -60,7 +61,7 @@ class DateWord(Strict):
 
     @model_validator(mode="after")
     def _ahead_only_where_counted(self) -> DateWord:
-        if self.ahead and self.window not in (WindowKind.DAY, WindowKind.WEEK, WindowKind.MONTH):
+        if self.ahead and self.window not in (WindowKind.DAY, WindowKind.WEEK, WindowKind.MONTH, WindowKind.YEAR):
             raise ValueError(f"ahead is given for a {self.window.value} window, which counts no days ahead")
         return self
 
@@ -75,11 +76,14 @@ class TimeWords(Strict):
     ordinals: dict[Ordinal, list[str]] = Field(default_factory=dict)
     not_time_words: list[str] = Field(
         default_factory=list, description="Longer words holding a time word that name no date (有効期限)")
+    where_words: list[str] = Field(
+        default_factory=list, description="What may stand beside a place in a question that asks only when and "
+                                          "where the sessions there are (どこ, 近く, 行くなら)")
     is_it_on_words: list[str] = Field(
         min_length=1, description="What may stand beside a date word in a question that only asks whether "
                                   "something is on then (研修, 開催, ある)")
 
-    @field_validator("countdown_words", "when_words", "is_it_on_words", "not_time_words")
+    @field_validator("countdown_words", "when_words", "is_it_on_words", "not_time_words", "where_words")
     @classmethod
     def _no_blank(cls, value: list[str]) -> list[str]:
         return _words(value)

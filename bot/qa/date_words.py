@@ -1,10 +1,14 @@
-"""Date words a trainee types (今日, 明日, 来週, 今月, 年内...) as a window of days on the bot's clock.
+"""Date words a trainee types (今日, 明日, 来週, 今月, 年内, 1月, 1月18日...) as a window of days on the bot's clock.
 
 「来週ECMOの研修ある？」 asks about the days of next week, which only the clock
 (``bot.clock``, ``KENSHU_NOW``) can say; the answers keep the dated facts inside
 the window, or say there is none there and give the next one. The words are data
 (``data/faq/time_words.yaml``) and a slot apart from the topic: the topic model sees
 one token for any of them, so 「今月の日程」 and 「来週の日程」 are one question.
+A month or a day named by number (「1月のECMO研修はどこ？」「1/18の研修」, "in February")
+is a pattern, not a word: it means the nearest such month or day to the clock, past or
+coming, since a trainee asking in December about 「11月の回」 means the one just held
+and about 「1月」 the coming one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,26 @@ _SHORT_KANA = 3
 _ALONE_BEFORE = r"(?<![ぁ-ん])"
 _ALONE_AFTER = r"(?=[はのにでもって、。？?!！\s]|まで|から|$)"
 _HIRAGANA = re.compile(r"^[ぁ-ん]+$")
+# 来年度 and 今年度 are fiscal years, which no date word means.
+_NOT_FISCAL = r"(?!度)"
+_MONTHS_EN = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december")
+_MONTH = r"(1[0-2]|0?[1-9])"
+_DAY = r"(3[01]|[12][0-9]|0?[1-9])"
+# A day or a month named by number, in folded text (NFKC: full-width digits are ASCII). Not 3か月 (a
+# length), 月曜 (a weekday), 2026年度 or a larger number's tail (60月 is none).
+_NAMED = (
+    rf"(?P<ymd>(?<![0-9])(20[0-9][0-9])年{_MONTH}月{_DAY}日)",
+    rf"(?P<md>(?<![0-9/]){_MONTH}月{_DAY}日)",
+    rf"(?P<slash>(?<![0-9/.]){_MONTH}/{_DAY}(?![0-9/.]))",
+    rf"(?P<ym>(?<![0-9])(20[0-9][0-9])年{_MONTH}月(?!曜))",
+    rf"(?P<m>(?<![0-9]){_MONTH}月(?![曜0-9]))",
+    # "may" alone is the verb (may I...): May counts only with its day.
+    rf"(?P<en>(?<![a-z])({'|'.join(m for m in _MONTHS_EN if m != 'may')})(?![a-z])(\s+{_DAY}(?:st|nd|rd|th)?(?![0-9]))?)",
+    rf"(?P<en_day>(?<![a-z])(may)\s+{_DAY}(?:st|nd|rd|th)?(?![0-9]))",
+)
+# How far a named month or day may lie from today on either side: the nearest one is meant.
+_HALF_YEAR_MONTHS = 6
 
 
 @dataclass(frozen=True)
@@ -41,9 +65,14 @@ class DateWordSpec:
 
     kind: WindowKind
     ahead: int = 0
+    month: int | None = None  # a month named by number (1月): the nearest one, not one counted ahead
+    day: int | None = None  # ...and its day (1月18日)
+    year: int | None = None  # ...in the year written, if any (2026年1月)
 
     def window(self, today: date) -> Window:
         """The days this date word names when asked on ``today``."""
+        if self.month is not None:
+            return _named_window(today, self.month, self.day, self.year)
         match self.kind:
             case WindowKind.DAY:
                 day = today + timedelta(days=self.ahead)
@@ -65,13 +94,46 @@ class DateWordSpec:
                 return Window(date(today.year + 1, 1, 1), date(today.year + 1, 1, 31))
             case WindowKind.NEXT_JANUARY:
                 return Window(date(today.year + 1, 1, 1), date(today.year + 1, 1, 31))
+            case WindowKind.YEAR:
+                return Window(date(today.year + self.ahead, 1, 1), date(today.year + self.ahead, 12, 31))
+
+
+def _named_window(today: date, month: int, day: int | None, year: int | None) -> Window:
+    """The named month (or day) in the year written, else the nearest one to today: from six months
+    back to six ahead (December's 「1月」 is next January, its 「11月」 the one just gone)."""
+    if year is None:
+        ahead = (month - today.month) % 12
+        year = today.year + (today.month + ahead - 1) // 12 if ahead <= _HALF_YEAR_MONTHS else \
+            today.year - (1 if month > today.month else 0)
+    last = calendar.monthrange(year, month)[1]
+    if day is not None:
+        named = date(year, month, min(day, last))
+        return Window(named, named)
+    return Window(date(year, month, 1), date(year, month, last))
+
+
+def _named_spec(match: re.Match[str]) -> DateWordSpec:
+    """What a day or month named by number means (the pattern's groups say which form it took)."""
+    kind = match.lastgroup
+    groups = [g for g in match.groups() if g is not None]
+    if kind in ("en", "en_day"):
+        name, *rest = groups[1:]
+        day = int(rest[-1]) if rest else None
+        return DateWordSpec(WindowKind.DAY if day else WindowKind.MONTH, month=_MONTHS_EN.index(name) + 1, day=day)
+    if kind == "ymd":
+        return DateWordSpec(WindowKind.DAY, month=int(groups[2]), day=int(groups[3]), year=int(groups[1]))
+    if kind in ("md", "slash"):
+        return DateWordSpec(WindowKind.DAY, month=int(groups[1]), day=int(groups[2]))
+    if kind == "ym":
+        return DateWordSpec(WindowKind.MONTH, month=int(groups[2]), year=int(groups[1]))
+    return DateWordSpec(WindowKind.MONTH, month=int(groups[1]))
 
 
 def _pattern(word: str) -> str:
     folded = fold_width_and_case(word)
     if _HIRAGANA.match(folded) and len(folded) <= _SHORT_KANA:
         return f"{_ALONE_BEFORE}{re.escape(folded)}{_ALONE_AFTER}"
-    return re.escape(folded)
+    return re.escape(folded) + _NOT_FISCAL
 
 
 class DateWords:
@@ -81,9 +143,10 @@ class DateWords:
         # Spellings folded as the questions they are looked for in are (and as ``TimeReader`` folds its words).
         self._specs = {fold_width_and_case(word): DateWordSpec(item.window, item.ahead)
                        for item in date_words for word in item.words}
-        # Longest spelling first: 再来週 before 来週, 明後日 before 明日.
+        # Longest spelling first: 再来週 before 来週, 明後日 before 明日; a word (来年1月) before a number in it.
         ordered = sorted(self._specs, key=len, reverse=True)
-        self._any = re.compile("|".join(f"({_pattern(word)})" for word in ordered))
+        words = (f"(?P<w{i}>{_pattern(word)})" for i, word in enumerate(ordered))
+        self._any = re.compile("|".join((*words, *_NAMED)))
         self._ordered = ordered
 
     def signature(self) -> str:
@@ -93,9 +156,11 @@ class DateWords:
     def find(self, text: str) -> DateWordSpec | None:
         """The first date word in ``text``, or None when it has none."""
         match = self._any.search(text)
-        if match is None:
+        if match is None or match.lastgroup is None:
             return None
-        return self._specs[self._ordered[match.lastindex - 1]] if match.lastindex else None
+        if match.lastgroup.startswith("w"):
+            return self._specs[self._ordered[int(match.lastgroup[1:])]]
+        return _named_spec(match)
 
     def window(self, text: str, today: date) -> Window | None:
         """The window of the first date word in ``text``, or None when it has none."""

@@ -38,6 +38,7 @@ from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
 from bot.qa.routing import Route
+from bot.qa.subjects import named_subjects
 from bot.qa.topic_model import cover
 from bot.qa.training_resolution import Resolution
 from bot.textfold import fold_width_case_and_kana
@@ -65,6 +66,8 @@ MIN_KNOWN_TO_ANSWER = 0.34
 VENUE_ENTRY = "venue"
 SCHEDULE_ENTRY = "schedule"
 COUNTDOWN_ENTRY = "countdown"
+# The entries a question naming a curriculum subject is about when the model thinks of the curriculum.
+_CURRICULUM_ENTRIES = frozenset({SCHEDULE_ENTRY, "hours", "course-contents"})
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
     r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
@@ -151,14 +154,22 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
+    if PLACE_TOKEN in topic and query.time.only_when_or_where and not query.time.countdown and \
+            resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
+        # 「神戸からはどこ？いつ？」: that place's days with their venue, which the schedule and the venue entry
+        # both give for a named place; どこ asks for the venue, いつ for the schedule, both for both.
+        first, *also = _place_entries(query, index, topic)
+        return _entry(first, resolution, 1.0, index, also=tuple(also))
     if resolution.training_id and query.time.asks_whether_on:
         return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「今月のECMO研修」: the days in that window
+    features = index.featuriser.features(topic)
+    prediction = index.model.predict(features)
+    if _asks_when_a_subject_is(query, index, prediction.top):
+        return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「Bコースの医療との連携の科目は何日？」: its days
     previous = query.question.last_entry_id
     dated = previous in index.entries and index.entries[previous].dated
     if dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
-    features = index.featuriser.features(topic)
-    prediction = index.model.predict(features)
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
     verdict = _by_the_model(query, index, features, prediction.labels[0], prediction.probabilities[0], ranked)
     if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
@@ -206,6 +217,28 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     if probability >= SUGGEST_PROBABILITY:
         return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
+
+
+def _place_entries(query: Query, index: FaqIndex, topic: str) -> list[str]:
+    """The entries that give a named place's days and venue: the venue for where, the schedule for when,
+    both for both (the one the model finds likelier first), else the likelier."""
+    time = query.time
+    if time.asks_where != time.asks_when:
+        return [VENUE_ENTRY if time.asks_where else SCHEDULE_ENTRY]
+    ranked = [label for label in index.model.predict(index.featuriser.features(topic)).labels
+              if label in (VENUE_ENTRY, SCHEDULE_ENTRY)]
+    return ranked if time.asks_where else ranked[:1]
+
+
+def _asks_when_a_subject_is(query: Query, index: FaqIndex, top: str) -> bool:
+    """「個別事例の展開4はいつ」「多職種協働の科目は何日？」: a curriculum subject named and its date asked, no
+    other dated fact (提出期限) named, while the model thinks of the curriculum (its schedule, hours or
+    contents, not the case to hand in): the schedule gives the subject's days in the course asked about."""
+    training_id, time = query.resolution.training_id, query.time
+    if training_id is None or not time.asks_when or time.countdown or time.events or top not in _CURRICULUM_ENTRIES:
+        return False
+    edition = index.edition(training_id, query.question.linked_edition_ids)
+    return edition is not None and bool(named_subjects(edition, query.text).ids)
 
 
 def _counts_down(query: Query) -> bool:

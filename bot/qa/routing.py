@@ -76,7 +76,9 @@ class Router:
         """True when the text (our training names already out) names a training that is not ours:
         喀痰吸引研修, BLS講習, 看護師国家試験; 集合研修 or 更新研修 are parts of ours."""
         for match in _TRAINING_NAME.finditer(fold_width_and_case(topic)):
-            if not any(match.group(1).endswith(word) for word in self._own_training_words):
+            # 「集合研修コース」 is the course of 集合研修: the name before its last 研修 is what is named.
+            name = _TRAINING_SUFFIXES.sub("", match.group(1))
+            if not any(name.endswith(word) for word in self._own_training_words):
                 return True
         return False
 
@@ -96,6 +98,7 @@ class Router:
 
 # A name of a training: two or more kanji, katakana or latin characters before 研修, 講習...
 _TRAINING_NAME = re.compile(r"([\u4e00-\u9fff\u30a1-\u30faーa-z0-9]{2,})(?:研修|講習|講座|試験|セミナー|コース)")
+_TRAINING_SUFFIXES = re.compile(r"(?:研修|講習|講座|セミナー)+$")
 
 
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but

@@ -20,7 +20,10 @@ from bot.textfold import fold_width_and_case
 
 # What may be left of a countdown question besides its time words and a venue place without it asking
 # anything else: particles, 研修, 回 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」).
-_FILLER = re.compile(r"[のはをがにでとへもってやかねよ回?？!！。、\s]|まで|あり|ます|です|ある|研修|けんしゅう|残っ|いる")
+# Words before the particles: です would otherwise lose its で and leave す behind. English function words
+# count as particles do ("How many days until the course in Kyoto?").
+_FILLER = re.compile(r"まで|あり|ます|です|ある|なら|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、\s]|"
+                     r"(?<![a-z])(the|a|an|is|are|was|were|it|there|in|at|of|for|to|be|held|do|does|did)(?![a-z])")
 # Particles and signs: what is left of a date-word question once its is-it-on words are out.
 _PARTICLES = re.compile(r"[のはをがにでとへもってやかね?？!！。、\s]")
 
@@ -36,6 +39,8 @@ class TimeSlots:
     ordinal: Ordinal | None = None  # which one of several (最後の, 次の)
     other_words: bool = True  # something is left once time words and places are out (修了証はあと何日で届く)
     asks_whether_on: bool = False  # a date word and nothing else but 研修/ある: 「今月のECMO研修」「来週 研修ある？」
+    only_when_or_where: bool = False  # nothing but time, is-it-on and where words beside a place or date: 「神戸からはいつ？」
+    asks_where: bool = False  # a where word (どこ, 近く)
 
 
 def _alternation(words: list[str], whole_latin_words: bool = False) -> re.Pattern[str]:
@@ -62,6 +67,7 @@ class TimeReader:
         self._ordinal = _alternation(list(self._ordinals)) if self._ordinals else None
         self._is_it_on = _alternation(words.is_it_on_words, whole_latin_words=True)
         self._not_time = _alternation(words.not_time_words, whole_latin_words=True) if words.not_time_words else None
+        self._where = _alternation(words.where_words, whole_latin_words=True) if words.where_words else None
 
     def read(self, text: str, topic: str) -> TimeSlots:
         """The slots of a question: ``text`` as asked (folded), ``topic`` what the model reads of it."""
@@ -79,6 +85,9 @@ class TimeReader:
             if pattern is not None:
                 rest = pattern.sub(" ", rest)
         only_on = self._is_it_on.sub(" ", topic.replace(DATE_TOKEN, " "))
+        asked = self._is_it_on.sub(" ", rest)
+        if self._where is not None:
+            asked = self._where.sub(" ", asked)
         return TimeSlots(
             date_word=self._date_words.find(text),
             countdown=countdown,
@@ -87,4 +96,6 @@ class TimeReader:
             ordinal=ordinal,
             other_words=bool(_FILLER.sub("", rest)),
             asks_whether_on=DATE_TOKEN in topic and not _PARTICLES.sub("", only_on),
+            only_when_or_where=not _FILLER.sub("", asked),
+            asks_where=self._where is not None and self._where.search(text) is not None,
         )

@@ -342,12 +342,17 @@ def _subject_clock_times(ctx: FactContext, subject_id: str) -> list[str]:
 @fact("venues")
 def venues(ctx: FactContext) -> str | None:
     """Each venue with its region and days; only the named city's when the question names one, only
-    the day 最初/最後/次 picks (within 年内 and the like) when the question says which one."""
+    the day 最初/最後/次 picks (within 年内 and the like) when the question says which one, only the
+    days (with their venues) a date word names (「1月の会場」)."""
     if ctx.time.ordinal is not None and (picked := _picked_with_venue(ctx)):
         return bulleted([joined(_with_days(ctx, _venue_place(ctx, venue), [session]), _session_status(ctx, session))
                          for session, venue in picked])
-    items = []
     named, _words = named_venues(ctx.edition, ctx.question, ctx.regions)
+    held = [s for s in ctx.edition.sessions if s.venue_id and ctx.wanted(s.course_ids)]
+    if (asked := ctx.window) is not None and held and not named:
+        # 「2月はどこ？」: the days in that window with their venues, or that there is none and the next.
+        return _sessions_in_window(ctx, held, asked)
+    items = []
     for venue in ctx.edition.venues:
         if named and venue.id not in named:
             continue
