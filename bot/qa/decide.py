@@ -157,7 +157,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     if PLACE_TOKEN in topic and query.time.only_when_or_where and not query.time.countdown and \
             resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
         # 「神戸からはどこ？いつ？」: that place's days with their venue, which the schedule and the venue entry
-        # both give for a named place; どこ asks for the venue, いつ for the schedule, both for both.
+        # both give for a named place; どこ asks for the venue, いつ for the schedule.
         first, *also = _place_entries(query, index, topic)
         return _entry(first, resolution, 1.0, index, also=tuple(also))
     if resolution.training_id and query.time.asks_whether_on:
@@ -221,13 +221,12 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
 
 def _place_entries(query: Query, index: FaqIndex, topic: str) -> list[str]:
     """The entries that give a named place's days and venue: the venue for where, the schedule for when,
-    both for both (the one the model finds likelier first), else the likelier."""
+    else both (「九州である？」 asks for either), the one the model finds likelier first."""
     time = query.time
     if time.asks_where != time.asks_when:
         return [VENUE_ENTRY if time.asks_where else SCHEDULE_ENTRY]
-    ranked = [label for label in index.model.predict(index.featuriser.features(topic)).labels
-              if label in (VENUE_ENTRY, SCHEDULE_ENTRY)]
-    return ranked if time.asks_where else ranked[:1]
+    return [label for label in index.model.predict(index.featuriser.features(topic)).labels
+            if label in (VENUE_ENTRY, SCHEDULE_ENTRY)]
 
 
 def _asks_when_a_subject_is(query: Query, index: FaqIndex, top: str) -> bool:
