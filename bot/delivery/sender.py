@@ -175,7 +175,10 @@ class Sender:
                                    resendable=True)
                 self._sleep(wait)
             except Exception as error:  # not LINE's answer: this request's failure alone, never its batch's
-                (errors or OncePerKind(log, "this request")).error(
-                    error, "a request to LINE failed with an unexpected error; recorded failed, resendable")
+                message = "a request to LINE failed with an unexpected error; recorded failed, resendable"
+                if errors is None:
+                    log.exception(message)
+                else:
+                    errors.error(error, message)
                 return Outcome(DeliveryStatus.FAILED, attempt, f"not sent: unexpected error: {one_line(error)}",
                                resendable=True)
