@@ -75,6 +75,7 @@ class LeaderScheduler:
             timezone=clock.JST,
         )
         self._stamp = _data_stamp(services.data_dir)
+        self._resync_due = False  # data/ changed and the jobs are not yet in line with it
 
     def start(self) -> None:
         """Sync, resume, then block running jobs until stopped or the lock is lost."""
@@ -96,12 +97,26 @@ class LeaderScheduler:
             self._stamp = stamp
             try:
                 self.services.knowledge = load_knowledge(self.services.data_dir)
-            except KnowledgeError as error:
+                self._resync_due = True
+            except KnowledgeError as error:  # only another change can fix it: no retry
                 log.error("data/ changed but is invalid; keeping the previous plan: %s", error)
-                return
-            log.info("data/ changed: %s", plan_and_sync(self.services).summary())
+        if self._resync_due:
+            self._resync()
         run_due(self.services, clock.now(), self.services.renderers)
 
+    def _resync(self) -> None:
+        """Bring the reminder jobs in line with the data loaded; until that succeeds, every tick tries again.
+
+        Marked done only once the jobs are synced: a re-sync that failed (the database
+        did not answer) used to leave the jobs stale until data/ changed again.
+        """
+        try:
+            report = plan_and_sync(self.services)
+        except Exception:  # any failure: the next tick tries again, and due sends still go out now
+            log.exception("data/ changed but the reminder jobs could not be re-synced; trying again next tick")
+            return
+        self._resync_due = False
+        log.info("data/ changed: %s", report.summary())
 
     def prune_inbox(self) -> None:
         """Forget finished webhook events past their keeping time (``bot.line.inbox_retention``)."""

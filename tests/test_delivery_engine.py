@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections import Counter
@@ -469,6 +470,60 @@ def test_a_crash_whose_message_quotes_the_message_leaves_only_its_type_in_the_le
     assert (tally.sent, tally.failed) == (2, 1)
     [failed] = [row for row in ledger(app, dispatch_id) if row.status == DeliveryStatus.FAILED]
     assert failed.error == "not sent: the message cannot be rendered: RuntimeError (details in the log)"
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.exc_info]
+
+
+def test_a_renderer_bug_that_fails_every_user_logs_its_traceback_once_and_counts_the_rest(app, fake_line, caplog):
+    users = add_users(app, 60)
+
+    def buggy(session, services, user, params):  # type: ignore[no-untyped-def]
+        if user.line_user_id == users[10]:
+            raise ValueError("credentials cannot be decrypted")  # bad data: a line of its own, no traceback
+        return [TextMessage(text={}[user.line_user_id])]  # KeyError: 'U…', a different user in each message
+
+    renderers = Renderers()
+    renderers.register("greeting", buggy)
+    dispatch_id = new_dispatch(app, "all", {"renderer": "greeting", "params": {}})
+
+    with caplog.at_level(logging.ERROR, logger="bot.delivery"):
+        tally = run_dispatch(Services.of(app), dispatch_id, renderers, page_size=20)
+
+    assert (tally.sent, tally.failed) == (0, 60)  # three batches of 20: the count spans the whole send
+    reasons = Counter(row.error for row in ledger(app, dispatch_id))
+    assert reasons == Counter({"not sent: the message cannot be rendered: KeyError (details in the log)": 59,
+                               "not sent: the message cannot be rendered: credentials cannot be decrypted": 1})
+    [logged] = tracebacks(caplog)
+    assert logged.exc_info[0] is KeyError and f"dispatch {dispatch_id}" in logged.getMessage()
+    assert sum("cannot be decrypted" in record.getMessage() for record in caplog.records) == 1
+    [summary] = [record for record in caplog.records if "more errors" in record.getMessage()]
+    assert f"dispatch {dispatch_id}: 58 more errors" in summary.getMessage() and "KeyError" in summary.getMessage()
+
+
+def test_a_push_error_that_fails_every_push_logs_its_traceback_once_and_each_send_again(
+        app, fake_line, monkeypatch, caplog):
+    add_users(app, 30)
+    line = Services.of(app).line
+
+    def unencodable(user_id, json_messages, retry_key=None):  # type: ignore[no-untyped-def]
+        raise UnicodeEncodeError("utf-8", f"\ud800 for {user_id}", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(line, "push_serialized", unencodable)
+    first = new_dispatch(app, "all", {"renderer": "greeting", "params": {}}, key="first")
+    second = new_dispatch(app, "all", {"renderer": "greeting", "params": {}}, key="second")
+
+    with caplog.at_level(logging.ERROR, logger="bot.delivery"):
+        tallies = [run_dispatch(Services.of(app), dispatch_id, greeting_renderers(),
+                                sender=Sender(line, FAST_RETRIES, workers=4)) for dispatch_id in (first, second)]
+
+    assert [(tally.sent, tally.failed) for tally in tallies] == [(0, 30), (0, 30)]
+    assert all(row.error == "not sent: unexpected error: UnicodeEncodeError (details in the log)" and row.resendable
+               for dispatch_id in (first, second) for row in ledger(app, dispatch_id))
+    assert [record.exc_info[0] for record in tracebacks(caplog)] == [UnicodeEncodeError] * 2  # once per send
+    assert sorted(record.getMessage().split(":")[0] for record in caplog.records if "more errors" in record.getMessage()
+                  ) == [f"dispatch {first}", f"dispatch {second}"]
 
 
 def test_an_unexpected_error_in_one_multicast_fails_its_batch_alone_and_the_announce_report_says_why(

@@ -137,3 +137,43 @@ def test_details_that_decrypt_to_something_unreadable_fail_that_trainee_alone(
     assert "credentials cannot be read" in failed.error and "Pw-" not in failed.error and failed.resendable
     assert "申込番号: C-1" in run_cli(app, "reminders", "list")
     assert "C-1 *（連携済み）: 復号できません" in run_cli(app, "credentials", "list", "--edition", EDITION)
+
+
+def test_one_unreadable_application_of_two_fails_the_trainees_reminder_naming_it_and_the_resume_sends_all_once(
+        app: Flask, line: LocalLine, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole message waits: one ledger row and retry key per trainee, so a partial push would spend the key
+    and the resume after the fix could not deliver the missing details. The reason names the application."""
+    trainee = follow(line, "two-courses")
+    enrol(app, EDITION, BASIC, "D-101", trainee)
+    enrol(app, EDITION, ADVANCED, "D-102", trainee)
+    store_personal(app, "D-101", JoinDetails("https://portal.example.jp/login", "basic-0101", "Pw-basic-101"))
+    store_personal(app, "D-102", JoinDetails("https://portal.example.jp/login", "adv-0102", "Pw-adv-102"),
+                   key="a-key-typed-wrong")
+    seen = len(fake_line.state.texts_to(trainee.line_user_id))
+
+    fired = fire_reminder_now(app, monkeypatch)
+
+    assert fake_line.state.texts_to(trainee.line_user_id)[seen:] == []
+    assert fired.tally is not None and (fired.tally.sent, fired.tally.failed) == (0, 1)
+    [failed] = [row for row in ledger(app, dispatch_of(app).id) if row.status == DeliveryStatus.FAILED]
+    assert "cannot be rendered: application D-102: credentials cannot be decrypted" in failed.error and failed.resendable
+    assert "D-101" not in failed.error and "Pw-" not in failed.error
+    assert "application D-102: credentials cannot be decrypted" in run_cli(app, "reminders", "list")
+    assert "D-102 *（連携済み）: 復号できません" in run_cli(app, "credentials", "list", "--edition", EDITION)
+
+    with Services.of(app).db.session() as session:  # the clerk imports D-102 again under the right key
+        row = session.scalar(select(PersonalCredential).join(Enrolment).where(Enrolment.application_no == "D-102"))
+        row.secret = Services.of(app).cipher.encrypt(JoinDetails("https://portal.example.jp/login", "adv-0102",
+                                                                 "Pw-adv-102"))
+    run_cli(app, "announce", "resume", str(dispatch_of(app).id))
+
+    texts = fake_line.state.texts_to(trainee.line_user_id)[seen:]
+    assert len(texts) == 3 and "ID：basic-0101" in texts[1] and "ID：adv-0102" in texts[2]
+
+
+def dispatch_of(app: Flask) -> Dispatch:
+    with Services.of(app).db.session() as session:
+        dispatch = session.scalar(select(Dispatch).filter_by(key=JOB))
+        assert dispatch is not None
+        session.expunge(dispatch)
+        return dispatch

@@ -11,13 +11,15 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 
+import bot.app
 from bot.cli.main import cli
 from bot.config import ConfigError
-from bot.db.tables import Setting, SharedCredential
+from bot.db.tables import PersonalCredential, Setting, SharedCredential
 from bot.devtools.fake_line import FakeLine
 from bot.services import Services
-from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, make_app, run_cli
+from tests.helpers import ACCESS_TOKEN, CHANNEL_SECRET, enrol, make_app, run_cli
 
 EDITION = "nanchisei-tokyo-r5"
 MISMATCH = "KENSHU_SECRET_KEY がこのデータベースで使ってきた鍵と違うため、何も書き込まずに停止しました"
@@ -89,3 +91,39 @@ def test_a_deliberate_change_of_key_forgets_the_details_and_the_fingerprint(
     new = make_app(database_url, fake_line, KENSHU_SECRET_KEY="the-new-key")
     assert shared_secrets(new) == []
     Services.of(new).db.engine.dispose()
+
+
+@pytest.mark.parametrize("command", ["import", "set-shared"])
+def test_a_process_that_could_not_check_its_key_at_start_checks_it_before_writing_details(
+        app: Flask, fake_line: FakeLine, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        command: str) -> None:
+    """The check at start is skipped while the database does not answer; the write checks again itself."""
+    enrol(app, EDITION, "nanchisei-tokyo-r5-clozapine-basic", "A-1")
+    details = tmp_path / "details.csv"
+    details.write_text("申込番号,ID,パスワード\nA-1,id-1,Right-Pass-1\n", encoding="utf-8")
+    run_cli(app, "credentials", "import", str(details), "--edition", EDITION)
+    run_cli(app, "credentials", "set-shared", "--edition", EDITION, "--password", "right-1")
+    before = stored_secrets(app)
+
+    def database_not_answering(*args: object) -> None:
+        raise OperationalError("SELECT settings", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(bot.app, "check_secret_key", database_not_answering)
+    wrong = make_app(database_url, fake_line, KENSHU_SECRET_KEY="test-secret-kee")  # starts: nothing to compare with
+    monkeypatch.undo()
+    details.write_text("申込番号,ID,パスワード\nA-1,id-1,Wrong-Pass-1\n", encoding="utf-8")
+    arguments = {"import": [str(details)], "set-shared": ["--password", "wrong-1"]}[command]
+
+    result = wrong.test_cli_runner().invoke(args=["credentials", command, *arguments, "--edition", EDITION])
+
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [result.output.strip()] and MISMATCH in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    assert stored_secrets(app) == before
+    Services.of(wrong).db.engine.dispose()
+
+
+def stored_secrets(app: Flask) -> list[str]:
+    with Services.of(app).db.session() as session:
+        return list(session.scalars(select(SharedCredential.secret))) + list(
+            session.scalars(select(PersonalCredential.secret)))

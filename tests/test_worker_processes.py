@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import clock
 from bot.db import Database
@@ -75,10 +75,28 @@ def supervisor(database_url: str, fake_line: FakeLine, tmp_path: Path) -> Iterat
     process.wait(timeout=20)
 
 
+def planned_as_nearly_empty(db: Database) -> None:
+    """PostgreSQL: the inbox's statistics say one row, as when it was last analysed nearly empty.
+
+    The planner then runs a claim written as ``id IN (SELECT ... LIMIT n FOR UPDATE
+    SKIP LOCKED)`` as a nested loop that runs the subquery again for each inbox row;
+    each run skips the rows the statement has already claimed, so one claim took every
+    candidate instead of ``n``. SQLite has no such statistics: nothing to do.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.begin() as connection:
+        connection.execute(text("ANALYZE inbox_events"))
+        connection.execute(text("UPDATE pg_class SET reltuples = 1, relpages = 1 WHERE relname = 'inbox_events' "
+                                "AND relnamespace = current_schema()::regnamespace"))
+
+
 def test_a_second_worker_handed_the_same_candidates_takes_the_next_free_events(db: Database) -> None:
+    """Two claims of the same candidates at once: each takes its limit, and no event goes to both."""
     events = [simulator.text_event(f"U{n:032x}", "修了証", f"token-{n}") for n in range(6)]
     with db.engine.begin() as connection:
         ids = inbox.store(connection, events, HANDLED_EVENT_TYPES, clock.system_now())
+    planned_as_nearly_empty(db)
     with db.session() as session:  # both workers search at the same moment: the same oldest candidates
         candidates = [row.id for row in inbox.abandoned(session, clock.system_now(), grace=timedelta(0))]
     with db.session() as first:
@@ -90,6 +108,9 @@ def test_a_second_worker_handed_the_same_candidates_takes_the_next_free_events(d
             won_second = inbox.claim(second, candidates, "worker-b", clock.system_now(), limit=2)
     assert [row.id for row in won_first] == ids[:2]
     assert [row.id for row in won_second] == ids[2:4]
+    with db.session() as session:
+        holders = session.execute(select(InboxEvent.id, InboxEvent.claimed_by).order_by(InboxEvent.id)).all()
+    assert [holder for _, holder in holders] == ["worker-a"] * 2 + ["worker-b"] * 2 + [None] * 2
 
 
 def test_two_worker_processes_answer_every_question_once_and_each_users_in_order(

@@ -95,7 +95,12 @@ def find_trainee_details(session: Session, cipher: Cipher, user_id: int, edition
 
     One query for the trainee's applications and their personal details; the
     edition's shared details are read once per session (a batch of a send) and
-    reused for every trainee of it. Raises ValueError when details do not decrypt.
+    reused for every trainee of it. Raises ValueError, naming the application, when
+    details do not decrypt: the trainee's whole message then fails, even with other
+    applications readable. Their reminder is one ledger row with one retry key; a
+    push of the readable details would spend that key, and the resume after the fix
+    would be answered 409 (or, past a day, not sent): the missing details would
+    never arrive. Failing the message keeps "everything, once, after the fix".
     """
     covered = None
     if course_id:
@@ -121,7 +126,10 @@ def find_trainee_details(session: Session, cipher: Cipher, user_id: int, edition
     found = []
     for number, enrolled_course, personal in applications.values():
         targets = [wanted for wanted in (target, course_id or enrolled_course, ANY_TARGET) if wanted]
-        details = _most_specific(cipher, targets, personal, shared)
+        try:
+            details = _most_specific(cipher, targets, personal, shared)
+        except ValueError as error:  # named, so the clerk's listing says which application to import again
+            raise ValueError(f"application {number}: {error}") from None
         if details is not None:
             found.append(ApplicationDetails(number, enrolled_course, details))
     return found

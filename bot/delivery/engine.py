@@ -38,6 +38,7 @@ from bot.delivery import dispatches, ledger
 from bot.delivery.audience import Audience, parse_audience
 from bot.delivery.content import Renderer, Renderers, Skip
 from bot.delivery.ledger import PendingRow, PlannedBatch, Tally
+from bot.delivery.repeated_errors import OncePerKind
 from bot.delivery.sender import MAX_MULTICAST_RECIPIENTS, Outcome, Push, Sender, one_line
 from bot.services import Services
 
@@ -321,6 +322,8 @@ class _InFlight:
         beside = services.db.engine.dialect.name != "sqlite"
         self._marker = ThreadPoolExecutor(1, thread_name_prefix="mark") if beside else None
         self._marking: deque[Future[None]] = deque()
+        # A systematic error fails every request alike: its traceback is logged once, the rest counted.
+        self.errors = OncePerKind(log, f"dispatch {plan.dispatch_id}")
 
     def __enter__(self) -> _InFlight:
         return self
@@ -339,6 +342,7 @@ class _InFlight:
             self._pool.shutdown()
             if self._marker is not None:
                 self._marker.shutdown()
+            self.errors.summary()
 
     def send(self, planned: PlannedBatch) -> None:
         if not planned.rows:
@@ -348,11 +352,12 @@ class _InFlight:
         self._batches.append(sending)
         if self._plan.renderer is None:
             recipients = [row.line_user_id for row in planned.rows]
-            sending.multicast = self._submit(self._sender.multicast, recipients, self._plan.messages, planned.rows[0].retry_key)
+            sending.multicast = self._submit(self._sender.multicast, recipients, self._plan.messages,
+                                             planned.rows[0].retry_key, self.errors)
             return
         share_size = -(-len(planned.rows) // self._sender.workers)
         share: list[tuple[int, Push]] = []
-        for row, push in _render(self._services, self._plan, planned.rows):
+        for row, push in _render(self._services, self._plan, planned.rows, self.errors):
             share.append((row.user_id, push))
             if len(share) == share_size:
                 sending.pushes.append(self._submit(self._push_all, share))
@@ -362,7 +367,7 @@ class _InFlight:
 
     def _push_all(self, share: list[tuple[int, Push]]) -> _Pushed:
         """Each push of the share in turn; the sender turns any error into that push's outcome, never the share's."""
-        return [(user_id, self._sender.push(push)) for user_id, push in share]
+        return [(user_id, self._sender.push(push, self.errors)) for user_id, push in share]
 
     def _submit(self, request: Callable[..., Outcome], *args: object) -> Future[Outcome]:
         self._room.acquire()
@@ -415,13 +420,15 @@ class _InFlight:
                                   outcome.resendable)
 
 
-def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator[tuple[PendingRow, Push]]:
+def _render(services: Services, plan: _Plan, rows: list[PendingRow],
+            errors: OncePerKind) -> Iterator[tuple[PendingRow, Push]]:
     """Each user's push, yielded as soon as it is rendered; users the renderer skips are marked skipped.
 
     A user whose message cannot be rendered (joining details that do not decrypt,
     for one, or a renderer's bug) fails alone, resendable, with a one-line reason:
     the others still get theirs, and a resume after the fix sends it. The reason is
-    the error's own text (the cipher's names the key, never the details). Only a
+    the error's own text (the cipher's names the key, never the details); the log has
+    each kind of error once, with its traceback (``errors``, the send's). Only a
     database error stops the run: the session is then unusable for everyone after.
     """
     assert plan.renderer is not None
@@ -437,8 +444,8 @@ def _render(services: Services, plan: _Plan, rows: list[PendingRow]) -> Iterator
             except SQLAlchemyError:
                 raise  # the database's failure is the run's: it stops, and a resume sends what is pending
             except Exception as error:  # one trainee's bad data, or a renderer's bug, stops nobody else
-                log.error("dispatch %s: user %s not sent, the message cannot be rendered: %s",
-                          plan.dispatch_id, row.user_id, error, exc_info=type(error) is not ValueError)
+                errors.error(error, "dispatch %s: user %s not sent, the message cannot be rendered: %s",
+                             plan.dispatch_id, row.user_id, error, traceback=type(error) is not ValueError)
                 failed[f"not sent: the message cannot be rendered: {one_line(error)}"].append(row.user_id)
                 continue
             if rendered is None or isinstance(rendered, Skip):

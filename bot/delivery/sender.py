@@ -32,6 +32,7 @@ from linebot.v3.messaging import Message
 
 from bot.db.tables import DeliveryStatus
 from bot.delivery.ratelimit import MULTICAST_REQUESTS_PER_SECOND, PUSH_REQUESTS_PER_SECOND, TokenBucket
+from bot.delivery.repeated_errors import OncePerKind
 from bot.line.gateway import LineApiError, LineGateway
 
 log = logging.getLogger(__name__)
@@ -139,15 +140,20 @@ class Sender:
         self._push_bucket = TokenBucket(push_rate, sleep=sleep)
         self._multicast_bucket = TokenBucket(multicast_rate, sleep=sleep)
 
-    def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str) -> Outcome:
+    def multicast(self, line_user_ids: Sequence[str], messages: Sequence[Message], retry_key: str,
+                  errors: OncePerKind | None = None) -> Outcome:
+        """One multicast; ``errors``, the send's, logs an unexpected error's traceback once per kind."""
         if len(line_user_ids) > MAX_MULTICAST_RECIPIENTS:
             raise ValueError(f"a multicast goes to at most {MAX_MULTICAST_RECIPIENTS} users")
-        return self._send(self._multicast_bucket, lambda: self.line.multicast(line_user_ids, messages, retry_key))
+        return self._send(self._multicast_bucket, lambda: self.line.multicast(line_user_ids, messages, retry_key),
+                          errors)
 
-    def push(self, push: Push) -> Outcome:
-        return self._send(self._push_bucket, lambda: self.line.push(push.line_user_id, push.messages, push.retry_key))
+    def push(self, push: Push, errors: OncePerKind | None = None) -> Outcome:
+        """One push; ``errors``, the send's, logs an unexpected error's traceback once per kind."""
+        return self._send(self._push_bucket, lambda: self.line.push(push.line_user_id, push.messages, push.retry_key),
+                          errors)
 
-    def _send(self, bucket: TokenBucket, request: Callable[[], None]) -> Outcome:
+    def _send(self, bucket: TokenBucket, request: Callable[[], None], errors: OncePerKind | None) -> Outcome:
         started = self._clock()
         attempt = 0
         while True:
@@ -169,6 +175,10 @@ class Sender:
                                    resendable=True)
                 self._sleep(wait)
             except Exception as error:  # not LINE's answer: this request's failure alone, never its batch's
-                log.exception("a request to LINE failed with an unexpected error; recorded failed, resendable")
+                message = "a request to LINE failed with an unexpected error; recorded failed, resendable"
+                if errors is None:
+                    log.exception(message)
+                else:
+                    errors.error(error, message)
                 return Outcome(DeliveryStatus.FAILED, attempt, f"not sent: unexpected error: {one_line(error)}",
                                resendable=True)

@@ -149,16 +149,25 @@ def _unlocked(ids: Select) -> Select:
 @cache
 def _claim_statement(limited: bool) -> Update:
     """The claim, built once (a worker's every turn): parameters ``ids``, ``now``, ``lease_start``, ``worker``,
-    and with ``limited`` ``limit``: at most that many of the ids, the oldest free ones."""
+    and with ``limited`` ``limit``: at most that many of the ids, the oldest free ones.
+
+    The rows are picked in a materialized CTE and the UPDATE joins it, so the pick runs
+    exactly once. Written as ``id IN (SELECT ... LIMIT ... FOR UPDATE SKIP LOCKED)``,
+    the pick is a subquery PostgreSQL may run again for every row of the join it
+    plans (a nested loop): each run skips the rows the previous ones locked, and the
+    claim takes more than ``limit`` events (or, were another worker's rows freed in
+    between, ones it did not pick). SQLite (3.35+) reads the same statement.
+    """
     claimable = _unlocked(select(InboxEvent.id).where(
         InboxEvent.id.in_(bindparam("ids", expanding=True)),
         or_(InboxEvent.status == InboxStatus.PENDING,
             and_(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_at < bindparam("lease_start")))))
     if limited:
         claimable = claimable.order_by(InboxEvent.id).limit(bindparam("limit"))
+    picked = claimable.cte("picked").prefix_with("MATERIALIZED")
     return (
         update(InboxEvent)
-        .where(InboxEvent.id.in_(claimable))
+        .where(InboxEvent.id == picked.c.id)
         .values(status=InboxStatus.PROCESSING, claimed_at=bindparam("now"), claimed_by=bindparam("worker"),
                 attempts=InboxEvent.attempts + 1)
         .returning(InboxEvent.id, InboxEvent.webhook_event_id, InboxEvent.payload, InboxEvent.received_at,

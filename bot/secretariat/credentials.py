@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.credentials.importer import CredentialsReport, import_credentials
+from bot.credentials.key_fingerprint import KeyMismatch, confirm_key
 from bot.credentials.secrets import JoinDetails
 from bot.credentials.store import ANY_TARGET, known_targets
 from bot.credentials.store import set_shared as store_shared
@@ -37,6 +39,15 @@ class UnknownTarget(SecretariatError):
     def message(self, _: Gettext) -> str:
         return _("unknown target {target} for {edition} (use on-demand, a live stream, session or course id, "
                  "or * for the whole edition)").format(target=self.target, edition=self.edition_id)
+
+
+@dataclass(eq=False)
+class WrongSecretKey(SecretariatError):
+    """KENSHU_SECRET_KEY is not this database's key (the check at start was skipped): nothing is written."""
+
+    def message(self, _: Gettext) -> str:
+        return _("KENSHU_SECRET_KEY is not the key this database was set up with; stopping before "
+                 "writing anything (set the right key; to change keys, see `kenshu forget-secret-key`)")
 
 
 @dataclass(eq=False)
@@ -72,12 +83,21 @@ def import_file(services: Services, actor: Actor, edition_id: str, data: bytes, 
     """Import personal details from the secretariat's CSV (``RosterFileError`` when it cannot be read)."""
     edition = find_edition(services.knowledge, edition_id)
     with services.db.session() as session:
+        _confirm_key(services, session)
         report = import_credentials(session, services.cipher, edition, data, dry_run=dry_run, progress=progress)
         if not dry_run:
             record(session, actor, Action.IMPORT, f"joining details {edition.id}",
                    f"{filename} {report.rows_read} rows: {report.added} added, {report.updated} updated, "
                    f"{len({problem.line for problem in report.problems})} rejected".strip())
         return report
+
+
+def _confirm_key(services: Services, session: Session) -> None:
+    """Before any detail is written: the key must be this database's, whether or not the start could check it."""
+    try:
+        confirm_key(session, services.secret_key, services.cipher)
+    except KeyMismatch:
+        raise WrongSecretKey() from None
 
 
 UPLOADS = uploads.TwoStepImport("credentials", import_file, lambda report: report.added + report.updated)
@@ -96,6 +116,7 @@ def set_shared(services: Services, actor: Actor, edition_id: str, details: JoinD
     if details.is_empty():
         raise NoDetails()
     with services.db.session() as session:
+        _confirm_key(services, session)
         store_shared(session, services.cipher, edition_id, target, details, tool)
         record(session, actor, Action.DETAILS_CHANGE, f"shared {edition_id} {target}",
                ", ".join(name for name, value in vars(details).items() if value) + " set")
