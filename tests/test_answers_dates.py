@@ -168,3 +168,24 @@ def test_a_date_word_and_a_training_alone_ask_what_is_on_then(answerer: Answerer
 
 def test_a_date_word_beside_a_training_does_not_make_small_talk_an_answer(answerer: Answerer) -> None:
     assert ask(answerer, "ECMO研修 明日の天気は").decision.kind == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("3月末で退職予定ですが主任研修を受講できますか", "2023-06-20T09:00"),
+        ("主任研修で4月に異動しましたが推薦書は誰が書きますか", "2023-08-20T14:00"),
+        ("主任研修は今年受講できますか", "2023-06-20T09:00"),
+    ],
+)
+def test_a_month_or_year_in_a_statement_is_not_answered_with_that_months_dates(
+    answerer: Answerer, text: str, now: str
+) -> None:
+    reply = ask(answerer, text, now=parse_jst(now))
+    assert reply.decision.entry_id != "countdown", reply.text
+
+
+def test_a_window_after_the_documents_last_day_says_nothing_is_announced_yet(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修、3月にもありますか", now=parse_jst("2026-01-10T10:00"))
+    assert "2026年3月1日" in reply.text and "まだ案内されていません" in reply.text
+    assert "研修日はありません" not in reply.text

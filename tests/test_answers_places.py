@@ -148,3 +148,12 @@ def test_a_countdown_to_a_named_place_is_answered_outright(answerer: Answerer) -
     reply = ask(answerer, "京都のECMO研修まで残り何日ですか", ECMO_JANUARY_10_2026)
     assert reply.decision.kind == "answer"
     assert "2026年2月15日" in reply.text and "あと36日" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [("ECMO研修 福岡 申込", "how-to-apply"), ("ECMO研修 福岡会場の申込締切はいつ？", "application-period")],
+)
+def test_a_place_beside_a_dated_fact_is_asked_about_that_fact(answerer: Answerer, text: str, entry: str) -> None:
+    reply = ask(answerer, text, ECMO_JANUARY_10_2026)
+    assert reply.decision.entry_id == entry, reply.text

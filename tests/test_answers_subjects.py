@@ -118,3 +118,11 @@ def test_a_subject_asked_when_gets_its_days_in_the_course_outright(
 def test_a_subject_asked_when_with_another_dated_fact_named_is_not_taken_for_its_days(answerer: Answerer) -> None:
     reply = ask(answerer, "主任研修 個別事例の提出期限はいつ", datetime(2023, 8, 20, 14, 0, tzinfo=JST))
     assert reply.decision.entry_id != "schedule"
+
+
+@pytest.mark.parametrize("text", ["主任研修 ターミナルケアはいつ？", "主任研修 スーパービジョンを欠席したら補講はいつ？"])
+def test_a_subject_without_session_days_or_asked_about_something_else_is_not_answered_with_days(
+    answerer: Answerer, text: str
+) -> None:
+    reply = ask(answerer, text, OCTOBER_25_2023)
+    assert not (reply.decision.kind == "answer" and reply.decision.entry_id == "schedule"), reply.text

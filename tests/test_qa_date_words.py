@@ -47,3 +47,20 @@ def test_a_month_or_day_named_by_number_is_the_nearest_one_to_the_clock(text: st
 @pytest.mark.parametrize("text", ["実務経験は60か月", "3ヶ月前", "月曜日の研修", "来年度の予定", "May I apply?"])
 def test_a_length_a_weekday_a_fiscal_year_or_the_verb_may_names_no_days(text: str) -> None:
     assert _words().find(fold_width_and_case(text)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["主任研修の1/2以上出席すれば修了できますか", "難治性精神疾患研修の5/10人の枠", "ECMO研修 1/2日だけ参加できますか",
+     "従事期間が5年6月の場合は？", "令和5年6月1日現在で", "10月下旬から11月上旬の主任研修の日程を教えて"],
+)
+def test_a_fraction_a_length_an_era_year_or_a_range_of_months_names_no_window(text: str) -> None:
+    assert _words().find(fold_width_and_case(text)) is None
+
+
+def test_next_years_month_is_that_month_and_a_month_asked_in_the_past_tense_is_the_one_gone() -> None:
+    words, today = _words(), date(2025, 12, 1)
+    march = words.window(fold_width_and_case("ECMO研修 来年3月はありますか"), today)
+    june = words.window(fold_width_and_case("ECMO研修 6月にありましたか"), today)
+    assert march is not None and (march.start, march.end) == (date(2026, 3, 1), date(2026, 3, 31))
+    assert june is not None and (june.start, june.end) == (date(2025, 6, 1), date(2025, 6, 30))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from bot.knowledge.time_words import DateWord, WindowKind
@@ -38,14 +38,19 @@ _DAY = r"(3[01]|[12][0-9]|0?[1-9])"
 # length), 月曜 (a weekday), 2026年度 or a larger number's tail (60月 is none).
 _NAMED = (
     rf"(?P<ymd>(?<![0-9])(20[0-9][0-9])年{_MONTH}月{_DAY}日)",
-    rf"(?P<md>(?<![0-9/]){_MONTH}月{_DAY}日)",
-    rf"(?P<slash>(?<![0-9/.]){_MONTH}/{_DAY}(?![0-9/.]))",
+    rf"(?P<md>(?<![0-9/年]){_MONTH}月{_DAY}日)",
+    # 1/18 only before a particle or the end: 1/2以上, 1/2日だけ and 5/10人 are fractions and counts.
+    rf"(?P<slash>(?<![0-9/.]){_MONTH}/{_DAY}(?=[のにはで、。?？\s]|$))",
     rf"(?P<ym>(?<![0-9])(20[0-9][0-9])年{_MONTH}月(?!曜))",
-    rf"(?P<m>(?<![0-9]){_MONTH}月(?![曜0-9]))",
+    rf"(?P<nym>来年の?{_MONTH}月(?![曜0-9]))",
+    # Not after 年: 「5年6月」 is a length of service, 「令和5年6月」 a year this reading does not count in.
+    rf"(?P<m>(?<![0-9年]){_MONTH}月(?![曜0-9]))",
     # "may" alone is the verb (may I...): May counts only with its day.
     rf"(?P<en>(?<![a-z])({'|'.join(m for m in _MONTHS_EN if m != 'may')})(?![a-z])(\s+{_DAY}(?:st|nd|rd|th)?(?![0-9]))?)",
     rf"(?P<en_day>(?<![a-z])(may)\s+{_DAY}(?:st|nd|rd|th)?(?![0-9]))",
 )
+# A question in the past tense asks about a month or day gone (「6月にありましたか」「11月にやったのは」).
+_PAST_TENSE = re.compile(r"でした|だった|ました|あった|やった|終わった|済んだ|(?<![a-z])(was|were|did|held)(?![a-z])")
 # How far a named month or day may lie from today on either side: the nearest one is meant.
 _HALF_YEAR_MONTHS = 6
 
@@ -68,11 +73,19 @@ class DateWordSpec:
     month: int | None = None  # a month named by number (1月): the nearest one, not one counted ahead
     day: int | None = None  # ...and its day (1月18日)
     year: int | None = None  # ...in the year written, if any (2026年1月)
+    past: bool = False  # ...asked about in the past tense (「6月にありましたか」): the latest one gone
+
+    @property
+    def often_stated(self) -> bool:
+        """A month, day or year named (「3月末で退職予定」「今年受講できますか」) belongs to a statement as often as
+        to a question about its days; 今日 or 来週 seldom does."""
+        return self.month is not None or self.kind is WindowKind.YEAR
 
     def window(self, today: date) -> Window:
         """The days this date word names when asked on ``today``."""
         if self.month is not None:
-            return _named_window(today, self.month, self.day, self.year)
+            year = today.year + 1 if self.ahead else self.year
+            return _named_window(today, self.month, self.day, year, self.past)
         match self.kind:
             case WindowKind.DAY:
                 day = today + timedelta(days=self.ahead)
@@ -98,9 +111,12 @@ class DateWordSpec:
                 return Window(date(today.year + self.ahead, 1, 1), date(today.year + self.ahead, 12, 31))
 
 
-def _named_window(today: date, month: int, day: int | None, year: int | None) -> Window:
-    """The named month (or day) in the year written, else the nearest one to today: from six months
-    back to six ahead (December's 「1月」 is next January, its 「11月」 the one just gone)."""
+def _named_window(today: date, month: int, day: int | None, year: int | None, past: bool = False) -> Window:
+    """The named month (or day) in the year written, else the latest one gone when asked in the past
+    tense, else the nearest one to today: from six months back to six ahead (December's 「1月」 is next
+    January, its 「11月」 the one just gone)."""
+    if year is None and past:
+        year = today.year if (month, day or 1) <= (today.month, today.day) else today.year - 1
     if year is None:
         ahead = (month - today.month) % 12
         year = today.year + (today.month + ahead - 1) // 12 if ahead <= _HALF_YEAR_MONTHS else \
@@ -126,6 +142,8 @@ def _named_spec(match: re.Match[str]) -> DateWordSpec:
         return DateWordSpec(WindowKind.DAY, month=int(groups[1]), day=int(groups[2]))
     if kind == "ym":
         return DateWordSpec(WindowKind.MONTH, month=int(groups[2]), year=int(groups[1]))
+    if kind == "nym":
+        return DateWordSpec(WindowKind.MONTH, month=int(groups[1]), ahead=1)
     return DateWordSpec(WindowKind.MONTH, month=int(groups[1]))
 
 
@@ -143,10 +161,11 @@ class DateWords:
         # Spellings folded as the questions they are looked for in are (and as ``TimeReader`` folds its words).
         self._specs = {fold_width_and_case(word): DateWordSpec(item.window, item.ahead)
                        for item in date_words for word in item.words}
-        # Longest spelling first: 再来週 before 来週, 明後日 before 明日; a word (来年1月) before a number in it.
+        # Longest spelling first: 再来週 before 来週, 明後日 before 明日; a month named by number first of all
+        # (来年3月 is March, not the year).
         ordered = sorted(self._specs, key=len, reverse=True)
         words = (f"(?P<w{i}>{_pattern(word)})" for i, word in enumerate(ordered))
-        self._any = re.compile("|".join((*words, *_NAMED)))
+        self._any = re.compile("|".join((*_NAMED, *words)))
         self._ordered = ordered
 
     def signature(self) -> str:
@@ -160,7 +179,11 @@ class DateWords:
             return None
         if match.lastgroup.startswith("w"):
             return self._specs[self._ordered[int(match.lastgroup[1:])]]
-        return _named_spec(match)
+        following = self._any.search(text, match.end())
+        if following is not None and following.lastgroup is not None and not following.lastgroup.startswith("w"):
+            return None  # 「10月下旬から11月上旬」: a range this reading does not span; no window rather than half
+        spec = _named_spec(match)
+        return replace(spec, past=True) if _PAST_TENSE.search(text, match.end()) else spec
 
     def window(self, text: str, today: date) -> Window | None:
         """The window of the first date word in ``text``, or None when it has none."""

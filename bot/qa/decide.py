@@ -68,6 +68,8 @@ SCHEDULE_ENTRY = "schedule"
 COUNTDOWN_ENTRY = "countdown"
 # The entries a question naming a curriculum subject is about when the model thinks of the curriculum.
 _CURRICULUM_ENTRIES = frozenset({SCHEDULE_ENTRY, "hours", "course-contents"})
+# Words that make a question naming a subject and いつ about something else than its days.
+_ABOUT_SOMETHING_ELSE = re.compile(r"欠席|休む|休ん|補講|振替|振り替|課題|提出|資料|配布|配ら|講師|動画|オンデマンド|テスト|変更")
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
     r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
@@ -155,7 +157,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     if PLACE_TOKEN in topic and query.time.only_when_or_where and not query.time.countdown and \
-            resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
+            not query.time.events and resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
         # 「神戸からはどこ？いつ？」: that place's days with their venue, which the schedule and the venue entry
         # both give for a named place; どこ asks for the venue, いつ for the schedule.
         first, *also = _place_entries(query, index, topic)
@@ -237,7 +239,12 @@ def _asks_when_a_subject_is(query: Query, index: FaqIndex, top: str) -> bool:
     if training_id is None or not time.asks_when or time.countdown or time.events or top not in _CURRICULUM_ENTRIES:
         return False
     edition = index.edition(training_id, query.question.linked_edition_ids)
-    return edition is not None and bool(named_subjects(edition, query.text).ids)
+    if edition is None:
+        return False
+    named = named_subjects(edition, query.text).ids
+    # A subject seen only on demand (ターミナルケア) has no days to give; 欠席・補講・課題 ask about something else.
+    held = any(named & set(session.subjects) for session in edition.sessions)
+    return held and not _ABOUT_SOMETHING_ELSE.search(query.text)
 
 
 def _counts_down(query: Query) -> bool:
@@ -262,10 +269,13 @@ def _dated_entry(query: Query, index: FaqIndex, ranked: list[tuple[str, float]])
 
 def _asks_a_date(query: Query, index: FaqIndex) -> bool:
     """A date word (今日, 年内) or a dated fact asked when (払込はいつまで), for a known training the dates
-    can answer for."""
+    can answer for. A month, day or year named is often part of a statement (「3月末で退職予定ですが」,
+    「今年受講できますか」): it counts only in a question asking when or whether something is on then."""
     training_id, time = query.resolution.training_id, query.time
     if training_id is None or not index.applies(COUNTDOWN_ENTRY, training_id):
         return False
+    if time.date_word is not None and time.date_word.often_stated:
+        return time.asks_when or time.asks_whether_on
     return time.date_word is not None or (bool(time.events) and time.asks_when)
 
 

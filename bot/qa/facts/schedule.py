@@ -263,6 +263,10 @@ def _sessions_in_window(ctx: FactContext, sessions: list[Session], asked: Window
             following = min(later, key=lambda s: s.date.earliest_day() or asked.end)
             text += "\n" + _("The next one after that:") + "\n" + session_lines(ctx, [following])
         return text
+    last = max((d for s in sessions if (d := s.date.earliest_day()) is not None), default=None)
+    if not later and last is not None and asked.start > last:
+        # 「来年もやりますか」: the documents end before then, which says nothing about whether it is held.
+        return _("No dates for {days} have been announced yet.").format(days=days)
     text = _("No session day in {days}.").format(days=days)
     if later:
         following = min(later, key=lambda s: s.date.earliest_day() or asked.end)
