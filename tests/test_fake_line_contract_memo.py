@@ -14,9 +14,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from pydantic.v1.types import StrictStr
-
 from linebot.v3 import messaging as sdk
+from pydantic.v1.types import StrictStr
 
 from bot.devtools.fake_line import RequestContract
 from bot.devtools.fake_line.contract import BODY_RULES, OPAQUE_MESSAGE_FIELDS, _sdk_verdict
