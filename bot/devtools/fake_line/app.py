@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from bot.devtools.fake_line.control import register_control_routes
@@ -73,6 +74,12 @@ def create_fake_line_app(state: FakeLineState) -> Flask:
         app.add_url_rule(rule, endpoint=f"line_{endpoint}", methods=[method],
                          view_func=pipeline.view(endpoint, handler))
     register_control_routes(app, state)
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error: InternalServerError) -> tuple[Response, int]:
+        """A bug in a handler: LINE's JSON error shape (the fast path answers the same), not Flask's HTML page."""
+        return jsonify(error_body("Internal Server Error")), 500
+
     app.wsgi_app = _FastPath(app.wsgi_app, pipeline,  # type: ignore[method-assign]
                              {(method, rule): (endpoint, handler) for method, rule, endpoint, handler in routes
                               if "<" not in rule})
@@ -146,7 +153,7 @@ class _FastPath:
             return self.flask_wsgi_app(environ, start_response)
         try:
             status, body, headers = self.pipeline.answer(*route, {}, _EnvironIncoming(environ))
-        except Exception:  # a bug in a handler: answer 500 as Flask would, and say why
+        except Exception:  # a bug in a handler: answer 500 as the Flask app's error handler does, and say why
             traceback.print_exc(file=environ.get("wsgi.errors", sys.stderr))
             status, body, headers = 500, error_body("Internal Server Error"), {}
         payload = (json.dumps(body, separators=(",", ":")) + "\n").encode()
