@@ -1,7 +1,7 @@
 """The fake LINE API's own capacity, so a reader of the delivery figures sees it is not the limit.
 
 Usage: .venv/bin/python bench/fake_capacity.py [--threads 32] [--seconds 3] [--latency-ms 0,20]
-       [--compare-with REF]
+       [--requests push,multicast,flex push] [--compare-with REF]
 
 The fake runs in a child process (its own GIL, as when ``kenshu fake-line`` serves a
 separate bot) with rate limiting off: what is measured is the server and its request
@@ -31,8 +31,8 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack, contextmanager
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -176,6 +176,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--latency-ms", default="0,20", help="comma-separated latencies the fake adds")
+    parser.add_argument("--requests", default="push,multicast,flex push",
+                        help="comma-separated rows to measure: push, multicast, flex push")
     parser.add_argument("--compare-with", metavar="REF", help="also measure the fake as it was at git revision REF")
     parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -194,7 +196,7 @@ def main() -> int:
         print(f"{args.threads} client threads, one connection each, {args.seconds:g} s per row; rate limits off "
               f"(LINE's: push 2,000/s, multicast 200/s)")
         for latency in (float(value) for value in args.latency_ms.split(",")):
-            for name in (*ENDPOINTS, "flex push"):
+            for name in args.requests.split(","):
                 for label, (base_url, _, pid) in fakes:
                     measure(label, base_url, pid, name, latency, args)
     return 0

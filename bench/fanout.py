@@ -284,9 +284,9 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     fake.state.clear_requests()
     one_sent, one_seconds = timed("bench-sequential", f"training:{TRAINING}", workers=1)
     fake.state.clear_requests()
-    fake_cpu = time.process_time()
+    fake_cpu, connections = time.process_time(), fake.client_connections
     many_sent, many_seconds = timed("bench-concurrent", "all", workers=workers)
-    fake_cpu = time.process_time() - fake_cpu
+    fake_cpu, connections = time.process_time() - fake_cpu, fake.client_connections - connections
     records = fake.state.requests(PUSH)
     fake.state.clear_faults()
     fake.state.clear_requests()
@@ -297,7 +297,8 @@ def pushes(database_url: str, fake: FakeLine, count: int, latency_ms: float, seq
     print(f"    engine ({workers} workers): {many_sent:,} pushes in {many_seconds:.1f} s = {many_rate:.0f} pushes/s")
     print(f"    speedup: {many_rate / one_rate:.1f}x; goal >= 1,000 pushes/s")
     print(f"    busiest second at LINE: {busiest_second(records)} requests (limit 2,000/s); "
-          f"429 answers: {sum(r.status == 429 for r in records)}")
+          f"429 answers: {sum(r.status == 429 for r in records)}; connections the engine opened: {connections} "
+          f"(kept alive: at most one per worker)")
     print(f"    CPU per push: the engine {1000 * cpu[-1] / many_sent:.2f} ms, of which inside the gateway's push "
           f"(MessagingApi, urllib3, http.client, system calls) {1000 * gateway_cpu[-1] / many_sent:.2f} ms; "
           f"the same push alone in one thread {1000 * floor:.2f} ms; fake LINE {1000 * fake_cpu / many_sent:.2f} ms "

@@ -1,13 +1,13 @@
 """Run the fake LINE API: in a background thread for tests, or in the foreground for the CLI.
 
-The server is cheroot's threaded WSGI server, chosen over werkzeug's development
-server because it keeps HTTP/1.1 connections alive, as LINE does. Werkzeug's
-answers every request with ``Connection: close`` (its handler cannot drain an
-unread body, e.g. after an early 401), so each request paid a new TCP connection
-and a delivery benchmark measured the fake instead of the bot: bench/fake_capacity.py
-prints the difference. The pool of threads is large enough for the sender's
-concurrent fan-out to wait on injected latency all at once, as it would on LINE
-(and to expose races, e.g. on retry keys).
+The server keeps HTTP/1.1 connections alive, as LINE does, with one thread per
+connection (``wsgi_server``): the bot's 32 push threads each keep a connection
+and wait on injected latency all at once, as they would on LINE (which also
+exposes races, e.g. on retry keys). Werkzeug's development server answers every
+request with ``Connection: close``, so each request paid a new TCP connection;
+cheroot's threaded server, used before, handed each keep-alive request between
+two threads, which cost as much CPU as the request itself. bench/fake_capacity.py
+prints what the fake can serve.
 """
 
 from __future__ import annotations
@@ -17,19 +17,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from cheroot import wsgi
-
 from bot.devtools.fake_line.app import create_fake_line_app
 from bot.devtools.fake_line.state import FakeLineState
-
-# Requests served at once: above the bot's 32 push threads plus tests' own clients.
-SERVER_THREADS = 64
-# Idle keep-alive connections kept open (cheroot's default of 10 closes most of a
-# 32-connection pool after each burst, turning keep-alive back into reconnects).
-KEEP_ALIVE_CONNECTIONS = 1000
-# How often the connection loop wakes when idle, and so how long ``stop`` waits:
-# cheroot's 0.5 s would add half a second to every test that starts a fake.
-SELECT_TIMEOUT_SECONDS = 0.02
+from bot.devtools.fake_line.wsgi_server import KeepAliveServer
 
 
 class _PeerCounter:
@@ -47,15 +37,6 @@ class _PeerCounter:
         return self.app(environ, start_response)
 
 
-def _make_server(host: str, port: int, app: Any) -> wsgi.Server:
-    server = wsgi.Server((host, port), app, numthreads=SERVER_THREADS, request_queue_size=128,
-                         server_name="fake-line")
-    server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
-    server.expiration_interval = SELECT_TIMEOUT_SECONDS
-    server.prepare()  # binds, so an ephemeral port is known before serving
-    return server
-
-
 class FakeLine:
     """A fake LINE server on an ephemeral port: ``base_url`` for clients, ``state`` for tests."""
 
@@ -66,14 +47,14 @@ class FakeLine:
         self._peers = _PeerCounter(self.app)
         self._host = host
         self._port = port
-        self._server: wsgi.Server | None = None
+        self._server: KeepAliveServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("the fake LINE server is not running")
-        return f"http://{self._host}:{self._server.bind_addr[1]}"
+        return f"http://{self._host}:{self._server.port}"
 
     @property
     def client_connections(self) -> int:
@@ -83,7 +64,7 @@ class FakeLine:
     def start(self) -> FakeLine:
         if self._server is not None:
             return self
-        self._server = _make_server(self._host, self._port, self._peers)
+        self._server = KeepAliveServer(self._host, self._port, self._peers)  # binds: the port is known
         self._thread = threading.Thread(target=self._server.serve, name="fake-line", daemon=True)
         self._thread.start()
         return self
@@ -117,8 +98,8 @@ class FakeLine:
 def serve(host: str, port: int, **options: Any) -> None:
     """Serve in the foreground until interrupted (``kenshu fake-line --port N``)."""
     state = FakeLineState(**options)
-    server = _make_server(host, port, create_fake_line_app(state))
-    print(f"fake LINE API on http://{host}:{server.bind_addr[1]} "
+    server = KeepAliveServer(host, port, create_fake_line_app(state))
+    print(f"fake LINE API on http://{host}:{server.port} "
           f"(validating with {state.contract.source})", flush=True)
     try:
         server.serve()
