@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +37,8 @@ from scheduler.sync import job_store, plan_and_sync
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 5
+# A re-sync failing again and again waits longer each time, up to this (seconds): no traceback every tick.
+MAX_RESYNC_WAIT = 300
 PRUNE_SECONDS = 3600
 
 
@@ -76,6 +79,8 @@ class LeaderScheduler:
         )
         self._stamp = _data_stamp(services.data_dir)
         self._resync_due = False  # data/ changed and the jobs are not yet in line with it
+        self._resync_failures = 0  # ...failed this many times in a row
+        self._resync_at = 0.0  # ...and is not tried again before this (time.monotonic()), backing off
 
     def start(self) -> None:
         """Sync, resume, then block running jobs until stopped or the lock is lost."""
@@ -97,12 +102,12 @@ class LeaderScheduler:
             self._stamp = stamp
             try:
                 self.services.knowledge = load_knowledge(self.services.data_dir)
-                self._resync_due = True
+                self._resync_due, self._resync_at = True, 0.0
             except KnowledgeError as error:  # only another change can fix it: no retry
                 log.error("data/ changed but is invalid; keeping the previous plan: %s", error)
-        if self._resync_due:
+        run_due(self.services, clock.now(), self.services.renderers)  # due sends first: a slow re-sync waits
+        if self._resync_due and time.monotonic() >= self._resync_at:
             self._resync()
-        run_due(self.services, clock.now(), self.services.renderers)
 
     def _resync(self) -> None:
         """Bring the reminder jobs in line with the data loaded; until that succeeds, every tick tries again.
@@ -112,10 +117,17 @@ class LeaderScheduler:
         """
         try:
             report = plan_and_sync(self.services)
-        except Exception:  # any failure: the next tick tries again, and due sends still go out now
-            log.exception("data/ changed but the reminder jobs could not be re-synced; trying again next tick")
+        except Exception:  # any failure: tried again later, and due sends still go out every tick
+            self._resync_failures += 1
+            wait = min(TICK_SECONDS * 2 ** self._resync_failures, MAX_RESYNC_WAIT)
+            self._resync_at = time.monotonic() + wait
+            if self._resync_failures == 1:
+                log.exception("data/ changed but the reminder jobs could not be re-synced; trying again in %d s", wait)
+            else:
+                log.error("re-sync of the reminder jobs failed again (%d times); trying again in %d s",
+                          self._resync_failures, wait)
             return
-        self._resync_due = False
+        self._resync_due, self._resync_failures = False, 0
         log.info("data/ changed: %s", report.summary())
 
     def prune_inbox(self) -> None:

@@ -139,6 +139,22 @@ def test_details_that_decrypt_to_something_unreadable_fail_that_trainee_alone(
     assert "C-1 *（連携済み）: 復号できません" in run_cli(app, "credentials", "list", "--edition", EDITION)
 
 
+def test_two_unreadable_applications_are_both_named_so_one_import_fixes_the_reminder(
+        app: Flask, line: LocalLine, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    trainee = follow(line, "two-unreadable")
+    enrol(app, EDITION, BASIC, "E-101", trainee)
+    enrol(app, EDITION, ADVANCED, "E-102", trainee)
+    for number in ("E-101", "E-102"):
+        store_personal(app, number, JoinDetails("https://portal.example.jp/login", "id-" + number, "Pw-" + number),
+                       key="a-key-typed-wrong")
+
+    fire_reminder_now(app, monkeypatch)
+
+    [failed] = [row for row in ledger(app, dispatch_of(app).id) if row.status == DeliveryStatus.FAILED]
+    assert "applications E-101, E-102: credentials cannot be decrypted" in failed.error
+    assert "Pw-" not in failed.error
+
+
 def test_one_unreadable_application_of_two_fails_the_trainees_reminder_naming_it_and_the_resume_sends_all_once(
         app: Flask, line: LocalLine, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole message waits: one ledger row and retry key per trainee, so a partial push would spend the key

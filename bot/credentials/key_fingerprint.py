@@ -58,7 +58,9 @@ def confirm_key(session: Session, secret_key: str, cipher: Cipher) -> None:
     can read (or replace readable ones with them). Stores the fingerprint on first use.
     """
     mine = fingerprint(secret_key)
-    stored = session.get(Setting, SETTING)
+    # Shared-locked until this transaction ends: ``forget_secret_key`` cannot delete the fingerprint and the
+    # details between this check and this transaction's writes (PostgreSQL; SQLite writes one at a time).
+    stored = session.get(Setting, SETTING, with_for_update={"read": True})
     if stored is not None:
         if stored.value != mine:
             raise KeyMismatch()
@@ -82,7 +84,8 @@ def forget_secret_key(db: Database) -> tuple[int, int]:
     import and set them again. Returns how many (shared, personal) were deleted.
     """
     with db.session() as session:
+        # The fingerprint first: it waits for any transaction still writing details under the old key.
+        session.execute(delete(Setting).where(Setting.name == SETTING))
         shared = session.execute(delete(SharedCredential)).rowcount
         personal = session.execute(delete(PersonalCredential)).rowcount
-        session.execute(delete(Setting).where(Setting.name == SETTING))
     return shared, personal

@@ -124,14 +124,21 @@ def find_trainee_details(session: Session, cipher: Cipher, user_id: int, edition
         return []
     shared = _shared_of(session, edition.id)
     found = []
+    unreadable: list[str] = []
+    reason = ""
     for number, enrolled_course, personal in applications.values():
         targets = [wanted for wanted in (target, course_id or enrolled_course, ANY_TARGET) if wanted]
         try:
             details = _most_specific(cipher, targets, personal, shared)
-        except ValueError as error:  # named, so the clerk's listing says which application to import again
-            raise ValueError(f"application {number}: {error}") from None
+        except ValueError as error:  # named, so the clerk's listing says which applications to import again
+            unreadable.append(number)
+            reason = str(error)
+            continue
         if details is not None:
             found.append(ApplicationDetails(number, enrolled_course, details))
+    if unreadable:  # every one at once: one re-import and one resume, not one round per application
+        label = "application" if len(unreadable) == 1 else "applications"
+        raise ValueError(f"{label} {', '.join(unreadable)}: {reason}")
     return found
 
 
