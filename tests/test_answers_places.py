@@ -11,24 +11,9 @@ from bot.qa import Answerer
 from bot.qa.places import named_venues, with_kanji_places
 from tests.helpers import AUGUST_5_2025, JUNE_20_2023, ask
 
-ECMO_JANUARY_10_2026 = datetime(2026, 1, 10, 10, 0, tzinfo=JST)  # five sessions past, 福岡 in 8 days, 京都 in 36
+ECMO_JANUARY_10_2026 = datetime(2026, 1, 10, 10, 0, tzinfo=JST)  # six session days past, 福岡 in 8 days, 京都 in 36
 
 
-@pytest.mark.parametrize(
-    ("text", "shown", "hidden"),
-    [
-        ("エクモ研修 北海道", "札幌医科大学", "福岡大学病院"),
-        ("ECMO研修 広島の会場は", "広島大学", "大垣市民病院"),
-        ("人工呼吸器研修 京都はいつ", "2026年2月15日", "2025年8月24日"),
-    ],
-)
-def test_a_question_naming_one_city_gets_that_citys_session_only(
-    answerer: Answerer, text: str, shown: str, hidden: str
-) -> None:
-    reply = ask(answerer, text, AUGUST_5_2025)
-    assert reply.decision.kind == "answer"
-    assert shown in reply.texts[0]
-    assert hidden not in reply.texts[0]
 
 
 def test_a_question_naming_no_city_still_lists_every_venue(answerer: Answerer) -> None:
@@ -124,22 +109,26 @@ def test_a_place_the_venues_name_keeps_its_own_venue(answerer: Answerer) -> None
 
 
 @pytest.mark.parametrize(
-    ("text", "shown", "hidden"),
+    ("text", "now", "shown", "hidden"),
     [
-        ("神戸から行くならECMO人工呼吸器研修はどこ？いつ？", "2026年2月15日", "大垣市民病院"),
-        ("博多の近くでECMOの研修ってある？", "福岡大学病院", "京都府立医科大学"),
-        ("東京でやるECMO研修は何日ですか", "2025年9月14日", "福岡大学病院"),
-        ("Was there an ECMO course in Sapporo? When was it?", "December 7, 2025", "Fukuoka"),
+        ("エクモ研修 北海道", AUGUST_5_2025, "札幌医科大学", "福岡大学病院"),
+        ("ECMO研修 広島の会場は", AUGUST_5_2025, "広島大学", "大垣市民病院"),
+        ("人工呼吸器研修 京都はいつ", AUGUST_5_2025, "2026年2月15日", "2025年8月24日"),
+        # A place with nothing but when, where and is-it-on words.
+        ("神戸から行くならECMO人工呼吸器研修はどこ？いつ？", ECMO_JANUARY_10_2026, "2026年2月15日", "大垣市民病院"),
+        ("博多の近くでECMOの研修ってある？", ECMO_JANUARY_10_2026, "福岡大学病院", "京都府立医科大学"),
+        ("東京でやるECMO研修は何日ですか", ECMO_JANUARY_10_2026, "2025年9月14日", "福岡大学病院"),
+        ("Was there an ECMO course in Sapporo? When was it?", ECMO_JANUARY_10_2026, "December 7, 2025", "Fukuoka"),
         # A month named by number keeps the venues of its days.
-        ("1月のECMO研修はどこですか", "福岡大学病院", "京都府立医科大学"),
-        ("ECMO研修 2月はどこでやりますか", "京都府立医科大学", "福岡大学病院"),
-        ("ECMO研修 12月にやったのはどこ？", "札幌医科大学", "福岡大学病院"),
+        ("1月のECMO研修はどこですか", ECMO_JANUARY_10_2026, "福岡大学病院", "京都府立医科大学"),
+        ("ECMO研修 2月はどこでやりますか", ECMO_JANUARY_10_2026, "京都府立医科大学", "福岡大学病院"),
+        ("ECMO研修 12月にやったのはどこ？", ECMO_JANUARY_10_2026, "札幌医科大学", "福岡大学病院"),
     ],
 )
-def test_a_place_or_a_month_with_only_when_or_where_gets_its_days_and_venues_outright(
-    answerer: Answerer, text: str, shown: str, hidden: str
+def test_a_question_naming_one_city_or_month_gets_its_days_and_venues_only_outright(
+    answerer: Answerer, text: str, now: datetime, shown: str, hidden: str
 ) -> None:
-    reply = ask(answerer, text, ECMO_JANUARY_10_2026, locale="en" if text.isascii() else "ja")
+    reply = ask(answerer, text, now, locale="en" if text.isascii() else "ja")
     assert reply.decision.kind == "answer"
     assert shown in reply.texts[0] and hidden not in reply.texts[0]
 
