@@ -181,6 +181,9 @@ def main() -> int:
     parser.add_argument("--compare-with", metavar="REF", help="also measure the fake as it was at git revision REF")
     parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    unknown = set(args.requests.split(",")) - {*ENDPOINTS, "flex push"}
+    if unknown:
+        parser.error(f"unknown --requests row(s): {', '.join(sorted(unknown))}")
     if args.serve_child:
         serve_child()
         return 0

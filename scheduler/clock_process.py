@@ -110,7 +110,8 @@ class LeaderScheduler:
             self._resync()
 
     def _resync(self) -> None:
-        """Bring the reminder jobs in line with the data loaded; until that succeeds, every tick tries again.
+        """Bring the reminder jobs in line with the data loaded; until that succeeds, tried again after 10 s,
+        20 s, ... up to ``MAX_RESYNC_WAIT``.
 
         Marked done only once the jobs are synced: a re-sync that failed (the database
         did not answer) used to leave the jobs stale until data/ changed again.

@@ -32,7 +32,7 @@ class HeldLock:
         pass
 
 
-def test_a_re_sync_that_fails_is_tried_again_at_the_next_tick(
+def test_a_re_sync_that_fails_is_tried_again_backing_off(
         database_url: str, fake_line: FakeLine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KENSHU_NOW", "2023-06-01T10:00")  # before the season in data/: reminders to plan
     data = tmp_path / "data"

@@ -37,6 +37,8 @@ def _words() -> DateWords:
         ("Is there a session in February?", date(2026, 2, 1), date(2026, 2, 28)),
         ("May 3rd session", date(2026, 5, 3), date(2026, 5, 3)),
         ("来年の日程", date(2026, 1, 1), date(2026, 12, 31)),
+        ("2月の回に申し込みましたが、会場はどこですか", date(2026, 2, 1), date(2026, 2, 28)),  # past, but not the question
+        ("ECMO研修 6月にありましたか", date(2025, 6, 1), date(2025, 6, 30)),  # asked in the past tense: the one gone
     ],
 )
 def test_a_month_or_day_named_by_number_is_the_nearest_one_to_the_clock(text: str, start: date, end: date) -> None:

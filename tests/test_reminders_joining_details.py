@@ -139,7 +139,7 @@ def test_details_that_decrypt_to_something_unreadable_fail_that_trainee_alone(
     assert "C-1 *（連携済み）: 復号できません" in run_cli(app, "credentials", "list", "--edition", EDITION)
 
 
-def test_two_unreadable_applications_are_both_named_so_one_import_fixes_the_reminder(
+def test_two_unreadable_applications_are_both_named_in_the_reason(
         app: Flask, line: LocalLine, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
     trainee = follow(line, "two-unreadable")
     enrol(app, EDITION, BASIC, "E-101", trainee)

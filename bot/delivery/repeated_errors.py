@@ -69,4 +69,8 @@ class OncePerKind:
         with self._lock:
             repeated = [(kind, count) for kind, count in self._counts.items() if count > 1]
         for kind, count in repeated:
-            self._log.error("%s: %s more errors of the kind logged above (%s)", self._run, count - 1, kind)
+            if kind == OTHER_KINDS:
+                self._log.error("%s: %s errors of further kinds, past the first %d kinds, not logged", self._run,
+                                count - 1, MAX_KINDS)
+            else:
+                self._log.error("%s: %s more errors of the kind logged above (%s)", self._run, count - 1, kind)

@@ -1,6 +1,6 @@
 """Serve a built app over HTTP in a background thread: the demo's console and the browser tests.
 
-cheroot's threaded WSGI server (as the fake LINE API uses), on 127.0.0.1 and a
+cheroot's threaded WSGI server, on 127.0.0.1 and a
 free port unless one is asked for; stopped when the block ends.
 """
 

@@ -49,8 +49,11 @@ _NAMED = (
     rf"(?P<en>(?<![a-z])({'|'.join(m for m in _MONTHS_EN if m != 'may')})(?![a-z])(\s+{_DAY}(?:st|nd|rd|th)?(?![0-9]))?)",
     rf"(?P<en_day>(?<![a-z])(may)\s+{_DAY}(?:st|nd|rd|th)?(?![0-9]))",
 )
-# A question in the past tense asks about a month or day gone (「6月にありましたか」「11月にやったのは」).
-_PAST_TENSE = re.compile(r"でした|だった|ました|あった|やった|終わった|済んだ|(?<![a-z])(was|were|did|held)(?![a-z])")
+# A question in the past tense asks about a month or day gone (「6月にありましたか」「11月にやったのはどこ？」,
+# "When was it?"). Only the question's own verb counts: 「2月の回に申し込みましたが、会場は？」 asks about February
+# to come, so a past form must end the text or come just before its question word or sign.
+_PAST_TENSE = re.compile(r"(でした|だった|ました|あった|やった|終わった|済んだ)(か|の|っけ)?(はどこ|はいつ|どこ|いつ)?[?？!！。\s]*$|"
+                         r"(?<![a-z])(was|were|did)(?![a-z])")
 # How far a named month or day may lie from today on either side: the nearest one is meant.
 _HALF_YEAR_MONTHS = 6
 

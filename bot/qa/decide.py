@@ -39,6 +39,7 @@ from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
 from bot.qa.routing import Route
 from bot.qa.subjects import named_subjects
+from bot.qa.time_slots import TimeSlots
 from bot.qa.topic_model import cover
 from bot.qa.training_resolution import Resolution
 from bot.textfold import fold_width_case_and_kana
@@ -156,16 +157,16 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
+    features = index.featuriser.features(topic)
+    prediction = index.model.predict(features)
     if PLACE_TOKEN in topic and query.time.only_when_or_where and not query.time.countdown and \
             not query.time.events and resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
         # 「神戸からはどこ？いつ？」: that place's days with their venue, which the schedule and the venue entry
         # both give for a named place; どこ asks for the venue, いつ for the schedule.
-        first, *also = _place_entries(query, index, topic)
+        first, *also = _place_entries(query.time, prediction.labels)
         return _entry(first, resolution, 1.0, index, also=tuple(also))
     if resolution.training_id and query.time.asks_whether_on:
         return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「今月のECMO研修」: the days in that window
-    features = index.featuriser.features(topic)
-    prediction = index.model.predict(features)
     if _asks_when_a_subject_is(query, index, prediction.top):
         return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「Bコースの医療との連携の科目は何日？」: its days
     previous = query.question.last_entry_id
@@ -221,14 +222,12 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
 
 
-def _place_entries(query: Query, index: FaqIndex, topic: str) -> list[str]:
+def _place_entries(time: TimeSlots, ranked: tuple[str, ...]) -> list[str]:
     """The entries that give a named place's days and venue: the venue for where, the schedule for when,
-    else both (「九州である？」 asks for either), the one the model finds likelier first."""
-    time = query.time
+    else both (「九州である？」 asks for either), the one the model ranks higher (``ranked``) first."""
     if time.asks_where != time.asks_when:
         return [VENUE_ENTRY if time.asks_where else SCHEDULE_ENTRY]
-    return [label for label in index.model.predict(index.featuriser.features(topic)).labels
-            if label in (VENUE_ENTRY, SCHEDULE_ENTRY)]
+    return [label for label in ranked if label in (VENUE_ENTRY, SCHEDULE_ENTRY)]
 
 
 def _asks_when_a_subject_is(query: Query, index: FaqIndex, top: str) -> bool:

@@ -18,11 +18,12 @@ from bot.qa.date_words import DATE_TOKEN, DateWords, DateWordSpec
 from bot.qa.features import PLACE_TOKEN
 from bot.textfold import fold_width_and_case
 
-# What may be left of a countdown question besides its time words and a venue place without it asking
-# anything else: particles, 研修, 回 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」).
-# Words before the particles: です would otherwise lose its で and leave す behind. English function words
-# count as particles do ("How many days until the course in Kyoto?").
-_FILLER = re.compile(r"まで|あり|ます|です|ある|なら|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、\s]|"
+# What may be left of a question besides its time (and where) words and a place without it asking anything
+# else: particles, 研修, 回, から, なら and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」,
+# 「神戸から行くならどこ？」); read for a countdown's other words and for ``only_when_or_where``. Words before the
+# particles: です would otherwise lose its で and leave す behind. English function words count as particles do
+# ("How many days until the course in Kyoto?").
+_FILLER = re.compile(r"まで|から|あり|ます|です|ある|なら|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、\s]|"
                      r"(?<![a-z])(the|a|an|is|are|was|were|it|there|in|at|of|for|to|be|held|do|does|did)(?![a-z])")
 # Particles and signs: what is left of a date-word question once its is-it-on words are out.
 _PARTICLES = re.compile(r"[のはをがにでとへもってやかね?？!！。、\s]")
