@@ -124,6 +124,9 @@ class Lexicon(Strict):
     off_topic_training_words: list[str] = Field(
         default_factory=list, description="Words of a training that must stand beside an off-topic exemption "
                                           "(研修, 会場); a training's own names count too")
+    not_subject_days_words: list[str] = Field(
+        default_factory=list, description="Words that make a question naming a curriculum subject and いつ ask "
+                                          "about something else than the subject's days (欠席, 補講, 課題)")
     purpose_words: list[str] = Field(
         default_factory=list, description="Words that ask what a training is for (目的, ねらい, purpose)")
     own_training_words: list[str] = Field(

@@ -69,8 +69,6 @@ SCHEDULE_ENTRY = "schedule"
 COUNTDOWN_ENTRY = "countdown"
 # The entries a question naming a curriculum subject is about when the model thinks of the curriculum.
 _CURRICULUM_ENTRIES = frozenset({SCHEDULE_ENTRY, "hours", "course-contents"})
-# Words that make a question naming a subject and いつ about something else than its days.
-_ABOUT_SOMETHING_ELSE = re.compile(r"欠席|休む|休ん|補講|振替|振り替|課題|提出|資料|配布|配ら|講師|動画|オンデマンド|テスト|変更")
 # What a follow-up looks like once names are out: a pronoun or a bare question word.
 _FOLLOW_UP = re.compile(
     r"^(それ|そっち|あれ|その日|そちら|これ)?(は|って|の)?\s*(いつ|何日|なんにち|あと何日|あとなんにち|どこ|何時|なんじ|"
@@ -241,9 +239,12 @@ def _asks_when_a_subject_is(query: Query, index: FaqIndex, top: str) -> bool:
     if edition is None:
         return False
     named = named_subjects(edition, query.text).ids
-    # A subject seen only on demand (ターミナルケア) has no days to give; 欠席・補講・課題 ask about something else.
+    # A subject seen only on demand (ターミナルケア) has no days to give; 欠席・補講・課題 (the lexicon's
+    # not_subject_days_words) ask about something else.
     held = any(named & set(session.subjects) for session in edition.sessions)
-    return held and not _ABOUT_SOMETHING_ELSE.search(query.text)
+    asked = fold_width_case_and_kana(query.text)
+    other_words = index.knowledge.faq.lexicon.not_subject_days_words
+    return held and not any(fold_width_case_and_kana(word) in asked for word in other_words)
 
 
 def _counts_down(query: Query) -> bool:
