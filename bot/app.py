@@ -25,6 +25,7 @@ from bot.i18n import DEFAULT_LOCALE, gettext_for
 from bot.line.gateway import LineGateway
 from bot.line.webhook import MAX_BODY_BYTES, webhook_blueprint
 from bot.line.worker import EventWorker
+from bot.secretariat.credentials import WrongSecretKey
 from bot.secretariat.inbox import RENDERER as HANDOFF_REPLY_RENDERER
 from bot.secretariat.inbox import render_reply
 from bot.secretariat.inbox_mail import MailSettings
@@ -99,9 +100,6 @@ def _check_secret_key(services: Services) -> None:
     try:
         check_secret_key(services.db, services.secret_key, services.cipher)
     except KeyMismatch:
-        _ = gettext_for(DEFAULT_LOCALE)
-        raise ConfigError(_("KENSHU_SECRET_KEY is not the key this database was set up with; stopping before "
-                            "writing anything (set the right key; to change keys, see `kenshu forget-secret-key`)")
-                          ) from None
+        raise ConfigError(WrongSecretKey().message(gettext_for(DEFAULT_LOCALE))) from None
     except OperationalError as error:
         log.warning("the secret key could not be checked: the database does not answer (%s)", type(error).__name__)
