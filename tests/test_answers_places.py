@@ -123,6 +123,8 @@ def test_a_place_the_venues_name_keeps_its_own_venue(answerer: Answerer) -> None
         ("1月のECMO研修はどこですか", ECMO_JANUARY_10_2026, "福岡大学病院", "京都府立医科大学"),
         ("ECMO研修 2月はどこでやりますか", ECMO_JANUARY_10_2026, "京都府立医科大学", "福岡大学病院"),
         ("ECMO研修 12月にやったのはどこ？", ECMO_JANUARY_10_2026, "札幌医科大学", "福岡大学病院"),
+        ("ECMO 2月15日 どこ", ECMO_JANUARY_10_2026, "京都府立医科大学", "福岡大学病院"),
+        ("ECMO研修 2026/1/18の会場は？", ECMO_JANUARY_10_2026, "福岡大学病院", "京都府立医科大学"),
     ],
 )
 def test_a_question_naming_one_city_or_month_gets_its_days_and_venues_only_outright(

@@ -38,6 +38,8 @@ _DAY = r"(3[01]|[12][0-9]|0?[1-9])"
 # length), 月曜 (a weekday), 2026年度 or a larger number's tail (60月 is none).
 _NAMED = (
     rf"(?P<ymd>(?<![0-9])(20[0-9][0-9])年{_MONTH}月{_DAY}日)",
+    # 2026/1/18, 2026-01-18, 2026.1.18: a full date written with one separator.
+    rf"(?P<ymd_sep>(?<![0-9])(20[0-9][0-9])(?P<sep>[/.-]){_MONTH}(?P=sep){_DAY}(?![0-9]))",
     rf"(?P<md>(?<![0-9/年]){_MONTH}月{_DAY}日)",
     # 1/18 only before a particle or the end: 1/2以上, 1/2日だけ and 5/10人 are fractions and counts.
     rf"(?P<slash>(?<![0-9/.]){_MONTH}/{_DAY}(?=[のにはで、。?？\s]|$))",
@@ -141,6 +143,8 @@ def _named_spec(match: re.Match[str]) -> DateWordSpec:
         return DateWordSpec(WindowKind.DAY if day else WindowKind.MONTH, month=_MONTHS_EN.index(name) + 1, day=day)
     if kind == "ymd":
         return DateWordSpec(WindowKind.DAY, month=int(groups[2]), day=int(groups[3]), year=int(groups[1]))
+    if kind == "ymd_sep":  # its groups: the whole, the year, the separator, the month, the day
+        return DateWordSpec(WindowKind.DAY, month=int(groups[3]), day=int(groups[4]), year=int(groups[1]))
     if kind in ("md", "slash"):
         return DateWordSpec(WindowKind.DAY, month=int(groups[1]), day=int(groups[2]))
     if kind == "ym":

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
 from bot.knowledge.schedule import EventKind
 from bot.qa.coverage import carried
+from bot.qa.date_words import DATE_TOKEN
 from bot.qa.features import PLACE_TOKEN
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
@@ -157,10 +158,11 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     features = index.featuriser.features(topic)
     prediction = index.model.predict(features)
-    if PLACE_TOKEN in topic and query.time.only_when_or_where and not query.time.countdown and \
+    named_place_or_day = PLACE_TOKEN in topic or (DATE_TOKEN in topic and query.time.asks_where)
+    if named_place_or_day and query.time.only_when_or_where and not query.time.countdown and \
             not query.time.events and resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
-        # 「神戸からはどこ？いつ？」: that place's days with their venue, which the schedule and the venue entry
-        # both give for a named place; どこ asks for the venue, いつ for the schedule.
+        # 「神戸からはどこ？いつ？」「2月15日はどこ？」: that place's (or day's) days with their venue, which the
+        # schedule and the venue entry both give for a named place; どこ asks for the venue, いつ for the schedule.
         first, *also = _place_entries(query.time, prediction.labels)
         return _entry(first, resolution, 1.0, index, also=tuple(also))
     if resolution.training_id and query.time.asks_whether_on:
