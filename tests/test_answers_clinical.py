@@ -57,7 +57,9 @@ def test_side_effects_of_a_treatment_are_still_redirected(answerer: Answerer, te
     assert ask(answerer, text, JUNE_20_2023).decision.kind == "clinical"
 
 
-@pytest.mark.parametrize("text", ["ECMOの適応は？", "脱血カニューレのサイズ", "Which drainage cannula size for VV ECMO?"])
+@pytest.mark.parametrize("text", ["ECMOの適応は？", "脱血カニューレのサイズ", "Which drainage cannula size for VV ECMO?",
+                                  "What's the target SpO2 for a patient on VV-ECMO?",
+                                  "Can clozapine be combined with lithium?"])
 def test_indications_and_devices_in_a_patient_are_clinical_by_the_word_lists(answerer: Answerer, text: str) -> None:
     assert answerer.is_surely_clinical(text)
     assert ask(answerer, text).decision.kind == "clinical"
@@ -75,3 +77,11 @@ def test_a_device_alarming_at_the_bedside_is_redirected(answerer: Answerer, text
 
 def test_a_lecture_about_alarms_is_a_course_question(answerer: Answerer) -> None:
     assert ask(answerer, "人工呼吸器研修でアラーム対応の講義はありますか", JUNE_20_2023).decision.kind != "clinical"
+
+
+@pytest.mark.parametrize("text", ["Can the ECMO course be combined with the ventilator course?",
+                                  "ECMO研修でSpO2の管理は習いますか"])
+def test_courses_combined_or_a_patient_number_as_a_lecture_topic_are_course_questions(
+    answerer: Answerer, text: str
+) -> None:
+    assert not answerer.is_surely_clinical(text)
