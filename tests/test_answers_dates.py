@@ -189,3 +189,15 @@ def test_a_window_after_the_documents_last_day_says_nothing_is_announced_yet(ans
     reply = ask(answerer, "ECMO研修、3月にもありますか", now=parse_jst("2026-01-10T10:00"))
     assert "2026年3月1日" in reply.text and "まだ案内されていません" in reply.text
     assert "研修日はありません" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "shown"),
+    [("9月15日の祝日もECMO研修ありますか", "2025-09-01T10:00", "2025年9月15日"),
+     ("12月20日って主任研修ありましたっけ？", "2023-06-10T10:00", "12月20日")],
+)
+def test_a_holiday_or_a_half_remembered_day_asked_whether_on_gets_that_days_sessions(
+    answerer: Answerer, text: str, now: str, shown: str
+) -> None:
+    reply = ask(answerer, text, now=parse_jst(now))
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "schedule") and shown in reply.text

@@ -46,7 +46,8 @@ def test_something_else_called_off_stays_out_of_scope(answerer: Answerer, text: 
     assert ask(answerer, text).decision.kind == "out_of_scope"
 
 
-@pytest.mark.parametrize("text", ["主任研修の集合コース、大雪とかで中止になることある？", "台風で集合研修が中止になったら？"])
+@pytest.mark.parametrize("text", ["主任研修の集合コース、大雪とかで中止になることある？", "台風で集合研修が中止になったら？",
+                                  "主任研修の集合研修コース、台風の時はどうなりますか"])
 def test_bad_weather_calling_off_a_named_training_is_about_the_training(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind == "answer"
 

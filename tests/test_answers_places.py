@@ -125,6 +125,11 @@ def test_a_place_the_venues_name_keeps_its_own_venue(answerer: Answerer) -> None
         ("ECMO研修 12月にやったのはどこ？", ECMO_JANUARY_10_2026, "札幌医科大学", "福岡大学病院"),
         ("ECMO 2月15日 どこ", ECMO_JANUARY_10_2026, "京都府立医科大学", "福岡大学病院"),
         ("ECMO研修 2026/1/18の会場は？", ECMO_JANUARY_10_2026, "福岡大学病院", "京都府立医科大学"),
+        # A venue's short name, a weekday asked, English asking for "date and venue", when and where with no place.
+        ("札幌医大でやるECMO研修は何曜日ですか", ECMO_JANUARY_10_2026, "2025年12月7日", "福岡大学病院"),
+        ("Is there an ECMO training in Fukuoka? Date and venue please.", ECMO_JANUARY_10_2026, "January 18, 2026",
+         "Kyoto"),
+        ("次のECMO研修はいつ、どこでありますか？", ECMO_JANUARY_10_2026, "2026年1月18日", "京都府立医科大学"),
     ],
 )
 def test_a_question_naming_one_city_or_month_gets_its_days_and_venues_only_outright(

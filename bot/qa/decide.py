@@ -158,7 +158,9 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     features = index.featuriser.features(topic)
     prediction = index.model.predict(features)
-    named_place_or_day = PLACE_TOKEN in topic or (DATE_TOKEN in topic and query.time.asks_where)
+    time = query.time
+    # A place, a day asked where, or when and where both (「次のECMO研修はいつ、どこで？」).
+    named_place_or_day = PLACE_TOKEN in topic or (time.asks_where and (DATE_TOKEN in topic or time.asks_when))
     if named_place_or_day and query.time.only_when_or_where and not query.time.countdown and \
             not query.time.events and resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
         # 「神戸からはどこ？いつ？」「2月15日はどこ？」: that place's (or day's) days with their venue, which the

@@ -23,8 +23,9 @@ from bot.textfold import fold_width_and_case
 # 「神戸から行くならどこ？」); read for a countdown's other words and for ``only_when_or_where``. Words before the
 # particles: です would otherwise lose its で and leave す behind. English function words count as particles do
 # ("How many days until the course in Kyoto?").
-_FILLER = re.compile(r"まで|から|あり|ます|です|ある|なら|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、\s]|"
-                     r"(?<![a-z])(the|a|an|is|are|was|were|it|there|in|at|of|for|to|be|held|do|does|did)(?![a-z])")
+_FILLER = re.compile(r"まで|から|あり|ます|です|ある|やる|なら|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、.,\s]|"
+                     r"(?<![a-z])(the|a|an|is|are|was|were|it|there|in|at|of|for|to|be|held|do|does|did|and|please|how|many|"
+                     r"left|until|course|session|training)(?![a-z])")
 # Particles and signs: what is left of a date-word question once its is-it-on words are out.
 _PARTICLES = re.compile(r"[のはをがにでとへもってやかね?？!！。、\s]")
 
@@ -58,7 +59,7 @@ class TimeReader:
     def __init__(self, words: TimeWords, date_words: DateWords) -> None:
         self._date_words = date_words
         self._countdown = _alternation(words.countdown_words)
-        self._when = _alternation(words.when_words)
+        self._when = _alternation(words.when_words, whole_latin_words=True)  # "date" is no when word in "update"
         self._kinds: dict[str, set[EventKind]] = {}
         for kind, spellings in words.events.items():
             for word in spellings:
