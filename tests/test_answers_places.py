@@ -153,3 +153,12 @@ def test_a_countdown_to_a_named_place_is_answered_outright(answerer: Answerer) -
 def test_a_place_beside_a_dated_fact_is_asked_about_that_fact(answerer: Answerer, text: str, entry: str) -> None:
     reply = ask(answerer, text, ECMO_JANUARY_10_2026)
     assert reply.decision.entry_id == entry, reply.text
+
+
+def test_an_answer_about_a_place_whose_days_are_over_says_so(answerer: Answerer) -> None:
+    september = datetime(2025, 9, 1, 10, 0, tzinfo=JST)
+    gifu = ask(answerer, "岐阜のECMO研修に申し込みたいんですが", september)
+    assert gifu.decision.entry_id == "how-to-apply"
+    assert "2025年8月24日" in gifu.text and "大垣市民病院" in gifu.text and "終了しました" in gifu.text
+    kyoto = ask(answerer, "京都のECMO研修に申し込みたい", september)
+    assert kyoto.decision.entry_id == "how-to-apply" and "終了しました" not in kyoto.text

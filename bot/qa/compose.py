@@ -24,6 +24,7 @@ from bot.qa.decide import (
     Verdict,
 )
 from bot.qa.facts import FactContext, fact_function, table_function
+from bot.qa.facts.schedule import ended_sessions_named
 from bot.qa.index import OVERVIEW_ENTRY, FaqIndex
 from bot.qa.query import Query
 from bot.qa.reply import Choice, Decision, DecisionKind, Reply, Table
@@ -91,6 +92,9 @@ class Composer:
                 else None
             )
             texts.append(self._fill(entry, context, training_id, locale))
+            ended = ended_sessions_named(context) if context is not None and not entry.dated else None
+            if ended:  # an answer that gives no days still says the place asked about is over
+                texts.append(ended)
             for sibling in verdict.also:
                 text = _without_lines_shown(self._fill(index.entries[sibling], context, training_id, locale), texts)
                 if text:

@@ -127,6 +127,14 @@ def _sessions_at_named_places(ctx: FactContext, sessions: list[Session]) -> list
     return [s for s in sessions if s.venue_id in venue_ids]
 
 
+def ended_sessions_named(ctx: FactContext) -> str | None:
+    """The days at the places the question names when all of them are over, else None: 「岐阜のECMO研修に
+    申し込みたい」 after the Gifu day is answered with how to apply and that the Gifu day has taken place."""
+    named = _sessions_at_named_places(ctx, list(ctx.edition.sessions))
+    ended = [s for s in named if (day := s.date.day()) is not None and day < ctx.today]
+    return session_lines(ctx, named) if named and len(ended) == len(named) else None
+
+
 def _sessions_of_named_subjects(ctx: FactContext, sessions: list[Session]) -> list[Session]:
     """The days of the subjects the question names (「Aコースのスーパービジョン1は何日」: the first of them, in
     each course asked about), else none. A date word's window wins over the number: the days in it are kept."""
