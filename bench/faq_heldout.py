@@ -8,8 +8,8 @@ have since been tuned on and folded into the examples (data/faq/examples/earlier
 blind-set-3.yaml ... blind-set-9.yaml): their figures now are a regression check, never evidence
 about unseen phrasings. A fresh blind set in the same format is
 run with this script once, before it is folded into training. The automatic part checks the expected
-kind of reply and that each expected fact appears in it (NFKC-folded,
-case-insensitive, "a|b" meaning either); judging tone and whether the reply
+kind of reply and that each expected fact appears in it or its table (NFKC-folded,
+case-insensitive, spaces ignored, "a|b" meaning either; spaces and tables count since stop 22); judging tone and whether the reply
 answers the question actually asked stays a human job (see faq_heldout.md).
 """
 
@@ -34,11 +34,18 @@ FALLBACK_KINDS = {"did_you_mean", "out_of_scope"}
 
 
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def shown(reply: Reply) -> str:
+    """What the trainee reads: the texts and the table's rows (a schedule's every day is in its table)."""
+    rows = [" ".join(row) for row in reply.table.rows] if reply.table else []
+    return "\n".join([reply.text, *rows])
 
 
 def missing_facts(facts: list[str | int | float], reply: str) -> list[str]:
-    """The expected facts (each possibly "a|b") that the reply lacks.
+    """The expected facts (each possibly "a|b") that the reply lacks; spaces do not count
+    (「ゲティング エクスペリエンスセンター」 is the seed's 「ゲティングエクスペリエンスセンター」).
 
     YAML reads a bare number such as 300 as an int; facts are compared as text.
     """
@@ -65,7 +72,7 @@ def judge(item: dict, reply: Reply) -> tuple[str, str]:
             return "wrong-kind", kind
         if item.get("training") and decision.training_id != item["training"]:
             return "wrong-training", str(decision.training_id)
-        missing = missing_facts(item.get("facts", []), reply.text)
+        missing = missing_facts(item.get("facts", []), shown(reply))
         return ("missing-fact", f"missing {missing} ({decision.entry_id})") if missing else ("correct", "")
     if expect == "clinical":
         return ("correct", "") if kind == "clinical" else ("redirect", kind)

@@ -201,3 +201,22 @@ def test_a_holiday_or_a_half_remembered_day_asked_whether_on_gets_that_days_sess
 ) -> None:
     reply = ask(answerer, text, now=parse_jst(now))
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "schedule") and shown in reply.text
+
+
+def test_a_day_named_without_a_year_is_the_programmes_when_only_that_year_holds_a_session(
+    answerer: Answerer,
+) -> None:
+    reply = ask(answerer, "主任研修Cコースの1月9日は何の科目ですか", now=parse_jst("2023-06-10T10:00"))
+    assert "令和6年1月9日" in reply.text and "スーパービジョン" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "hidden"),
+    [("主任研修Aコースで土曜日の研修日はいつですか", "令和5年11月18日（土）", "（日）"),
+     ("主任研修で日曜日に開催される研修日はありますか", "令和5年12月3日（日）", "（土）"),
+     ("主任研修Cコースは日曜始まりですか？", "令和5年10月15日（日）", "Dコース")],
+)
+def test_a_weekday_asked_about_gets_the_session_days_on_it(answerer: Answerer, text: str, shown: str,
+                                                           hidden: str) -> None:
+    reply = ask(answerer, text, now=parse_jst("2023-06-10T10:00"))
+    assert reply.decision.entry_id == "schedule" and shown in reply.text and hidden not in reply.text

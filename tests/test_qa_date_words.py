@@ -69,3 +69,18 @@ def test_next_years_month_is_that_month_and_a_month_asked_in_the_past_tense_is_t
     june = words.window(fold_width_and_case("ECMO研修 6月にありましたか"), today)
     assert march is not None and (march.start, march.end) == (date(2026, 3, 1), date(2026, 3, 31))
     assert june is not None and (june.start, june.end) == (date(2025, 6, 1), date(2025, 6, 30))
+
+
+def test_a_forgotten_day_asked_with_kke_is_no_past_tense() -> None:
+    window = _words().window(fold_width_and_case("12月20日って研修ありましたっけ？"), date(2023, 6, 10))
+    assert window is not None and window.start == date(2023, 12, 20)
+
+
+def test_a_month_named_without_a_year_has_the_same_days_a_year_the_other_side() -> None:
+    words, today = _words(), date(2023, 6, 10)
+    january = words.find(fold_width_and_case("1月9日は何の科目ですか"))
+    assert january is not None and january.window(today).start == date(2023, 1, 9)
+    other = january.other_year(today)
+    assert other is not None and (other.start, other.end) == (date(2024, 1, 9), date(2024, 1, 9))
+    written = words.find(fold_width_and_case("2024年1月9日は何の科目ですか"))
+    assert written is not None and written.other_year(today) is None

@@ -66,6 +66,25 @@ class DateWord(Strict):
         return self
 
 
+class WeekdayWord(Strict):
+    """Spellings of a weekday or a set of them (土日) and which days they are (0 is Monday)."""
+
+    days: list[int] = Field(min_length=1)
+    words: list[str] = Field(min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(not 0 <= day <= 6 for day in value):
+            raise ValueError("a weekday is 0 (Monday) to 6 (Sunday)")
+        return value
+
+    @field_validator("words")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        return _words(value)
+
+
 class TimeWords(Strict):
     """``data/faq/time_words.yaml``."""
 
@@ -79,6 +98,8 @@ class TimeWords(Strict):
     where_words: list[str] = Field(
         default_factory=list, description="What may stand beside a place in a question that asks only when and "
                                           "where the sessions there are (どこ, 近く, 行くなら)")
+    weekdays: list[WeekdayWord] = Field(
+        default_factory=list, description="Weekday words (土曜日, 週末): the session days on those weekdays")
     is_it_on_words: list[str] = Field(
         min_length=1, description="What may stand beside a date word in a question that only asks whether "
                                   "something is on then (研修, 開催, ある)")

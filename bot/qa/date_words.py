@@ -53,8 +53,9 @@ _NAMED = (
 )
 # A question in the past tense asks about a month or day gone (「6月にありましたか」「11月にやったのはどこ？」,
 # "When was it?"). Only the question's own verb counts: 「2月の回に申し込みましたが、会場は？」 asks about February
-# to come, so a past form must end the text or come just before its question word or sign.
-_PAST_TENSE = re.compile(r"(でした|だった|ました|あった|やった|終わった|済んだ)(か|の|っけ)?(はどこ|はいつ|どこ|いつ)?[?？!！。\s]*$|"
+# to come, so a past form must end the text or come just before its question word or sign. 「ありましたっけ」
+# asks what the asker forgot, of days gone or to come: no past tense.
+_PAST_TENSE = re.compile(r"(でした|だった|ました|あった|やった|終わった|済んだ)(か|の)?(はどこ|はいつ|どこ|いつ)?[?？!！。\s]*$|"
                          r"(?<![a-z])(was|were|did)(?![a-z])")
 # How far a named month or day may lie from today on either side: the nearest one is meant.
 _HALF_YEAR_MONTHS = 6
@@ -86,6 +87,14 @@ class DateWordSpec:
         to a question about its days; 今日 or 来週 seldom does."""
         return self.month is not None or self.kind is WindowKind.YEAR
 
+    def other_year(self, today: date) -> Window | None:
+        """For a month or day named without a year, in the present tense: the same days a year the other
+        side of the nearest ones (``window``), which the documents may hold instead; else None."""
+        if self.month is None or self.year is not None or self.ahead or self.past:
+            return None
+        nearest = self.window(today)
+        return _shifted_a_year(nearest, 1 if nearest.end < today else -1)
+
     def window(self, today: date) -> Window:
         """The days this date word names when asked on ``today``."""
         if self.month is not None:
@@ -114,6 +123,14 @@ class DateWordSpec:
                 return Window(date(today.year + 1, 1, 1), date(today.year + 1, 1, 31))
             case WindowKind.YEAR:
                 return Window(date(today.year + self.ahead, 1, 1), date(today.year + self.ahead, 12, 31))
+
+
+def _shifted_a_year(window: Window, years: int) -> Window:
+    """The same days ``years`` later (29 February becomes 28th)."""
+    def shift(day: date) -> date:
+        year = day.year + years
+        return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+    return Window(shift(window.start), shift(window.end))
 
 
 def _named_window(today: date, month: int, day: int | None, year: int | None, past: bool = False) -> Window:

@@ -19,11 +19,11 @@ from bot.qa.features import PLACE_TOKEN
 from bot.textfold import fold_width_and_case
 
 # What may be left of a question besides its time (and where) words and a place without it asking anything
-# else: particles, 研修, 回, から, なら and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」,
-# 「神戸から行くならどこ？」); read for a countdown's other words and for ``only_when_or_where``. Words before the
+# else: particles, 研修, 回, から, なら, 今年度 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」,
+# 「神戸から行くならどこ？」, 「今年度最後のECMO研修はいつどこ？」); read for a countdown's other words and for ``only_when_or_where``. Words before the
 # particles: です would otherwise lose its で and leave す behind. English function words count as particles do
 # ("How many days until the course in Kyoto?").
-_FILLER = re.compile(r"まで|から|あり|ます|です|ある|やる|なら|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、.,\s]|"
+_FILLER = re.compile(r"まで|から|あり|ます|です|ある|やる|なら|今年度|今年|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、.,\s]|"
                      r"(?<![a-z])(the|a|an|is|are|was|were|it|there|in|at|of|for|to|be|held|do|does|did|and|please|how|many|"
                      r"left|until|course|session|training)(?![a-z])")
 # Particles and signs: what is left of a date-word question once its is-it-on words are out.
@@ -43,6 +43,7 @@ class TimeSlots:
     asks_whether_on: bool = False  # a date word and nothing else but 研修/ある: 「今月のECMO研修」「来週 研修ある？」
     only_when_or_where: bool = False  # nothing but time, is-it-on and where words beside a place or date: 「神戸からはいつ？」
     asks_where: bool = False  # a where word (どこ, 近く)
+    weekdays: frozenset[int] = frozenset()  # the weekdays named (土曜日: 5, 土日: 5 and 6; 0 is Monday)
 
 
 def _alternation(words: list[str], whole_latin_words: bool = False) -> re.Pattern[str]:
@@ -70,6 +71,8 @@ class TimeReader:
         self._is_it_on = _alternation(words.is_it_on_words, whole_latin_words=True)
         self._not_time = _alternation(words.not_time_words, whole_latin_words=True) if words.not_time_words else None
         self._where = _alternation(words.where_words, whole_latin_words=True) if words.where_words else None
+        self._weekday_days = {fold_width_and_case(w): frozenset(item.days) for item in words.weekdays for w in item.words}
+        self._weekday = _alternation(list(self._weekday_days), whole_latin_words=True) if self._weekday_days else None
 
     def read(self, text: str, topic: str) -> TimeSlots:
         """The slots of a question: ``text`` as asked (folded), ``topic`` what the model reads of it."""
@@ -100,4 +103,6 @@ class TimeReader:
             asks_whether_on=DATE_TOKEN in topic and not _PARTICLES.sub("", only_on),
             only_when_or_where=not _FILLER.sub("", asked),
             asks_where=self._where is not None and self._where.search(text) is not None,
+            weekdays=frozenset().union(*(self._weekday_days[m.group(0)] for m in self._weekday.finditer(text)))
+            if self._weekday is not None else frozenset(),
         )

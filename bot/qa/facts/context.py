@@ -35,10 +35,22 @@ class FactContext:
     def today(self) -> date:
         return self.now.date()
 
-    @property
+    @cached_property
     def window(self) -> Window | None:
-        """The days the question's date word names on this clock (来週: next Monday to Sunday)."""
-        return self.time.date_word.window(self.today) if self.time.date_word else None
+        """The days the question's date word names on this clock (来週: next Monday to Sunday). A month or
+        day named without a year is the nearest one, unless only the same days a year the other side hold a
+        session of this edition: 「1月9日は何の科目？」 asked in June means the programme's coming January."""
+        spec = self.time.date_word
+        if spec is None:
+            return None
+        nearest, other = spec.window(self.today), spec.other_year(self.today)
+        if other is None or self._has_session_in(nearest) or not self._has_session_in(other):
+            return nearest
+        return other
+
+    def _has_session_in(self, window: Window) -> bool:
+        return any((day := s.date.day()) is not None and window.start <= day <= window.end
+                   for s in self.edition.sessions)
 
     def text(self, value: Text | None) -> str | None:
         return value.in_locale(self.locale) if value is not None else None

@@ -6,6 +6,8 @@ every status (あと3日, 終了) is judged against the context's ``now``.
 
 from __future__ import annotations
 
+from babel.dates import get_day_names
+
 from bot.knowledge.models import Session, Venue
 from bot.knowledge.time_words import Ordinal
 from bot.knowledge.timing import Period, When
@@ -194,6 +196,8 @@ def schedule(ctx: FactContext) -> str | None:
     wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
     named = _sessions_at_named_places(ctx, wanted) or _sessions_of_named_subjects(ctx, wanted)
     asked = ctx.window
+    if ctx.time.weekdays and wanted:
+        return _sessions_on_weekdays(ctx, named or wanted, asked)
     if asked is not None and wanted:
         return _sessions_in_window(ctx, named or wanted, asked)
     if wanted and (ctx.time.ordinal is not None or (ctx.time.countdown and not named)):
@@ -233,6 +237,21 @@ def schedule(ctx: FactContext) -> str | None:
     else:
         lines.append(_("All session days are over."))
     return "\n".join(lines)
+
+
+def _sessions_on_weekdays(ctx: FactContext, sessions: list[Session], asked: Window | None) -> str:
+    """The session days on the weekdays the question names (「Aコースで土曜日の研修日は」「日曜始まり？」),
+    inside its date word's days if it has one; past days too, each with its status."""
+    _ = ctx.gettext
+    names = get_day_names("wide", locale=ctx.locale)
+    weekdays = listed(ctx, [names[day] for day in sorted(ctx.time.weekdays)])
+    on = [s for s in sessions if (day := s.date.day()) is not None and day.weekday() in ctx.time.weekdays]
+    if asked is not None:
+        on = [s for s in on if (day := s.date.day()) is not None and asked.start <= day <= asked.end]
+    if not on:
+        return _("No session day falls on {weekdays}.").format(weekdays=weekdays)
+    several = len(_session_groups(ctx, on)) > 1
+    return _("Session days on {weekdays}:").format(weekdays=weekdays) + "\n" + session_lines(ctx, on, several)
 
 
 def session_name(ctx: FactContext, session: Session) -> str:
