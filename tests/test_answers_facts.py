@@ -197,3 +197,8 @@ def test_the_application_rules_state_each_rule_once(answerer: Answerer) -> None:
     reply = ask(answerer, "主任研修は東京都に直接申し込んでもいい？", JUNE_20_2023)
     assert reply.text.count("区市町村を通さず直接都又は研修実施機関へ申し込んだ場合は無効です") == 1
     assert "ホームページからダウンロード" in reply.text  # the other notes are still there
+
+
+def test_the_recording_rules_say_the_venue_staff_may_take_photos(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修の当日、写真を撮られることはありますか？", AUGUST_5_2025)
+    assert reply.decision.entry_id == "recording" and "会場スタッフが撮影" in reply.text
