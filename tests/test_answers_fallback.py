@@ -61,7 +61,8 @@ def test_a_survey_question_about_a_training_without_one_is_not_answered_with_ecm
     answerer: Answerer,
 ) -> None:
     reply = ask(answerer, "主任研修 アンケートある？", JUNE_20_2023)
-    assert reply.decision.kind != "answer"
+    assert reply.decision.training_id != "ecmo-ventilator" and "ECMO" not in reply.text
+    assert reply.decision.kind != "answer" or "記載がありません" in reply.text  # 主任's guide is silent on surveys
 
 
 

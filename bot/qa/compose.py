@@ -124,7 +124,8 @@ class Composer:
             value = function(context) if (function is not None and context is not None) else None
             found += value is not None
             values[name] = value or ""
-        if not found:
+        if not found or (training_id is not None and not self._index.applies(entry.id, training_id)):
+            # Nothing found, or another training's own entry (主任研修's 申込後の流れ is not 難治性's form mail).
             return _("The guide for {training} does not say. Please ask the secretariat:\n{contact}").format(
                 training=short_name,
                 contact=_secretariat(context) if context else "",

@@ -29,7 +29,7 @@ The outcome is a ``Verdict``: what to say is ``compose``'s job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.knowledge.faq import CLINICAL_LABEL, GUARD_LABELS
 from bot.knowledge.schedule import EventKind
@@ -41,7 +41,7 @@ from bot.qa.query import Query
 from bot.qa.routing import Route
 from bot.qa.subjects import named_subjects
 from bot.qa.time_slots import TimeSlots
-from bot.qa.topic_model import cover
+from bot.qa.topic_model import Prediction, cover
 from bot.qa.training_resolution import Resolution
 from bot.textfold import fold_width_case_and_kana
 
@@ -158,6 +158,8 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     features = index.featuriser.features(topic)
     prediction = index.model.predict(features)
+    query = _owner_over_place(query, prediction, index)
+    resolution = query.resolution
     time = query.time
     # A place, a day asked where, or when and where both (「次のECMO研修はいつ、どこで？」).
     named_place_or_day = PLACE_TOKEN in topic or (time.asks_where and (DATE_TOKEN in topic or time.asks_when))
@@ -222,6 +224,18 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     if probability >= SUGGEST_PROBABILITY:
         return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
+
+
+def _owner_over_place(query: Query, prediction: Prediction, index: FaqIndex) -> Query:
+    """A training only guessed from a place (東京都: ECMO is held in Tokyo) gives way to the one training whose
+    own entry the model is sure of: 「東京都の専門研修修了してる場合、法定研修修了証のコピーは省略できる？」 is 主任's."""
+    resolution, top = query.resolution, prediction.top
+    owners = index.entries[top].trainings if top in index.entries else []
+    if resolution.source != "place" or len(owners) != 1 or resolution.training_id in owners or \
+            prediction.probabilities[0] < index.model.calibration.threshold(top):
+        return query
+    owner = replace(resolution, training_id=owners[0], source="entry", candidates=(owners[0],))
+    return replace(query, resolution=owner)
 
 
 def _place_entries(time: TimeSlots, ranked: tuple[str, ...]) -> list[str]:
@@ -306,14 +320,17 @@ def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query
 
 
 def _silent_entry(top: str, probability: float, query: Query, index: FaqIndex) -> AnswerEntry | None:
-    """The model is sure of an entry the named training's documents say nothing about
-    (主任研修 録画): answering it says so and gives the secretariat, which beats guessing another."""
+    """The model is sure of an entry the named training's documents say nothing about (主任研修 録画), or
+    one that is another training's own (主任研修の申込後の流れ: 難治性's form mail): answering it says so and
+    gives the secretariat, which beats guessing another or calling the question out of scope."""
     training_id = query.resolution.training_id
     if training_id is None or top not in index.entries or probability < index.model.calibration.threshold(top):
         return None
     entry = index.entries[top]
-    if index.applies(top, training_id) or (entry.trainings and training_id not in entry.trainings):
+    if index.applies(top, training_id):
         return None
+    if entry.trainings and training_id not in entry.trainings and query.resolution.source != "named":
+        return None  # a training guessed from a place (東京都) is no reason to deny another training's own entry
     return AnswerEntry(top, training_id, query.resolution.course_ids, round(probability, 3), (top,))
 
 
