@@ -80,8 +80,17 @@ def test_a_lecture_about_alarms_is_a_course_question(answerer: Answerer) -> None
 
 
 @pytest.mark.parametrize("text", ["Can the ECMO course be combined with the ventilator course?",
-                                  "ECMO研修でSpO2の管理は習いますか"])
+                                  "ECMO研修でSpO2の管理は習いますか", "リチウムの講義はある？",
+                                  "Training for nurses caring for a patient on ECMO?",
+                                  "How many sessions are there in Tokyo?"])
 def test_courses_combined_or_a_patient_number_as_a_lecture_topic_are_course_questions(
     answerer: Answerer, text: str
 ) -> None:
     assert not answerer.is_surely_clinical(text)
+
+
+def test_a_clinical_sounding_question_about_the_course_is_offered_choices_not_called_out_of_scope(
+    answerer: Answerer,
+) -> None:
+    reply = ask(answerer, "Can the ventilator course be combined with the ECMO course?", locale="en")
+    assert reply.decision.kind == "did_you_mean"

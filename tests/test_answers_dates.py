@@ -220,3 +220,14 @@ def test_a_weekday_asked_about_gets_the_session_days_on_it(answerer: Answerer, t
                                                            hidden: str) -> None:
     reply = ask(answerer, text, now=parse_jst("2023-06-10T10:00"))
     assert reply.decision.entry_id == "schedule" and shown in reply.text and hidden not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "shown", "hidden"),
+    [("ECMOの次の日曜日の研修は？", "2025-09-01T10:00", "2025年9月14日", "2025年10月19日"),
+     ("Aコースの最後の土曜日は？主任研修", "2023-11-20T10:00", "令和6年1月20日", "令和6年1月13日")],
+)
+def test_a_weekday_with_next_or_last_is_one_day(answerer: Answerer, text: str, now: str, shown: str,
+                                               hidden: str) -> None:
+    reply = ask(answerer, text, now=parse_jst(now))
+    assert shown in reply.text and hidden not in reply.text

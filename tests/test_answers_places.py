@@ -162,3 +162,26 @@ def test_an_answer_about_a_place_whose_days_are_over_says_so(answerer: Answerer)
     assert "2025年8月24日" in gifu.text and "大垣市民病院" in gifu.text and "終了しました" in gifu.text
     kyoto = ask(answerer, "京都のECMO研修に申し込みたい", september)
     assert kyoto.decision.entry_id == "how-to-apply" and "終了しました" not in kyoto.text
+
+
+def test_the_over_line_goes_only_with_answers_about_taking_part_and_never_twice(answerer: Answerer) -> None:
+    march = datetime(2026, 3, 1, 10, 0, tzinfo=JST)
+    certificate = ask(answerer, "京都の研修の修了証は？", march)
+    assert "終了しました" not in certificate.text
+    parking = ask(answerer, "京都会場の駐車場は？", march)
+    assert parking.decision.entry_id == "venue-access" and parking.text.count("2026年2月15日") == 1
+
+
+def test_a_venue_noun_beside_a_place_asks_nothing_about_where(answerer: Answerer) -> None:
+    reply = ask(answerer, "福岡大学病院の研修はいつ？", datetime(2025, 9, 1, 10, 0, tzinfo=JST))
+    assert reply.decision.entry_id == "schedule" and reply.decision.also == ()
+
+
+def test_parking_at_a_training_without_a_venue_says_where_to_attend_from(answerer: Answerer) -> None:
+    reply = ask(answerer, "クロザピン研修の会場に駐車場はありますか", JUNE_20_2023)
+    assert "記載がありません" in reply.text and "自宅" in reply.text
+
+
+def test_who_pays_for_a_hotel_is_the_costs_answer(answerer: Answerer) -> None:
+    reply = ask(answerer, "ECMO研修で前泊する場合のホテル代は出ますか", AUGUST_5_2025)
+    assert reply.decision.entry_id == "costs"

@@ -98,13 +98,15 @@ class TimeWords(Strict):
     where_words: list[str] = Field(
         default_factory=list, description="What may stand beside a place in a question that asks only when and "
                                           "where the sessions there are (どこ, 近く, 行くなら)")
+    venue_nouns: list[str] = Field(
+        default_factory=list, description="Nouns beside a place that ask nothing more than the place (医大, 病院)")
     weekdays: list[WeekdayWord] = Field(
         default_factory=list, description="Weekday words (土曜日, 週末): the session days on those weekdays")
     is_it_on_words: list[str] = Field(
         min_length=1, description="What may stand beside a date word in a question that only asks whether "
                                   "something is on then (研修, 開催, ある)")
 
-    @field_validator("countdown_words", "when_words", "is_it_on_words", "not_time_words", "where_words")
+    @field_validator("countdown_words", "when_words", "is_it_on_words", "not_time_words", "where_words", "venue_nouns")
     @classmethod
     def _no_blank(cls, value: list[str]) -> list[str]:
         return _words(value)

@@ -34,6 +34,8 @@ from bot.qa.routing import Route
 MENU_ENTRIES = ("application-period", "schedule", "certificate", "fee", "contact")
 # A table only pays for itself beyond a few rows; shorter material stays in the text.
 MIN_TABLE_ROWS = 4
+# Answers about taking part in a session to come, which also say when the place asked about is over.
+NEXT_TIME_ENTRIES = frozenset({"how-to-apply", "application-period", "capacity", "cancellation", "correct-application"})
 # An entry nobody named a training for is answered for every training when all answers together are this short.
 SHORT_FOR_ALL = 160
 
@@ -92,9 +94,9 @@ class Composer:
                 else None
             )
             texts.append(self._fill(entry, context, training_id, locale))
-            ended = ended_sessions_named(context) if context is not None and not entry.dated else None
-            if ended:  # an answer that gives no days still says the place asked about is over
-                texts.append(ended)
+            ended = ended_sessions_named(context) if context is not None and entry.id in NEXT_TIME_ENTRIES else None
+            if ended and (ended := _without_lines_shown(ended, texts)):
+                texts.append(ended)  # 「岐阜のECMO研修に申し込みたい」 after the Gifu day: how to apply, and that it is over
             for sibling in verdict.also:
                 text = _without_lines_shown(self._fill(index.entries[sibling], context, training_id, locale), texts)
                 if text:

@@ -53,8 +53,8 @@ _NAMED = (
 )
 # A question in the past tense asks about a month or day gone (「6月にありましたか」「11月にやったのはどこ？」,
 # "When was it?"). Only the question's own verb counts: 「2月の回に申し込みましたが、会場は？」 asks about February
-# to come, so a past form must end the text or come just before its question word or sign. 「ありましたっけ」
-# asks what the asker forgot, of days gone or to come: no past tense.
+# to come, so a past form must end the text or come just before its question word or sign. A past form with
+# っけ (「ありましたっけ」「何日でしたっけ」) asks what the asker forgot, of days gone or to come: no past tense.
 _PAST_TENSE = re.compile(r"(でした|だった|ました|あった|やった|終わった|済んだ)(か|の)?(はどこ|はいつ|どこ|いつ)?[?？!！。\s]*$|"
                          r"(?<![a-z])(was|were|did)(?![a-z])")
 # How far a named month or day may lie from today on either side: the nearest one is meant.

@@ -207,7 +207,8 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     if top == CLINICAL_LABEL and probability >= (CLINICAL_ABOUT_COURSE if about_course else CLINICAL_PROBABILITY):
         return Redirect(resolution.training_id, round(probability, 3))
     if top in GUARD_LABELS:
-        if entries and entries[0][1] >= SUGGEST_PROBABILITY * 2:
+        # A clinical-sounding question about the course (「リチウムの講義はある？」) is no out-of-scope one.
+        if entries and (entries[0][1] >= SUGGEST_PROBABILITY * 2 or (top == CLINICAL_LABEL and about_course and offered)):
             return _did_you_mean(offered, resolution, entries[0][1])
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration

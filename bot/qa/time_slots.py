@@ -71,6 +71,7 @@ class TimeReader:
         self._is_it_on = _alternation(words.is_it_on_words, whole_latin_words=True)
         self._not_time = _alternation(words.not_time_words, whole_latin_words=True) if words.not_time_words else None
         self._where = _alternation(words.where_words, whole_latin_words=True) if words.where_words else None
+        self._venue_nouns = _alternation(words.venue_nouns) if words.venue_nouns else None
         self._weekday_days = {fold_width_and_case(w): frozenset(item.days) for item in words.weekdays for w in item.words}
         self._weekday = _alternation(list(self._weekday_days), whole_latin_words=True) if self._weekday_days else None
 
@@ -91,8 +92,9 @@ class TimeReader:
                 rest = pattern.sub(" ", rest)
         only_on = self._is_it_on.sub(" ", topic.replace(DATE_TOKEN, " "))
         asked = self._is_it_on.sub(" ", rest)
-        if self._where is not None:
-            asked = self._where.sub(" ", asked)
+        for pattern in (self._where, self._venue_nouns):
+            if pattern is not None:
+                asked = pattern.sub(" ", asked)
         return TimeSlots(
             date_word=self._date_words.find(text),
             countdown=countdown,

@@ -194,10 +194,13 @@ def schedule(ctx: FactContext) -> str | None:
     (of each course), always with its date, past or not.
     """
     wanted = [s for s in ctx.edition.sessions if ctx.wanted(s.course_ids)]
+    if ctx.time.weekdays and wanted:
+        # 「Aコースの土曜日は？」「次の日曜日の研修は？」: only the days on those weekdays, then as any question.
+        wanted = _on_weekdays(ctx, wanted)
+        if not wanted:
+            return ctx.gettext("No session day falls on {weekdays}.").format(weekdays=_weekday_names(ctx))
     named = _sessions_at_named_places(ctx, wanted) or _sessions_of_named_subjects(ctx, wanted)
     asked = ctx.window
-    if ctx.time.weekdays and wanted:
-        return _sessions_on_weekdays(ctx, named or wanted, asked)
     if asked is not None and wanted:
         return _sessions_in_window(ctx, named or wanted, asked)
     if wanted and (ctx.time.ordinal is not None or (ctx.time.countdown and not named)):
@@ -206,6 +209,9 @@ def schedule(ctx: FactContext) -> str | None:
         return session_lines(ctx, picked, len(picked) > 1)
     if named:
         return session_lines(ctx, named, len(_session_groups(ctx, named)) > 1)
+    if ctx.time.weekdays and wanted:
+        return ctx.gettext("Session days on {weekdays}:").format(weekdays=_weekday_names(ctx)) + "\n" + \
+            session_lines(ctx, wanted, len(_session_groups(ctx, wanted)) > 1)
     sessions = wanted
     if not sessions:
         parts = [on_demand(ctx), live_stream(ctx)]
@@ -239,19 +245,15 @@ def schedule(ctx: FactContext) -> str | None:
     return "\n".join(lines)
 
 
-def _sessions_on_weekdays(ctx: FactContext, sessions: list[Session], asked: Window | None) -> str:
-    """The session days on the weekdays the question names (「Aコースで土曜日の研修日は」「日曜始まり？」),
-    inside its date word's days if it has one; past days too, each with its status."""
-    _ = ctx.gettext
+def _on_weekdays(ctx: FactContext, sessions: list[Session]) -> list[Session]:
+    """The sessions held on the weekdays the question names."""
+    return [s for s in sessions if (day := s.date.day()) is not None and day.weekday() in ctx.time.weekdays]
+
+
+def _weekday_names(ctx: FactContext) -> str:
+    """The weekdays the question names, in the reply's language (土曜日・日曜日)."""
     names = get_day_names("wide", locale=ctx.locale)
-    weekdays = listed(ctx, [names[day] for day in sorted(ctx.time.weekdays)])
-    on = [s for s in sessions if (day := s.date.day()) is not None and day.weekday() in ctx.time.weekdays]
-    if asked is not None:
-        on = [s for s in on if (day := s.date.day()) is not None and asked.start <= day <= asked.end]
-    if not on:
-        return _("No session day falls on {weekdays}.").format(weekdays=weekdays)
-    several = len(_session_groups(ctx, on)) > 1
-    return _("Session days on {weekdays}:").format(weekdays=weekdays) + "\n" + session_lines(ctx, on, several)
+    return listed(ctx, [names[day] for day in sorted(ctx.time.weekdays)])
 
 
 def session_name(ctx: FactContext, session: Session) -> str:
