@@ -185,3 +185,12 @@ def test_parking_at_a_training_without_a_venue_says_where_to_attend_from(answere
 def test_who_pays_for_a_hotel_is_the_costs_answer(answerer: Answerer) -> None:
     reply = ask(answerer, "ECMO研修で前泊する場合のホテル代は出ますか", AUGUST_5_2025)
     assert reply.decision.entry_id == "costs"
+
+
+@pytest.mark.parametrize("text", ["東京以外で年内に受けられるECMO研修はありますか？", "ECMO sessions other than Tokyo this year?"])
+def test_a_place_left_out_means_every_other_venue(answerer: Answerer, text: str) -> None:
+    edition = answerer.index.knowledge.editions["ecmo-ventilator-r7"]
+    venue_ids, _words = named_venues(edition, text, answerer.index.knowledge.faq.regions)
+    assert "getinge-experience-center-tokyo" not in venue_ids and "hiroshima-univ" in venue_ids
+    reply = ask(answerer, text, datetime(2025, 9, 1, 10, 0, tzinfo=JST), locale="en" if text.isascii() else "ja")
+    assert "ゲティング" not in reply.text and "Getinge" not in reply.text

@@ -28,6 +28,9 @@ _INSTITUTION = re.compile(r"(府立|県立|市立|市民|医科大学|大学|病
 # What follows a place word when it is a name, not a place (folded to katakana): 「前橋です」「郡山と申します」
 # 「浜松さん」 are the asker's or someone's surname, 東海林 a surname, 東海大学 a university.
 _NAME_AFTER = re.compile(r"デス|ト申シマス|ト言イマス|サン|サマ|様|先生|林|大学")
+# A place named to be left out (「東京以外で年内に受けられる回」, "except Tokyo"): the other venues are meant.
+_BUT_AFTER = re.compile(fold_width_case_and_kana(r"^(以外|を除|除く|除い|じゃな|ではな|は除)"))
+_BUT_BEFORE = re.compile(r"(other than|except|apart from|outside|besides)\s+(the\s+)?$")
 # Kana spellings shorter than this are too likely to occur inside other words.
 _MIN_VENUE_READING = 3
 _MIN_MUNICIPALITY_READING = 4
@@ -88,11 +91,13 @@ def named_venues(edition: Edition, text: str, regions: tuple[Region, ...] = ()) 
     """The venue ids the text names (``regions``: the places of each region too), and the place words
     found (longest first).
 
-    A word naming every venue (地方 alone, a shared city) picks nothing.
+    A word naming every venue (地方 alone, a shared city) picks nothing; a place named to be left out
+    (東京以外, except Tokyo) picks every other venue.
     """
     folded = fold_width_case_and_kana(text)
     found: list[str] = []
     venue_ids: set[str] = set()
+    left_out: set[str] = set()
     total = len(edition.venues)
     for word, ids in _place_words(*_plain(edition, regions)):
         if len(ids) >= total > 1 or word not in folded or not _as_a_place(word, folded):
@@ -100,7 +105,13 @@ def named_venues(edition: Edition, text: str, regions: tuple[Region, ...] = ()) 
         if any(word in longer for longer in found):
             continue
         found.append(word)
-        venue_ids |= ids
+        start = folded.find(word)
+        if _BUT_AFTER.match(folded[start + len(word):]) or _BUT_BEFORE.search(folded[:start]):
+            left_out |= ids
+        else:
+            venue_ids |= ids
+    if left_out and not venue_ids:
+        venue_ids = {venue.id for venue in edition.venues} - left_out
     return venue_ids, found
 
 
