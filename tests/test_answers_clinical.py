@@ -59,7 +59,8 @@ def test_side_effects_of_a_treatment_are_still_redirected(answerer: Answerer, te
 
 @pytest.mark.parametrize("text", ["ECMOの適応は？", "脱血カニューレのサイズ", "Which drainage cannula size for VV ECMO?",
                                   "What's the target SpO2 for a patient on VV-ECMO?",
-                                  "Can clozapine be combined with lithium?"])
+                                  "Can clozapine be combined with lithium?",
+                                  "Can clozapine be restarted after myocarditis?"])
 def test_indications_and_devices_in_a_patient_are_clinical_by_the_word_lists(answerer: Answerer, text: str) -> None:
     assert answerer.is_surely_clinical(text)
     assert ask(answerer, text).decision.kind == "clinical"

@@ -133,7 +133,7 @@ def test_when_the_guide_is_silent_the_bot_says_so_and_gives_the_contact(answerer
 
 
 @pytest.mark.parametrize(("text", "contact"), [("ECMO研修 区市町村の推薦は必要？", "ecmo-seminar2025@ecmonet.jp"),
-                                               ("主任研修、申し込んだ後の流れは？", "03-3263-5636")])
+                                               ("クロザピン研修 区市町村の推薦書は要りますか", "jimu-nanchisei-tokyo")])
 def test_another_trainings_own_topic_asked_of_a_named_training_is_silent_not_out_of_scope(
     answerer: Answerer, text: str, contact: str
 ) -> None:
