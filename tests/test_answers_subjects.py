@@ -126,3 +126,25 @@ def test_a_subject_without_session_days_or_asked_about_something_else_is_not_ans
 ) -> None:
     reply = ask(answerer, text, OCTOBER_25_2023)
     assert not (reply.decision.kind == "answer" and reply.decision.entry_id == "schedule"), reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("主任研修のリスクマネジメントの科目で災害のことも扱う？", ["自然災害"]),
+        ("主任研修のリスクマネジメントの科目でヒヤリハットはやりますか", ["ヒヤリハットの事例"]),
+        ("主任研修の医療との連携の科目で障害者総合支援法の話も出る？", ["障害者総合支援法", "地域ケア会議"]),
+        ("主任研修のスーパービジョンの演習は個人とグループ両方？", ["個人スーパービジョン", "グループスーパービジョン"]),
+        ("主任研修の人材育成及び業務管理の科目でOJTも扱いますか", ["OJTとOff-JT"]),
+        ("主任研修の個別事例の科目ってコーチングとか習う？", ["コーチング、ティーチング"]),
+    ],
+)
+def test_a_subject_named_shows_what_it_covers(answerer: Answerer, text: str, facts: list[str]) -> None:
+    shown = _answered(answerer, text, "course-contents")
+    for fact in facts:
+        assert fact in shown
+
+
+def test_the_whole_curriculum_stays_one_line_a_subject(answerer: Answerer) -> None:
+    text = _answered(answerer, "主任研修の内容", "course-contents")
+    assert "ヒヤリハット" not in text and "自然災害" not in text  # what each covers is for a subject asked about

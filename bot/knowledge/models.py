@@ -466,7 +466,12 @@ class Subject(Sourced):
     hours: float | None = Field(default=None, gt=0)
     kind: Text | None = Field(default=None, description="講義, 講義及び演習...")
     delivery: Text | None = Field(default=None, description="Zoom, 動画視聴 (on demand), 会場...")
-    aim: Text | None = None
+    aim: Text | None = Field(default=None, description="目的: what the subject is for")
+    contents: list[Text] = Field(
+        default_factory=list,
+        description="内容: what the subject covers, one item per line of the source's programme table "
+                    "(trainees ask whether a subject takes up a theme: 災害, ヒヤリハット, OJT)",
+    )
     notes: list[Text] = Field(default_factory=list)
 
 

@@ -2,7 +2,8 @@
 
 「特別講義ってなにがある？」「オンデマンドで見る科目は？」「ターミナルケアは何時間？」 are asked about
 subjects, which the course descriptions do not list. Subjects a question names
-(``bot.qa.subjects``) are given alone, with their aim and notes.
+(``bot.qa.subjects``) are given alone, with their aim, what they cover and notes: 「リスクマネジメントの
+科目で災害のことも扱う？」 is answered by the line on 自然災害, which the aim alone does not name.
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def asked_subjects(ctx: FactContext) -> list[Subject]:
 
 
 def curriculum_text(ctx: FactContext) -> str | None:
-    """The subjects the question names with their aim and notes, else every subject on one line each."""
+    """The subjects the question names with their aim, contents and notes, else every subject on one line each."""
     asked = asked_subjects(ctx)
     if asked:
-        return joined(*(joined(subject_line(ctx, s), ctx.text(s.aim), *(ctx.text(n) for n in s.notes))
+        return joined(*(joined(subject_line(ctx, s), ctx.text(s.aim),
+                               bulleted([ctx.text(c) or "" for c in s.contents]),
+                               *(ctx.text(n) for n in s.notes))
                         for s in asked))
     return bulleted([subject_line(ctx, s) for s in ctx.edition.curriculum])
