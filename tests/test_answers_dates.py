@@ -231,3 +231,8 @@ def test_a_weekday_with_next_or_last_is_one_day(answerer: Answerer, text: str, n
                                                hidden: str) -> None:
     reply = ask(answerer, text, now=parse_jst(now))
     assert shown in reply.text and hidden not in reply.text
+
+
+def test_one_day_of_a_training_with_several_courses_names_its_course(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修の12月7日に研修があるのはどのコース？", now=parse_jst("2023-11-20T10:00"))
+    assert "Cコース" in reply.text

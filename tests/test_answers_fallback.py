@@ -71,3 +71,9 @@ def test_the_share_of_known_words_counts_words_not_characters(answerer: Answerer
     model, featuriser = answerer.index.model, answerer.index.featuriser
     assert model.known_share(featuriser.features("plover izakaya")) == 0.0
     assert model.known_share(featuriser.features("申込締切はいつ")) == 1.0
+
+
+def test_a_storm_named_beside_a_training_is_a_question_about_a_change_of_it(answerer: Answerer) -> None:
+    reply = ask(answerer, "主任研修の集合研修コース、台風の時は？")
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "cancellation")
+    assert ask(answerer, "台風の進路は？").decision.kind == "out_of_scope"

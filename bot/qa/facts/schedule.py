@@ -285,7 +285,7 @@ def _sessions_in_window(ctx: FactContext, sessions: list[Session], asked: Window
     if inside:
         if ctx.time.ordinal is not None:
             inside = pick_sessions(ctx, inside)
-        several = len(_session_groups(ctx, inside)) > 1  # 主任研修's A-D: whose day is which
+        several = len(_session_groups(ctx, sessions)) > 1  # 主任研修's A-D: whose day is which, even for one day
         text = _("Session days in {days}:").format(days=days) + "\n" + session_lines(ctx, inside, several)
         if all((d := s.date.earliest_day()) is not None and d < ctx.today for s in inside) and later:
             # 「今月ある？」 after this month's last day: what has been, and what comes next.
