@@ -10,8 +10,11 @@ executemany. Nothing reads them early: any other statement the session runs (a
 read, or a write not made here) sends the kept writes first, so the session sees
 what it wrote. Reordering between statements is safe because a kept write never
 depends on another kept write of a different statement, and within a statement the
-order is kept. Outside ``batched`` (SQLite's one transaction per event, a failing
-event decided again alone) ``execute`` runs the statement at once.
+order is kept. Two moments send them too, so that they land in the transaction they
+were made in: a ``SAVEPOINT`` opening (sent inside it, a rollback to the savepoint would
+drop earlier events' writes with the failing one's, and the batch would commit without
+them), and a commit. Outside ``batched`` (a failing event decided again alone)
+``execute`` runs the statement at once.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Executable, Row, event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 _KEPT = "kenshu.deferred_writes"
 _COUNT = "kenshu.deferred_writes.count"
@@ -31,18 +35,24 @@ OnRow = Callable[[Row[Any]], None]
 
 
 def execute(session: Session, statement: Executable, parameters: dict[str, Any] | list[dict[str, Any]],
-            on_row: OnRow | None = None) -> None:
-    """Run this write now, or within ``batched`` with the batch's others; ``on_row`` gets each RETURNING row."""
+            on_row: OnRow | None = None, match_on: str | None = None) -> None:
+    """Run this write now, or within ``batched`` with the batch's others; ``on_row`` gets each RETURNING row.
+
+    ``match_on``: a column both in the parameters and in RETURNING, unique among the
+    rows written, by which RETURNING rows are matched to their writes; without it
+    they are matched by position, which needs the statement to keep the parameters'
+    order (``sort_by_parameter_order``: on SQLite that sends one statement a row,
+    since SQLite does not promise the order of RETURNING).
+    """
     many = parameters if isinstance(parameters, list) else [parameters]
-    kept: list[tuple[Executable, dict[str, Any], OnRow | None]] | None = session.info.get(_KEPT)
+    kept: list[tuple[Executable, dict[str, Any], OnRow | None, str | None]] | None = session.info.get(_KEPT)
     session.info[_COUNT] = session.info.get(_COUNT, 0) + 1
     if kept is None:
         result = session.execute(statement, many if len(many) > 1 else many[0])
         if on_row is not None:
-            for row in result:
-                on_row(row)
+            _hand_out(result.all(), many, [on_row] * len(many), match_on)
         return
-    kept.extend((statement, values, on_row) for values in many)
+    kept.extend((statement, values, on_row, match_on) for values in many)
 
 
 def writes(session: Session) -> int:
@@ -55,6 +65,8 @@ def batched(session: Session) -> Iterator[None]:
     """Keep ``execute``'s writes until the block ends (or another statement needs them sent)."""
     if not session.info.get(_WATCHED):
         event.listen(session, "do_orm_execute", _send_before)
+        event.listen(session, "after_transaction_create", _send_before_savepoint)
+        event.listen(session, "before_commit", send)
         session.info[_WATCHED] = True
     session.info[_KEPT] = []
     try:
@@ -64,25 +76,44 @@ def batched(session: Session) -> Iterator[None]:
         session.info.pop(_KEPT, None)
 
 
-def send(session: Session) -> None:
-    """Send the kept writes: one executemany per statement, in the order the statements were first used."""
+def send(session: Session, connection: Connection | None = None) -> None:
+    """Send the kept writes: one executemany per statement, in the order the statements were first used.
+
+    ``connection``: where to send them (a savepoint's parent's); by default the session's.
+    """
     kept = session.info.get(_KEPT)
     if not kept:
         return
     session.info[_KEPT] = []
-    groups: dict[int, tuple[Executable, list[dict[str, Any]], list[OnRow | None]]] = {}
-    for statement, values, on_row in kept:
-        group = groups.setdefault(id(statement), (statement, [], []))
+    groups: dict[int, tuple[Executable, list[dict[str, Any]], list[OnRow | None], str | None]] = {}
+    for statement, values, on_row, match_on in kept:
+        group = groups.setdefault(id(statement), (statement, [], [], match_on))
         group[1].append(values)
         group[2].append(on_row)
-    connection = session.connection()  # not session.execute: that would come back here
-    for statement, many, on_rows in groups.values():
+    if connection is None:
+        connection = session.connection()  # not session.execute: that would come back here
+    for statement, many, on_rows, match_on in groups.values():
         result = connection.execute(statement, many)
         if any(on_rows):
-            for row, on_row in zip(result.all(), on_rows, strict=True):
-                if on_row is not None:
-                    on_row(row)
+            _hand_out(result.all(), many, on_rows, match_on)
+
+
+def _hand_out(rows: list[Row[Any]], many: list[dict[str, Any]], on_rows: list[OnRow | None],
+              match_on: str | None) -> None:
+    """Give each write's ``on_row`` its RETURNING row: by ``match_on``'s value, else by position."""
+    if match_on is not None:
+        by_key = {row._mapping[match_on]: row for row in rows}
+        rows = [by_key[values[match_on]] for values in many]
+    for row, on_row in zip(rows, on_rows, strict=True):
+        if on_row is not None:
+            on_row(row)
 
 
 def _send_before(state: ORMExecuteState) -> None:
     send(state.session)
+
+
+def _send_before_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    """A savepoint is opening: send the kept writes first, on its parent's connection (not yet in the savepoint)."""
+    if transaction.nested and session.info.get(_KEPT) and transaction.parent is not None:
+        send(session, transaction.parent.connection(None))

@@ -75,9 +75,13 @@ class Outcome:
 
 @cache
 def _insert() -> Insert:
-    """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``)."""
+    """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``).
+
+    Its RETURNING rows are matched to the answers by event (``record``), not by order: a
+    sorted RETURNING would be sent as one statement a row on SQLite.
+    """
     table = OutboxAnswer.__table__
-    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return insert(table).returning(table.c.id, table.c.inbox_event_id)
 
 
 def record(
@@ -110,7 +114,7 @@ def record(
         "status": AnswerStatus.PENDING,
         "attempts": 0,
         "created_at": now,
-    }, on_row=written)
+    }, on_row=written, match_on="inbox_event_id")
     return answer
 
 

@@ -372,46 +372,118 @@ class EventWorker:
         return self._decided(claimed, found, after)
 
     def _claim_then_decide_each(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
-        """SQLite: claim in a short transaction, then decide each event in its own, locked only for its writes.
+        """SQLite: claim in a short transaction, decide the batch without the write lock, then write it at once.
 
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
         transaction takes it just before its first write (``bot.db.write_lock``), so
         here the claim commits at once (the lease is the worker's from then on, as
-        after any claim), and each event is decided in a transaction whose reads, the
-        batch's sender facts and the answering engine run without the lock; it is
-        taken when the handler writes (the question log, the remembered lines, the
-        outbox row: at its end), and released by that event's commit. A sender met for
-        the first time has their row committed alone before the handler runs (else
-        that first write would hold the lock through the whole decision). Before the
-        answer is written the event's lease is checked in the locked part
-        (``inbox.still_held``): if another worker took the event over meanwhile, the
-        decision is rolled back and nothing is sent (the taker decides it); the
-        unique outbox row stays the fence. A failing event rolls back alone and is
-        recorded failed. The claim's leases are renewed by the heartbeat from its commit
-        on: an event decided (its answer committed) early in a batch would otherwise
-        lose its lease while later events are decided, and a taker would send the
-        answer this worker is about to send.
+        after any claim), with the rows of senders met for the first time (else their
+        first write would take the lock in the middle of the decisions). The events are
+        then decided with their writes held back (``bot.db.deferred_writes``): the
+        sender facts, the answering engine and the handlers run without the lock, and
+        the batch's writes go together at its end, in one transaction that takes the
+        lock once (``_write_held_back``): it checks that the worker still holds every
+        event's lease (``inbox.still_held``), sends the writes (one executemany per
+        statement) and commits. A decision that writes on its own (a handler's ORM
+        change, a savepoint, a read after the batch's writes) has begun that
+        transaction with the lock: the events decided so far are written with it at
+        once, so the lock is never held through another decision. If an event fails,
+        or a lease was taken over, the events written together are rolled back and
+        decided again one by one (``_decide_each``): a failing event is recorded failed
+        alone, and an event taken over is left to its taker (the unique outbox row
+        stays the fence). The claim's leases are renewed by the heartbeat from its
+        commit on: an event decided early in a batch would otherwise lose its lease
+        while later events are decided, and a taker would send the answer this worker
+        is about to send.
         """
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found, limit)
+            senders = self._load_senders(session, to_decide)
+            self._add_new_senders(session, to_decide, senders)
             session.commit()
             self._heartbeat.hold(len(claimed))
             try:
-                return self._decide_each(session, claimed, to_decide, found, after)
+                facts = self._load_facts(session, to_decide, senders)
+                left = list(to_decide)
+                while left:
+                    written = self._decide_held_back(session, left, found, after, senders, facts)
+                    left = left[written:]
+                return self._decided(claimed, found, after)
             finally:
                 self._heartbeat.release(len(claimed))
 
-    def _decide_each(self, session: Session, claimed: list[Any], to_decide: list[Any],
-                     found: dict[int, Answer | None], after: dict[int, list[Callable[[], None]]],
-                     ) -> tuple[int, list[Answer]]:
-        """SQLite: decide each claimed event in its own transaction (see ``_claim_then_decide_each``)."""
-        senders = self._load_senders(session, to_decide)
-        facts = self._load_facts(session, to_decide, senders)
+    def _add_new_senders(self, session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
+        """SQLite: the rows of this batch's senders met for the first time, written in the claim's transaction."""
+        for row in rows:
+            sender = sender_id(row.payload)
+            if sender and sender not in senders and row.payload.get("type") != "unfollow":
+                user = user_for_event(session, row.payload, clock.now())
+                if user is not None:
+                    senders[sender] = user
+
+    def _decide_held_back(self, session: Session, rows: list[Any], found: dict[int, Answer | None],
+                          after: dict[int, list[Callable[[], None]]], senders: dict[str, LineUser],
+                          facts: dict[int, SenderFacts]) -> int:
+        """SQLite: decide events from the start of ``rows`` with their writes held back, and write them together;
+        how many of ``rows`` were handled (all, or up to one whose decision began the write itself).
+
+        If anything fails, those events are decided again one by one (``_decide_each``).
+        """
+        group: list[Any] = []
+        decided: dict[int, Answer | None] = {}
+        finished: list[int] = []
+        ignored: dict[int, str] = {}
+        try:
+            with deferred_writes.batched(session):
+                for row in rows:
+                    group.append(row)
+                    decided[row.id] = self._decide_one(session, row, after, senders, facts,
+                                                       finished=finished, ignored=ignored)
+                    if self._writing(session):
+                        break
+                self._write_held_back(session, [row.id for row in group], finished, ignored)
+        except Exception as error:
+            session.rollback()
+            for row in group:
+                after.pop(row.id, None)
+            log.warning("writing %s decided events together failed (%r); deciding them one by one",
+                        len(group), error)
+            self._decide_each(session, group, found, after)
+        else:
+            found |= decided
+        return len(group)
+
+    @staticmethod
+    def _writing(session: Session) -> bool:
+        """Whether this session's transaction has begun writing (SQLite: holds the write lock) or has ORM
+        changes to flush, which would take the lock at the next read."""
+        if session.new or session.dirty or session.deleted:
+            return True
+        connection = session.connection().connection.dbapi_connection
+        return bool(connection is not None and connection.in_transaction)
+
+    def _write_held_back(self, session: Session, inbox_ids: list[int], finished: list[int],
+                         ignored: dict[int, str]) -> None:
+        """SQLite: write decided events together, taking the write lock once: the leases, the closes, the
+        held-back writes, the commit. Raises LeaseLost if any of the events was taken over meanwhile."""
+        if inbox.still_held(session, inbox_ids, self.worker_id) != len(inbox_ids):
+            raise LeaseLost("a lease was taken over by another worker before the batch was written")
+        now = clock.system_now()
+        inbox.finish(session, finished, InboxStatus.DONE, now)
+        for inbox_id, reason in ignored.items():
+            inbox.finish(session, [inbox_id], InboxStatus.IGNORED, now, reason)
+        deferred_writes.send(session)
+        session.commit()
+
+    def _decide_each(self, session: Session, to_decide: list[Any], found: dict[int, Answer | None],
+                     after: dict[int, list[Callable[[], None]]]) -> None:
+        """SQLite: decide each event in its own transaction, locked only for its writes (a failed batch's
+        events, see ``_claim_then_decide_each``); the batch's sender rows and facts are read again."""
         for row in to_decide:
             try:
-                found[row.id] = self._decide_one(session, row, after, senders, facts, claim_committed=True)
+                found[row.id] = self._decide_one(session, row, after, {}, {}, claim_committed=True)
                 session.commit()
             except LeaseLost as lost:
                 session.rollback()
@@ -428,7 +500,6 @@ class EventWorker:
                 except Exception:  # left to its lease, as after a crash
                     session.rollback()
                     log.exception("recording inbox event %s failed did not work", row.id)
-        return self._decided(claimed, found, after)
 
     def _claim(self, session: Session, inbox_ids: list[int], found: dict[int, Answer | None],
                limit: int | None = None) -> tuple[list[Any], list[Any]]:
@@ -465,13 +536,17 @@ class EventWorker:
 
     def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]],
                     senders: dict[str, LineUser], facts: dict[int, SenderFacts],
-                    claim_committed: bool = False) -> Answer | None:
+                    claim_committed: bool = False, finished: list[int] | None = None,
+                    ignored: dict[int, str] | None = None) -> Answer | None:
         """Decide one claimed event; a sender's row and facts loaded for the batch serve their first event in it
         (a later one may follow a change to them, such as a deletion, so it reads the database).
 
-        ``claim_committed``: the claim was committed apart from this transaction (SQLite),
-        so a new sender's row is committed at once and the lease is checked before the
-        answer is written (see ``_claim_then_decide_each``).
+        ``claim_committed``: the claim was committed apart from this transaction (SQLite,
+        one event at a time), so a new sender's row is committed at once and the lease is
+        checked before the answer is written (see ``_decide_each``). ``finished`` and
+        ``ignored``: the batch's writes are held back (SQLite, ``_decide_held_back``), so
+        an event closed without an answer is noted there, to be closed with the batch's
+        writes once its lease is checked, instead of taking the write lock now.
         """
         services = self.services
         payload = dict(row.payload)
@@ -480,8 +555,10 @@ class EventWorker:
         except MalformedEvent as malformed:
             # Nothing a handler could act on, and nothing to retry: recorded, not failed, and
             # only while this worker holds it (on SQLite the claim committed apart from this).
-            if not inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed),
-                                held_by=self.worker_id):
+            if ignored is not None:
+                ignored[row.id] = str(malformed)
+            elif not inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed),
+                                  held_by=self.worker_id):
                 raise LeaseLost("lease taken over by another worker; left to it") from None
             log.info("ignored inbox event %s: %s", row.id, malformed)
             return None
@@ -507,7 +584,9 @@ class EventWorker:
         now = clock.system_now()
         token = context.reply_token
         if not (context.replies and token):
-            if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
+            if finished is not None:
+                finished.append(row.id)
+            elif not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
                 raise LeaseLost("lease taken over by another worker; its changes are rolled back")
             return None
         if claim_committed and not inbox.still_held(session, [row.id], self.worker_id):
