@@ -377,8 +377,8 @@ class EventWorker:
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
         transaction takes it just before its first write (``bot.db.write_lock``), so
         here the claim commits at once (the lease is the worker's from then on, as
-        after any claim), with the rows of senders met for the first time (else their
-        first write would take the lock in the middle of the decisions). The events are
+        after any claim), and so do the rows of senders met for the first time (else
+        their first write would take the lock in the middle of the decisions). The events are
         then decided with their writes held back (``bot.db.deferred_writes``): the
         sender facts, the answering engine and the handlers run without the lock, and
         the batch's writes go together at its end, in one transaction that takes the
@@ -400,11 +400,12 @@ class EventWorker:
         after: dict[int, list[Callable[[], None]]] = {}
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found, limit)
-            senders = self._load_senders(session, to_decide)
-            self._add_new_senders(session, to_decide, senders)
             session.commit()
             self._heartbeat.hold(len(claimed))
             try:
+                senders = self._load_senders(session, to_decide)
+                if self._add_new_senders(session, to_decide, senders):
+                    session.commit()
                 facts = self._load_facts(session, to_decide, senders)
                 left = list(to_decide)
                 while left:
@@ -414,14 +415,19 @@ class EventWorker:
             finally:
                 self._heartbeat.release(len(claimed))
 
-    def _add_new_senders(self, session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
-        """SQLite: the rows of this batch's senders met for the first time, written in the claim's transaction."""
+    @staticmethod
+    def _add_new_senders(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> int:
+        """SQLite: write the rows of this batch's senders met for the first time (to commit before the
+        decisions), and add them to ``senders``; how many."""
+        added = 0
         for row in rows:
             sender = sender_id(row.payload)
             if sender and sender not in senders and row.payload.get("type") != "unfollow":
                 user = user_for_event(session, row.payload, clock.now())
                 if user is not None:
                     senders[sender] = user
+                    added += 1
+        return added
 
     def _decide_held_back(self, session: Session, rows: list[Any], found: dict[int, Answer | None],
                           after: dict[int, list[Callable[[], None]]], senders: dict[str, LineUser],
