@@ -5,8 +5,9 @@ enrolments, subscriptions, previous question) is loaded for the whole batch, one
 query per fact, and the batch has no savepoints; these tests hold that to what
 deciding the events one by one gave: a failing event rolls back alone, a sender's
 second event in a batch sees what the first changed, and the reads do not grow
-with the batch. On PostgreSQL the decisions' writes are sent together at the batch's
-end (``bot.db.deferred_writes``), so they do not grow with it either.
+with the batch. The decisions' writes are sent together at the batch's end
+(``bot.db.deferred_writes``), so they do not grow with it either, nor, on SQLite, the
+times the write lock is taken; an event whose writes fail then falls back alone.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """While the worker decides answers, acknowledgements can still write; a decision whose lease was lost is not sent.
 
 On SQLite an acknowledgement needs the database's one write lock. The worker's
-claim commits first and each event is decided in a transaction that takes the lock
-only for its writes, so the deciding (the sender's facts, the answering engine)
-leaves the lock free. The probes below write from another connection that does not
+claim commits first and the batch is decided with its writes held back, then
+written in one transaction that takes the lock, so the deciding (the sender's
+facts, the answering engine) leaves the lock free. The probes below write from another connection that does not
 wait at all (SQLite: a busy timeout of 0; PostgreSQL: a lock timeout), so a held
 lock shows as an error, not as a delay: nothing here is timed.
 """

@@ -1,9 +1,11 @@
 """A batch's per-event writes sent together: one executemany per statement instead of one statement per event.
 
-The worker decides a batch of events in one PostgreSQL transaction, and each
-decision wrote its question log row, the sender's conversation memory, two
-remembered lines and their prune, and the outbox row: five round trips and five
-statements' worth of SQLAlchemy's and psycopg's CPU per answer. Inside
+The worker decides a batch of events (on PostgreSQL in one transaction; on SQLite
+without the write lock, then writing them in one transaction), and each decision
+wrote its question log row, the sender's conversation memory, two remembered lines
+and their prune, and the outbox row: five statements' worth of SQLAlchemy's and the
+driver's CPU per answer (and on PostgreSQL five round trips; on SQLite the write
+lock taken once per answer). Inside
 ``batched``, writes made through ``execute`` are kept and sent at the end, grouped
 by statement (in the order each statement was first used), each group as one
 executemany. Nothing reads them early: any other statement the session runs (a

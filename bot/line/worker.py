@@ -7,9 +7,9 @@ logged on its row and never touches the others.
 An event goes through three steps. *Claim*: a lease on its inbox row, renewed by a
 heartbeat while this worker holds it (``bot.line.inbox``). *Decide*: the handler
 runs in one transaction, and its answer is written to the outbox in that commit
-(``bot.line.outbox``); on SQLite the claim commits first and each event is decided
-in a transaction of its own that holds the write lock only for its writes (see
-``EventWorker._claim_then_decide_each``). *Send*: after the commit, the answer goes to LINE
+(``bot.line.outbox``); on SQLite the claim commits first, the batch is decided
+without the write lock and its writes are then written together, taking the lock
+once (see ``EventWorker._claim_then_decide_held_back``). *Send*: after the commit, the answer goes to LINE
 (``bot.line.answer_sender``: the reply token, retried while valid, else a push with
 a retry key); then the outbox row and the event are closed together. A worker that
 dies at any step leaves a lease that expires within seconds; whoever takes the
@@ -317,10 +317,10 @@ class EventWorker:
         savepoints (two statements an event): if any of its events fails, the whole
         transaction rolls back and each event is decided again alone, in a savepoint,
         so a failing handler rolls back alone and is recorded failed. On SQLite, whose
-        one write lock every acknowledgement needs, see ``_claim_then_decide_each``.
+        one write lock every acknowledgement needs, see ``_claim_then_decide_held_back``.
         """
         if self.services.db.engine.dialect.name == "sqlite":
-            return self._claim_then_decide_each(inbox_ids, limit)
+            return self._claim_then_decide_held_back(inbox_ids, limit)
         if len(inbox_ids) > 1:
             try:
                 return self._claim_and_decide_together(inbox_ids, alone=False, limit=limit)
@@ -371,7 +371,7 @@ class EventWorker:
             inbox.renew(session, self.worker_id, clock.system_now())
         return self._decided(claimed, found, after)
 
-    def _claim_then_decide_each(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
+    def _claim_then_decide_held_back(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
         """SQLite: claim in a short transaction, decide the batch without the write lock, then write it at once.
 
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
@@ -404,8 +404,7 @@ class EventWorker:
             self._heartbeat.hold(len(claimed))
             try:
                 senders = self._load_senders(session, to_decide)
-                if self._add_new_senders(session, to_decide, senders):
-                    session.commit()
+                self._add_new_senders(session, to_decide, senders)
                 facts = self._load_facts(session, to_decide, senders)
                 left = list(to_decide)
                 while left:
@@ -416,18 +415,25 @@ class EventWorker:
                 self._heartbeat.release(len(claimed))
 
     @staticmethod
-    def _add_new_senders(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> int:
-        """SQLite: write the rows of this batch's senders met for the first time (to commit before the
-        decisions), and add them to ``senders``; how many."""
-        added = 0
-        for row in rows:
-            sender = sender_id(row.payload)
-            if sender and sender not in senders and row.payload.get("type") != "unfollow":
-                user = user_for_event(session, row.payload, clock.now())
-                if user is not None:
-                    senders[sender] = user
-                    added += 1
-        return added
+    def _add_new_senders(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
+        """SQLite: commit the rows of this batch's senders met for the first time, and add them to ``senders``.
+
+        If that fails, their events create them while decided (their batch is then written with them).
+        """
+        new: dict[str, LineUser] = {}
+        try:
+            for row in rows:
+                sender = sender_id(row.payload)
+                if sender and sender not in senders and sender not in new and row.payload.get("type") != "unfollow":
+                    if (user := user_for_event(session, row.payload, clock.now())) is not None:
+                        new[sender] = user
+            if new:
+                session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("writing the rows of new senders failed; their events will")
+            return
+        senders |= new
 
     def _decide_held_back(self, session: Session, rows: list[Any], found: dict[int, Answer | None],
                           after: dict[int, list[Callable[[], None]]], senders: dict[str, LineUser],
@@ -486,7 +492,7 @@ class EventWorker:
     def _decide_each(self, session: Session, to_decide: list[Any], found: dict[int, Answer | None],
                      after: dict[int, list[Callable[[], None]]]) -> None:
         """SQLite: decide each event in its own transaction, locked only for its writes (a failed batch's
-        events, see ``_claim_then_decide_each``); the batch's sender rows and facts are read again."""
+        events, see ``_claim_then_decide_held_back``); the batch's sender rows and facts are read again."""
         for row in to_decide:
             try:
                 found[row.id] = self._decide_one(session, row, after, {}, {}, claim_committed=True)
