@@ -7,7 +7,7 @@ runs in a process of its own so that its CPU is not counted. Printed per answere
 question: SQL statements the worker sent (a SQLAlchemy ``before_cursor_execute``
 listener; an executemany counts once), commits, and this process's CPU
 (user + system); on SQLite also how long the worker held the write lock each time (from
-its BEGIN IMMEDIATE to its commit), which is what an acknowledgement can wait for; with ``--profile N``, the N functions with the most cumulative
+its BEGIN IMMEDIATE to the end of its COMMIT), which is what an acknowledgement can wait for; with ``--profile N``, the N functions with the most cumulative
 CPU time (cProfile timed by each thread's own CPU clock, on the worker's threads too:
 on a shared machine wall time would mostly show waits for the CPU and the network). Usage:
 
@@ -143,7 +143,7 @@ def measure(database_url: str, fake_url: str, questions: int, users: int, profil
 
 class _LockHolds:
     """SQLite: how long each of the worker's transactions held the write lock, from its ``BEGIN IMMEDIATE``
-    (``bot.db.write_lock``) to its commit or rollback; the heartbeat's count too. Every acknowledgement
+    (``bot.db.write_lock``) to the end of its COMMIT or ROLLBACK; the heartbeat's count too. Every acknowledgement
     of the webhook needs that lock, so this is what an acknowledgement can wait for."""
 
     def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
@@ -160,22 +160,34 @@ class _LockHolds:
             self._begin_immediate(raw, *args, **kwargs)
             self._began[id(raw)] = time.perf_counter()
 
-        def ended(connection) -> None:  # type: ignore[no-untyped-def]
-            began = self._began.pop(id(connection.connection.dbapi_connection), None)
+        def ended(raw) -> None:  # type: ignore[no-untyped-def]
+            began = self._began.pop(id(getattr(raw, "dbapi_connection", raw)), None)  # the pool's proxy: its driver's
             if began is not None:
                 self.seconds.append(time.perf_counter() - began)
 
-        self._ended = ended
+        # The lock is released by the driver's COMMIT (or ROLLBACK) itself: the engine's ``commit``
+        # event fires before it, so the end is timed around the dialect's ``do_commit``/``do_rollback``.
+        dialect = engine.dialect
+        real_commit, real_rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(raw) -> None:  # type: ignore[no-untyped-def]
+            try:
+                real_commit(raw)
+            finally:
+                ended(raw)
+
+        def do_rollback(raw) -> None:  # type: ignore[no-untyped-def]
+            try:
+                real_rollback(raw)
+            finally:
+                ended(raw)
+
         write_lock.begin_immediate = begin_immediate
-        event.listen(engine, "commit", ended)
-        event.listen(engine, "rollback", ended)
+        dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
 
     def stop(self) -> None:
-        from sqlalchemy import event
-
         self._write_lock.begin_immediate = self._begin_immediate
-        event.remove(self._engine, "commit", self._ended)
-        event.remove(self._engine, "rollback", self._ended)
+        del self._engine.dialect.do_commit, self._engine.dialect.do_rollback  # the class's again
 
 
 def _profiling_into(profilers: list[cProfile.Profile]):  # type: ignore[no-untyped-def]

@@ -3,7 +3,9 @@
 They are sent at the batch's end, or when another statement needs them; these tests
 hold the two moments that could otherwise carry them off: a savepoint rolled back
 (kept writes sent inside it would go with it) and a commit inside the batch (they
-would be left for a later transaction that may never commit).
+would be left for a later transaction that may never commit). And a send that
+fails: the transaction lacks those writes, so it must not commit, even if the
+failure surfaced where a handler passes over an ``IntegrityError``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.db import deferred_writes, write_lock
@@ -76,3 +79,24 @@ def test_returning_rows_go_to_their_own_writes_matched_by_a_column(engine: Engin
         ids = dict(session.execute(select(NOTES.c.key, NOTES.c.id)).all())
 
     assert returned == ids
+
+
+def test_a_failed_send_passed_over_by_a_handler_still_stops_the_commit_and_keeps_the_writes_not_sent(
+        engine: Engine) -> None:
+    with Session(engine) as session:
+        session.execute(insert(NOTES), {"key": 5})
+        session.commit()
+        with pytest.raises(deferred_writes.HeldBackWritesFailed):
+            with deferred_writes.batched(session):
+                deferred_writes.execute(session, insert(NOTES), {"key": 5})  # an earlier event's: refused when sent
+                deferred_writes.execute(session, insert(NOTES), {"key": 6})  # another statement: a later group
+                try:
+                    with session.begin_nested():  # a later event's savepoint sends them, and its handler
+                        pass                      # passes over a duplicate of its own
+                except IntegrityError:
+                    pass
+                assert [write[1] for write in session.info[deferred_writes._KEPT]] == [{"key": 6}]
+                session.commit()
+        session.rollback()
+
+    assert keys(engine) == [5]

@@ -15,7 +15,11 @@ depends on another kept write of a different statement, and within a statement t
 order is kept. Two moments send them too, so that they land in the transaction they
 were made in: a ``SAVEPOINT`` opening (sent inside it, a rollback to the savepoint would
 drop earlier events' writes with the failing one's, and the batch would commit without
-them), and a commit. Outside ``batched`` (a failing event decided again alone)
+them), and a commit. If sending fails, the session is poisoned until ``batched`` ends: the
+failure is raised as ``HeldBackWritesFailed`` (never an ``IntegrityError`` a handler
+might catch and pass over), the writes not sent are kept, and every later send (a
+commit's, a savepoint's, the block's end) raises again, so the transaction cannot
+commit without them. Outside ``batched`` (a failing event decided again alone)
 ``execute`` runs the statement at once.
 """
 
@@ -32,8 +36,13 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 _KEPT = "kenshu.deferred_writes"
 _COUNT = "kenshu.deferred_writes.count"
 _WATCHED = "kenshu.deferred_writes.watched"
+_FAILED = "kenshu.deferred_writes.failed"
 
 OnRow = Callable[[Row[Any]], None]
+
+
+class HeldBackWritesFailed(Exception):
+    """Sending held-back writes failed: the transaction lacks them and must not commit (see the module)."""
 
 
 def execute(session: Session, statement: Executable, parameters: dict[str, Any] | list[dict[str, Any]],
@@ -71,18 +80,24 @@ def batched(session: Session) -> Iterator[None]:
         event.listen(session, "before_commit", send)
         session.info[_WATCHED] = True
     session.info[_KEPT] = []
+    session.info.pop(_FAILED, None)
     try:
         yield
         send(session)
     finally:
         session.info.pop(_KEPT, None)
+        session.info.pop(_FAILED, None)
 
 
 def send(session: Session, connection: Connection | None = None) -> None:
     """Send the kept writes: one executemany per statement, in the order the statements were first used.
 
     ``connection``: where to send them (a savepoint's parent's); by default the session's.
+    Raises ``HeldBackWritesFailed`` if this or an earlier send in the block failed.
     """
+    failed = session.info.get(_FAILED)
+    if failed is not None:
+        raise HeldBackWritesFailed("held-back writes failed earlier; this transaction lacks them") from failed
     kept = session.info.get(_KEPT)
     if not kept:
         return
@@ -94,10 +109,17 @@ def send(session: Session, connection: Connection | None = None) -> None:
         group[2].append(on_row)
     if connection is None:
         connection = session.connection()  # not session.execute: that would come back here
-    for statement, many, on_rows, match_on in groups.values():
-        result = connection.execute(statement, many)
-        if any(on_rows):
-            _hand_out(result.all(), many, on_rows, match_on)
+    ordered = list(groups.values())
+    for sent, (statement, many, on_rows, match_on) in enumerate(ordered):
+        try:
+            result = connection.execute(statement, many)
+            if any(on_rows):
+                _hand_out(result.all(), many, on_rows, match_on)
+        except Exception as error:
+            unsent = {id(group[0]) for group in ordered[sent:]}
+            session.info[_KEPT] = [write for write in kept if id(write[0]) in unsent]
+            session.info[_FAILED] = error
+            raise HeldBackWritesFailed(f"sending held-back writes failed: {error!r}") from error
 
 
 def _hand_out(rows: list[Row[Any]], many: list[dict[str, Any]], on_rows: list[OnRow | None],

@@ -74,6 +74,15 @@ def parse_event(payload: dict) -> object:
         raise MalformedEvent(f"malformed {payload.get('type')} event: {detail}"[:300]) from error
 
 
+def _parses(payload: dict) -> bool:
+    """Whether the SDK can read this event (``parse_event`` would not raise)."""
+    try:
+        parse_event(payload)
+    except MalformedEvent:
+        return False
+    return True
+
+
 class LeaseLost(RuntimeError):
     """This worker stalled past its lease and another took the event over; it backs off."""
 
@@ -377,17 +386,23 @@ class EventWorker:
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
         transaction takes it just before its first write (``bot.db.write_lock``), so
         here the claim commits at once (the lease is the worker's from then on, as
-        after any claim), and so do the rows of senders met for the first time (else
-        their first write would take the lock in the middle of the decisions). The events are
+        after any claim), and so do the rows of senders met for the first time whose first
+        event in the batch would create them anyway (one that parses and is not an
+        unfollow; else their first write would take the lock in the middle of the
+        decisions). The events are
         then decided with their writes held back (``bot.db.deferred_writes``): the
         sender facts, the answering engine and the handlers run without the lock, and
         the batch's writes go together at its end, in one transaction that takes the
         lock once (``_write_held_back``): it checks that the worker still holds every
         event's lease (``inbox.still_held``), sends the writes (one executemany per
-        statement) and commits. A decision that writes on its own (a handler's ORM
-        change, a savepoint, a read after the batch's writes) has begun that
-        transaction with the lock: the events decided so far are written with it at
-        once, so the lock is never held through another decision. If an event fails,
+        statement), renews their leases in the same statement and commits. An event whose
+        decision reads the sender's row (the sender's second event in the batch, an unfollow
+        from someone unknown) starts a new group: the events before it are written first,
+        so that read sends no held-back writes and takes no lock. A decision that still
+        writes on its own (a handler's ORM change, a savepoint, another read after the
+        group's held-back writes) takes the lock for the rest of that one decision, and its
+        group is written with it at once: the lock is never held through a later decision.
+        If an event fails,
         or a lease was taken over, the events written together are rolled back and
         decided again one by one (``_decide_each``): a failing event is recorded failed
         alone, and an event taken over is left to its taker (the unique outbox row
@@ -418,15 +433,23 @@ class EventWorker:
     def _add_new_senders(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
         """SQLite: commit the rows of this batch's senders met for the first time, and add them to ``senders``.
 
+        Only a sender whose first event in the batch would create the row anyway: one
+        that parses and is not an unfollow (an unfollow from someone unknown must not
+        create them before their later events, and a malformed event creates nobody).
         If that fails, their events create them while decided (their batch is then written with them).
         """
         new: dict[str, LineUser] = {}
+        seen: set[str] = set(senders)
         try:
             for row in rows:
                 sender = sender_id(row.payload)
-                if sender and sender not in senders and sender not in new and row.payload.get("type") != "unfollow":
-                    if (user := user_for_event(session, row.payload, clock.now())) is not None:
-                        new[sender] = user
+                if not sender or sender in seen:
+                    continue
+                seen.add(sender)
+                if row.payload.get("type") == "unfollow" or not _parses(row.payload):
+                    continue
+                if (user := user_for_event(session, row.payload, clock.now())) is not None:
+                    new[sender] = user
             if new:
                 session.commit()
         except Exception:
@@ -449,8 +472,16 @@ class EventWorker:
         ignored: dict[int, str] = {}
         try:
             with deferred_writes.batched(session):
+                in_group: set[str] = set()
                 for row in rows:
+                    sender = sender_id(row.payload)
+                    if group and (sender in in_group or (sender is not None and sender not in senders)):
+                        # Its decision would read (the sender's row), sending the group's writes and
+                        # taking the lock for the rest of it: the group is written first.
+                        break
                     group.append(row)
+                    if sender is not None:
+                        in_group.add(sender)
                     decided[row.id] = self._decide_one(session, row, after, senders, facts,
                                                        finished=finished, ignored=ignored)
                     if self._writing(session):
@@ -480,9 +511,11 @@ class EventWorker:
                          ignored: dict[int, str]) -> None:
         """SQLite: write decided events together, taking the write lock once: the leases, the closes, the
         held-back writes, the commit. Raises LeaseLost if any of the events was taken over meanwhile."""
-        if inbox.still_held(session, inbox_ids, self.worker_id) != len(inbox_ids):
-            raise LeaseLost("a lease was taken over by another worker before the batch was written")
         now = clock.system_now()
+        # Fresh leases in the write that checks them (the lock is held anyway): the answers committed here
+        # are sent next, and a lease dating from the claim may be about to run out (as on PostgreSQL).
+        if inbox.still_held(session, inbox_ids, self.worker_id, renew_at=now) != len(inbox_ids):
+            raise LeaseLost("a lease was taken over by another worker before the batch was written")
         inbox.finish(session, finished, InboxStatus.DONE, now)
         for inbox_id, reason in ignored.items():
             inbox.finish(session, [inbox_id], InboxStatus.IGNORED, now, reason)
