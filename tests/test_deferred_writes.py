@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Engine, Integer, MetaData, Table, create_engine, insert, select
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, create_engine, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from bot.db import deferred_writes, write_lock
 
 _METADATA = MetaData()
 NOTES = Table("deferred_write_notes", _METADATA, Column("id", Integer, primary_key=True),
-              Column("key", Integer, unique=True, nullable=False))
+              Column("key", Integer, unique=True, nullable=False, insert_sentinel=True))
 
 
 @pytest.fixture
@@ -64,21 +64,31 @@ def test_a_commit_inside_a_batch_commits_the_writes_kept_so_far(engine: Engine) 
     assert keys(engine) == [3]
 
 
-def test_returning_rows_go_to_their_own_writes_matched_by_a_column(engine: Engine) -> None:
+def test_returning_rows_go_to_their_own_writes_in_one_statement(engine: Engine) -> None:
+    """Handed out by position: SQLAlchemy sorts RETURNING by the parameters, by the table's insert sentinel where the
+    database does not promise the order (SQLite), and still sends one statement for the lot."""
     returned: dict[int, int] = {}
+    inserts: list[str] = []
 
     def note(key: int) -> Any:
         return lambda row: returned.__setitem__(key, row.id)
 
-    statement = insert(NOTES).returning(NOTES.c.id, NOTES.c.key)
+    def note_insert(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement)
+
+    statement = insert(NOTES).returning(NOTES.c.id, sort_by_parameter_order=True)
+    event.listen(engine, "before_cursor_execute", note_insert)
     with Session(engine) as session:
         with deferred_writes.batched(session):
             for key in (30, 10, 20):
-                deferred_writes.execute(session, statement, {"key": key}, on_row=note(key), match_on="key")
+                deferred_writes.execute(session, statement, {"key": key}, on_row=note(key))
         session.commit()
         ids = dict(session.execute(select(NOTES.c.key, NOTES.c.id)).all())
+    event.remove(engine, "before_cursor_execute", note_insert)
 
     assert returned == ids
+    assert len(inserts) == 1
 
 
 def test_a_failed_send_passed_over_by_a_handler_still_stops_the_commit_and_keeps_the_writes_not_sent(

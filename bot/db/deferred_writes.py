@@ -46,24 +46,23 @@ class HeldBackWritesFailed(Exception):
 
 
 def execute(session: Session, statement: Executable, parameters: dict[str, Any] | list[dict[str, Any]],
-            on_row: OnRow | None = None, match_on: str | None = None) -> None:
+            on_row: OnRow | None = None) -> None:
     """Run this write now, or within ``batched`` with the batch's others; ``on_row`` gets each RETURNING row.
 
-    ``match_on``: a column both in the parameters and in RETURNING, unique among the
-    rows written, by which RETURNING rows are matched to their writes; without it
-    they are matched by position, which needs the statement to keep the parameters'
-    order (``sort_by_parameter_order``: on SQLite that sends one statement a row,
-    since SQLite does not promise the order of RETURNING).
+    RETURNING rows are handed out by position, so a statement with ``on_row`` must keep
+    the parameters' order: ``returning(..., sort_by_parameter_order=True)``, with an
+    insert sentinel on the table where the database does not promise that order
+    (SQLite), or SQLAlchemy sends it as one statement a row.
     """
     many = parameters if isinstance(parameters, list) else [parameters]
-    kept: list[tuple[Executable, dict[str, Any], OnRow | None, str | None]] | None = session.info.get(_KEPT)
+    kept: list[tuple[Executable, dict[str, Any], OnRow | None]] | None = session.info.get(_KEPT)
     session.info[_COUNT] = session.info.get(_COUNT, 0) + 1
     if kept is None:
         result = session.execute(statement, many if len(many) > 1 else many[0])
         if on_row is not None:
-            _hand_out(result.all(), many, [on_row] * len(many), match_on)
+            _hand_out(result.all(), [on_row] * len(many))
         return
-    kept.extend((statement, values, on_row, match_on) for values in many)
+    kept.extend((statement, values, on_row) for values in many)
 
 
 def writes(session: Session) -> int:
@@ -102,19 +101,19 @@ def send(session: Session, connection: Connection | None = None) -> None:
     if not kept:
         return
     session.info[_KEPT] = []
-    groups: dict[int, tuple[Executable, list[dict[str, Any]], list[OnRow | None], str | None]] = {}
-    for statement, values, on_row, match_on in kept:
-        group = groups.setdefault(id(statement), (statement, [], [], match_on))
+    groups: dict[int, tuple[Executable, list[dict[str, Any]], list[OnRow | None]]] = {}
+    for statement, values, on_row in kept:
+        group = groups.setdefault(id(statement), (statement, [], []))
         group[1].append(values)
         group[2].append(on_row)
     if connection is None:
         connection = session.connection()  # not session.execute: that would come back here
     ordered = list(groups.values())
-    for sent, (statement, many, on_rows, match_on) in enumerate(ordered):
+    for sent, (statement, many, on_rows) in enumerate(ordered):
         try:
             result = connection.execute(statement, many)
             if any(on_rows):
-                _hand_out(result.all(), many, on_rows, match_on)
+                _hand_out(result.all(), on_rows)
         except Exception as error:
             unsent = {id(group[0]) for group in ordered[sent:]}
             session.info[_KEPT] = [write for write in kept if id(write[0]) in unsent]
@@ -122,12 +121,8 @@ def send(session: Session, connection: Connection | None = None) -> None:
             raise HeldBackWritesFailed(f"sending held-back writes failed: {error!r}") from error
 
 
-def _hand_out(rows: list[Row[Any]], many: list[dict[str, Any]], on_rows: list[OnRow | None],
-              match_on: str | None) -> None:
-    """Give each write's ``on_row`` its RETURNING row: by ``match_on``'s value, else by position."""
-    if match_on is not None:
-        by_key = {row._mapping[match_on]: row for row in rows}
-        rows = [by_key[values[match_on]] for values in many]
+def _hand_out(rows: list[Row[Any]], on_rows: list[OnRow | None]) -> None:
+    """Give each write's ``on_row`` its RETURNING row, by position (see ``execute``)."""
     for row, on_row in zip(rows, on_rows, strict=True):
         if on_row is not None:
             on_row(row)

@@ -77,11 +77,12 @@ class Outcome:
 def _insert() -> Insert:
     """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``).
 
-    Its RETURNING rows are matched to the answers by event (``record``), not by order: a
-    sorted RETURNING would be sent as one statement a row on SQLite.
+    Its RETURNING rows come back in the answers' order (``record`` pairs them by position):
+    the event's id is the table's insert sentinel, so SQLAlchemy sends the rows as one
+    statement on SQLite too, and checks each row it returns against its parameters.
     """
     table = OutboxAnswer.__table__
-    return insert(table).returning(table.c.id, table.c.inbox_event_id)
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def record(
@@ -114,7 +115,7 @@ def record(
         "status": AnswerStatus.PENDING,
         "attempts": 0,
         "created_at": now,
-    }, on_row=written, match_on="inbox_event_id")
+    }, on_row=written)
     return answer
 
 
