@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db.tables import Enrolment, InboxEvent, InboxStatus, LineUser
 from bot.devtools import simulator
@@ -132,3 +132,43 @@ def test_a_failing_commit_of_the_batchs_writes_loses_no_answer_and_sends_none_tw
         assert session.scalar(select(func.count()).select_from(OutboxAnswer)
                               .where(OutboxAnswer.inbox_event_id.in_(ids))) == 3
         assert set(session.scalars(select(InboxEvent.status).where(InboxEvent.id.in_(ids)))) == {InboxStatus.DONE}
+
+
+def test_an_event_redelivered_while_its_batch_is_decided_is_acknowledged_and_answered_once(
+        database_url: str, fake_line: FakeLine) -> None:
+    """LINE redelivers an event whose acknowledgement it missed; here the copy arrives while the worker decides the
+    batch with its writes held back: it is stored as the same event, and answered once. (On PostgreSQL the copy's
+    insert waits for the batch's transaction, which holds the original's row: it is posted from another thread.)"""
+    import threading
+
+    from bot.qa import Question
+    from tests.helpers import post_events, while_deciding
+
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    a, b = user("newcomer", "d"), user("follower", "d")
+    events = [question(fake_line, a, "ECMOの日程"), question(fake_line, b, "修了証")]
+    ids = stored(web, events)
+    statuses: list[int] = []
+    posts: list[threading.Thread] = []
+
+    def post_copy() -> None:
+        copy = events[0] | {"deliveryContext": {"isRedelivery": True}}
+        statuses.append(post_events(web.test_client(), [copy]).status_code)
+
+    def redeliver(asked: Question) -> None:
+        posts.append(threading.Thread(target=post_copy))
+        posts[-1].start()
+        if database_url.startswith("sqlite"):
+            posts[-1].join(5)  # the write lock is free while the batch is decided
+
+    while_deciding(worker, redeliver)
+    assert worker.handle_batch(ids) == 2
+    for post in posts:
+        post.join(15)
+
+    assert statuses == [200, 200]
+    with Services.of(web).db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InboxEvent)
+                              .where(InboxEvent.webhook_event_id == events[0]["webhookEventId"])) == 1
+    assert [len(texts(fake_line, someone)) for someone in (a, b)] == [2, 1]

@@ -29,7 +29,7 @@ from bot.line.worker import EventWorker
 from bot.qa import Question
 from bot.services import Services
 from bot.trainees import handoff
-from tests.helpers import make_app, question, stored
+from tests.helpers import make_app, question, replies_to, stored
 
 REPLY = "/v2/bot/message/reply"
 
@@ -39,8 +39,6 @@ def count(web: Flask, table: Any) -> int:
         return session.scalar(select(func.count()).select_from(table)) or 0
 
 
-def replies_to(fake_line: FakeLine, user: str) -> list[Any]:
-    return [record for record in fake_line.state.requests(REPLY) if record.accepted and user in record.recipients]
 
 
 def test_one_failing_event_in_a_batch_rolls_back_alone_and_the_others_are_answered_and_logged_once(

@@ -27,8 +27,7 @@ from bot.line.webhook import HANDLED_EVENT_TYPES
 from bot.line.worker import EventWorker
 from bot.qa import Question
 from bot.services import Services
-from tests.helpers import make_app, question, stored
-from tests.test_worker_writes_only_when_it_writes import impatient, replies_to, while_deciding  # noqa: F401
+from tests.helpers import make_app, question, replies_to, stored, while_deciding
 
 
 def sender_row(web: Any, line_user_id: str) -> LineUser | None:
