@@ -6,7 +6,8 @@ Stores text questions in the inbox directly (no web process), then runs the
 runs in a process of its own so that its CPU is not counted. Printed per answered
 question: SQL statements the worker sent (a SQLAlchemy ``before_cursor_execute``
 listener; an executemany counts once), commits, and this process's CPU
-(user + system); with ``--profile N``, the N functions with the most cumulative
+(user + system); on SQLite also how long the worker held the write lock each time (from
+its BEGIN IMMEDIATE to the end of its COMMIT), which is what an acknowledgement can wait for; with ``--profile N``, the N functions with the most cumulative
 CPU time (cProfile timed by each thread's own CPU clock, on the worker's threads too:
 on a shared machine wall time would mostly show waits for the CPU and the network). Usage:
 
@@ -109,6 +110,7 @@ def measure(database_url: str, fake_url: str, questions: int, users: int, profil
         commits += 1
 
     engine = services.db.engine
+    holds = _LockHolds(engine) if engine.dialect.name == "sqlite" else None
     event.listen(engine, "before_cursor_execute", count_statement)
     event.listen(engine, "commit", count_commit)
     profilers: list[cProfile.Profile] = []
@@ -120,12 +122,16 @@ def measure(database_url: str, fake_url: str, questions: int, users: int, profil
     threading.setprofile(None)
     event.remove(engine, "before_cursor_execute", count_statement)
     event.remove(engine, "commit", count_commit)
+    if holds is not None:
+        holds.stop()
     with watcher.connect() as connection:
         done = connection.scalar(select(func.count()).select_from(InboxEvent).where(
             InboxEvent.status == InboxStatus.DONE)) or 0
     answered = done - len(names)
     figures = {"questions": questions, "answered": answered, "seconds": seconds, "cpu": cpu,
                "statements": statements, "commits": commits}
+    if holds is not None:
+        figures["lock_holds"] = holds.seconds
     if profilers:
         out = io.StringIO()
         pstats.Stats(*profilers, stream=out).sort_stats(os.environ.get("WORKER_COST_SORT", "cumulative")).print_stats(profile)
@@ -133,6 +139,55 @@ def measure(database_url: str, fake_url: str, questions: int, users: int, profil
     watcher.dispose()
     services.db.engine.dispose()
     return figures
+
+
+class _LockHolds:
+    """SQLite: how long each of the worker's transactions held the write lock, from its ``BEGIN IMMEDIATE``
+    (``bot.db.write_lock``) to the end of its COMMIT or ROLLBACK; the heartbeat's count too. Every acknowledgement
+    of the webhook needs that lock, so this is what an acknowledgement can wait for."""
+
+    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+        from sqlalchemy import event
+
+        from bot.db import write_lock
+
+        self.seconds: list[float] = []
+        self._began: dict[int, float] = {}
+        self._engine, self._write_lock = engine, write_lock
+        self._begin_immediate = write_lock.begin_immediate
+
+        def begin_immediate(raw, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self._begin_immediate(raw, *args, **kwargs)
+            self._began[id(raw)] = time.perf_counter()
+
+        def ended(raw) -> None:  # type: ignore[no-untyped-def]
+            began = self._began.pop(id(getattr(raw, "dbapi_connection", raw)), None)  # the pool's proxy: its driver's
+            if began is not None:
+                self.seconds.append(time.perf_counter() - began)
+
+        # The lock is released by the driver's COMMIT (or ROLLBACK) itself: the engine's ``commit``
+        # event fires before it, so the end is timed around the dialect's ``do_commit``/``do_rollback``.
+        dialect = engine.dialect
+        real_commit, real_rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(raw) -> None:  # type: ignore[no-untyped-def]
+            try:
+                real_commit(raw)
+            finally:
+                ended(raw)
+
+        def do_rollback(raw) -> None:  # type: ignore[no-untyped-def]
+            try:
+                real_rollback(raw)
+            finally:
+                ended(raw)
+
+        write_lock.begin_immediate = begin_immediate
+        dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+    def stop(self) -> None:
+        self._write_lock.begin_immediate = self._begin_immediate
+        del self._engine.dialect.do_commit, self._engine.dialect.do_rollback  # the class's again
 
 
 def _profiling_into(profilers: list[cProfile.Profile]):  # type: ignore[no-untyped-def]
@@ -205,6 +260,12 @@ def main() -> None:
               f"({figures['answered'] / figures['seconds']:.0f}/s); per answer: "
               f"{figures['statements'] / answered:.1f} SQL statements, {figures['commits'] / answered:.2f} commits, "
               f"{figures['cpu'] / answered * 1000:.2f} ms CPU")
+        if figures.get("lock_holds"):
+            held = sorted(figures["lock_holds"])
+            print(f"{'':<13} write lock: {len(held) / answered:.2f} holds per answer, "
+                  f"{sum(held) / answered * 1000:.2f} ms held per answer; a hold p50 "
+                  f"{held[len(held) // 2] * 1000:.1f} ms, p99 {held[int(len(held) * 0.99)] * 1000:.1f} ms, "
+                  f"max {held[-1] * 1000:.1f} ms")
         if "profile" in figures:
             print(figures["profile"])
 

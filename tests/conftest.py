@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from bot.db import migrate
 from bot.devtools.fake_line import FakeLine, RequestContract
@@ -165,3 +165,16 @@ def console_url(app: Flask) -> Iterator[str]:
     """The app (with the fake LINE API behind it) served over HTTP on a free port: the console's base URL."""
     with serving(app) as base_url:
         yield f"{base_url}/console"
+
+
+@pytest.fixture
+def impatient(database_url: str) -> Iterator[Engine]:
+    """Another process's connection to the database that never waits for a lock (SQLite: a busy timeout of 0;
+    PostgreSQL: a lock timeout), so a held lock shows as an error, not as a delay."""
+    if database_url.startswith("sqlite"):
+        engine = create_engine(database_url, connect_args={"timeout": 0})
+    else:
+        engine = create_engine(database_url)
+        event.listen(engine, "connect", lambda connection, _: connection.execute("SET lock_timeout = 200"))
+    yield engine
+    engine.dispose()

@@ -419,3 +419,23 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str) -> No
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+# --- the event worker ------------------------------------------------------------
+
+def replies_to(fake_line: FakeLine, user: str) -> list[Any]:
+    """The reply requests the fake LINE API accepted for ``user``."""
+    return [record for record in fake_line.state.requests("/v2/bot/message/reply")
+            if record.accepted and user in record.recipients]
+
+
+def while_deciding(worker: Any, probe: Callable[[Question], None]) -> None:
+    """Run ``probe(question)`` inside the answering engine of ``worker``, in the middle of deciding each question."""
+    answerer = worker.services.answerer
+    real_answer = answerer.answer
+
+    def answer_after_probing(asked: Question) -> Any:
+        probe(asked)
+        return real_answer(asked)
+
+    answerer.answer = answer_after_probing

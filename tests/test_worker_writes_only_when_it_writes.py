@@ -1,9 +1,9 @@
 """While the worker decides answers, acknowledgements can still write; a decision whose lease was lost is not sent.
 
 On SQLite an acknowledgement needs the database's one write lock. The worker's
-claim commits first and each event is decided in a transaction that takes the lock
-only for its writes, so the deciding (the sender's facts, the answering engine)
-leaves the lock free. The probes below write from another connection that does not
+claim commits first and the batch is decided with its writes held back, then
+written in one transaction that takes the lock, so the deciding (the sender's
+facts, the answering engine) leaves the lock free. The probes below write from another connection that does not
 wait at all (SQLite: a busy timeout of 0; PostgreSQL: a lock timeout), so a held
 lock shows as an error, not as a delay: nothing here is timed.
 """
@@ -11,12 +11,10 @@ lock shows as an error, not as a delay: nothing here is timed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -28,38 +26,8 @@ from bot.line import inbox
 from bot.line.webhook import HANDLED_EVENT_TYPES
 from bot.line.worker import EventWorker
 from bot.qa import Question
-from tests.helpers import make_app, question, stored
+from tests.helpers import make_app, question, replies_to, stored, while_deciding
 
-REPLY = "/v2/bot/message/reply"
-
-
-@pytest.fixture
-def impatient(database_url: str) -> Iterator[Engine]:
-    """Another process's connection to the database that never waits for a lock."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 0})
-    else:
-        engine = create_engine(database_url)
-        event.listen(engine, "connect", lambda connection, _: connection.execute("SET lock_timeout = 200"))
-    yield engine
-    engine.dispose()
-
-
-
-def replies_to(fake_line: FakeLine, user: str) -> list[Any]:
-    return [record for record in fake_line.state.requests(REPLY) if record.accepted and user in record.recipients]
-
-
-def while_deciding(worker: EventWorker, probe: Any) -> None:
-    """Run ``probe(question)`` inside the answering engine, in the middle of deciding each question."""
-    answerer = worker.services.answerer
-    real_answer = answerer.answer
-
-    def answer_after_probing(asked: Question) -> Any:
-        probe(asked)
-        return real_answer(asked)
-
-    answerer.answer = answer_after_probing  # type: ignore[method-assign]
 
 
 def test_an_acknowledgement_is_stored_while_each_question_of_a_batch_is_being_decided(

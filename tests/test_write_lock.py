@@ -128,3 +128,19 @@ def test_an_autocommit_connection_is_left_to_commit_each_statement(db):
         inbox.store(connection, events(1), HANDLED_EVENT_TYPES, clock.system_now())
         assert lock_is_free(db)
     assert stored_count(db) == 1
+
+
+def test_a_claim_written_with_its_pick_first_takes_the_lock_as_a_write_and_rolls_back_with_its_transaction(db):
+    """The claim is ``WITH picked AS MATERIALIZED (...) UPDATE ...``: it starts with WITH, not UPDATE. Taken for a
+    read, the driver ran it in autocommit (its implicit BEGIN too goes by the first word): the claim committed at
+    once, whatever its transaction did next, and its lock was waited for in SQLite's growing sleeps."""
+    only_sqlite(db)
+    with db.engine.begin() as connection:
+        ids = inbox.store(connection, events(1), HANDLED_EVENT_TYPES, clock.system_now())
+    with pytest.raises(RuntimeError), db.session() as session:
+        assert [row.id for row in inbox.claim(session, ids, "worker-1", clock.system_now())] == ids
+        assert not lock_is_free(db)
+        raise RuntimeError("the claim's transaction fails")
+    assert lock_is_free(db)
+    with db.session() as session:
+        assert session.scalar(select(InboxEvent.status).where(InboxEvent.id == ids[0])) == "pending"

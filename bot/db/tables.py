@@ -114,7 +114,10 @@ class OutboxAnswer(Base):
     __tablename__ = "outbox_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inbox_event_id: Mapped[int] = mapped_column(ForeignKey("inbox_events.id", ondelete="CASCADE"), unique=True)
+    # Unique, and given by the writer: SQLAlchemy's sentinel for an outbox INSERT of many rows whose RETURNING
+    # must come back in their order (``bot.line.outbox``), sent as one statement on SQLite too.
+    inbox_event_id: Mapped[int] = mapped_column(ForeignKey("inbox_events.id", ondelete="CASCADE"), unique=True,
+                                                insert_sentinel=True)
     reply_token: Mapped[str | None] = mapped_column(String(64))
     # The LINE user to push to when the reply token cannot be used; None: nobody to push to.
     push_to: Mapped[str | None] = mapped_column(String(64))

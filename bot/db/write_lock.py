@@ -15,7 +15,9 @@ so there is no read snapshot to fail to upgrade, and a transaction that reads fo
 while and writes at the end (the event worker deciding an answer) holds the lock
 only for its writes. Nothing has been done when an attempt fails, so the retry is
 safe. A ``SAVEPOINT`` counts as a write: opened outside a transaction, SQLite would
-begin a deferred one with it and commit it at its ``RELEASE``.
+begin a deferred one with it and commit it at its ``RELEASE``. A write is told by SQLAlchemy's
+compiled statement (an UPDATE that begins with a CTE, as the inbox's claim, is one) or,
+for text, by its first word.
 PostgreSQL has row locks and nothing to poll: there nothing changes.
 """
 
@@ -65,10 +67,15 @@ def install(engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", _before_statement)
 
 
-def _before_statement(_connection: Connection, cursor: Any, statement: str, *_: Any) -> None:
+def _before_statement(_connection: Connection, cursor: Any, statement: str, _parameters: Any,
+                      context: Any, _executemany: bool) -> None:
     raw: sqlite3.Connection = cursor.connection
     # isolation_level None: the caller asked for autocommit, and nobody would end the transaction.
     if raw.in_transaction or raw.isolation_level is None:
         return
-    if statement.lstrip()[:9].upper().startswith(_WRITES):
+    # SQLAlchemy's own word for a compiled INSERT/UPDATE/DELETE, whatever comes first in its SQL: the
+    # claim is ``WITH picked AS MATERIALIZED (...) UPDATE``, which the driver, going by the first word
+    # too, would run in autocommit (committed at once, its lock waited for in SQLite's growing sleeps).
+    if (context is not None and (context.isinsert or context.isupdate or context.isdelete)) \
+            or statement.lstrip()[:9].upper().startswith(_WRITES):
         begin_immediate(raw)

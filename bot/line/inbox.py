@@ -219,19 +219,23 @@ def renew(session: Session, worker: str, now: datetime) -> int:
     return result.rowcount
 
 
-def still_held(session: Session, inbox_ids: list[int], worker: str) -> int:
+def still_held(session: Session, inbox_ids: list[int], worker: str, renew_at: datetime | None = None) -> int:
     """How many of these events ``worker`` still holds, holding them until the caller's transaction ends.
 
     For a worker whose claim committed before its decision (SQLite, ``bot.line.worker``):
     run in the transaction that writes the decision, it tells whether the event was
     taken over meanwhile, and nobody can take it over before that transaction ends.
-    The lease itself is left as it was (the heartbeat renews it).
+    With ``renew_at`` the leases held are renewed from then in the same statement;
+    without it they are left as they were (the heartbeat renews them).
     """
+    # Without renew_at it writes nothing new: a write, so that it holds the row (SQLite: the lock).
+    values: dict[str, Any] = {"claimed_by": worker} if renew_at is None else {"claimed_by": worker,
+                                                                               "claimed_at": renew_at}
     result = session.execute(
         update(InboxEvent)
         .where(InboxEvent.id.in_(inbox_ids), InboxEvent.status == InboxStatus.PROCESSING,
                InboxEvent.claimed_by == worker)
-        .values(claimed_by=worker)  # writes nothing new: a write, so that it holds the row (SQLite: the lock)
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

@@ -75,7 +75,12 @@ class Outcome:
 
 @cache
 def _insert() -> Insert:
-    """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``)."""
+    """The outbox row's insert, built once (one per answer; see ``bot.trainees.sender_facts``).
+
+    Its RETURNING rows come back in the answers' order (``record`` pairs them by position):
+    the event's id is the table's insert sentinel, so SQLAlchemy sends the rows as one
+    statement on SQLite too, and checks each row it returns against its parameters.
+    """
     table = OutboxAnswer.__table__
     return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 

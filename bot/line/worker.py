@@ -7,9 +7,9 @@ logged on its row and never touches the others.
 An event goes through three steps. *Claim*: a lease on its inbox row, renewed by a
 heartbeat while this worker holds it (``bot.line.inbox``). *Decide*: the handler
 runs in one transaction, and its answer is written to the outbox in that commit
-(``bot.line.outbox``); on SQLite the claim commits first and each event is decided
-in a transaction of its own that holds the write lock only for its writes (see
-``EventWorker._claim_then_decide_each``). *Send*: after the commit, the answer goes to LINE
+(``bot.line.outbox``); on SQLite the claim commits first, the batch is decided
+without the write lock and its writes are then written together, taking the lock
+once (see ``EventWorker._claim_then_decide_held_back``). *Send*: after the commit, the answer goes to LINE
 (``bot.line.answer_sender``: the reply token, retried while valid, else a push with
 a retry key); then the outbox row and the event are closed together. A worker that
 dies at any step leaves a lease that expires within seconds; whoever takes the
@@ -72,6 +72,15 @@ def parse_event(payload: dict) -> object:
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         detail = "; ".join(line.strip() for line in str(error).splitlines() if line.strip())
         raise MalformedEvent(f"malformed {payload.get('type')} event: {detail}"[:300]) from error
+
+
+def _parses(payload: dict) -> bool:
+    """Whether the SDK can read this event (``parse_event`` would not raise)."""
+    try:
+        parse_event(payload)
+    except MalformedEvent:
+        return False
+    return True
 
 
 class LeaseLost(RuntimeError):
@@ -317,10 +326,10 @@ class EventWorker:
         savepoints (two statements an event): if any of its events fails, the whole
         transaction rolls back and each event is decided again alone, in a savepoint,
         so a failing handler rolls back alone and is recorded failed. On SQLite, whose
-        one write lock every acknowledgement needs, see ``_claim_then_decide_each``.
+        one write lock every acknowledgement needs, see ``_claim_then_decide_held_back``.
         """
         if self.services.db.engine.dialect.name == "sqlite":
-            return self._claim_then_decide_each(inbox_ids, limit)
+            return self._claim_then_decide_held_back(inbox_ids, limit)
         if len(inbox_ids) > 1:
             try:
                 return self._claim_and_decide_together(inbox_ids, alone=False, limit=limit)
@@ -371,26 +380,36 @@ class EventWorker:
             inbox.renew(session, self.worker_id, clock.system_now())
         return self._decided(claimed, found, after)
 
-    def _claim_then_decide_each(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
-        """SQLite: claim in a short transaction, then decide each event in its own, locked only for its writes.
+    def _claim_then_decide_held_back(self, inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Answer]]:
+        """SQLite: claim in a short transaction, decide the batch without the write lock, then write it at once.
 
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
         transaction takes it just before its first write (``bot.db.write_lock``), so
         here the claim commits at once (the lease is the worker's from then on, as
-        after any claim), and each event is decided in a transaction whose reads, the
-        batch's sender facts and the answering engine run without the lock; it is
-        taken when the handler writes (the question log, the remembered lines, the
-        outbox row: at its end), and released by that event's commit. A sender met for
-        the first time has their row committed alone before the handler runs (else
-        that first write would hold the lock through the whole decision). Before the
-        answer is written the event's lease is checked in the locked part
-        (``inbox.still_held``): if another worker took the event over meanwhile, the
-        decision is rolled back and nothing is sent (the taker decides it); the
-        unique outbox row stays the fence. A failing event rolls back alone and is
-        recorded failed. The claim's leases are renewed by the heartbeat from its commit
-        on: an event decided (its answer committed) early in a batch would otherwise
-        lose its lease while later events are decided, and a taker would send the
-        answer this worker is about to send.
+        after any claim), and so do the rows of senders met for the first time whose first
+        event in the batch would create them anyway (one that parses and is not an
+        unfollow; else their first write would take the lock in the middle of the
+        decisions). The events are
+        then decided with their writes held back (``bot.db.deferred_writes``): the
+        sender facts, the answering engine and the handlers run without the lock, and
+        the batch's writes go together at its end, in one transaction that takes the
+        lock once (``_write_held_back``): it checks that the worker still holds every
+        event's lease (``inbox.still_held``), sends the writes (one executemany per
+        statement), renews their leases in the same statement and commits. An event whose
+        decision reads the sender's row (the sender's second event in the batch, an unfollow
+        from someone unknown) starts a new group: the events before it are written first,
+        so that read sends no held-back writes and takes no lock. A decision that still
+        writes on its own (a handler's ORM change, a savepoint, another read after the
+        group's held-back writes) takes the lock for the rest of that one decision, and its
+        group is written with it at once: the lock is never held through a later decision.
+        If an event fails,
+        or a lease was taken over, the events written together are rolled back and
+        decided again one by one (``_decide_each``): a failing event is recorded failed
+        alone, and an event taken over is left to its taker (the unique outbox row
+        stays the fence). The claim's leases are renewed by the heartbeat from its
+        commit on: an event decided early in a batch would otherwise lose its lease
+        while later events are decided, and a taker would send the answer this worker
+        is about to send.
         """
         found: dict[int, Answer | None] = {}
         after: dict[int, list[Callable[[], None]]] = {}
@@ -399,19 +418,117 @@ class EventWorker:
             session.commit()
             self._heartbeat.hold(len(claimed))
             try:
-                return self._decide_each(session, claimed, to_decide, found, after)
+                senders = self._load_senders(session, to_decide)
+                self._add_new_senders(session, to_decide, senders)
+                facts = self._load_facts(session, to_decide, senders)
+                left = list(to_decide)
+                while left:
+                    written = self._decide_held_back(session, left, found, after, senders, facts)
+                    left = left[written:]
+                return self._decided(claimed, found, after)
             finally:
                 self._heartbeat.release(len(claimed))
 
-    def _decide_each(self, session: Session, claimed: list[Any], to_decide: list[Any],
-                     found: dict[int, Answer | None], after: dict[int, list[Callable[[], None]]],
-                     ) -> tuple[int, list[Answer]]:
-        """SQLite: decide each claimed event in its own transaction (see ``_claim_then_decide_each``)."""
-        senders = self._load_senders(session, to_decide)
-        facts = self._load_facts(session, to_decide, senders)
+    @staticmethod
+    def _add_new_senders(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
+        """SQLite: commit the rows of this batch's senders met for the first time, and add them to ``senders``.
+
+        Only a sender whose first event in the batch would create the row anyway: one
+        that parses and is not an unfollow (an unfollow from someone unknown must not
+        create them before their later events, and a malformed event creates nobody).
+        If that fails, their events create them while decided (their batch is then written with them).
+        """
+        new: dict[str, LineUser] = {}
+        seen: set[str] = set(senders)
+        try:
+            for row in rows:
+                sender = sender_id(row.payload)
+                if not sender or sender in seen:
+                    continue
+                seen.add(sender)
+                if row.payload.get("type") == "unfollow" or not _parses(row.payload):
+                    continue
+                if (user := user_for_event(session, row.payload, clock.now())) is not None:
+                    new[sender] = user
+            if new:
+                session.commit()
+        except Exception:
+            session.rollback()
+            log.exception("writing the rows of new senders failed; their events will")
+            return
+        senders |= new
+
+    def _decide_held_back(self, session: Session, rows: list[Any], found: dict[int, Answer | None],
+                          after: dict[int, list[Callable[[], None]]], senders: dict[str, LineUser],
+                          facts: dict[int, SenderFacts]) -> int:
+        """SQLite: decide events from the start of ``rows`` with their writes held back, and write them together;
+        how many of ``rows`` were handled (all, or up to one whose decision began the write itself).
+
+        If anything fails, those events are decided again one by one (``_decide_each``).
+        """
+        group: list[Any] = []
+        decided: dict[int, Answer | None] = {}
+        finished: list[int] = []
+        ignored: dict[int, str] = {}
+        try:
+            with deferred_writes.batched(session):
+                in_group: set[str] = set()
+                for row in rows:
+                    sender = sender_id(row.payload)
+                    if group and (sender in in_group or (sender is not None and sender not in senders)):
+                        # Its decision would read (the sender's row), sending the group's writes and
+                        # taking the lock for the rest of it: the group is written first.
+                        break
+                    group.append(row)
+                    if sender is not None:
+                        in_group.add(sender)
+                    decided[row.id] = self._decide_one(session, row, after, senders, facts,
+                                                       finished=finished, ignored=ignored)
+                    if self._writing(session):
+                        break
+                self._write_held_back(session, [row.id for row in group], finished, ignored)
+        except Exception as error:
+            session.rollback()
+            for row in group:
+                after.pop(row.id, None)
+            log.warning("writing %s decided events together failed (%r); deciding them one by one",
+                        len(group), error)
+            self._decide_each(session, group, found, after)
+        else:
+            found |= decided
+        return len(group)
+
+    @staticmethod
+    def _writing(session: Session) -> bool:
+        """Whether this session's transaction has begun writing (SQLite: holds the write lock) or has ORM
+        changes to flush, which would take the lock at the next read."""
+        if session.new or session.dirty or session.deleted:
+            return True
+        connection = session.connection().connection.dbapi_connection
+        return bool(connection is not None and connection.in_transaction)
+
+    def _write_held_back(self, session: Session, inbox_ids: list[int], finished: list[int],
+                         ignored: dict[int, str]) -> None:
+        """SQLite: write decided events together, taking the write lock once: the leases, the closes, the
+        held-back writes, the commit. Raises LeaseLost if any of the events was taken over meanwhile."""
+        now = clock.system_now()
+        # Fresh leases in the write that checks them (the lock is held anyway): the answers committed here
+        # are sent next, and a lease dating from the claim may be about to run out (as on PostgreSQL).
+        if inbox.still_held(session, inbox_ids, self.worker_id, renew_at=now) != len(inbox_ids):
+            raise LeaseLost("a lease was taken over by another worker before the batch was written")
+        inbox.finish(session, finished, InboxStatus.DONE, now)
+        for inbox_id, reason in ignored.items():
+            inbox.finish(session, [inbox_id], InboxStatus.IGNORED, now, reason)
+        deferred_writes.send(session)
+        session.commit()
+
+    def _decide_each(self, session: Session, to_decide: list[Any], found: dict[int, Answer | None],
+                     after: dict[int, list[Callable[[], None]]]) -> None:
+        """SQLite: decide each event in its own transaction, locked only for its writes (a failed batch's
+        events, see ``_claim_then_decide_held_back``); the batch's sender rows and facts are read again."""
         for row in to_decide:
             try:
-                found[row.id] = self._decide_one(session, row, after, senders, facts, claim_committed=True)
+                found[row.id] = self._decide_one(session, row, after, {}, {}, claim_committed=True)
                 session.commit()
             except LeaseLost as lost:
                 session.rollback()
@@ -428,7 +545,6 @@ class EventWorker:
                 except Exception:  # left to its lease, as after a crash
                     session.rollback()
                     log.exception("recording inbox event %s failed did not work", row.id)
-        return self._decided(claimed, found, after)
 
     def _claim(self, session: Session, inbox_ids: list[int], found: dict[int, Answer | None],
                limit: int | None = None) -> tuple[list[Any], list[Any]]:
@@ -465,13 +581,17 @@ class EventWorker:
 
     def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]],
                     senders: dict[str, LineUser], facts: dict[int, SenderFacts],
-                    claim_committed: bool = False) -> Answer | None:
+                    claim_committed: bool = False, finished: list[int] | None = None,
+                    ignored: dict[int, str] | None = None) -> Answer | None:
         """Decide one claimed event; a sender's row and facts loaded for the batch serve their first event in it
         (a later one may follow a change to them, such as a deletion, so it reads the database).
 
-        ``claim_committed``: the claim was committed apart from this transaction (SQLite),
-        so a new sender's row is committed at once and the lease is checked before the
-        answer is written (see ``_claim_then_decide_each``).
+        ``claim_committed``: the claim was committed apart from this transaction (SQLite,
+        one event at a time), so a new sender's row is committed at once and the lease is
+        checked before the answer is written (see ``_decide_each``). ``finished`` and
+        ``ignored``: the batch's writes are held back (SQLite, ``_decide_held_back``), so
+        an event closed without an answer is noted there, to be closed with the batch's
+        writes once its lease is checked, instead of taking the write lock now.
         """
         services = self.services
         payload = dict(row.payload)
@@ -480,8 +600,10 @@ class EventWorker:
         except MalformedEvent as malformed:
             # Nothing a handler could act on, and nothing to retry: recorded, not failed, and
             # only while this worker holds it (on SQLite the claim committed apart from this).
-            if not inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed),
-                                held_by=self.worker_id):
+            if ignored is not None:
+                ignored[row.id] = str(malformed)
+            elif not inbox.finish(session, [row.id], InboxStatus.IGNORED, clock.system_now(), str(malformed),
+                                  held_by=self.worker_id):
                 raise LeaseLost("lease taken over by another worker; left to it") from None
             log.info("ignored inbox event %s: %s", row.id, malformed)
             return None
@@ -507,7 +629,9 @@ class EventWorker:
         now = clock.system_now()
         token = context.reply_token
         if not (context.replies and token):
-            if not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
+            if finished is not None:
+                finished.append(row.id)
+            elif not inbox.finish(session, [row.id], InboxStatus.DONE, now, held_by=self.worker_id):
                 raise LeaseLost("lease taken over by another worker; its changes are rolled back")
             return None
         if claim_committed and not inbox.still_held(session, [row.id], self.worker_id):
