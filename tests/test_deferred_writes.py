@@ -110,3 +110,25 @@ def test_a_failed_send_passed_over_by_a_handler_still_stops_the_commit_and_keeps
         session.rollback()
 
     assert keys(engine) == [5]
+
+
+def test_after_a_send_failing_at_a_savepoint_the_session_rolls_back_and_its_next_transaction_writes(
+        engine: Engine, impatient: Engine) -> None:
+    """Review probe: the failure surfaces inside ``begin_nested()`` itself (the savepoint's transaction is already
+    made); the worker's rollback must leave the session usable and release SQLite's write lock."""
+    with Session(engine) as session:
+        session.execute(insert(NOTES), {"key": 7})
+        session.commit()
+        with pytest.raises(deferred_writes.HeldBackWritesFailed):
+            with deferred_writes.batched(session):
+                deferred_writes.execute(session, insert(NOTES), {"key": 7})
+                with session.begin_nested():
+                    session.execute(insert(NOTES), {"key": 8})
+        session.rollback()
+        with impatient.begin() as other:  # the lock is free again
+            other.execute(insert(NOTES), {"key": 9})
+        with deferred_writes.batched(session):
+            deferred_writes.execute(session, insert(NOTES), {"key": 10})
+        session.commit()
+
+    assert keys(engine) == [7, 9, 10]

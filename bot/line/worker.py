@@ -528,8 +528,11 @@ class EventWorker:
         events, see ``_claim_then_decide_held_back``); the batch's sender rows and facts are read again."""
         for row in to_decide:
             try:
-                found[row.id] = self._decide_one(session, row, after, {}, {}, claim_committed=True)
+                answer = self._decide_one(session, row, after, {}, {}, claim_committed=True)
                 session.commit()
+                # Only once committed: an answer whose commit failed has no outbox row (its id, from the
+                # rolled-back insert, may be reused by the next event's), and the event is recorded failed.
+                found[row.id] = answer
             except LeaseLost as lost:
                 session.rollback()
                 after.pop(row.id, None)
