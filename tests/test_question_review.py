@@ -27,7 +27,7 @@ def test_an_assigned_question_is_answered_outright_after_retraining(review_app: 
     monkeypatch.setenv("KENSHU_NOW", JUNE_27_2023.isoformat())
     line = LocalLine(review_app, fake_line)
     line.say("U" + "a" * 32, QUESTION)
-    line.say("U" + "b" * 32, "ECT研修 受講票はいつ届く？")
+    line.say("U" + "b" * 32, "ECT研修 受講票はメールで届く？")
     with Services.of(review_app).db.session() as session:
         asked = session.scalars(select(AskedQuestion).order_by(AskedQuestion.id)).all()
         assert [q.kind for q in asked] == ["did_you_mean", "did_you_mean"]

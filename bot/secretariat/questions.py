@@ -12,7 +12,7 @@ handled instead. ``kenshu questions`` and the console's 質問ログ call these.
 **Grouping.** A question's group is its ``topic``: the entry the trainee tapped
 after it, else the model's best entry for it (its first candidate): the topic model
 is the engine's own measure of similarity, trained on every phrasing in data/,
-so 「受講票は届きますか」 and 「受講票はいつ届く」 land on one entry where no
+so 「受講票は届きますか」 and 「受講票はメールで届く？」 land on one entry where no
 string measure would be sure, and a tap is the trainee saying what they meant.
 Unlike clustering the texts, the key is a column, so SQL counts and pages the
 groups (cheap with 100,000 followers), a group does not change with what else
