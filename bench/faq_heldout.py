@@ -2,10 +2,10 @@
 
 Usage: .venv/bin/python bench/faq_heldout.py [set.yaml] [-v]
 
-The sets here (bench/faq_heldout.yaml, faq_heldout2.yaml ... faq_heldout9.yaml) were written blind from
-the seed documents, each run once on its first day (README keeps those first-run figures); all nine
+The sets here (bench/faq_heldout.yaml, faq_heldout2.yaml ... faq_heldout11.yaml) were written blind from
+the seed documents, each run once on its first day (README keeps those first-run figures); all eleven
 have since been tuned on and folded into the examples (data/faq/examples/earlier-blind-sets.yaml,
-blind-set-3.yaml ... blind-set-9.yaml): their figures now are a regression check, never evidence
+blind-set-3.yaml ... blind-set-11.yaml): their figures now are a regression check, never evidence
 about unseen phrasings. A fresh blind set in the same format is
 run with this script once, before it is folded into training. The automatic part checks the expected
 kind of reply and that each expected fact appears in it or its table (NFKC-folded,

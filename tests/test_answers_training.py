@@ -180,8 +180,3 @@ def test_a_course_word_of_another_training_does_not_override_the_askers_enrolmen
 def test_a_course_of_our_own_training_is_not_taken_for_another_training(answerer: Answerer) -> None:
     reply = ask(answerer, "集合研修コースの動画公開期間はいつまで？", datetime(2023, 8, 20, 14, 0, tzinfo=JST))
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "on-demand"), reply.text
-
-
-def test_no_reply_after_applying_with_no_training_named_asks_which_training(answerer: Answerer) -> None:
-    reply = ask(answerer, "申し込んだのに何も連絡が来ないんですけど")
-    assert reply.decision.kind == "ask_training"

@@ -17,7 +17,7 @@ from bot.knowledge import Knowledge
 from bot.knowledge.faq import GUARD_LABELS
 from bot.qa.date_words import DateWords
 from bot.qa.features import PLACE_TOKEN, Featuriser
-from bot.qa.places import place_words, with_kanji_places
+from bot.qa.places import named_after, place_words, with_kanji_places
 from bot.qa.rewrite import Rewriter
 from bot.qa.training_resolution import TrainingResolver
 from bot.textfold import fold_width_and_case, hiragana_to_katakana
@@ -80,11 +80,13 @@ class TopicText:
         return self._resolver.resolve(fold_width_and_case(text), (), (), None).training_id
 
     def place_trainings(self, text: str) -> set[str]:
-        """The trainings held at the venue places the text names (広島 -> ECMO): a slot of its own."""
+        """The trainings held at the venue places the text names (広島 -> ECMO): a slot of its own. A landmark or
+        surname (東京タワー, 前橋です) names no training; the topic keeps its place token all the same."""
         if self._places is None:
             return set()
         folded = hiragana_to_katakana(fold_width_and_case(with_kanji_places(text, self._kana_places)))
-        return {t for match in self._places.finditer(folded) for t in self._place_trainings[match.group(0)]}
+        return {t for match in self._places.finditer(folded) if not named_after(folded, match.end())
+                for t in self._place_trainings[match.group(0)]}
 
     def signature(self) -> list[object]:
         """What reading a text depends on besides the code: names, kana places, place words, municipalities,

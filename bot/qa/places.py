@@ -26,8 +26,9 @@ _PARTS = re.compile(r"[（）()・\s/]+")
 # 京都府立医科大学 -> 京都): trainees name the city, not the institution.
 _INSTITUTION = re.compile(r"(府立|県立|市立|市民|医科大学|大学|病院)")
 # What follows a place word when it is a name, not a place (folded to katakana): 「前橋です」「郡山と申します」
-# 「浜松さん」 are the asker's or someone's surname, 東海林 a surname, 東海大学 a university.
-_NAME_AFTER = re.compile(r"デス|ト申シマス|ト言イマス|サン|サマ|様|先生|林|大学")
+# 「浜松さん」 are the asker's or someone's surname, 東海林 a surname, 東海大学 a university, 東京タワー and
+# 札幌ドーム landmarks.
+_NAME_AFTER = re.compile(r"デス|ト申シマス|ト言イマス|サン|サマ|様|先生|林|大学|タワー|ドーム|ディズニー")
 # A place named to be left out (「東京以外で年内に受けられる回」, "except Tokyo"): the other venues are meant.
 _BUT_AFTER = re.compile(fold_width_case_and_kana(r"^(以外|を除|除く|除い|じゃな|ではな|は除)"))
 _BUT_BEFORE = re.compile(r"(other than|except|apart from|outside|besides)\s+(the\s+)?$")
@@ -115,11 +116,17 @@ def named_venues(edition: Edition, text: str, regions: tuple[Region, ...] = ()) 
     return venue_ids, found
 
 
+def named_after(folded: str, end: int) -> bool:
+    """True when what follows a place word at ``end`` of katakana-folded text makes it a name (前橋です,
+    東京タワー), not a place."""
+    return _NAME_AFTER.match(folded, end) is not None
+
+
 def _as_a_place(word: str, folded: str) -> bool:
     """True when the word stands somewhere in the text as a place, not as a name (前橋です, 東海林, 東海大学)."""
     start = folded.find(word)
     while start >= 0:
-        if _NAME_AFTER.match(folded, start + len(word)) is None:
+        if not named_after(folded, start + len(word)):
             return True
         start = folded.find(word, start + 1)
     return False
