@@ -439,3 +439,15 @@ def while_deciding(worker: Any, probe: Callable[[Question], None]) -> None:
         return real_answer(asked)
 
     answerer.answer = answer_after_probing
+
+
+def failing_on(answerer: Answerer, text: str) -> None:
+    """Make ``answerer`` raise for the question ``text`` (a handler's bug for one event of a batch)."""
+    real_answer = answerer.answer
+
+    def answer(asked: Question) -> Reply:
+        if asked.text == text:
+            raise RuntimeError("a handler's bug")
+        return real_answer(asked)
+
+    answerer.answer = answer  # type: ignore[method-assign]

@@ -20,9 +20,8 @@ from bot.db.tables import AskedQuestion, InboxEvent, InboxStatus, OutboxAnswer
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine
 from bot.line.worker import EventWorker
-from bot.qa import Question
 from bot.services import Services
-from tests.helpers import make_app, question, stored
+from tests.helpers import failing_on, make_app, question, stored
 
 REPLY = "/v2/bot/message/reply"
 
@@ -36,15 +35,7 @@ def test_random_batches_with_failures_answer_each_event_once_and_in_order(
     users = [f"U{seed:016x}{n:016x}" for n in range(4)]
     for known in users[:2]:  # two known senders, two new ones
         worker.handle_batch(stored(web, [question(fake_line, known, "修了証")]))
-    answerer = worker.services.answerer
-    real_answer = answerer.answer
-
-    def answer(asked: Question) -> Any:
-        if asked.text == "boom":
-            raise RuntimeError("a handler's bug")
-        return real_answer(asked)
-
-    answerer.answer = answer  # type: ignore[method-assign]
+    failing_on(worker.services.answerer, "boom")
     events: list[dict[str, Any]] = []
     for _ in range(12):
         who = rng.choice(users)

@@ -26,10 +26,9 @@ from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEven
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.worker import EventWorker
-from bot.qa import Question
 from bot.services import Services
 from bot.trainees import handoff
-from tests.helpers import make_app, question, replies_to, stored
+from tests.helpers import failing_on, make_app, question, replies_to, stored
 
 REPLY = "/v2/bot/message/reply"
 
@@ -46,15 +45,7 @@ def test_one_failing_event_in_a_batch_rolls_back_alone_and_the_others_are_answer
     web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
     users = [f"U{n:032x}" for n in range(1, 4)]
-    answerer = worker.services.answerer
-    real_answer = answerer.answer
-
-    def answer_failing_on_boom(asked: Question) -> Any:
-        if asked.text == "boom":
-            raise RuntimeError("a handler's bug")
-        return real_answer(asked)
-
-    answerer.answer = answer_failing_on_boom  # type: ignore[method-assign]
+    failing_on(worker.services.answerer, "boom")
     ids = stored(web, [question(fake_line, users[0], "修了証"), question(fake_line, users[1], "boom"),
                        question(fake_line, users[2], "ECMOの日程")])
 
