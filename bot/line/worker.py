@@ -393,9 +393,10 @@ class EventWorker:
         then decided with their writes held back (``bot.db.deferred_writes``): the
         sender facts, the answering engine and the handlers run without the lock, and
         the batch's writes go together at its end, in one transaction that takes the
-        lock once (``_write_held_back``): it checks that the worker still holds every
-        event's lease (``inbox.still_held``), sends the writes (one executemany per
-        statement), renews their leases in the same statement and commits. An event whose
+        lock once (``_write_held_back``): the writes go first (one executemany per
+        statement, sent by the next statement), then the check that the worker still holds
+        every event's lease (``inbox.still_held``), which renews them in the same statement,
+        and the commit. An event whose
         decision reads the sender's row (the sender's second event in the batch, an unfollow
         from someone unknown) starts a new group: the events before it are written first,
         so that read sends no held-back writes and takes no lock. A decision that still
@@ -509,8 +510,10 @@ class EventWorker:
 
     def _write_held_back(self, session: Session, inbox_ids: list[int], finished: list[int],
                          ignored: dict[int, str]) -> None:
-        """SQLite: write decided events together, taking the write lock once: the leases, the closes, the
-        held-back writes, the commit. Raises LeaseLost if any of the events was taken over meanwhile."""
+        """SQLite: write decided events together, taking the write lock once: the held-back writes (the lease
+        check's statement sends them first, as any statement does), the leases checked and renewed, the closes,
+        the commit. An event taken over meanwhile raises LeaseLost, or HeldBackWritesFailed when its taker
+        already wrote its outbox row; either way the caller rolls back and decides the events one at a time."""
         now = clock.system_now()
         # Fresh leases in the write that checks them (the lock is held anyway): the answers committed here
         # are sent next, and a lease dating from the claim may be about to run out (as on PostgreSQL).
@@ -519,7 +522,6 @@ class EventWorker:
         inbox.finish(session, finished, InboxStatus.DONE, now)
         for inbox_id, reason in ignored.items():
             inbox.finish(session, [inbox_id], InboxStatus.IGNORED, now, reason)
-        deferred_writes.send(session)
         session.commit()
 
     def _decide_each(self, session: Session, to_decide: list[Any], found: dict[int, Answer | None],
