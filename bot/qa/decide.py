@@ -162,12 +162,12 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
     resolution = query.resolution
     time = query.time
     # A place, a day asked where, or when and where both (「次のECMO研修はいつ、どこで？」).
-    named_place_or_day = PLACE_TOKEN in topic or (time.asks_where and (DATE_TOKEN in topic or time.asks_when))
-    if named_place_or_day and query.time.only_when_or_where and not query.time.countdown and \
-            not query.time.events and resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
+    asks_days_with_venues = PLACE_TOKEN in topic or (time.asks_where and (DATE_TOKEN in topic or time.asks_when))
+    if asks_days_with_venues and time.only_when_or_where and not time.countdown and \
+            not time.events and resolution.training_id and index.applies(VENUE_ENTRY, resolution.training_id):
         # 「神戸からはどこ？いつ？」「2月15日はどこ？」: that place's (or day's) days with their venue, which the
         # schedule and the venue entry both give for a named place; どこ asks for the venue, いつ for the schedule.
-        first, *also = _place_entries(query.time, prediction.labels)
+        first, *also = _place_entries(time, prediction.labels)
         return _entry(first, resolution, 1.0, index, also=tuple(also))
     if resolution.training_id and query.time.asks_whether_on:
         return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「今月のECMO研修」: the days in that window

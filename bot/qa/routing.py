@@ -63,13 +63,13 @@ class Router:
             return Route.THANKS
         if bare and any(_short_phrase(bare, folded, word) for word in self._greetings):
             return Route.GREETING
-        if self._off_topic.search(folded) and not self._about_a_change_of_training(folded):
+        if self._off_topic.search(folded) and not self._about_what_happens_to_a_training(folded):
             return Route.OFF_TOPIC  # 「研修当日の天気は？」, but not 「主任研修、台風で中止？」
         return Route.QUESTION
 
-    def _about_a_change_of_training(self, folded: str) -> bool:
-        """True when the text asks whether a training is called off or changed: a change word and a word
-        of a training both (「野球の試合が中止」 is about the game)."""
+    def _about_what_happens_to_a_training(self, folded: str) -> bool:
+        """True when the text asks what happens to a training (called off, changed, in a storm): such a word
+        and a word of a training both (「野球の試合が中止」 is about the game)."""
         return any(word in folded for word in self._off_topic_exempt) and self._training_word.search(folded) is not None
 
     def names_another_training(self, topic: str) -> bool:

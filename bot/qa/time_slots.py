@@ -19,10 +19,11 @@ from bot.qa.features import PLACE_TOKEN
 from bot.textfold import fold_width_and_case
 
 # What may be left of a question besides its time (and where) words and a place without it asking anything
-# else: particles, 研修, 回, から, なら, 今年度 and 「ありますか」 (「ECMO研修まであと何日ありますか」, 「東北の回まであと何日」,
-# 「神戸から行くならどこ？」, 「今年度最後のECMO研修はいつどこ？」); read for a countdown's other words and for ``only_when_or_where``. Words before the
-# particles: です would otherwise lose its で and leave す behind. English function words count as particles do
-# ("How many days until the course in Kyoto?").
+# else: particles and punctuation, 研修, 回, から, なら, やる, 今年度/今年 and 「ありますか」 (「ECMO研修まであと何日
+# ありますか」, 「東北の回まであと何日」, 「神戸から行くならどこ？」, 「今年度最後のECMO研修はいつどこ？」); read for a
+# countdown's other words and for ``only_when_or_where``. Words before the particles: です would otherwise lose
+# its で and leave す behind. English filler counts the same: function words and the words of such a question
+# (please, how many, left, until, course, session, training: "How many days left until the course in Kyoto?").
 _FILLER = re.compile(r"まで|から|あり|ます|です|ある|やる|なら|今年度|今年|研修|けんしゅう|残っ|いる|[のはをがにでとへもってやかねよ回?？!！。、.,\s]|"
                      r"(?<![a-z])(the|a|an|is|are|was|were|it|there|in|at|of|for|to|be|held|do|does|did|and|please|how|many|"
                      r"left|until|course|session|training)(?![a-z])")

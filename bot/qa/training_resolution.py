@@ -51,7 +51,8 @@ class Resolution:
     """The outcome: a training, or the candidates to ask about."""
 
     training_id: str | None
-    source: str  # "named" | "course" (a course only one training has) | "place" | "conversation" | ...
+    source: str  # "named" | "course" (a course only one training has) | "place" | "entry" (the one training whose
+    # own entry the model is sure of, over a place's guess: decide._owner_over_place) | "conversation" | ...
     candidates: tuple[str, ...]
     course_ids: tuple[str, ...]
     remainder: str  # the text with the names taken out, for ranking

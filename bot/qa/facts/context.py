@@ -49,7 +49,7 @@ class FactContext:
         return other
 
     def _has_session_in(self, window: Window) -> bool:
-        return any((day := s.date.day()) is not None and window.start <= day <= window.end
+        return any((day := s.date.earliest_day()) is not None and window.start <= day <= window.end
                    for s in self.edition.sessions)
 
     def text(self, value: Text | None) -> str | None:
