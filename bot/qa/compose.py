@@ -73,6 +73,9 @@ class Composer:
         edition = index.edition(training_id, query.question.linked_edition_ids) if training_id else None
         texts: list[str] = []
         table = None
+        if verdict.other_trainings and training_id is not None:
+            texts.append(_("Only the {training} guide covers this.").format(
+                training=index.short_name(training_id, locale)))
         if edition is None and entry.needs_training:
             texts.append(_("I have no details for this training yet."))
         else:
@@ -107,7 +110,8 @@ class Composer:
                 if rows and len(rows) >= MIN_TABLE_ROWS:
                     table = Table(f"{index.short_name(training_id, locale)} {_(entry.ask)}", tuple(rows))
         related = [r for r in entry.related if training_id is None or index.applies(r, training_id)]
-        choices = self._entry_choices(related, training_id, locale)
+        choices = self._training_choices(verdict.other_trainings, query) + \
+            self._entry_choices(related, training_id, locale)
         decision = Decision(DecisionKind.ANSWER, locale, training_id, verdict.confidence, entry_id=entry.id,
                             candidates=verdict.candidates, also=verdict.also)
         return _reply(texts, choices, decision, table)
@@ -137,13 +141,18 @@ class Composer:
 
     # --- questions back --------------------------------------------------------------
 
-    def _ask_training(self, query: Query, verdict: AskTraining, _: Gettext) -> Reply:
+    def _training_choices(self, training_ids: tuple[str, ...], query: Query) -> list[Choice]:
+        """A button per training, asking the trainee's question again for it."""
+        _ = gettext_for(query.locale)
         original = query.question.text.strip()
-        choices = [
+        return [
             Choice(self._index.short_name(t, query.locale), _("{training}: {question}").format(
                 training=self._index.short_name(t, query.locale), question=original))
-            for t in verdict.training_ids
+            for t in training_ids
         ]
+
+    def _ask_training(self, query: Query, verdict: AskTraining, _: Gettext) -> Reply:
+        choices = self._training_choices(verdict.training_ids, query)
         every: list[Reply] = []
         for training_id in verdict.training_ids if verdict.short_for_all else ():  # stop once too long together
             every.append(self._answer(query, AnswerEntry(verdict.entry_id, training_id, (), verdict.confidence), _))

@@ -87,6 +87,8 @@ class AnswerEntry:
     confidence: float
     candidates: tuple[str, ...] = ()  # the model's best entries, for the question log
     also: tuple[str, ...] = ()  # a sibling entry the model could not tell apart: answered too
+    # Trainings that could be meant whose documents say nothing of it (nobody named one): a button each.
+    other_trainings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -358,16 +360,25 @@ def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqI
             # The entry is one training's own (区市町村の推薦 is 主任's): nobody else asks it.
             training_id = applicable[0]
         elif len(applicable) == 1:
-            # Only one training's documents say it (欠席 is in 主任's guide), but anyone may ask: a question with
-            # one button would be none, so every training could be meant gets one (the others: "ask the office").
-            return AskTraining(entry_id, tuple(trainings), confidence, short_for_all=False)
+            # Only one training's documents say it (離席 is in 主任's guide): its answer, which names it, and a
+            # button for each other training that could be meant (their guides are silent: "ask the office").
+            # Asking "which training?" here made a 主任 trainee tap for the one answer there is.
+            training_id = applicable[0]
+            others = tuple(t for t in trainings if t != training_id)
+            return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates,
+                               _also(entry_id, also, training_id, index), others)
         else:
             return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence,
                                short_for_all=len(applicable) == len(trainings))
+    return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates,
+                       _also(entry_id, also, training_id, index))
+
+
+def _also(entry_id: str, also: tuple[str, ...], training_id: str | None, index: FaqIndex) -> tuple[str, ...]:
+    """The siblings answered with the entry that apply to the training, and what its answer carries."""
     also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
     carried_here = carried(index.entries[entry_id], training_id, index.applies)
-    also += tuple(e for e in carried_here if e not in also)
-    return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates, also)
+    return also + tuple(e for e in carried_here if e not in also)
 
 
 def _has_words(text: str) -> bool:
