@@ -9,12 +9,14 @@ blind-set-3.yaml ... blind-set-11.yaml): their figures now are a regression chec
 about unseen phrasings. A fresh blind set in the same format is
 run with this script once, before it is folded into training. The automatic part checks the expected
 kind of reply and that each expected fact appears in it or its table (NFKC-folded,
-case-insensitive, spaces ignored, "a|b" meaning either; spaces and tables count since stop 22); judging tone and whether the reply
+case-insensitive, spaces ignored, "a|b" meaning either; spaces and tables count since stop 22; since stop 23
+a Japanese date or day count is also found in its English form, "June 30" or "39 days"); judging tone and whether the reply
 answers the question actually asked stays a human job (see faq_heldout.md).
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import sys
 import unicodedata
@@ -43,14 +45,33 @@ def shown(reply: Reply) -> str:
     return "\n".join([reply.text, *rows])
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_JAPANESE_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
+_DAY_COUNT = re.compile(r"(\d+)日")
+
+
+def _found(fact: str, reply: str) -> bool:
+    """One fact (no "|") in a folded reply; a Japanese date or day count also in its English form, as an
+    English reply writes it ("6月30日" is "June 30", not "June 3" of "June 30"; "39日" is "39 days")."""
+    if _fold(fact) in _fold(reply):
+        return True
+    spaced = unicodedata.normalize("NFKC", reply).lower()
+    if date := _JAPANESE_DAY.fullmatch(fact):
+        month, day = int(date[1]), int(date[2])
+        return 1 <= month <= 12 and re.search(rf"{_MONTHS[month - 1]}\s*{day}(?!\d)", spaced) is not None
+    if count := _DAY_COUNT.fullmatch(fact):
+        return re.search(rf"(?<!\d){count[1]}\s*days?\b", spaced) is not None
+    return False
+
+
 def missing_facts(facts: list[str | int | float], reply: str) -> list[str]:
     """The expected facts (each possibly "a|b") that the reply lacks; spaces do not count
     (「ゲティング エクスペリエンスセンター」 is the seed's 「ゲティングエクスペリエンスセンター」).
 
     YAML reads a bare number such as 300 as an int; facts are compared as text.
     """
-    folded = _fold(reply)
-    return [str(fact) for fact in facts if not any(_fold(alt) in folded for alt in str(fact).split("|"))]
+    return [str(fact) for fact in facts if not any(_found(alt, reply) for alt in str(fact).split("|"))]
 
 
 def judge(item: dict, reply: Reply) -> tuple[str, str]:

@@ -189,3 +189,9 @@ def test_a_course_word_of_another_training_does_not_override_the_askers_enrolmen
 def test_a_course_of_our_own_training_is_not_taken_for_another_training(answerer: Answerer) -> None:
     reply = ask(answerer, "集合研修コースの動画公開期間はいつまで？", datetime(2023, 8, 20, 14, 0, tzinfo=JST))
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "on-demand"), reply.text
+
+
+def test_a_subject_only_one_training_teaches_names_that_training(answerer: Answerer) -> None:
+    # スーパービジョン is a subject of 主任's curriculum alone: asking its hours asks 主任's.
+    reply = ask(answerer, "スーパービジョンの科目は何時間？")
+    assert (reply.decision.kind, reply.decision.entry_id, reply.decision.training_id) == ("answer", "hours", SHUNIN)

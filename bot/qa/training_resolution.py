@@ -6,6 +6,7 @@ Order of evidence, strongest first (from the issue):
    (クロザピンの研修, ECTの中級, ECMO, 人工呼吸器, 主任ケアマネ, 主任研修);
    then a course or format name that only one training's data has (Cコース,
    集合研修, オンラインコース name 主任's courses; 会場 is every training's word);
+   then a curriculum subject only one training teaches (スーパービジョン, ターミナルケア: 主任's);
 2. the training of the conversation going on (a question within the last
    30 minutes; the caller passes it only when it is that recent);
 3. the user's linked enrolments;
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Knowledge, TrainingNames
 from bot.qa.language import has_japanese
+from bot.qa.subjects import named_subjects
 from bot.textfold import fold_width_and_case, fold_width_case_and_kana, hiragana_to_katakana
 
 # A kanji name typed in kana (しゅにんけあまね) is found through its reading,
@@ -51,7 +53,8 @@ class Resolution:
     """The outcome: a training, or the candidates to ask about."""
 
     training_id: str | None
-    source: str  # "named" | "course" (a course only one training has) | "place" | "entry" (the one training whose
+    source: str  # "named" | "course" (a course only one training has) | "subject" (a subject only one teaches) |
+    # "place" | "entry" (the one training whose
     # own entry the model is sure of, over a place's guess: decide._owner_over_place) | "conversation" | ...
     candidates: tuple[str, ...]
     course_ids: tuple[str, ...]
@@ -184,6 +187,7 @@ class TrainingResolver:
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
             ("course", by_course),
+            ("subject", () if named or by_course else self._teaching(remainder)),
             ("conversation",
              (conversation_training_id,) if conversation_training_id in self._knowledge.trainings else ()),
             ("enrolment", enrolled),
@@ -206,6 +210,12 @@ class TrainingResolver:
                         return Resolution(agreeing[0], source, candidates, courses, remainder)
                 return Resolution(None, source, candidates, courses, remainder)
         return Resolution(None, "none", tuple(self._knowledge.trainings), courses, remainder)
+
+    def _teaching(self, text: str) -> tuple[str, ...]:
+        """The trainings whose curriculum has a subject the text names (「スーパービジョンの科目は何時間？」 is
+        主任's: no other training teaches it)."""
+        return tuple(training_id for training_id in self._knowledge.trainings
+                     if any(named_subjects(edition, text).ids for edition in self._knowledge.editions_of(training_id)))
 
     def _trainings_of_editions(self, edition_ids: tuple[str, ...]) -> tuple[str, ...]:
         found = []
