@@ -78,13 +78,18 @@ def judge(item: dict, reply: Reply) -> tuple[str, str]:
     """The automatic verdict for one item: (outcome, detail).
 
     Outcomes: correct, missing-fact (answered, wrong entry or fact absent),
-    wrong-training, fallback (did-you-mean/out-of-scope where a fact was due),
+    wrong-training, likely-first (a did-you-mean whose first answer, for the right training, states every
+    expected fact: right within one tap, never counted as right), fallback (did-you-mean/out-of-scope where a
+    fact was due),
     redirect (clinical reply where none was due, or none where due), wrong-kind.
     """
     expect = item["expect"]
     decision = reply.decision
     kind = decision.kind
     if expect == "answer":
+        if kind == "did_you_mean" and decision.entry_id and decision.training_id == item.get("training", "") \
+                and not missing_facts(item.get("facts", []), shown(reply)):
+            return "likely-first", f"did_you_mean starting with {decision.entry_id}"
         if kind in FALLBACK_KINDS:
             return "fallback", kind
         if kind == "clinical":
