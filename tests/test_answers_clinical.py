@@ -6,6 +6,7 @@ import pytest
 
 from bot.clock import now
 from bot.qa import Answerer
+from bot.qa.routing import Route
 from tests.helpers import JUNE_20_2023, ask
 
 
@@ -95,3 +96,8 @@ def test_a_clinical_sounding_question_about_the_course_is_offered_choices_not_ca
 ) -> None:
     reply = ask(answerer, "Can the ventilator course be combined with the ECMO course?", locale="en")
     assert reply.decision.kind == "did_you_mean"
+
+
+def test_a_medicine_in_pregnancy_asked_in_english_is_clinical(answerer: Answerer) -> None:
+    # The router's word list catches it, whatever the model learnt ("safe during pregnancy" was an example).
+    assert answerer.index.router.route("is clozapine safe during pregnancy?") is Route.CLINICAL
