@@ -29,6 +29,7 @@ class Organisation(Sourced):
 
     role: str = Field(description="e.g. 実施主体, 委託元, 受託者, 主催")
     name: Text
+    notice: Text | None = Field(default=None, description="the notice it issued about the training: number and date")
 
 
 class Contact(Sourced):
