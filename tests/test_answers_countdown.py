@@ -276,3 +276,9 @@ def test_a_countdown_names_courses_only_when_a_fact_is_not_for_every_course(answ
     assert "On-demand viewing opens: Tue, August 1, 2023 In 22 days." in reply.text
     assert "Live stream (Clozapine advanced course and ECT advanced course - intermediate (practice))" in reply.text
     assert "・" not in reply.text.replace("\n・", "\n")  # bullets only, no names glued with ・
+
+
+def test_when_a_course_is_all_over_is_its_last_day_not_its_next(answerer: Answerer) -> None:
+    # 「全部終わる」 asks for the course's last day (2/26), with the days left; its next day (1/29) is not it.
+    reply = ask(answerer, "Cコースが全部終わるのいつ？あと何日？", datetime(2024, 1, 15, 18, 30, tzinfo=JST))
+    assert "2月26日" in reply.text and "あと42日" in reply.text and "1月29日" not in reply.text
