@@ -195,3 +195,9 @@ def test_a_subject_only_one_training_teaches_names_that_training(answerer: Answe
     # スーパービジョン is a subject of 主任's curriculum alone: asking its hours asks 主任's.
     reply = ask(answerer, "スーパービジョンの科目は何時間？")
     assert (reply.decision.kind, reply.decision.entry_id, reply.decision.training_id) == ("answer", "hours", SHUNIN)
+
+
+def test_a_phrase_inside_a_subject_title_names_no_subject(answerer: Answerer) -> None:
+    # 「に必要な」 is a piece of 「ケアマネジメントに必要な医療との連携…」, not a subject: the subscription decides.
+    reply = ask(answerer, "オンラインで受けるのに必要なPCのspecは？", subscribed_training_ids=("nanchisei-tokyo",))
+    assert reply.decision.training_id == "nanchisei-tokyo"

@@ -23,7 +23,8 @@ from bot.textfold import fold_width_case_and_kana
 MIN_PIECE = 4
 # 「スーパービジョン1」 is its first day; 「スーパービジョン 1月」 is a month, 「1日」「1時」 a day and an hour, not an ordinal.
 _ORDINAL_AFTER = re.compile(r"^[\s)）]*(?:第)?(\d{1,2})(?![\d月日時年:/／.])")
-# Particles a piece may end with (folded to katakana): 「ケアマネジメントの」 is ケアマネジメント, in two titles.
+# Particles a piece may begin or end with (folded to katakana): 「ケアマネジメントの」 is ケアマネジメント, in two
+# titles; 「に必要な」 is 必要な, too short to name 「ケアマネジメントに必要な…」.
 _PARTICLES = "ノニトヲハガデヘヤ"
 
 
@@ -65,7 +66,7 @@ def named_subjects(edition: Edition, text: str) -> NamedSubjects:
             holders = pieces.get(asked[start:end])
             if holders is None:
                 break
-            core = asked[start:end].rstrip(_PARTICLES)
+            core = asked[start:end].strip(_PARTICLES)
             if len(core) >= MIN_PIECE and len(pieces.get(core, ())) == 1 \
                     and not any(core in name for name in own_names):
                 best = (end, next(iter(pieces[core])))
