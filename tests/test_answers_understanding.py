@@ -242,3 +242,13 @@ def test_a_place_only_one_training_is_held_at_names_that_training(answerer: Answ
     reply = ask(answerer, "広島の日程", AUGUST_5_2025)
     assert (reply.decision.kind, reply.decision.training_id) == ("answer", ECMO)
     assert "2025年11月9日" in reply.text and "広島大学" in reply.text
+
+
+@pytest.mark.parametrize("text", ["メニュー", "help", "何ができるの？", "使い方"])
+def test_a_menu_word_as_the_message_shows_the_menu(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text).decision.kind == "menu"
+
+
+@pytest.mark.parametrize("text", ["Does the secretariat help with network connection problems?", "Zoomの使い方を教えて"])
+def test_a_question_with_a_short_menu_word_inside_is_a_question(answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text).decision.kind != "menu"

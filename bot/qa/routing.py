@@ -54,9 +54,9 @@ class Router:
         if self.is_clinical(folded):
             return Route.CLINICAL
         # Laughter (笑, www) goes only at the end: a w inside "which" is a letter of the word.
-        bare = re.sub(r"[wｗ]+$", "", re.sub(r"[\s!！?？。、.,~ー〜笑]+", "", folded))
-        if any(bare == fold_width_case_and_kana(word).replace(" ", "") for word in self._menu) or any(
-            word in folded for word in self._menu if len(word) >= 3
+        bare = re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded))
+        if any(_short_phrase(bare, folded, word) for word in self._menu) or any(
+            word in folded for word in self._menu if len(word) >= MIN_MENU_PHRASE
         ):
             return Route.MENU
         if bare and any(_short_phrase(bare, folded, word) for word in self._thanks):
@@ -101,6 +101,12 @@ _TRAINING_NAME = re.compile(r"([\u4e00-\u9fff\u30a1-\u30faーa-z0-9]{2,})(?:研�
 _TRAINING_SUFFIXES = re.compile(r"(?:研修|講習|講座|セミナー)+$")
 
 
+# A menu word this long asks what the bot does wherever it stands (「このbotは何ができる？」); a shorter one
+# (help, 使い方, メニュー) only as the message or its start: 「Zoomの使い方」 and "Does the secretariat help
+# with network problems?" are questions.
+MIN_MENU_PHRASE = 5
+# Spaces, signs, long-vowel marks and laughter, left out when a short message is compared with a word.
+_SIGNS = re.compile(r"[\s!！?？。、.,~ー〜笑]+")
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but
 # 「りょうきん」 (料金) starts with it, as "which city" starts with "hi" once its w is read as laughter.
 MIN_WORD_WITH_ENDING = 3
@@ -109,7 +115,7 @@ MIN_WORD_WITH_ENDING = 3
 def _short_phrase(bare: str, folded: str, word: str) -> bool:
     """「ありがとうございました」 is the thanks word and a polite ending, not a question. A short word
     is the whole message (「りょ」), or a latin one followed by a space or a sign ("ok thanks", "hi!")."""
-    word = word.replace(" ", "")
+    word = _SIGNS.sub("", word)  # as the message was read: メニュー is メニュ there
     if not bare.startswith(word) or len(bare) > len(word) + 6:
         return False
     if len(word) >= MIN_WORD_WITH_ENDING or bare == word:
