@@ -101,3 +101,7 @@ def test_a_clinical_sounding_question_about_the_course_is_offered_choices_not_ca
 def test_a_medicine_in_pregnancy_asked_in_english_is_clinical(answerer: Answerer) -> None:
     # The router's word list catches it, whatever the model learnt ("safe during pregnancy" was an example).
     assert answerer.index.router.route("is clozapine safe during pregnancy?") is Route.CLINICAL
+
+
+def test_a_white_cell_count_asked_in_english_is_clinical(answerer: Answerer) -> None:
+    assert answerer.index.router.route("should i stop clozapine if the wbc count drops?") is Route.CLINICAL
