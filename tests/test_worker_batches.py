@@ -22,7 +22,7 @@ from sqlalchemy import event, func, insert, select
 
 from bot import clock
 from bot.db import deferred_writes, write_lock
-from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, OutboxAnswer
+from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, LineUser, OutboxAnswer
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.worker import EventWorker
@@ -243,3 +243,32 @@ def test_an_event_whose_writes_fail_when_the_batch_is_written_falls_back_alone_a
             InboxStatus.DONE, InboxStatus.FAILED, InboxStatus.DONE]
     assert count(web, AskedQuestion) == 3 + 2  # the first batch's, and this one's answered two, once each
     assert count(web, OutboxAnswer) == 3 + 2
+
+
+def test_a_batch_of_eight_first_contacts_reads_and_inserts_no_more_often_than_a_batch_of_one(
+        database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(31, 40)]  # none known yet: their rows are created by the batch
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # What deciding sends (closing the answers, one transaction each in handle_batch, is left out).
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "SAVEPOINT", "WITH")):
+            statements.append(statement)
+
+    engine = worker.services.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        worker.handle_batch(stored(web, [question(fake_line, users[0], "修了証")]))
+        alone = len(statements)
+        statements.clear()
+        worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users[1:]]))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert len(statements) <= alone, statements
+    assert [len(replies_to(fake_line, user)) for user in users] == [1] * len(users)
+    with Services.of(web).db.session() as session:
+        assert set(session.scalars(select(LineUser.line_user_id))) == set(users)
+    assert count(web, AskedQuestion) == len(users)
