@@ -164,6 +164,48 @@ def test_under_a_backlog_the_worker_claims_half_a_batch_or_more_at_a_time_while_
     assert len(claims) <= len(users) // 8  # batches of 8 to 16, not one per answer sent
 
 
+def test_while_a_batch_is_being_sent_the_worker_claims_the_next_full_batch(
+        database_url: str, fake_line: FakeLine) -> None:
+    """The batch just handed to the sending threads is still in flight when the next turn claims: with room for
+    one batch in flight the turns took half batches, paying a turn's statements every eight answers."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(200, 248)]
+    stored(web, [question(fake_line, user, "修了証") for user in users])
+    claims: list[int] = []
+    release = threading.Event()
+    claim_and_decide, send = worker._claim_and_decide, worker._send
+
+    def noting_claims(inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Any]]:
+        won, answers = claim_and_decide(inbox_ids, limit)
+        claims.append(won)
+        return won, answers
+
+    def held_send(answer: Any) -> Any:
+        release.wait(120)  # every answer stays in flight until the claims are counted
+        return send(answer)
+
+    worker._claim_and_decide = noting_claims  # type: ignore[method-assign]
+    worker._send = held_send  # type: ignore[method-assign]
+    runner = threading.Thread(target=worker.run_worker, kwargs={"threads": 4, "nice": 0, "batch": 16})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len([won for won in claims if won]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        taken_while_sending = [won for won in claims if won]
+    finally:
+        release.set()
+        deadline = time.monotonic() + 120
+        while sum(len(replies_to(fake_line, user)) for user in users) < len(users) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker.stop()
+        runner.join()
+
+    assert taken_while_sending[:2] == [16, 16]
+    assert [len(replies_to(fake_line, user)) for user in users] == [1] * len(users)
+
+
 def test_a_batch_of_eight_questions_commits_and_takes_the_write_lock_as_often_as_a_batch_of_one(
         database_url: str, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
     """On SQLite the decisions' writes are held back and written together: the lock is taken for the claim and

@@ -249,8 +249,11 @@ class EventWorker:
         if nice:
             os.nice(nice)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
-        # Decided answers wait for a sending thread; more than a few per thread and their reply tokens age.
-        held_at_most = 4 * threads
+        # Decided answers wait for a sending thread; more than a few per thread and their reply tokens age. Room
+        # for two batches: the batch just handed to the threads is still in flight when the next turn claims, and
+        # with room for one the turns took half batches, paying a turn's statements (the close, the search, the
+        # claim, the senders' rows and facts, the commits) every eight answers instead of every sixteen.
+        held_at_most = max(4 * threads, 2 * batch)
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
                 finished = [future for future in in_flight if future.done()]
