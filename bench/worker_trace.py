@@ -26,7 +26,6 @@ from typing import Any
 OUT = sys.argv.pop(1)
 _local = threading.local()
 _lock = threading.Lock()
-# (thread kind, phase) -> [self wall, self cpu, calls]; collected only inside the window, see _within
 _records: list[tuple[str, str, float, float, float]] = []  # (thread kind, phase, self wall, self cpu, end)
 _marks = {"first_claim": None, "last_send": None, "answers": 0, "batches": 0, "claimed": 0}
 _samples: collections.Counter[str] = collections.Counter()
@@ -115,6 +114,8 @@ def _statement_kind(statement: str) -> str:
             index = upper.index(keyword) + 1
             if index < len(words):
                 table = " " + words[index].strip("(")
+                if table == " SELECT":
+                    table = " FROM (SELECT ...): the search"
                 break
     return f"sql: {first}{table if first != 'SAVEPOINT' and first != 'RELEASE' else ''}"
 
@@ -195,7 +196,8 @@ def _sampler() -> None:
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), pool_size=1)
     activity = text("SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity WHERE pid = ANY(:pids)")
     behind = text("SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM inbox_events e "
-                  "WHERE e.source_user_id = i.source_user_id AND e.id < i.id AND e.status IN ('pending', 'processing'))) "
+                  "WHERE e.source_user_id = i.source_user_id AND e.id < i.id "
+                  "AND e.status IN ('pending', 'processing'))) "
                   "FROM inbox_events i WHERE i.status = 'pending'")
     with engine.connect() as connection:
         while True:
@@ -230,7 +232,7 @@ def _report(*_: Any) -> None:
             rows = sorted(((name, *values) for (k, name), values in totals.items() if k == kind),
                           key=lambda row: -row[1])
             wall_sum = sum(row[1] for row in rows)
-            lines.append(f"  trace {kind:<13}wall {wall_sum / answers * 1000:.2f} ms an answer "
+            lines.append(f"  trace {kind:<16}wall {wall_sum / answers * 1000:.2f} ms an answer "
                          f"(of {window / answers * 1000:.2f} ms an answer of window"
                          f"{'' if kind == 'main loop' else ' per thread'}), CPU "
                          f"{sum(row[2] for row in rows) / answers * 1000:.2f} ms")
@@ -239,7 +241,8 @@ def _report(*_: Any) -> None:
                              f"{(window - wall_sum) / answers * 1000:6.2f} ms")
             for name, wall, cpu, calls in rows:
                 if wall / answers * 1000 >= 0.01:
-                    lines.append(f"    {name:<44}wall {wall / answers * 1000:6.2f} ms  CPU {cpu / answers * 1000:5.2f} ms"
+                    lines.append(f"    {name:<44}wall {wall / answers * 1000:6.2f} ms  "
+                                 f"CPU {cpu / answers * 1000:5.2f} ms"
                                  f"  {calls / answers:5.2f} calls an answer")
         if _samples:
             total = sum(_samples.values())
