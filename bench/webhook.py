@@ -13,6 +13,7 @@ asked; then the ratio. Usage:
 
     .venv/bin/python bench/webhook.py [--rate 200] [--seconds 10] [--database-url URL] [--dispatch worker|threads]
                                       [--workers 1] [--worker-threads 4] [--baseline DIR] [--baseline-workers N]
+                                      [--trace]
 
 ``--workers N`` runs N worker processes (``kenshu worker --processes N``, printed
 with each run); a ``--baseline`` checkout without that option gets N ``kenshu worker``s.
@@ -279,9 +280,15 @@ def wait_for_workers(output: Path, count: int, seconds: float = 600) -> None:
         time.sleep(0.2)
 
 
-def worker_commands(kenshu: str, source: Path, workers: int, threads: int) -> list[list[str]]:
-    """``kenshu worker --processes N`` where the checkout has it; else N ``kenshu worker`` processes."""
+def worker_commands(kenshu: str, source: Path, workers: int, threads: int, trace: Path | None = None) -> list[list[str]]:
+    """``kenshu worker --processes N`` where the checkout has it; else N ``kenshu worker`` processes.
+
+    With ``trace`` (one process), the worker runs under ``bench/worker_trace.py``, which writes there where its
+    time went."""
     command = [kenshu, "worker", "--threads", str(threads)]
+    if trace is not None and workers == 1:
+        return [[str(REPO / ".venv" / "bin" / "python"), str(REPO / "bench" / "worker_trace.py"), str(trace),
+                 *command[1:]]]
     if "--processes" in (source / "bot" / "cli" / "worker.py").read_text():
         return [command + ["--processes", str(workers)]]
     return [command] * workers
@@ -303,8 +310,9 @@ def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], f
                                   env={**env, "PORT": str(port)}, cwd=source)]
     roles = {"web (gunicorn)": processes[0].pid, "fake LINE": fake.pid}
     worker_log = Path(tempfile.mkstemp(prefix="kenshu-bench-worker-", suffix=".out")[1])
+    trace = Path(tempfile.mkstemp(prefix="kenshu-bench-trace-", suffix=".txt")[1]) if args.trace else None
     if args.dispatch == "worker":
-        for command in worker_commands(kenshu, source, workers, args.worker_threads):
+        for command in worker_commands(kenshu, source, workers, args.worker_threads, trace):
             processes.append(subprocess.Popen(command, env=env, cwd=source, stdout=worker_log.open("ab")))
             roles[f"kenshu worker{'' if len(processes) == 2 else len(processes) - 1}"] = processes[-1].pid
     try:
@@ -331,6 +339,8 @@ def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], f
         ours.extra.extend(stage_lines(stamps))
     finally:
         stop(processes)
+    if trace is not None:
+        ours.extra.extend(trace.read_text().splitlines())
     return ours
 
 
@@ -348,6 +358,9 @@ def main() -> None:
                         help="worker processes for --baseline's bot (default: --workers)")
     parser.add_argument("--worker-threads", type=int, default=4, help="threads of each worker process")
     parser.add_argument("--drain-seconds", type=float, default=120.0, help="how long to wait for the last answers")
+    parser.add_argument("--trace", action="store_true",
+                        help="run each of our (single) worker processes under bench/worker_trace.py and print where "
+                             "its time per answer went, by phase")
     parser.add_argument("--only", choices=["echo", "bot"], default=None, help="run one side (profiling)")
     parser.add_argument("--baseline", default=None, metavar="DIR",
                         help="also run our bot from another checkout (e.g. `git archive main`), before this one")

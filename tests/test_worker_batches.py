@@ -22,7 +22,7 @@ from sqlalchemy import event, func, insert, select
 
 from bot import clock
 from bot.db import deferred_writes, write_lock
-from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, OutboxAnswer
+from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, LineUser, OutboxAnswer
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.worker import EventWorker
@@ -164,6 +164,48 @@ def test_under_a_backlog_the_worker_claims_half_a_batch_or_more_at_a_time_while_
     assert len(claims) <= len(users) // 8  # batches of 8 to 16, not one per answer sent
 
 
+def test_while_a_batch_is_being_sent_the_worker_claims_the_next_full_batch(
+        database_url: str, fake_line: FakeLine) -> None:
+    """The batch just handed to the sending threads is still in flight when the next turn claims: with room for
+    one batch in flight the turns took half batches, paying a turn's statements every eight answers."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(200, 248)]
+    stored(web, [question(fake_line, user, "修了証") for user in users])
+    claims: list[int] = []
+    release = threading.Event()
+    claim_and_decide, send = worker._claim_and_decide, worker._send
+
+    def noting_claims(inbox_ids: list[int], limit: int | None = None) -> tuple[int, list[Any]]:
+        won, answers = claim_and_decide(inbox_ids, limit)
+        claims.append(won)
+        return won, answers
+
+    def held_send(answer: Any) -> Any:
+        release.wait(120)  # every answer stays in flight until the claims are counted
+        return send(answer)
+
+    worker._claim_and_decide = noting_claims  # type: ignore[method-assign]
+    worker._send = held_send  # type: ignore[method-assign]
+    runner = threading.Thread(target=worker.run_worker, kwargs={"threads": 4, "nice": 0, "batch": 16})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len([won for won in claims if won]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        taken_while_sending = [won for won in claims if won]
+    finally:
+        release.set()
+        deadline = time.monotonic() + 120
+        while sum(len(replies_to(fake_line, user)) for user in users) < len(users) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker.stop()
+        runner.join()
+
+    assert taken_while_sending[:2] == [16, 16]
+    assert [len(replies_to(fake_line, user)) for user in users] == [1] * len(users)
+
+
 def test_a_batch_of_eight_questions_commits_and_takes_the_write_lock_as_often_as_a_batch_of_one(
         database_url: str, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
     """On SQLite the decisions' writes are held back and written together: the lock is taken for the claim and
@@ -243,3 +285,32 @@ def test_an_event_whose_writes_fail_when_the_batch_is_written_falls_back_alone_a
             InboxStatus.DONE, InboxStatus.FAILED, InboxStatus.DONE]
     assert count(web, AskedQuestion) == 3 + 2  # the first batch's, and this one's answered two, once each
     assert count(web, OutboxAnswer) == 3 + 2
+
+
+def test_a_batch_of_eight_first_contacts_reads_and_inserts_no_more_often_than_a_batch_of_one(
+        database_url: str, fake_line: FakeLine) -> None:
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(31, 40)]  # none known yet: their rows are created by the batch
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # What deciding sends (closing the answers, one transaction each in handle_batch, is left out).
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "SAVEPOINT", "WITH")):
+            statements.append(statement)
+
+    engine = worker.services.db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        worker.handle_batch(stored(web, [question(fake_line, users[0], "修了証")]))
+        alone = len(statements)
+        statements.clear()
+        worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users[1:]]))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+    assert len(statements) <= alone, statements
+    assert [len(replies_to(fake_line, user)) for user in users] == [1] * len(users)
+    with Services.of(web).db.session() as session:
+        assert set(session.scalars(select(LineUser.line_user_id))) == set(users)
+    assert count(web, AskedQuestion) == len(users)

@@ -47,7 +47,7 @@ from bot.line.context import EventContext, run_after_replies
 from bot.line.outbox import Answer, Outcome
 from bot.line.routes import EventRoute, route_event
 from bot.services import Services
-from bot.trainees import sender_facts
+from bot.trainees import sender_facts, users
 from bot.trainees.sender_facts import SenderFacts
 from bot.trainees.users import sender_id, user_for_event
 
@@ -249,8 +249,11 @@ class EventWorker:
         if nice:
             os.nice(nice)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
-        # Decided answers wait for a sending thread; more than a few per thread and their reply tokens age.
-        held_at_most = 4 * threads
+        # Decided answers wait for a sending thread; more than a few per thread and their reply tokens age. Room
+        # for two batches: the batch just handed to the threads is still in flight when the next turn claims, and
+        # with room for one the turns took half batches, paying a turn's statements (the close, the search, the
+        # claim, the senders' rows and facts, the commits) every eight answers instead of every sixteen.
+        held_at_most = max(4 * threads, 2 * batch)
         with ThreadPoolExecutor(threads, thread_name_prefix="kenshu-worker") as pool:
             while not self._stop.is_set():
                 finished = [future for future in in_flight if future.done()]
@@ -358,6 +361,10 @@ class EventWorker:
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found, limit)
             senders = self._load_senders(session, to_decide)
+            if not alone:
+                # First contacts' rows in one INSERT, in the batch's transaction (it rolls back with them); one
+                # by one their decisions would each read, insert in a savepoint, and read their facts again.
+                senders |= users.create(session, self._first_contacts(to_decide, senders), clock.now())
             facts = self._load_facts(session, to_decide, senders)
             if not alone:
                 # The decisions' writes go as one executemany per statement (``bot.db.deferred_writes``).
@@ -431,26 +438,30 @@ class EventWorker:
                 self._heartbeat.release(len(claimed))
 
     @staticmethod
-    def _add_new_senders(session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
-        """SQLite: commit the rows of this batch's senders met for the first time, and add them to ``senders``.
+    def _first_contacts(rows: list[Any], senders: dict[str, LineUser]) -> list[str]:
+        """The senders of these events not in ``senders`` whose first event here would create their row anyway:
+        one that parses and is not an unfollow (an unfollow from someone unknown must not create them before
+        their later events, and a malformed event creates nobody)."""
+        new: list[str] = []
+        seen: set[str] = set(senders)
+        for row in rows:
+            sender = sender_id(row.payload)
+            if not sender or sender in seen:
+                continue
+            seen.add(sender)
+            if row.payload.get("type") != "unfollow" and _parses(row.payload):
+                new.append(sender)
+        return new
 
-        Only a sender whose first event in the batch would create the row anyway: one
-        that parses and is not an unfollow (an unfollow from someone unknown must not
-        create them before their later events, and a malformed event creates nobody).
+    @classmethod
+    def _add_new_senders(cls, session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
+        """SQLite: commit the rows of this batch's senders met for the first time (``_first_contacts``), in one
+        INSERT, and add them to ``senders``.
+
         If that fails, their events create them while decided (their batch is then written with them).
         """
-        new: dict[str, LineUser] = {}
-        seen: set[str] = set(senders)
         try:
-            for row in rows:
-                sender = sender_id(row.payload)
-                if not sender or sender in seen:
-                    continue
-                seen.add(sender)
-                if row.payload.get("type") == "unfollow" or not _parses(row.payload):
-                    continue
-                if (user := user_for_event(session, row.payload, clock.now())) is not None:
-                    new[sender] = user
+            new = users.create(session, cls._first_contacts(rows, senders), clock.now())
             if new:
                 session.commit()
         except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,20 @@ def get_or_create(session: Session, line_user_id: str, now: datetime) -> LineUse
         user = find(session, line_user_id)
         assert user is not None
     return user
+
+
+def create(session: Session, line_user_ids: list[str], now: datetime) -> dict[str, LineUser]:
+    """Rows for these users, none of whom has one yet, in one INSERT; by LINE user id.
+
+    For a batch of first contacts (the event worker): ``get_or_create`` one by one
+    costs a read, a savepoint and an insert each. A row that exists after all (two
+    creators racing) raises ``IntegrityError``; the caller's transaction then rolls back.
+    """
+    if not line_user_ids:
+        return {}
+    rows = session.scalars(insert(LineUser).returning(LineUser),
+                           [{"line_user_id": line_user_id, "created_at": now} for line_user_id in line_user_ids])
+    return {user.line_user_id: user for user in rows}
 
 
 def sender_id(payload: dict[str, Any]) -> str | None:
