@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from babel.messages.extract import extract_from_file
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -451,3 +452,20 @@ def failing_on(answerer: Answerer, text: str) -> None:
         return real_answer(asked)
 
     answerer.answer = answer  # type: ignore[method-assign]
+
+
+@contextmanager
+def statements_sent(engine: Engine, *starts: str) -> Iterator[list[str]]:
+    """The statements ``engine`` sends inside the block that start with one of ``starts`` (upper case):
+    what a batch costs in round trips, counted where the database sees it."""
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(starts):
+            sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

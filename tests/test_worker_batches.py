@@ -28,7 +28,7 @@ from bot.devtools.fake_line import FakeLine, FaultConfig
 from bot.line.worker import EventWorker
 from bot.services import Services
 from bot.trainees import handoff
-from tests.helpers import failing_on, make_app, question, replies_to, stored
+from tests.helpers import failing_on, make_app, question, replies_to, statements_sent, stored
 
 REPLY = "/v2/bot/message/reply"
 
@@ -81,23 +81,13 @@ def test_a_batch_of_eight_questions_reads_the_database_as_often_as_a_batch_of_on
     worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
     users = [f"U{n:032x}" for n in range(11, 20)]
     worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users]))
-    reads: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            reads.append(statement)
-
     engine = worker.services.db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(engine, "SELECT") as reads:
         worker.handle_batch(stored(web, [question(fake_line, users[0], "ECMOの日程")]))
-        alone = len(reads)
-        reads.clear()
+    with statements_sent(engine, "SELECT") as reads_of_eight:
         worker.handle_batch(stored(web, [question(fake_line, user, "ECMOの日程") for user in users[1:]]))
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
-    assert len(reads) == alone
+    assert len(reads_of_eight) == len(reads)
     assert sum(len(replies_to(fake_line, user)) for user in users) == 2 * len(users)
 
 
@@ -107,25 +97,16 @@ def test_a_batch_of_eight_questions_writes_its_decisions_in_as_many_statements_a
     worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
     users = [f"U{n:032x}" for n in range(21, 30)]
     worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users]))
-    writes: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # The decision's writes: the question log, the sender's memory, the remembered lines, the outbox row.
-        if statement.lstrip().upper().startswith(("INSERT", "DELETE", "UPDATE LINE_USERS")):
-            writes.append(statement)
-
     engine = worker.services.db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    # The decision's writes: the question log, the sender's memory, the remembered lines, the outbox row.
+    decision_writes = ("INSERT", "DELETE", "UPDATE LINE_USERS")
+    with statements_sent(engine, *decision_writes) as writes:
         worker.handle_batch(stored(web, [question(fake_line, users[0], "ECMOの日程")]))
-        alone = len(writes)
-        writes.clear()
+    with statements_sent(engine, *decision_writes) as writes_of_eight:
         worker.handle_batch(stored(web, [question(fake_line, user, "ECMOの日程") for user in users[1:]]))
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
-    assert alone == 5
-    assert len(writes) == alone
+    assert len(writes) == 5
+    assert len(writes_of_eight) == len(writes)
     assert sum(len(replies_to(fake_line, user)) for user in users) == 2 * len(users)
     with Services.of(web).db.session() as session:  # each answer's outbox row is its own, and was marked sent
         assert session.scalar(select(func.count(func.distinct(OutboxAnswer.id)))
@@ -292,24 +273,15 @@ def test_a_batch_of_eight_first_contacts_reads_and_inserts_no_more_often_than_a_
     web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
     worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
     users = [f"U{n:032x}" for n in range(31, 40)]  # none known yet: their rows are created by the batch
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # What deciding sends (closing the answers, one transaction each in handle_batch, is left out).
-        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "SAVEPOINT", "WITH")):
-            statements.append(statement)
-
     engine = worker.services.db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    # What deciding sends (closing the answers, one transaction each in handle_batch, is left out).
+    deciding = ("SELECT", "INSERT", "SAVEPOINT", "WITH")
+    with statements_sent(engine, *deciding) as statements:
         worker.handle_batch(stored(web, [question(fake_line, users[0], "修了証")]))
-        alone = len(statements)
-        statements.clear()
+    with statements_sent(engine, *deciding) as statements_of_eight:
         worker.handle_batch(stored(web, [question(fake_line, user, "修了証") for user in users[1:]]))
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
-    assert len(statements) <= alone, statements
+    assert len(statements_of_eight) <= len(statements), statements_of_eight
     assert [len(replies_to(fake_line, user)) for user in users] == [1] * len(users)
     with Services.of(web).db.session() as session:
         assert set(session.scalars(select(LineUser.line_user_id))) == set(users)
