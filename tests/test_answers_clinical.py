@@ -105,3 +105,10 @@ def test_a_medicine_in_pregnancy_asked_in_english_is_clinical(answerer: Answerer
 
 def test_a_white_cell_count_asked_in_english_is_clinical(answerer: Answerer) -> None:
     assert answerer.index.router.route("should i stop clozapine if the wbc count drops?") is Route.CLINICAL
+
+
+@pytest.mark.parametrize("text", ["子どもが熱を出したら日程変更できますか", "I'm pregnant. Can I attend the training?",
+                                  "Is there a lecture on blood count monitoring?"])
+def test_a_fever_pregnancy_or_blood_count_beside_the_course_is_no_clinical_question(
+        answerer: Answerer, text: str) -> None:
+    assert ask(answerer, text).decision.kind != "clinical"

@@ -201,3 +201,18 @@ def test_a_phrase_inside_a_subject_title_names_no_subject(answerer: Answerer) ->
     # 「に必要な」 is a piece of 「ケアマネジメントに必要な医療との連携…」, not a subject: the subscription decides.
     reply = ask(answerer, "オンラインで受けるのに必要なPCのspecは？", subscribed_training_ids=("nanchisei-tokyo",))
     assert reply.decision.training_id == "nanchisei-tokyo"
+
+
+def test_a_subscriber_asking_of_a_topic_a_subject_title_holds_means_the_training_subscribed(
+        answerer: Answerer) -> None:
+    # Only 主任 has a curriculum; 「特別講義」 is in one of its titles, but an ECMO subscriber means ECMO.
+    reply = ask(answerer, "特別講義はありますか", datetime(2025, 8, 1, 10, tzinfo=JST),
+                subscribed_training_ids=("ecmo-ventilator",))
+    assert reply.decision.training_id == "ecmo-ventilator"
+
+
+def test_a_topic_of_one_guide_whose_season_is_long_over_asks_which_training(answerer: Answerer) -> None:
+    # Asked in 2025, 主任's 2023 decision date is no answer: nobody is picked.
+    reply = ask(answerer, "受講決定通知はいつ？", datetime(2025, 8, 1, 10, tzinfo=JST))
+    assert reply.decision.kind == "ask_training"
+    assert "令和5年" not in reply.text

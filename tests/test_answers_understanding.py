@@ -244,11 +244,12 @@ def test_a_place_only_one_training_is_held_at_names_that_training(answerer: Answ
     assert "2025年11月9日" in reply.text and "広島大学" in reply.text
 
 
-@pytest.mark.parametrize("text", ["メニュー", "help", "何ができるの？", "使い方"])
+@pytest.mark.parametrize("text", ["メニュー", "help", "何ができるの？", "使い方", "このbotは何ができるの？"])
 def test_a_menu_word_as_the_message_shows_the_menu(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind == "menu"
 
 
-@pytest.mark.parametrize("text", ["Does the secretariat help with network connection problems?", "Zoomの使い方を教えて"])
+@pytest.mark.parametrize("text", ["Does the secretariat help with network connection problems?", "Zoomの使い方を教えて",
+                                  "What can you do if you miss a lecture?", "研修で何ができるようになりますか"])
 def test_a_question_with_a_short_menu_word_inside_is_a_question(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind != "menu"

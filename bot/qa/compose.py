@@ -73,9 +73,6 @@ class Composer:
         edition = index.edition(training_id, query.question.linked_edition_ids) if training_id else None
         texts: list[str] = []
         table = None
-        if verdict.other_trainings and training_id is not None:
-            texts.append(_("Only the {training} guide covers this.").format(
-                training=index.short_name(training_id, locale)))
         if edition is None and entry.needs_training:
             texts.append(_("I have no details for this training yet."))
         else:
@@ -109,6 +106,10 @@ class Composer:
                 rows = table_of(context)
                 if rows and len(rows) >= MIN_TABLE_ROWS:
                     table = Table(f"{index.short_name(training_id, locale)} {_(entry.ask)}", tuple(rows))
+        if verdict.other_trainings and training_id is not None:
+            # In the answer's first message: a LINE reply holds five, and a long answer needs them.
+            texts[0] = _("Only the {training} guide covers this.").format(
+                training=index.short_name(training_id, locale)) + "\n" + texts[0]
         related = [r for r in entry.related if training_id is None or index.applies(r, training_id)]
         choices = self._training_choices(verdict.other_trainings, query) + \
             self._entry_choices(related, training_id, locale)

@@ -56,7 +56,8 @@ class Router:
         # Laughter (笑, www) goes only at the end: a w inside "which" is a letter of the word.
         bare = re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded))
         if any(_short_phrase(bare, folded, word) for word in self._menu) or any(
-            word in folded for word in self._menu if len(word) >= MIN_MENU_PHRASE
+            word in folded and len(bare) <= len(word) + MENU_PHRASE_ROOM
+            for word in self._menu if len(word) >= MIN_MENU_PHRASE
         ):
             return Route.MENU
         if bare and any(_short_phrase(bare, folded, word) for word in self._thanks):
@@ -105,6 +106,9 @@ _TRAINING_SUFFIXES = re.compile(r"(?:研修|講習|講座|セミナー)+$")
 # (help, 使い方, メニュー) only as the message or its start: 「Zoomの使い方」 and "Does the secretariat help
 # with network problems?" are questions.
 MIN_MENU_PHRASE = 5
+# ...in a message at most this much longer than it (「このbotは何ができるの？」): "What can you do if you miss a
+# lecture?" and 「研修で何ができるようになりますか」 are questions.
+MENU_PHRASE_ROOM = 7
 # Spaces, signs, long-vowel marks and laughter, left out when a short message is compared with a word.
 _SIGNS = re.compile(r"[\s!！?？。、.,~ー〜笑]+")
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but

@@ -6,12 +6,12 @@ Order of evidence, strongest first (from the issue):
    (クロザピンの研修, ECTの中級, ECMO, 人工呼吸器, 主任ケアマネ, 主任研修);
    then a course or format name that only one training's data has (Cコース,
    集合研修, オンラインコース name 主任's courses; 会場 is every training's word);
-   then a curriculum subject only one training teaches (スーパービジョン, ターミナルケア: 主任's);
 2. the training of the conversation going on (a question within the last
    30 minutes; the caller passes it only when it is that recent);
 3. the user's linked enrolments;
 4. the user's subscriptions;
-5. otherwise nobody knows: the answerer asks, with a button per training.
+5. a curriculum subject only one training teaches (スーパービジョン, ターミナルケア: 主任's);
+6. otherwise nobody knows: the answerer asks, with a button per training.
 
 A level that points at several trainings is ambiguous; a weaker level may
 break the tie only by agreeing with one of them (a trainee enrolled in two
@@ -187,11 +187,13 @@ class TrainingResolver:
         levels: list[tuple[str, tuple[str, ...]]] = [
             ("named", named),
             ("course", by_course),
-            ("subject", () if named or by_course else self._teaching(remainder)),
             ("conversation",
              (conversation_training_id,) if conversation_training_id in self._knowledge.trainings else ()),
             ("enrolment", enrolled),
             ("subscription", subscribed),
+            # Weakest: only 主任 has a curriculum, and a trainee of another training may ask of a topic its
+            # subject titles hold (「特別講義はありますか」 from an ECMO subscriber is ECMO's question).
+            ("subject", self._teaching(remainder)),
         ]
         for depth, (source, candidates) in enumerate(levels):
             if len(candidates) == 1:
