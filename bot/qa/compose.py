@@ -106,13 +106,8 @@ class Composer:
                 rows = table_of(context)
                 if rows and len(rows) >= MIN_TABLE_ROWS:
                     table = Table(f"{index.short_name(training_id, locale)} {_(entry.ask)}", tuple(rows))
-        if verdict.other_trainings and training_id is not None:
-            # In the answer's first message: a LINE reply holds five, and a long answer needs them.
-            texts[0] = _("Only the {training} guide covers this.").format(
-                training=index.short_name(training_id, locale)) + "\n" + texts[0]
         related = [r for r in entry.related if training_id is None or index.applies(r, training_id)]
-        choices = self._training_choices(verdict.other_trainings, query) + \
-            self._entry_choices(related, training_id, locale)
+        choices = self._entry_choices(related, training_id, locale)
         decision = Decision(DecisionKind.ANSWER, locale, training_id, verdict.confidence, entry_id=entry.id,
                             candidates=verdict.candidates, also=verdict.also)
         return _reply(texts, choices, decision, table)
@@ -142,18 +137,13 @@ class Composer:
 
     # --- questions back --------------------------------------------------------------
 
-    def _training_choices(self, training_ids: tuple[str, ...], query: Query) -> list[Choice]:
-        """A button per training, asking the trainee's question again for it."""
-        _ = gettext_for(query.locale)
+    def _ask_training(self, query: Query, verdict: AskTraining, _: Gettext) -> Reply:
         original = query.question.text.strip()
-        return [
+        choices = [
             Choice(self._index.short_name(t, query.locale), _("{training}: {question}").format(
                 training=self._index.short_name(t, query.locale), question=original))
-            for t in training_ids
+            for t in verdict.training_ids
         ]
-
-    def _ask_training(self, query: Query, verdict: AskTraining, _: Gettext) -> Reply:
-        choices = self._training_choices(verdict.training_ids, query)
         every: list[Reply] = []
         for training_id in verdict.training_ids if verdict.short_for_all else ():  # stop once too long together
             every.append(self._answer(query, AnswerEntry(verdict.entry_id, training_id, (), verdict.confidence), _))

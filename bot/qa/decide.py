@@ -87,8 +87,6 @@ class AnswerEntry:
     confidence: float
     candidates: tuple[str, ...] = ()  # the model's best entries, for the question log
     also: tuple[str, ...] = ()  # a sibling entry the model could not tell apart: answered too
-    # Trainings that could be meant whose documents say nothing of it (nobody named one): a button each.
-    other_trainings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,9 +153,9 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return OutOfScope(resolution.training_id, 0.0)
     topic = query.topic
     if resolution.source == "named" and not _has_words(topic):
-        return _entry(OVERVIEW_ENTRY, query, 1.0, index)
+        return _entry(OVERVIEW_ENTRY, resolution, 1.0, index)
     if PLACE_TOKEN in topic and not _has_words(topic.replace(PLACE_TOKEN, "")):
-        return _entry(VENUE_ENTRY, query, 1.0, index)  # 「ECMO 北海道」: when and where there
+        return _entry(VENUE_ENTRY, resolution, 1.0, index)  # 「ECMO 北海道」: when and where there
     features = index.featuriser.features(topic)
     prediction = index.model.predict(features)
     query = _owner_over_place(query, prediction, index)
@@ -170,15 +168,15 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         # 「神戸からはどこ？いつ？」「2月15日はどこ？」: that place's (or day's) days with their venue, which the
         # schedule and the venue entry both give for a named place; どこ asks for the venue, いつ for the schedule.
         first, *also = _place_entries(time, prediction.labels)
-        return _entry(first, query, 1.0, index, also=tuple(also))
+        return _entry(first, resolution, 1.0, index, also=tuple(also))
     if resolution.training_id and query.time.asks_whether_on:
-        return _entry(SCHEDULE_ENTRY, query, 1.0, index)  # 「今月のECMO研修」: the days in that window
+        return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「今月のECMO研修」: the days in that window
     if _asks_when_a_subject_is(query, index, prediction.top):
-        return _entry(SCHEDULE_ENTRY, query, 1.0, index)  # 「Bコースの医療との連携の科目は何日？」: its days
+        return _entry(SCHEDULE_ENTRY, resolution, 1.0, index)  # 「Bコースの医療との連携の科目は何日？」: its days
     previous = query.question.last_entry_id
     dated = previous in index.entries and index.entries[previous].dated
     if dated and query.question.in_conversation and _FOLLOW_UP.match(topic.strip().lower()):
-        return _entry(previous, query, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
+        return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
     verdict = _by_the_model(query, index, features, prediction.labels[0], prediction.probabilities[0], ranked)
     if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
@@ -188,7 +186,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         day_entry = _dated_entry(query, index, ranked)
         if isinstance(verdict, AnswerEntry) and verdict.entry_id == day_entry:
             return verdict
-        return _entry(day_entry, query, 1.0 if counting else verdict.confidence, index)
+        return _entry(day_entry, resolution, 1.0 if counting else verdict.confidence, index)
     return verdict
 
 
@@ -223,7 +221,7 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     if beyond_place and known >= MIN_KNOWN_TO_ANSWER and probability >= threshold and \
             answer.lead >= calibration.answer_margin:
         also = tuple(label for label in answer.labels[1:] if label != top)
-        return _entry(top, query, round(probability, 3), index, offered, also)
+        return _entry(top, resolution, round(probability, 3), index, offered, also)
     if probability >= SUGGEST_PROBABILITY:
         return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
@@ -349,10 +347,9 @@ def _did_you_mean(offered: tuple[str, ...], resolution: Resolution, probability:
     return DidYouMean(others, resolution.training_id, contacts, round(probability, 3), likely)
 
 
-def _entry(entry_id: str, query: Query, confidence: float, index: FaqIndex,
+def _entry(entry_id: str, resolution: Resolution, confidence: float, index: FaqIndex,
            candidates: tuple[str, ...] = (), also: tuple[str, ...] = ()) -> AnswerEntry | AskTraining:
     """Answer the entry, or ask which training when it needs one and several could be meant."""
-    resolution = query.resolution
     training_id = resolution.training_id
     if index.entries[entry_id].needs_training and training_id is None:
         trainings = resolution.candidates or tuple(index.knowledge.trainings)
@@ -360,31 +357,17 @@ def _entry(entry_id: str, query: Query, confidence: float, index: FaqIndex,
         if len(applicable) == 1 and index.entries[entry_id].trainings:
             # The entry is one training's own (区市町村の推薦 is 主任's): nobody else asks it.
             training_id = applicable[0]
-        elif len(applicable) == 1 and index.in_season(applicable[0], query.question.now):
-            # Only one training's documents say it (離席 is in 主任's guide): its answer, which names it, and a
-            # button for each other training that could be meant (their guides are silent: "ask the office").
-            # Asking "which training?" here made a 主任 trainee tap for the one answer there is. Not once its
-            # season is over: asked in 2025, 主任's 2023 decision date is no answer; nobody is picked then.
-            training_id = applicable[0]
-            others = tuple(t for t in trainings if t != training_id)
-            return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates,
-                               _also(entry_id, also, training_id, index), others)
         elif len(applicable) == 1:
-            # A button for every training, since a question with one button would be none (the others say
-            # "ask the office").
+            # Only one training's documents say it (欠席 is in 主任's guide), but anyone may ask: a question with
+            # one button would be none, so every training could be meant gets one (the others: "ask the office").
             return AskTraining(entry_id, tuple(trainings), confidence, short_for_all=False)
         else:
             return AskTraining(entry_id, tuple(applicable) or tuple(trainings), confidence,
                                short_for_all=len(applicable) == len(trainings))
-    return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates,
-                       _also(entry_id, also, training_id, index))
-
-
-def _also(entry_id: str, also: tuple[str, ...], training_id: str | None, index: FaqIndex) -> tuple[str, ...]:
-    """The siblings answered with the entry that apply to the training, and what its answer carries."""
     also = tuple(e for e in also if not index.entries[e].needs_training or index.applies(e, training_id or ""))
     carried_here = carried(index.entries[entry_id], training_id, index.applies)
-    return also + tuple(e for e in carried_here if e not in also)
+    also += tuple(e for e in carried_here if e not in also)
+    return AnswerEntry(entry_id, training_id, resolution.course_ids, confidence, candidates, also)
 
 
 def _has_words(text: str) -> bool:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.i18n import gettext_for
 from bot.knowledge import Edition, FaqEntry, Knowledge, TrainingNames
 from bot.knowledge.faq import GUARD_LABELS
-from bot.knowledge.schedule import edition_events
 from bot.qa.coverage import Coverage, answer_coverage
 from bot.qa.examples import Example, TopicText, featurise_examples, sibling_map, training_examples
 from bot.qa.facts import FactContext, fact_function
@@ -30,8 +29,6 @@ from bot.qa.training_resolution import TrainingResolver
 from bot.textfold import fold_width_and_case, fold_width_case_and_kana
 
 OVERVIEW_ENTRY = "overview"
-# How long after a training's last dated event a question may still be about that edition.
-SEASON_AFTERMATH = timedelta(days=90)
 
 
 class TrainingSet:
@@ -84,7 +81,6 @@ class FaqIndex:
     renders: frozenset[tuple[str, str]]  # (entry id, training id) whose answer has at least one fact
     training: TrainingSet  # what the model was trained on, for cross-validation
     build_seconds: float
-    season_ends: dict[str, datetime]  # per training, when its latest edition's last dated event is
     _answerable: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -125,19 +121,12 @@ class FaqIndex:
             renders=renders,
             training=training,
             build_seconds=time.perf_counter() - started,
-            season_ends=_season_ends(knowledge),
         )
 
     def applies(self, entry_id: str, training_id: str) -> bool:
         """True when the entry can be answered for this training: it is not limited to other
         trainings and its answer finds at least one fact in the training's edition."""
         return _applies(self.entries[entry_id], training_id, self.renders)
-
-    def in_season(self, training_id: str, now: datetime) -> bool:
-        """True until ``SEASON_AFTERMATH`` after the training's latest edition's last dated event: a
-        question asked then can still be about it (a certificate, a refund); later it is another year's."""
-        end = self.season_ends.get(training_id)
-        return end is not None and now <= end + SEASON_AFTERMATH
 
     def answerable(self, training_id: str) -> frozenset[str]:
         """Every entry that ``applies`` to the training (general entries included)."""
@@ -161,16 +150,6 @@ class FaqIndex:
         if names is not None:
             return names.short_name_en if locale == "en" else names.short_name
         return self.knowledge.trainings[training_id].name.in_locale(locale)
-
-
-def _season_ends(knowledge: Knowledge) -> dict[str, datetime]:
-    ends = {}
-    for training_id in knowledge.trainings:
-        editions = knowledge.editions_of(training_id)
-        events = edition_events(editions[-1]) if editions else []
-        if events:
-            ends[training_id] = max(event.sort_key() for event in events)
-    return ends
 
 
 def _applies(entry: FaqEntry, training_id: str, renders: frozenset[tuple[str, str]]) -> bool:
