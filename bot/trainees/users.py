@@ -37,11 +37,13 @@ def create(session: Session, line_user_ids: list[str], now: datetime) -> dict[st
     For a batch of first contacts (the event worker): ``get_or_create`` one by one
     costs a read, a savepoint and an insert each. A row that exists after all (two
     creators racing) raises ``IntegrityError``; the caller's transaction then rolls back.
+    Rows go in in id order, so two creators of the same users take their index locks
+    in one order and wait for each other instead of deadlocking on PostgreSQL.
     """
     if not line_user_ids:
         return {}
     rows = session.scalars(insert(LineUser).returning(LineUser),
-                           [{"line_user_id": line_user_id, "created_at": now} for line_user_id in line_user_ids])
+                           [{"line_user_id": line_user_id, "created_at": now} for line_user_id in sorted(line_user_ids)])
     return {user.line_user_id: user for user in rows}
 
 
