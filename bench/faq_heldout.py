@@ -14,9 +14,9 @@ blind-set-3.yaml ... blind-set-11.yaml): their figures now are a regression chec
 about unseen phrasings. A fresh blind set in the same format is
 run with this script once, before it is folded into training. The automatic part checks the expected
 kind of reply and that each expected fact appears in it or its table (NFKC-folded,
-case-insensitive, spaces ignored, "a|b" meaning either; spaces and tables count since stop 22; since stop 23
-a Japanese date or day count is also found in its English form, "June 30" or "39 days"); judging tone and whether the reply
-answers the question actually asked stays a human job (see faq_heldout.md).
+case-insensitive, spaces ignored, "a|b" meaning either; spaces and tables count since stop 22; since
+stop 23 a Japanese date or day count is also found in its English form, "June 30" or "39 days"); judging
+tone and whether the reply answers the question actually asked stays a human job (see faq_heldout.md).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def create(session: Session, line_user_ids: list[str], now: datetime) -> dict[st
     if not line_user_ids:
         return {}
     rows = session.scalars(insert(LineUser).returning(LineUser),
-                           [{"line_user_id": line_user_id, "created_at": now} for line_user_id in sorted(line_user_ids)])
+                           [{"line_user_id": user_id, "created_at": now} for user_id in sorted(line_user_ids)])
     return {user.line_user_id: user for user in rows}
 
 
