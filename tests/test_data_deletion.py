@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot import clock
 from bot.db.tables import Enrolment, InboxEvent, LineUser, Subscription
+from bot.devtools import simulator
 from bot.devtools.visible_text import visible_text
+from bot.line import inbox
+from bot.line.worker import EventWorker
 from bot.services import Services
 from tests.helpers import (
     NANCHISEI_TRAINING,
@@ -15,6 +20,10 @@ from tests.helpers import (
     confirm_buttons,
     enrolments,
     import_one,
+    make_app,
+    question,
+    replies_to,
+    stored,
     subscriptions_of,
 )
 
@@ -79,3 +88,26 @@ def test_after_deletion_the_old_code_needs_a_new_one_from_the_secretariat(app, l
     assert "このコードはすでに使用されています" in received
     with Services.of(app).db.session() as session:
         assert session.scalars(select(Enrolment.user_id)).all() == [None]
+
+
+def test_the_users_next_event_waits_until_the_deletion_is_answered_then_nothing_names_them(
+        database_url, fake_line, user_id):
+    """Per-user order across worker processes: the deletion's own event keeps its sender while in flight (so
+    their next event is not handed to another worker before 「削除しました」), and loses it when closed."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    worker.handle_batch(stored(web, [question(fake_line, user_id, "データ削除")]))
+    data = confirm_buttons(replies_to(fake_line, user_id)[0].messages)["削除する"]["data"]
+    [deletion] = stored(web, [simulator.postback_event(user_id, data, fake_line.state.issue_reply_token(user_id))])
+    won, answers = worker._claim_and_decide([deletion])  # decided and committed; its reply not sent yet
+    assert won == 1 and len(answers) == 1
+    [after] = stored(web, [question(fake_line, user_id, "修了証")])
+
+    def handed_out() -> list[int]:
+        with Services.of(web).db.session() as session:
+            return [row.id for row in inbox.abandoned(session, clock.system_now(), grace=timedelta(0))]
+
+    assert handed_out() == []
+    worker._close([worker._send(answer) for answer in answers])
+    assert handed_out() == [after]
+    assert stored_events_mentioning(web, user_id) == [after]

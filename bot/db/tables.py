@@ -93,6 +93,9 @@ class InboxEvent(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(36))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+    # Its sender asked for their data to be deleted while it was in flight: it keeps source_user_id (their
+    # later events wait for it) until it is closed, and closing it strips it (``bot.trainees.deletion``).
+    forget_on_close: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class AnswerStatus(StrEnum):

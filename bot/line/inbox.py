@@ -19,7 +19,23 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Update, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Row,
+    Select,
+    Text,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -294,15 +310,24 @@ def finish(
     """Close these events with ``status``; how many were closed.
 
     With ``held_by``, only events that worker still holds: one whose lease was taken
-    over (the worker stalled past it) is left to the worker that took it.
+    over (the worker stalled past it) is left to the worker that took it. An event
+    whose sender's data was deleted while it was in flight (``forget_on_close``,
+    ``bot.trainees.deletion.forget_events``) loses their LINE id, its payload and
+    its error as it closes.
     """
     if not inbox_ids:
         return 0
     statement = update(InboxEvent).where(InboxEvent.id.in_(inbox_ids))
     if held_by is not None:
         statement = statement.where(InboxEvent.status == InboxStatus.PROCESSING, InboxEvent.claimed_by == held_by)
+    forget = InboxEvent.forget_on_close
     result = session.execute(
-        statement.values(status=status, handled_at=now, error=error[:2000] if error else None)
+        statement.values(
+            status=status, handled_at=now,
+            error=case((forget, null()), else_=literal(error[:2000], Text)) if error else None,
+            source_user_id=case((forget, null()), else_=InboxEvent.source_user_id),
+            payload=case((forget, literal({}, JSON)), else_=InboxEvent.payload),
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount

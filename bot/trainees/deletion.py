@@ -9,7 +9,8 @@ After deletion no table names the LINE user or holds what they wrote:
   who asked it), and their chat with the secretariat (the conversation, its
   messages and the clerks' replies, and the remembered lines with the bot);
 - stored webhook events keep only their id (so a redelivery is still recognised),
-  not the user's LINE id, what they wrote, or an error about it;
+  not the user's LINE id, what they wrote, or an error about it (an event still
+  in flight, such as the deletion's own, once it is closed);
 - kept: the enrolment, the secretariat's record of the application; it becomes
   unlinked, and its code stays used (``linked_at``), so linking again needs a new
   code from the secretariat; and the link-code throttle, which is keyed by a hash
@@ -56,12 +57,23 @@ def forget_events(session: Session, line_user_id: str) -> None:
 
     Events still waiting to be handled are left alone: they were sent after this
     moment (a message that brings the trainee back), and each is forgotten in turn
-    if it does not. Answers not yet sent to them lose their push address.
+    if it does not. Events in flight (this deletion's own, until its reply is sent)
+    keep the user's id while they are: a user's events are handed out one at a
+    time (``bot.line.inbox``), and without it their next event would be handed to
+    another worker before this one is answered. They are stripped when closed
+    (``inbox.finish``). Answers not yet sent to them lose their push address.
     """
     forget_recipient(session, line_user_id)
     session.execute(
         update(InboxEvent)
-        .where(InboxEvent.source_user_id == line_user_id, InboxEvent.status != InboxStatus.PENDING)
+        .where(InboxEvent.source_user_id == line_user_id, InboxEvent.status == InboxStatus.PROCESSING)
+        .values(forget_on_close=True)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.source_user_id == line_user_id,
+               InboxEvent.status.not_in([InboxStatus.PENDING, InboxStatus.PROCESSING]))
         .values(source_user_id=None, payload={}, error=None)
         .execution_options(synchronize_session=False)
     )
