@@ -365,6 +365,8 @@ def main() -> None:
     parser.add_argument("--baseline", default=None, metavar="DIR",
                         help="also run our bot from another checkout (e.g. `git archive main`), before this one")
     args = parser.parse_args()
+    if args.trace and args.workers != 1:
+        parser.error("--trace traces one worker process: use it with --workers 1")
 
     workdir = Path(tempfile.mkdtemp(prefix="kenshu-bench-"))
     database_url = fresh_database(args.database_url, workdir)

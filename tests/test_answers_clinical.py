@@ -112,3 +112,8 @@ def test_a_white_cell_count_asked_in_english_is_clinical(answerer: Answerer) -> 
 def test_a_fever_pregnancy_or_blood_count_beside_the_course_is_no_clinical_question(
         answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind != "clinical"
+
+
+def test_a_family_member_in_hospital_beside_an_absence_is_about_the_course(answerer: Answerer) -> None:
+    # 家族が and 入院 are clinical words away from the course; 欠席 speaks of the course.
+    assert answerer.index.router.route("家族が入院したので欠席します") is not Route.CLINICAL

@@ -251,5 +251,5 @@ def test_a_menu_word_as_the_message_shows_the_menu(answerer: Answerer, text: str
 
 @pytest.mark.parametrize("text", ["Does the secretariat help with network connection problems?", "Zoomの使い方を教えて",
                                   "What can you do if you miss a lecture?", "研修で何ができるようになりますか"])
-def test_a_question_with_a_short_menu_word_inside_is_a_question(answerer: Answerer, text: str) -> None:
+def test_a_question_holding_a_menu_word_is_a_question(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind != "menu"

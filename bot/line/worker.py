@@ -249,8 +249,8 @@ class EventWorker:
         if nice:
             os.nice(nice)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
-        # Decided answers wait for a sending thread; more than a few per thread and their reply tokens age. Room
-        # for two batches: the batch just handed to the threads is still in flight when the next turn claims, and
+        # Decided answers wait for a sending thread, and the longer they wait the older their reply tokens. Room
+        # for two batches (or four answers a thread, when threads outnumber a batch's): the batch just handed to the threads is still in flight when the next turn claims, and
         # with room for one the turns took half batches, paying a turn's statements (the close, the search, the
         # claim, the senders' rows and facts, the commits) every eight answers instead of every sixteen.
         held_at_most = max(4 * threads, 2 * batch)
@@ -293,14 +293,14 @@ class EventWorker:
         with self.services.db.session() as session:
             candidates = inbox.abandoned(session, clock.system_now(), grace=timedelta(0),
                                          limit=CANDIDATES_PER_EVENT * room)
-        users = {row.id: row.source_user_id for row in candidates
-                 if not (row.source_user_id and row.source_user_id in busy_users)}
-        if not users:
+        sender_of = {row.id: row.source_user_id for row in candidates
+                     if not (row.source_user_id and row.source_user_id in busy_users)}
+        if not sender_of:
             return 0
-        claimed, answers = self._claim_and_decide(list(users), limit=room)
+        claimed, answers = self._claim_and_decide(list(sender_of), limit=room)
         self._heartbeat.hold(len(answers))
         for answer in answers:
-            in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, users[answer.inbox_id])
+            in_flight[pool.submit(self._send, answer)] = (answer.inbox_id, sender_of[answer.inbox_id])
         return claimed
 
     def handle(self, inbox_id: int) -> bool:

@@ -56,7 +56,7 @@ class Router:
         # Laughter (笑, www) goes only at the end: a w inside "which" is a letter of the word.
         bare = re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded))
         if any(_short_phrase(bare, folded, word) for word in self._menu) or any(
-            word in folded and len(bare) <= len(word) + MENU_PHRASE_ROOM
+            word in folded and len(bare) <= len(_SIGNS.sub("", word)) + MENU_PHRASE_ROOM
             for word in self._menu if len(word) >= MIN_MENU_PHRASE
         ):
             return Route.MENU
@@ -111,6 +111,8 @@ MIN_MENU_PHRASE = 5
 MENU_PHRASE_ROOM = 7
 # Spaces, signs, long-vowel marks and laughter, left out when a short message is compared with a word.
 _SIGNS = re.compile(r"[\s!！?？。、.,~ー〜笑]+")
+# A greeting, thanks or menu word with at most this much after it is the message (「ありがとうございました」).
+SHORT_PHRASE_ROOM = 6
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but
 # 「りょうきん」 (料金) starts with it, as "which city" starts with "hi" once its w is read as laughter.
 MIN_WORD_WITH_ENDING = 3
@@ -120,7 +122,7 @@ def _short_phrase(bare: str, folded: str, word: str) -> bool:
     """「ありがとうございました」 is the thanks word and a polite ending, not a question. A short word
     is the whole message (「りょ」), or a latin one followed by a space or a sign ("ok thanks", "hi!")."""
     word = _SIGNS.sub("", word)  # as the message was read: メニュー is メニュ there
-    if not bare.startswith(word) or len(bare) > len(word) + 6:
+    if not bare.startswith(word) or len(bare) > len(word) + SHORT_PHRASE_ROOM:
         return False
     if len(word) >= MIN_WORD_WITH_ENDING or bare == word:
         return True

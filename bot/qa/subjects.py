@@ -24,7 +24,8 @@ MIN_PIECE = 4
 # 「スーパービジョン1」 is its first day; 「スーパービジョン 1月」 is a month, 「1日」「1時」 a day and an hour, not an ordinal.
 _ORDINAL_AFTER = re.compile(r"^[\s)）]*(?:第)?(\d{1,2})(?![\d月日時年:/／.])")
 # Particles a piece may begin or end with (folded to katakana): 「ケアマネジメントの」 is ケアマネジメント, in two
-# titles; 「に必要な」 is 必要な, too short to name 「ケアマネジメントに必要な…」.
+# titles; 「に必要な」 is 必要な, too short to name 「ケアマネジメントに必要な…」. One at each end at most: the same
+# letters end words too (ケアマネジメント's ト).
 _PARTICLES = "ノニトヲハガデヘヤ"
 
 
@@ -66,7 +67,7 @@ def named_subjects(edition: Edition, text: str) -> NamedSubjects:
             holders = pieces.get(asked[start:end])
             if holders is None:
                 break
-            core = asked[start:end].strip(_PARTICLES)
+            core = _without_particles(asked[start:end])
             if len(core) >= MIN_PIECE and len(pieces.get(core, ())) == 1 \
                     and not any(core in name for name in own_names):
                 best = (end, next(iter(pieces[core])))
@@ -79,3 +80,10 @@ def named_subjects(edition: Edition, text: str) -> NamedSubjects:
             number = int(match.group(1))
         start = end
     return NamedSubjects(frozenset(ids), number if len(ids) == 1 else None)
+
+
+def _without_particles(piece: str) -> str:
+    """The piece without one particle (folded to katakana) at its start and one at its end."""
+    if piece[:1] in _PARTICLES:
+        piece = piece[1:]
+    return piece[:-1] if piece[-1:] in _PARTICLES else piece

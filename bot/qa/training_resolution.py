@@ -53,9 +53,10 @@ class Resolution:
     """The outcome: a training, or the candidates to ask about."""
 
     training_id: str | None
-    source: str  # "named" | "course" (a course only one training has) | "subject" (a subject only one teaches) |
-    # "place" | "entry" (the one training whose
-    # own entry the model is sure of, over a place's guess: decide._owner_over_place) | "conversation" | ...
+    # "named" | "course" (a course only one training has) | "place" | "entry" (the one training whose own entry
+    # the model is sure of, over a place's guess: decide._owner_over_place) | "conversation" | "enrolment" |
+    # "subscription" | "subject" (a subject only one training teaches) | "none"
+    source: str
     candidates: tuple[str, ...]
     course_ids: tuple[str, ...]
     remainder: str  # the text with the names taken out, for ranking
@@ -193,7 +194,7 @@ class TrainingResolver:
             ("subscription", subscribed),
             # Weakest: only 主任 has a curriculum, and a trainee of another training may ask of a topic its
             # subject titles hold (「特別講義はありますか」 from an ECMO subscriber is ECMO's question).
-            ("subject", self._teaching(remainder)),
+            ("subject", self._trainings_teaching_a_subject_named(remainder)),
         ]
         for depth, (source, candidates) in enumerate(levels):
             if len(candidates) == 1:
@@ -213,7 +214,7 @@ class TrainingResolver:
                 return Resolution(None, source, candidates, courses, remainder)
         return Resolution(None, "none", tuple(self._knowledge.trainings), courses, remainder)
 
-    def _teaching(self, text: str) -> tuple[str, ...]:
+    def _trainings_teaching_a_subject_named(self, text: str) -> tuple[str, ...]:
         """The trainings whose curriculum has a subject the text names (「スーパービジョンの科目は何時間？」 is
         主任's: no other training teaches it)."""
         return tuple(training_id for training_id in self._knowledge.trainings

@@ -34,7 +34,8 @@ def purpose(ctx: FactContext) -> str | None:
 def organisers(ctx: FactContext) -> str | None:
     """Who commissions and who runs the training, with the role the document gives and the notice each
     issued (日医発第672号, 7月28日: what a clerk forwarding it is asked about)."""
-    return bulleted([f"{o.role}: {ctx.text(o.name)}" + (f"（{ctx.text(o.notice)}）" if o.notice else "")
+    separator = "、" if ctx.locale == "ja" else ", "
+    return bulleted([f"{o.role}: {ctx.text(o.name)}" + (f"{separator}{ctx.text(o.notice)}" if o.notice else "")
                      for o in ctx.edition.organisers])
 
 
