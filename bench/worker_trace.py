@@ -167,25 +167,30 @@ def _install() -> None:
                 for attribute, label in (("do_commit", "sql: COMMIT"), ("do_rollback", "sql: ROLLBACK")):
                     if attribute in cls.__dict__:
                         _wrap(cls, attribute, label)
+    from bot.trainees import users
+
     worker_class = worker.EventWorker
-    _wrap(worker_class, "run_worker", "loop itself (idle polls, bookkeeping)")
-    _wrap(worker_class, "_close", "close (mark sent, finish)")
     _wrap(worker_class, "_claim_and_decide", "claim-and-decide (rest)", after=_batch)
     _wrap(worker_class, "_claim", "claim (rest)", after=_claimed)
-    _wrap(worker_class, "_load_senders", "senders' rows (rest)")
-    _wrap(worker_class, "_add_new_senders", "first contacts' rows (rest)")
-    _wrap(worker_class, "_load_facts", "senders' facts (rest)")
-    _wrap(worker_class, "_decide_one", "deciding (engine, handlers)")
-    _wrap(worker_class, "_write_held_back", "held-back batch write (rest)")
     _wrap(worker_class, "_send", "send to LINE (HTTP)", after=_sent)
-    _wrap(worker_class, "note_push", "note push")
-    _wrap(worker, "_wait_for", "waiting for sends to finish")
-    _wrap(inbox, "abandoned", "search (rest)")
-    _wrap(inbox, "renew", "renew leases (rest)")
-    _wrap(deferred_writes, "send", "held-back writes sent (rest)")
-    from bot.trainees import users
-    _wrap(users, "create", "first contacts' rows (rest)")
-    _wrap(users, "get_or_create", "get_or_create one sender (rest)")
+    phases = (
+        (worker_class, "run_worker", "loop itself (idle polls, bookkeeping)"),
+        (worker_class, "_close", "close (mark sent, finish)"),
+        (worker_class, "_load_senders", "senders' rows (rest)"),
+        (worker_class, "_add_new_senders", "first contacts' rows (rest)"),
+        (worker_class, "_load_facts", "senders' facts (rest)"),
+        (worker_class, "_decide_one", "deciding (engine, handlers)"),
+        (worker_class, "_write_held_back", "held-back batch write (rest)"),
+        (worker_class, "note_push", "note push"),
+        (worker, "_wait_for", "waiting for sends to finish"),
+        (inbox, "abandoned", "search (rest)"),
+        (inbox, "renew", "renew leases (rest)"),
+        (deferred_writes, "send", "held-back writes sent (rest)"),
+        (users, "create", "first contacts' rows (rest)"),
+        (users, "get_or_create", "get_or_create one sender (rest)"),
+    )
+    for owner, attribute, label in phases:
+        _wrap(owner, attribute, label)
 
 
 def _sampler() -> None:
