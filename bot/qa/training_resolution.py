@@ -192,10 +192,12 @@ class TrainingResolver:
              (conversation_training_id,) if conversation_training_id in self._knowledge.trainings else ()),
             ("enrolment", enrolled),
             ("subscription", subscribed),
-            # Weakest: only 主任 has a curriculum, and a trainee of another training may ask of a topic its
-            # subject titles hold (「特別講義はありますか」 from an ECMO subscriber is ECMO's question).
-            ("subject", self._trainings_teaching_a_subject_named(remainder)),
         ]
+        # Weakest: only 主任 has a curriculum, and a trainee of another training may ask of a topic its
+        # subject titles hold (「特別講義はありますか」 from an ECMO subscriber is ECMO's question). Read only
+        # when no stronger level settles it alone: most questions never pay for it.
+        if all(len(candidates) != 1 for _, candidates in levels):
+            levels.append(("subject", self._trainings_teaching_a_subject_named(remainder)))
         for depth, (source, candidates) in enumerate(levels):
             if len(candidates) == 1:
                 # A course-only alias that is also a topic word ("会場", "オンライン")
