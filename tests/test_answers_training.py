@@ -70,6 +70,13 @@ def test_two_subscriptions_and_a_long_answer_ask_which_one(answerer: Answerer) -
     assert set(reply.decision.candidates) == {"nanchisei-tokyo", SHUNIN}
 
 
+def test_two_subscriptions_neither_of_whose_guides_holds_the_topic_ask_as_from_anyone(answerer: Answerer) -> None:
+    # Only 主任's guide speaks of refunds; a trainee of the other two may be asking about 主任's.
+    reply = ask(answerer, "返金はありますか", subscribed_training_ids=("nanchisei-tokyo", "ecmo-ventilator"))
+    assert (reply.decision.kind, reply.decision.entry_id) == ("ask_training", "refund")
+    assert "研修以外" not in reply.text
+
+
 def test_a_question_without_a_training_asks_which_one_with_a_button_each(answerer: Answerer) -> None:
     reply = ask(answerer, "受講対象を教えてください")
     buttons = [choice.text for choice in reply.choices]

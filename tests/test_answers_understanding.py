@@ -85,9 +85,17 @@ def test_a_word_that_starts_with_a_short_thanks_or_greeting_is_a_question(answer
 
 
 @pytest.mark.parametrize(("text", "kind"), [("りょ", "greeting"), ("ok thanks", "greeting"), ("hi!", "greeting"),
-                                            ("ありがとうwww", "greeting")])
+                                            ("ありがとうwww", "greeting"), ("ありがとー", "greeting"),
+                                            ("おはよー", "greeting")])
 def test_short_thanks_and_greetings_still_get_the_friendly_reply(answerer: Answerer, text: str, kind: str) -> None:
     assert ask(answerer, text).decision.kind == kind
+
+
+@pytest.mark.parametrize(("text", "entry"), [("おはよう、研修の日程は？", "schedule"), ("ありがとう。費用は？", "fee")])
+def test_a_greeting_followed_by_a_question_is_the_question(answerer: Answerer, text: str, entry: str) -> None:
+    # Three kanji words after おはよう fit in a short phrase's room; the question mark says they ask.
+    decision = ask(answerer, text).decision
+    assert decision.kind not in ("greeting", "menu") and entry in (decision.entry_id, *decision.candidates)
 
 
 @pytest.mark.parametrize("text", ["クロザピンって最初はどれくらいの量で始めるの？", "ECTの麻酔って何を使うんですか"])
@@ -250,6 +258,7 @@ def test_a_menu_word_as_the_message_shows_the_menu(answerer: Answerer, text: str
 
 
 @pytest.mark.parametrize("text", ["Does the secretariat help with network connection problems?", "Zoomの使い方を教えて",
-                                  "What can you do if you miss a lecture?", "研修で何ができるようになりますか"])
+                                  "What can you do if you miss a lecture?", "研修で何ができるようになりますか",
+                                  "ヘルプデスクは？", "ﾍﾙﾌﾟﾃﾞｽｸの電話番号"])
 def test_a_question_holding_a_menu_word_is_a_question(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind != "menu"

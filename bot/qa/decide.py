@@ -179,6 +179,9 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
     verdict = _by_the_model(query, index, features, prediction.labels[0], prediction.probabilities[0], ranked)
+    opening = index.router.opening(query.text) if isinstance(verdict, OutOfScope) else None
+    if opening is not None:
+        return ShowMenu(opening, resolution.training_id)  # 「こんにちは！元気？」: a greeting and small talk
     if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
         return verdict  # a clinical or out-of-scope question stays one, whatever it counts down to
     counting = _counts_down(query)
@@ -193,10 +196,11 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
 def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str, best_probability: float,
                   ranked: list[tuple[str, float]]) -> Verdict:
     """What the topic model's calibrated probabilities decide (``ranked``: the labels the training allows)."""
-    resolution, topic = query.resolution, query.topic
+    resolution = query.resolution
     if not ranked:
         return OutOfScope(resolution.training_id, 0.0)
-    silent = _silent_entry(best, best_probability, query, index)
+    silent = _silent_entry(best, best_probability, query, index) or _beyond_the_candidates(
+        best, best_probability, query, index)
     if silent is not None:
         return silent
     entries = [(label, p) for label, p in ranked if label not in GUARD_LABELS]
@@ -213,7 +217,7 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
         return OutOfScope(resolution.training_id, round(probability, 3), offered)
     calibration = index.model.calibration
     guarded = sum(p for label, p in ranked if label in GUARD_LABELS)
-    beyond_place = _not_the_place_alone(topic, answer.labels, index)
+    beyond_place = _not_the_place_alone(query, answer.labels, index)
     known = index.model.known_share(features)
     sure_enough = guarded < MAX_GUARD_FOR_LIKELY and beyond_place and known >= MIN_KNOWN_WORDS
     # A label's own lower threshold holds only when the question cannot be out of scope or clinical.
@@ -298,14 +302,19 @@ def _asks_a_date(query: Query, index: FaqIndex) -> bool:
     return time.date_word is not None or (bool(time.events) and time.asks_when)
 
 
-def _not_the_place_alone(topic: str, answered: tuple[str, ...], index: FaqIndex) -> bool:
+def _not_the_place_alone(query: Query, answered: tuple[str, ...], index: FaqIndex) -> bool:
     """True unless the answer rests on the place alone: 「東京の観光地」 is not about the venue, and
     the words besides the place say so (the model sees "a place" and thinks of venues). Such an
     entry is offered, never answered. ``answered`` are the entries the answer gives (siblings
     answered together: 「札幌でやる日」 is venue with the place, schedule without, and both say it)."""
+    topic = query.topic
     if PLACE_TOKEN not in topic:
         return True
-    return index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " "))).top in answered
+    alone = index.model.predict(index.featuriser.features(topic.replace(PLACE_TOKEN, " ")))
+    # Among what the training can answer: 「ECMO研修 福岡 申込」 without the place reads as the application
+    # period, which ECMO's guide does not give.
+    ranked = _candidates(alone.labels, alone.probabilities, query, index)
+    return bool(ranked) and ranked[0][0] in answered
 
 
 def _candidates(labels: tuple[str, ...], probabilities: tuple[float, ...], query: Query,
@@ -333,6 +342,20 @@ def _silent_entry(top: str, probability: float, query: Query, index: FaqIndex) -
     if entry.trainings and training_id not in entry.trainings and query.resolution.source != "named":
         return None  # a training guessed from a place (東京都) is no reason to deny another training's own entry
     return AnswerEntry(top, training_id, query.resolution.course_ids, round(probability, 3), (top,))
+
+
+def _beyond_the_candidates(top: str, probability: float, query: Query,
+                           index: FaqIndex) -> AnswerEntry | AskTraining | None:
+    """The model is sure of an entry that none of the trainings the asker follows answers (「返金はありますか」 from a
+    subscriber of 難治性 and ECMO: only 主任's guide speaks of refunds). Left to those trainings, the question
+    would be called out of scope; it is read as anyone's instead, asking which training."""
+    resolution = query.resolution
+    if resolution.training_id is not None or not resolution.candidates or top not in index.entries or \
+            probability < index.model.calibration.threshold(top):
+        return None
+    if any(index.applies(top, training_id) for training_id in resolution.candidates):
+        return None
+    return _entry(top, replace(resolution, candidates=()), round(probability, 3), index)
 
 
 def _did_you_mean(offered: tuple[str, ...], resolution: Resolution, probability: float,

@@ -43,6 +43,7 @@ class Router:
         self._greetings = _folded(lexicon.greetings)
         self._thanks = _folded(lexicon.thanks)
         self._menu = _folded(lexicon.menu_words)
+        self._katakana_menu = tuple(w for w in map(fold_width_and_case, lexicon.menu_words) if _KATAKANA.fullmatch(w))
         self._off_topic = _any_of(_folded(lexicon.off_topic_terms))
         self._off_topic_exempt = _folded(lexicon.off_topic_exempt_terms)
         self._training_word = _any_of(_folded([*lexicon.off_topic_training_words, *training_aliases]))
@@ -55,18 +56,34 @@ class Router:
             return Route.CLINICAL
         # Laughter (笑, www) goes only at the end: a w inside "which" is a letter of the word.
         bare = re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded))
-        if any(_short_phrase(bare, folded, word) for word in self._menu) or any(
+        written = fold_width_and_case(text).strip()
+        starts_a_longer_word = any(_continues_in_katakana(written, word) for word in self._katakana_menu)
+        if (any(_short_phrase(bare, folded, word) for word in self._menu) and not starts_a_longer_word) or any(
             word in folded and len(bare) <= len(_SIGNS.sub("", word)) + MENU_PHRASE_ROOM
             for word in self._menu if len(word) >= MIN_MENU_PHRASE
         ):
             return Route.MENU
-        if bare and any(_short_phrase(bare, folded, word) for word in self._thanks):
-            return Route.THANKS
-        if bare and any(_short_phrase(bare, folded, word) for word in self._greetings):
-            return Route.GREETING
+        opening = self._opening(bare, folded)
+        if opening is not None and not _asks_after(bare, folded, opening[1]):
+            return opening[0]
         if self._off_topic.search(folded) and not self._about_what_happens_to_a_training(folded):
             return Route.OFF_TOPIC  # 「研修当日の天気は？」, but not 「主任研修、台風で中止？」
         return Route.QUESTION
+
+    def opening(self, text: str) -> Route | None:
+        """THANKS or GREETING when the text opens with one, even if a question follows: 「こんにちは！元気？」
+        is still a greeting when the question after it is no question about the trainings."""
+        folded = fold_width_case_and_kana(text)
+        opening = self._opening(re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded)), folded)
+        return opening[0] if opening else None
+
+    def _opening(self, bare: str, folded: str) -> tuple[Route, str] | None:
+        """The route and word of a thanks or greeting the message opens with, within a short phrase's room."""
+        for route, words in ((Route.THANKS, self._thanks), (Route.GREETING, self._greetings)):
+            word = next((word for word in words if bare and _short_phrase(bare, folded, word)), None)
+            if word is not None:
+                return route, word
+        return None
 
     def _about_what_happens_to_a_training(self, folded: str) -> bool:
         """True when the text asks what happens to a training (called off, changed, in a storm): such a word
@@ -113,9 +130,20 @@ MENU_PHRASE_ROOM = 7
 _SIGNS = re.compile(r"[\s!！?？。、.,~ー〜笑]+")
 # A greeting, thanks or menu word with at most this much after it is the message (「ありがとうございました」).
 SHORT_PHRASE_ROOM = 6
+# ...unless at least this much of it follows the word and the message asks (ends in a question mark).
+MIN_ASKED_AFTER_A_GREETING = 2
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but
 # 「りょうきん」 (料金) starts with it, as "which city" starts with "hi" once its w is read as laughter.
 MIN_WORD_WITH_ENDING = 3
+
+
+_KATAKANA = re.compile(r"[\u30a1-\u30faー]+")
+
+
+def _continues_in_katakana(written: str, word: str) -> bool:
+    """True when the message starts with a katakana word and goes on in katakana: 「ヘルプデスクは？」 asks for
+    the help desk, not for the menu (the kana fold makes every kana alike, so the text as written decides)."""
+    return written.startswith(word) and _KATAKANA.match(written, len(word)) is not None
 
 
 def _short_phrase(bare: str, folded: str, word: str) -> bool:
@@ -127,6 +155,13 @@ def _short_phrase(bare: str, folded: str, word: str) -> bool:
     if len(word) >= MIN_WORD_WITH_ENDING or bare == word:
         return True
     return word.isascii() and re.match(rf"{re.escape(word)}(?![a-z0-9])", folded.strip()) is not None
+
+
+def _asks_after(bare: str, folded: str, word: str) -> bool:
+    """True when words after a greeting or thanks end in a question mark: 「おはよう、研修の日程は？」 is a
+    question, though its bare form fits in a short phrase's room."""
+    rest = bare[len(_SIGNS.sub("", word)):]
+    return len(rest) >= MIN_ASKED_AFTER_A_GREETING and ("?" in folded or "？" in folded)
 
 
 def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
