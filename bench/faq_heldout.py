@@ -25,6 +25,7 @@ import re
 import statistics
 import sys
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from faq_eval import ROOT, build_answerer, timed_answer  # noqa: E402
 
-from bot.qa import Question, Reply  # noqa: E402
+from bot.qa import Answerer, Question, Reply  # noqa: E402
 
 DEFAULT_SET = ROOT / "bench" / "faq_heldout.yaml"
 ECMO = "ecmo-ventilator"
@@ -114,6 +115,13 @@ def judge(item: dict, reply: Reply) -> tuple[str, str]:
     return ("correct", "") if kind == expect else ("wrong-kind", kind)
 
 
+def _a_tap_answers(answerer: Answerer, item: dict, reply: Reply, question: Question) -> bool:
+    """True when one of the reply's buttons (a did-you-mean's entries, "which training?"'s trainings), tapped
+    as on LINE (its text sent as the next message), gets a reply judged right."""
+    return any(judge(item, answerer.answer(replace(question, text=choice.text)))[0] == "correct"
+               for choice in reply.choices)
+
+
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
     subscribed = "--subscribed" in argv
@@ -126,6 +134,7 @@ def main(argv: list[str]) -> int:
     tallies: dict[str, dict[str, int]] = {}
     latencies: list[float] = []
     failures: list[str] = []
+    within_a_tap = 0
     for item in data["questions"]:
         when = now_ecmo if item.get("training") == ECMO else now
         subscriptions = (item["training"],) if subscribed and item["expect"] == "answer" else ()
@@ -134,6 +143,9 @@ def main(argv: list[str]) -> int:
         reply, millis = timed_answer(answerer, question)
         latencies.append(millis)
         outcome, detail = judge(item, reply)
+        if outcome in ("correct", "likely-first") or (item["expect"] == "answer" and _a_tap_answers(
+                answerer, item, reply, question)):
+            within_a_tap += 1
         group = item.get("training") or item["expect"]
         if item.get("locale") == "en":
             group = "english"
@@ -152,6 +164,8 @@ def main(argv: list[str]) -> int:
             total[outcome] = total.get(outcome, 0) + count
         print(f"  {group + ':':<20} " + ", ".join(f"{k} {v}" for k, v in sorted(tally.items())))
     print("  total:               " + ", ".join(f"{k} {v}" for k, v in sorted(total.items())))
+    print(f"  right within one tap: {within_a_tap} = {within_a_tap / len(data['questions']):.1%} (right at once, "
+          "a did-you-mean starting with the answer, or a button whose reply is judged right)")
     print(f"latency p50: {statistics.median(latencies):.2f} ms, max: {max(latencies):.2f} ms")
     print(f"failures ({len(failures)}):")
     print("\n".join(failures) if failures else "  none")
