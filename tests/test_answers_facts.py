@@ -206,6 +206,8 @@ def test_the_experience_certificate_answer_ends_with_the_office_to_mail(answerer
     reply = ask(answerer, "主任研修 前の職場が潰れて実務経験証明書がもらえない", JUNE_20_2023)
     assert reply.decision.entry_id == "experience-certificate"
     assert "S0000615@section.metro.tokyo.jp" in reply.text
+    # The guide's list letter (オ) stays in its list: 「主任ケアマネ研修の実務経験証明書」, not 「…のオ 実務経験証明書」.
+    assert reply.texts[0].startswith("主任ケアマネ研修の実務経験証明書")
 
 
 def test_the_application_rules_state_each_rule_once(answerer: Answerer) -> None:

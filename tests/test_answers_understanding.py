@@ -98,6 +98,21 @@ def test_a_greeting_followed_by_a_question_is_the_question(answerer: Answerer, t
     assert decision.kind not in ("greeting", "menu") and entry in (decision.entry_id, *decision.candidates)
 
 
+@pytest.mark.parametrize(("text", "facts"), [
+    ("クロザピン研修の定員と締切を教えてください", ("先着順", "6月30日")),
+    ("クロザピン研修の受講対象と定員は？", ("都内の医療機関", "先着順")),
+    ("Which day is the ECMO course in Hiroshima, and what time does it start?", ("November 9, 2025", "13:00")),
+])
+def test_two_things_asked_at_once_are_both_answered(answerer: Answerer, text: str, facts: tuple[str, ...]) -> None:
+    reply = ask(answerer, text, AUGUST_5_2025 if "ECMO" in text else JUNE_27_2023, "en" if text.isascii() else "ja")
+    assert reply.decision.kind == "answer" and all(fact in reply.text for fact in facts), reply.text
+
+
+def test_two_nouns_of_one_question_are_one_thing_asked(answerer: Answerer) -> None:
+    # 医師と看護師 joins two people of one team, not two questions.
+    assert ask(answerer, "ECMO研修は医師と看護師のチームで申し込めますか", AUGUST_5_2025).decision.also == ()
+
+
 @pytest.mark.parametrize("text", ["クロザピンって最初はどれくらいの量で始めるの？", "ECTの麻酔って何を使うんですか"])
 def test_clinical_questions_go_to_the_consultation_desk(line, user_id, text):
     reply = _say(line, user_id, text)
@@ -208,6 +223,8 @@ CLINICAL = [
     "ECMOの導入基準を教えて", "人工呼吸器のPEEPの設定", "利用者さんの褥瘡の処置", "薬を飲み忘れたらどうする",
     "くろざぴん のみかた", "What is the starting dose of clozapine?", "Is ECT safe for elderly patients?",
     "息子の症状について相談したい", "ECTの後の記憶障害", "クロザピンの初期量", "my mother needs ECT",
+    "腹臥位療法は何時間やればいいですか（いま担当してる患者）", "クロザピン治療そのものの相談はどこにすればいい？",
+    "Where is the consultation desk website for specialised treatment (clozapine/ECT)?",
 ]
 
 
@@ -216,7 +233,8 @@ def test_every_clinical_question_is_redirected(answerer: Answerer, text: str) ->
     assert ask(answerer, text, JUNE_27_2023).decision.kind == "clinical"
 
 
-ABOUT_THE_TRAINING = ["クロザピン研修の申込締切", "ECT研修の修了証の条件", "クロザピン研修の採血の講義はありますか"]
+ABOUT_THE_TRAINING = ["クロザピン研修の申込締切", "ECT研修の修了証の条件", "クロザピン研修の採血の講義はありますか",
+                      "クロザピン研修の相談窓口はどこですか", "ECMO研修で腹臥位の講義はありますか"]
 
 
 @pytest.mark.parametrize("text", ABOUT_THE_TRAINING)

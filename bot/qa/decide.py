@@ -77,6 +77,14 @@ _FOLLOW_UP = re.compile(
 )
 
 
+# Where a question joins two parts: と between two nouns (「定員と締切」), "and" before a question word, or a
+# question mark with more after it (「京都はいつ？会場は？」).
+_TWO_PARTS = re.compile(
+    r"(?<=[\u4e00-\u9fff\u30a1-\u30fa])と(?=[\u4e00-\u9fff\u30a1-\u30fa])"
+    r"|,?\s+and\s+(?=(?:what|when|where|how|which|who)\b)|[?？](?=\s*\S)"
+)
+
+
 @dataclass(frozen=True)
 class AnswerEntry:
     """Answer with an entry's facts for one training (or none, for general entries)."""
@@ -184,6 +192,7 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return ShowMenu(opening, resolution.training_id)  # 「こんにちは！元気？」: a greeting and small talk
     if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
         return verdict  # a clinical or out-of-scope question stays one, whatever it counts down to
+    verdict = _both_topics(verdict, query, index)
     counting = _counts_down(query)
     if counting or (isinstance(verdict, DidYouMean) and _asks_a_date(query, index)):
         day_entry = _dated_entry(query, index, ranked)
@@ -229,6 +238,43 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     if probability >= SUGGEST_PROBABILITY:
         return _did_you_mean(offered, resolution, probability, index if sure_enough else None)
     return OutOfScope(resolution.training_id, round(probability, 3), offered)
+
+
+def _both_topics(verdict: Verdict, query: Query, index: FaqIndex) -> Verdict:
+    """Two things asked at once (「定員と締切だけ教えて」「日付と時間を教えて」 "Which day is it, and what time does it
+    start?"): when each part alone is one entry the model is sure of, both are answered; a did-you-mean would
+    offer them as rivals, an answer would give one of the two."""
+    if not isinstance(verdict, AnswerEntry | DidYouMean):
+        return verdict
+    topics = _part_topics(query, index)
+    if topics is None:
+        return verdict
+    if isinstance(verdict, AnswerEntry):
+        if verdict.entry_id not in topics:
+            return verdict
+        other = next(label for label in topics if label != verdict.entry_id)
+        return verdict if other in verdict.also else replace(verdict, also=(*verdict.also, other))
+    first, second = topics
+    return _entry(first, query.resolution, verdict.confidence, index, verdict.entry_ids, also=(second,))
+
+
+def _part_topics(query: Query, index: FaqIndex) -> tuple[str, str] | None:
+    """The entries of a question's two parts, each the one the model is sure of among those the training answers,
+    when the question joins two parts (``_TWO_PARTS``) about different entries."""
+    parts = [part for part in _TWO_PARTS.split(query.topic) if _has_words(part)]
+    if len(parts) != 2:
+        return None
+    labels = []
+    for part in parts:
+        features = index.featuriser.features(part)
+        prediction = index.model.predict(features)
+        ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
+        if not ranked or ranked[0][0] in GUARD_LABELS or index.model.known_share(features) < MIN_KNOWN_WORDS or \
+                ranked[0][1] < index.model.calibration.answer_probability:
+            return None
+        labels.append(ranked[0][0])
+    first, second = labels
+    return (first, second) if first != second else None
 
 
 def _owner_over_place(query: Query, prediction: Prediction, index: FaqIndex) -> Query:

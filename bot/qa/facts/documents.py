@@ -10,6 +10,10 @@ from bot.qa.facts.registry import fact, fact_family, table
 from bot.qa.facts.wording import BULLET, bulleted, joined
 from bot.textfold import fold_width_case_and_kana
 
+# The guide's letter for a document in its list (オ 実務経験証明書): outside the list, in 「主任ケアマネ研修の…」, it
+# would read as part of the name.
+_LIST_LETTER = re.compile(r"^[ア-ン]\s+")
+
 
 @fact("documents")
 def documents(ctx: FactContext) -> str | None:
@@ -67,7 +71,7 @@ def document(key: str) -> FactFunction:
         if not found:
             return None
         doc = found[0]
-        name = ctx.text(doc.name) or ""
+        name = _LIST_LETTER.sub("", ctx.text(doc.name) or "")
         if doc.form_code:
             name = f"{name}（{doc.form_code}）" if ctx.locale == "ja" else f"{name} ({doc.form_code})"
         who = ctx.gettext("Needed: {who}").format(who=ctx.text(doc.required_when)) if doc.required_when else None
