@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.qa import Answerer
+from bot.qa.features import PLACE_TOKEN
 from bot.qa.subjects import named_subjects
 from bot.qa.training_resolution import TrainingResolver
-from tests.helpers import JST, JUNE_20_2023, JUNE_27_2023, ask
+from tests.helpers import AUGUST_5_2025, JST, JUNE_20_2023, JUNE_27_2023, ask
 
 SHUNIN = "shunin-caremanager"
 
@@ -122,6 +123,15 @@ def test_a_question_about_a_team_is_the_ecmo_training_s_whoever_asks(answerer: A
 def test_the_training_is_found_however_its_name_is_typed(answerer: Answerer, text: str) -> None:
     reply = ask(answerer, text)
     assert (reply.decision.entry_id, reply.decision.training_id) == ("venue", SHUNIN)
+
+
+def test_a_training_name_with_a_common_wrong_kanji_is_recognised(answerer: Answerer) -> None:
+    # 人口呼吸器 (人口, population) for 人工呼吸器: the whole name is the training's, no 人口 left in the topic.
+    text = "人口呼吸器研修　広島　いつ"
+    assert answerer.index.topic.of(text, "ecmo-ventilator") == f"{PLACE_TOKEN} いつ"
+    reply = ask(answerer, text, AUGUST_5_2025)
+    assert (reply.decision.kind, reply.decision.training_id) == ("answer", "ecmo-ventilator")
+    assert "2025年11月9日" in reply.text
 
 
 def test_a_training_named_in_hiragana_is_recognised(answerer: Answerer) -> None:
