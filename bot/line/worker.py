@@ -684,10 +684,10 @@ class EventWorker:
         finally:  # a push planned by the handler is committed: it goes even if the reply failed
             run_after_replies(after)
 
-    def note_push(self, answer: Answer, retry_key: str) -> None:
-        """Persist that this answer is now going by push (see ``outbox.note_push``)."""
+    def note_push(self, answer: Answer, retry_key: str) -> bool:
+        """Persist that this answer is now going by push; whether it may (see ``outbox.note_push``)."""
         with self.services.db.session() as session:
-            outbox.note_push(session, answer.outbox_id, retry_key)
+            return outbox.note_push(session, answer.outbox_id, retry_key)
 
     def _close(self, sent: list[Sent]) -> None:
         """Mark the answers and close their events, in one transaction."""
