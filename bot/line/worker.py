@@ -250,7 +250,8 @@ class EventWorker:
             os.nice(nice)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         # Decided answers wait for a sending thread, and the longer they wait the older their reply tokens. Room
-        # for two batches (or four answers a thread, when threads outnumber a batch's): the batch just handed to the threads is still in flight when the next turn claims, and
+        # for two batches, or four answers a sending thread when that is more (more threads than half a batch):
+        # the batch just handed to the threads is still in flight when the next turn claims, and
         # with room for one the turns took half batches, paying a turn's statements (the close, the search, the
         # claim, the senders' rows and facts, the commits) every eight answers instead of every sixteen.
         held_at_most = max(4 * threads, 2 * batch)
