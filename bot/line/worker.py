@@ -393,24 +393,36 @@ class EventWorker:
 
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
         transaction takes it just before its first write (``bot.db.write_lock``), so
-        here the claim commits at once (the lease is the worker's from then on, as
-        after any claim), and so do the rows of senders met for the first time whose first
-        event in the batch would create them anyway (one that parses and is not an
-        unfollow; else their first write would take the lock in the middle of the
-        decisions). The events are
-        then decided with their writes held back (``bot.db.deferred_writes``): the
-        sender facts, the answering engine and the handlers run without the lock, and
-        the batch's writes go together at its end, in one transaction that takes the
-        lock once (``_write_held_back``): the writes go first (one executemany per
-        statement, sent by the next statement), then the check that the worker still holds
-        every event's lease (``inbox.still_held``), which renews them in the same statement,
-        and the commit. An event whose
-        decision reads the sender's row (the sender's second event in the batch, an unfollow
-        from someone unknown) starts a new group: the events before it are written first,
-        so that read sends no held-back writes and takes no lock. A decision that still
-        writes on its own (a handler's ORM change, a savepoint, another read after the
-        group's held-back writes) takes the lock for the rest of that one decision, and its
-        group is written with it at once: the lock is never held through a later decision.
+        here the claim commits at once (the lease is the worker's from then on, as after
+        any claim), and so do the rows of senders met for the first time whose first event
+        in the batch would create them anyway (one that parses and is not an unfollow;
+        else their first write would take the lock in the middle of the decisions). The
+        events are then decided in groups with their writes held back
+        (``bot.db.deferred_writes``): the sender facts, the answering engine and the
+        handlers run without the lock, and a group's writes go together at its end, in one
+        transaction that takes the lock once (``_write_held_back``): the writes go first
+        (one executemany per statement, sent by the next statement), then the check that
+        the worker still holds every event's lease (``inbox.still_held``), which renews
+        them in the same statement, and the commit.
+
+        A group stops for one of three reasons (``_decide_held_back``). Two are events
+        whose decision reads the sender's row from the database, a read that would send
+        the group's held-back writes and take the lock for the rest of the group; such an
+        event starts the next group, once the events before it are written:
+
+        - the sender's second event in the batch (the row loaded for the batch serves only
+          their first; the first may have changed it, a deletion or a link);
+        - a sender without a row in hand: one unknown whose row was not created before
+          the decisions (an unfollow from someone unknown, or every first contact if
+          ``_add_new_senders`` failed), whose decision reads the row or creates it. The
+          check looks at the sender alone, so a malformed event from someone unknown stops
+          the group too, though its decision reads nothing.
+
+        The third comes after an event: a decision that still writes on its own (a
+        handler's ORM change, a savepoint, a read after the group's held-back writes were
+        sent) takes the lock, so its group is written with it at once: the lock is never
+        held through a later decision.
+
         If an event fails,
         or a lease was taken over, the events written together are rolled back and
         decided again one by one (``_decide_each``): a failing event is recorded failed
@@ -475,7 +487,9 @@ class EventWorker:
                           after: dict[int, list[Callable[[], None]]], senders: dict[str, LineUser],
                           facts: dict[int, SenderFacts]) -> int:
         """SQLite: decide events from the start of ``rows`` with their writes held back, and write them together;
-        how many of ``rows`` were handled (all, or up to one whose decision began the write itself).
+        how many of ``rows`` were handled: all, or the group stops (see ``_claim_then_decide_held_back``) before
+        the sender's second event in the batch, before a sender without a row in hand (unknown), or after an
+        event whose decision began the write itself.
 
         If anything fails, those events are decided again one by one (``_decide_each``).
         """
@@ -489,8 +503,9 @@ class EventWorker:
                 for row in rows:
                     sender = sender_id(row.payload)
                     if group and (sender in in_group or (sender is not None and sender not in senders)):
-                        # Its decision would read (the sender's row), sending the group's writes and
-                        # taking the lock for the rest of it: the group is written first.
+                        # The sender's second event in the batch (their row in hand served the first) or an
+                        # unknown sender: its decision reads the sender's row, which would send the group's
+                        # writes and take the lock for the rest of the group, so the group is written first.
                         break
                     group.append(row)
                     if sender is not None:
