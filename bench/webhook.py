@@ -236,20 +236,21 @@ def kept_order(records: list[dict], order: dict[str, tuple[str, int]], sent_at: 
 
 
 def stage_lines(stamps: list) -> list[str]:
-    """Where an answer's time went, from the rows' own timestamps: waiting, deciding, sending.
+    """Where an answer's time went, from the rows' own timestamps: waiting and deciding, then sending.
 
-    received -> claimed is the wait for a worker; claimed -> decided includes the
-    events decided before it in the same batch; decided -> closed is the send and the
-    wait for the turn that records it.
+    received -> decided is the wait for a worker and the decision (with the events
+    decided before it in the same batch); decided -> closed is the send and the wait
+    for the turn that records it. The claim's time is not kept: ``claimed_at`` is the
+    lease's last renewal (a heartbeat, a batch's write), usually later than the decision
+    itself; ``--trace`` splits the worker's own time by phase.
     """
-    stages = {"waiting (received -> claimed)": [], "deciding (claimed -> decided)": [],
-              "sending (decided -> closed)": []}
-    for received, claimed, decided, closed in stamps:
-        if None in (received, claimed, decided, closed):
+    stages = {"waiting and deciding (received -> decided)": [], "sending (decided -> closed)": []}
+    for received, decided, closed in stamps:
+        if None in (received, decided, closed):
             continue
-        for values, (begin, end) in zip(stages.values(), ((received, claimed), (claimed, decided), (decided, closed))):
+        for values, (begin, end) in zip(stages.values(), ((received, decided), (decided, closed)), strict=True):
             values.append((end - begin).total_seconds())
-    return [f"  {name:<31}p50 {percentile(values, 0.5) * 1000:.0f} ms, p99 {percentile(values, 0.99) * 1000:.0f} ms"
+    return [f"  {name:<44}p50 {percentile(values, 0.5) * 1000:.0f} ms, p99 {percentile(values, 0.99) * 1000:.0f} ms"
             for name, values in stages.items() if values]
 
 
@@ -331,8 +332,7 @@ def run_ours(label: str, source: Path, database_url: str, env: dict[str, str], f
             statuses = dict(connection.execute(
                 select(InboxEvent.status, func.count()).group_by(InboxEvent.status)).all())
             stamps = connection.execute(
-                select(InboxEvent.received_at, InboxEvent.claimed_at, OutboxAnswer.created_at,
-                       OutboxAnswer.finished_at)
+                select(InboxEvent.received_at, OutboxAnswer.created_at, OutboxAnswer.finished_at)
                 .join(OutboxAnswer, OutboxAnswer.inbox_event_id == InboxEvent.id)).all()
         engine.dispose()
         ours.extra.append("  events             " + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))

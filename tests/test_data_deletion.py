@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot import clock
-from bot.db.tables import Enrolment, InboxEvent, LineUser, Subscription
+from bot.db.tables import AnswerStatus, Enrolment, InboxEvent, LineUser, OutboxAnswer, Subscription
 from bot.devtools import simulator
 from bot.devtools.visible_text import visible_text
 from bot.line import inbox
@@ -111,3 +111,25 @@ def test_the_users_next_event_waits_until_the_deletion_is_answered_then_nothing_
     worker._close([worker._send(answer) for answer in answers])
     assert handed_out() == [after]
     assert stored_events_mentioning(web, user_id) == [after]
+
+
+def test_an_answer_decided_before_the_deletion_in_the_same_batch_is_not_pushed_to_them(
+        database_url, fake_line, user_id):
+    """The deletion wins over an answer decided just before it, in the same batch, whose reply token no longer
+    works: no push goes to someone who asked to be forgotten (their reply tokens may still be used)."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    worker.handle_batch(stored(web, [question(fake_line, user_id, "データ削除")]))
+    data = confirm_buttons(replies_to(fake_line, user_id)[0].messages)["削除する"]["data"]
+    batch = stored(web, [question(fake_line, user_id, "修了証の条件は？"),
+                         simulator.postback_event(user_id, data, fake_line.state.issue_reply_token(user_id))])
+    fake_line.state.reply_token_ttl = 0  # both tokens expired while the events waited: the answers would go by push
+
+    assert worker.handle_batch(batch) == 2
+
+    assert [record for record in fake_line.state.requests("/v2/bot/message/push") if user_id in record.recipients] == []
+    assert not user_exists(web, user_id)
+    with Services.of(web).db.session() as session:
+        answers = session.scalars(select(OutboxAnswer).where(OutboxAnswer.inbox_event_id.in_(batch))).all()
+        assert [answer.status for answer in answers] == [AnswerStatus.DROPPED] * 2
+        assert all(answer.push_to is None for answer in answers)

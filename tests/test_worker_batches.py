@@ -25,6 +25,7 @@ from bot.db import deferred_writes, write_lock
 from bot.db.tables import AnswerStatus, AskedQuestion, HandoffMessage, InboxEvent, InboxStatus, LineUser, OutboxAnswer
 from bot.devtools import simulator
 from bot.devtools.fake_line import FakeLine, FaultConfig
+from bot.line import worker as worker_module
 from bot.line.worker import EventWorker
 from bot.services import Services
 from bot.trainees import handoff
@@ -286,3 +287,26 @@ def test_a_batch_of_eight_first_contacts_reads_and_inserts_no_more_often_than_a_
     with Services.of(web).db.session() as session:
         assert set(session.scalars(select(LineUser.line_user_id))) == set(users)
     assert count(web, AskedQuestion) == len(users)
+
+
+def test_a_first_contacts_event_is_parsed_once_for_the_batch(
+        database_url: str, fake_line: FakeLine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Telling whether a first contact's event creates their row parses it; its decision uses that parse."""
+    web = make_app(database_url, fake_line, KENSHU_DISPATCH="worker")
+    worker = EventWorker.of(make_app(database_url, fake_line, KENSHU_DISPATCH="worker"))
+    users = [f"U{n:032x}" for n in range(41, 44)]  # none known yet; the first asks twice
+    ids = stored(web, [question(fake_line, users[0], "修了証"), question(fake_line, users[0], "ECMOの日程"),
+                       *(question(fake_line, user, "修了証") for user in users[1:])])
+    parsed: list[str] = []
+    real_parse = worker_module.parse_event
+
+    def parse_event(payload: dict[str, Any]) -> object:
+        parsed.append(payload["webhookEventId"])
+        return real_parse(payload)
+
+    monkeypatch.setattr(worker_module, "parse_event", parse_event)
+
+    assert worker.handle_batch(ids) == 4
+
+    assert len(parsed) == len(set(parsed)) == 4
+    assert [len(replies_to(fake_line, user)) for user in users] == [2, 1, 1]

@@ -87,8 +87,9 @@ class InboxEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The lease: the worker holding the event renews claimed_at by a heartbeat; a lease
-    # not renewed for ``bot.line.inbox.PROCESSING_LEASE`` is a dead worker's, taken over.
+    # The lease: when it was last renewed, not when the event was claimed. The claim sets it, then the worker
+    # holding the event renews it by a heartbeat and in the write of its batch (``bot.line.inbox.renew``,
+    # ``still_held``); a lease not renewed for ``bot.line.inbox.PROCESSING_LEASE`` is a dead worker's, taken over.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(36))
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

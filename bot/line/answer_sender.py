@@ -11,9 +11,10 @@ takeover's, is one delivery for LINE (a 409 means it was already accepted).
 A 400 on a token that cannot have expired yet, after an attempt whose outcome we
 do not know (a worker that died, a timeout), means that attempt used it: the
 answer went out, and a push would send it twice. That reading holds because the
-switch to push is recorded before the first push (``note_push``): a takeover of an
+switch to push is recorded before pushing (``note_push``): a takeover of an
 answer that was being pushed pushes again with the same key and never reads a
-refused token.
+refused token. That record also reads the row's push address back: an answer
+whose recipient asked to be forgotten after it was decided is dropped, not pushed.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class AnswerSender:
         backoff: Backoff = Backoff(),
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] = clock.system_now,
-        note_push: Callable[[Answer, str], None] = lambda answer, retry_key: None,
+        note_push: Callable[[Answer, str], bool] = lambda answer, retry_key: True,
     ) -> None:
         self.line = line
         self.note_push = note_push
@@ -108,9 +109,11 @@ class AnswerSender:
         if self._now() - answer.event_at > PUSH_WORTH_FOR:
             return Outcome(AnswerStatus.DROPPED, None, attempts, error=f"{reason}; a day old, not pushed")
         retry_key = retry_key_for(answer.webhook_event_id)
-        if not answer.pushing:
-            self.note_push(answer, retry_key)
-            answer.pushing = True
+        # Recorded before every push, also a takeover's: the row, not this answer in memory, says whether
+        # its recipient has since asked to be forgotten (「データ削除」 later in the same batch).
+        if not self.note_push(answer, retry_key):
+            return Outcome(AnswerStatus.DROPPED, None, attempts, error=f"{reason}; recipient forgotten, not pushed")
+        answer.pushing = True
         log.warning("answering event %s by push (%s)", answer.webhook_event_id, reason)
         error: LineApiError | None = None
         for attempt in range(1, self.backoff.push_attempts + 1):

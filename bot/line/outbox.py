@@ -142,18 +142,24 @@ def _settled(answer: Answer) -> Answer:
     return answer
 
 
-def note_push(session: Session, outbox_id: int, retry_key: str) -> None:
-    """Record, before the first push, that this answer goes by push with this retry key.
+def note_push(session: Session, outbox_id: int, retry_key: str) -> bool:
+    """Record, before a push, that this answer goes by push with this retry key; whether it may still be pushed.
 
     A takeover then pushes again with the same key (LINE deduplicates) instead of
     trying the reply token, whose refusal would be read as "an earlier reply used it".
+    False when the row has lost its push address since the answer was decided: a
+    「データ削除」 decided later in the same batch (``forget_recipient``), whose answer
+    in memory still names the user. A row already marked returns True, as before:
+    whatever push follows carries the retry key LINE already accepted.
     """
-    session.execute(
+    pending = session.execute(
         update(OutboxAnswer)
         .where(OutboxAnswer.id == outbox_id, OutboxAnswer.status == AnswerStatus.PENDING)
         .values(via="push", retry_key=retry_key)
+        .returning(OutboxAnswer.push_to)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+    return pending is None or pending.push_to is not None
 
 
 def mark(session: Session, outcomes: Sequence[tuple[int, Outcome]], now: datetime) -> None:

@@ -74,15 +74,6 @@ def parse_event(payload: dict) -> object:
         raise MalformedEvent(f"malformed {payload.get('type')} event: {detail}"[:300]) from error
 
 
-def _parses(payload: dict) -> bool:
-    """Whether the SDK can read this event (``parse_event`` would not raise)."""
-    try:
-        parse_event(payload)
-    except MalformedEvent:
-        return False
-    return True
-
-
 class LeaseLost(RuntimeError):
     """This worker stalled past its lease and another took the event over; it backs off."""
 
@@ -250,7 +241,8 @@ class EventWorker:
             os.nice(nice)
         in_flight: dict[Future[Sent], tuple[int, str | None]] = {}
         # Decided answers wait for a sending thread, and the longer they wait the older their reply tokens. Room
-        # for two batches (or four answers a thread, when threads outnumber a batch's): the batch just handed to the threads is still in flight when the next turn claims, and
+        # for two batches, or four answers a sending thread when that is more (more threads than half a batch):
+        # the batch just handed to the threads is still in flight when the next turn claims, and
         # with room for one the turns took half batches, paying a turn's statements (the close, the search, the
         # claim, the senders' rows and facts, the commits) every eight answers instead of every sixteen.
         held_at_most = max(4 * threads, 2 * batch)
@@ -361,20 +353,21 @@ class EventWorker:
         with self.services.db.session() as session:
             claimed, to_decide = self._claim(session, inbox_ids, found, limit)
             senders = self._load_senders(session, to_decide)
+            parsed: dict[int, object] = {}
             if not alone:
                 # First contacts' rows in one INSERT, in the batch's transaction (it rolls back with them); one
                 # by one their decisions would each read, insert in a savepoint, and read their facts again.
-                senders |= users.create(session, self._first_contacts(to_decide, senders), clock.now())
+                senders |= users.create(session, self._first_contacts(to_decide, senders, parsed), clock.now())
             facts = self._load_facts(session, to_decide, senders)
             if not alone:
                 # The decisions' writes go as one executemany per statement (``bot.db.deferred_writes``).
                 with deferred_writes.batched(session):
                     for row in to_decide:
-                        found[row.id] = self._decide_one(session, row, after, senders, facts)
+                        found[row.id] = self._decide_one(session, row, after, senders, facts, parsed)
             for row in to_decide if alone else []:
                 try:
                     with session.begin_nested():
-                        found[row.id] = self._decide_one(session, row, after, senders, facts)
+                        found[row.id] = self._decide_one(session, row, after, senders, facts, parsed)
                 except LeaseLost as lost:
                     session.expire_all()  # values written as committed (``log_question``) were rolled back
                     log.warning("inbox event %s: %s", row.id, lost)
@@ -392,24 +385,36 @@ class EventWorker:
 
         SQLite has one write lock, and every acknowledgement of the webhook needs it. A
         transaction takes it just before its first write (``bot.db.write_lock``), so
-        here the claim commits at once (the lease is the worker's from then on, as
-        after any claim), and so do the rows of senders met for the first time whose first
-        event in the batch would create them anyway (one that parses and is not an
-        unfollow; else their first write would take the lock in the middle of the
-        decisions). The events are
-        then decided with their writes held back (``bot.db.deferred_writes``): the
-        sender facts, the answering engine and the handlers run without the lock, and
-        the batch's writes go together at its end, in one transaction that takes the
-        lock once (``_write_held_back``): the writes go first (one executemany per
-        statement, sent by the next statement), then the check that the worker still holds
-        every event's lease (``inbox.still_held``), which renews them in the same statement,
-        and the commit. An event whose
-        decision reads the sender's row (the sender's second event in the batch, an unfollow
-        from someone unknown) starts a new group: the events before it are written first,
-        so that read sends no held-back writes and takes no lock. A decision that still
-        writes on its own (a handler's ORM change, a savepoint, another read after the
-        group's held-back writes) takes the lock for the rest of that one decision, and its
-        group is written with it at once: the lock is never held through a later decision.
+        here the claim commits at once (the lease is the worker's from then on, as after
+        any claim), and so do the rows of senders met for the first time whose first event
+        in the batch would create them anyway (one that parses and is not an unfollow;
+        else their first write would take the lock in the middle of the decisions). The
+        events are then decided in groups with their writes held back
+        (``bot.db.deferred_writes``): the sender facts, the answering engine and the
+        handlers run without the lock, and a group's writes go together at its end, in one
+        transaction that takes the lock once (``_write_held_back``): the writes go first
+        (one executemany per statement, sent by the next statement), then the check that
+        the worker still holds every event's lease (``inbox.still_held``), which renews
+        them in the same statement, and the commit.
+
+        A group stops for one of three reasons (``_decide_held_back``). Two are events
+        whose decision reads the sender's row from the database, a read that would send
+        the group's held-back writes and take the lock for the rest of the group; such an
+        event starts the next group, once the events before it are written:
+
+        - the sender's second event in the batch (the row loaded for the batch serves only
+          their first; the first may have changed it, a deletion or a link);
+        - a sender without a row in hand: one unknown whose row was not created before
+          the decisions (an unfollow from someone unknown, or every first contact if
+          ``_add_new_senders`` failed), whose decision reads the row or creates it. The
+          check looks at the sender alone, so a malformed event from someone unknown stops
+          the group too, though its decision reads nothing.
+
+        The third comes after an event: a decision that still writes on its own (a
+        handler's ORM change, a savepoint, a read after the group's held-back writes were
+        sent) takes the lock, so its group is written with it at once: the lock is never
+        held through a later decision.
+
         If an event fails,
         or a lease was taken over, the events written together are rolled back and
         decided again one by one (``_decide_each``): a failing event is recorded failed
@@ -427,21 +432,23 @@ class EventWorker:
             self._heartbeat.hold(len(claimed))
             try:
                 senders = self._load_senders(session, to_decide)
-                self._add_new_senders(session, to_decide, senders)
+                parsed: dict[int, object] = {}
+                self._add_new_senders(session, to_decide, senders, parsed)
                 facts = self._load_facts(session, to_decide, senders)
                 left = list(to_decide)
                 while left:
-                    written = self._decide_held_back(session, left, found, after, senders, facts)
+                    written = self._decide_held_back(session, left, found, after, senders, facts, parsed)
                     left = left[written:]
                 return self._decided(claimed, found, after)
             finally:
                 self._heartbeat.release(len(claimed))
 
     @staticmethod
-    def _first_contacts(rows: list[Any], senders: dict[str, LineUser]) -> list[str]:
+    def _first_contacts(rows: list[Any], senders: dict[str, LineUser], parsed: dict[int, object]) -> list[str]:
         """The senders of these events not in ``senders`` whose first event here would create their row anyway:
         one that parses and is not an unfollow (an unfollow from someone unknown must not create them before
-        their later events, and a malformed event creates nobody)."""
+        their later events, and a malformed event creates nobody). The events parsed to tell go to ``parsed``,
+        by inbox id, so that their decision does not parse them again (``_decide_one``)."""
         new: list[str] = []
         seen: set[str] = set(senders)
         for row in rows:
@@ -449,19 +456,25 @@ class EventWorker:
             if not sender or sender in seen:
                 continue
             seen.add(sender)
-            if row.payload.get("type") != "unfollow" and _parses(row.payload):
-                new.append(sender)
+            if row.payload.get("type") == "unfollow":
+                continue
+            try:
+                parsed[row.id] = parse_event(row.payload)
+            except MalformedEvent:
+                continue
+            new.append(sender)
         return new
 
     @classmethod
-    def _add_new_senders(cls, session: Session, rows: list[Any], senders: dict[str, LineUser]) -> None:
+    def _add_new_senders(cls, session: Session, rows: list[Any], senders: dict[str, LineUser],
+                         parsed: dict[int, object]) -> None:
         """SQLite: commit the rows of this batch's senders met for the first time (``_first_contacts``), in one
         INSERT, and add them to ``senders``.
 
         If that fails, their events create them while decided (their batch is then written with them).
         """
         try:
-            new = users.create(session, cls._first_contacts(rows, senders), clock.now())
+            new = users.create(session, cls._first_contacts(rows, senders, parsed), clock.now())
             if new:
                 session.commit()
         except Exception:
@@ -472,9 +485,11 @@ class EventWorker:
 
     def _decide_held_back(self, session: Session, rows: list[Any], found: dict[int, Answer | None],
                           after: dict[int, list[Callable[[], None]]], senders: dict[str, LineUser],
-                          facts: dict[int, SenderFacts]) -> int:
+                          facts: dict[int, SenderFacts], parsed: dict[int, object]) -> int:
         """SQLite: decide events from the start of ``rows`` with their writes held back, and write them together;
-        how many of ``rows`` were handled (all, or up to one whose decision began the write itself).
+        how many of ``rows`` were handled: all, or the group stops (see ``_claim_then_decide_held_back``) before
+        the sender's second event in the batch, before a sender without a row in hand (unknown), or after an
+        event whose decision began the write itself.
 
         If anything fails, those events are decided again one by one (``_decide_each``).
         """
@@ -488,13 +503,14 @@ class EventWorker:
                 for row in rows:
                     sender = sender_id(row.payload)
                     if group and (sender in in_group or (sender is not None and sender not in senders)):
-                        # Its decision would read (the sender's row), sending the group's writes and
-                        # taking the lock for the rest of it: the group is written first.
+                        # The sender's second event in the batch (their row in hand served the first) or an
+                        # unknown sender: its decision reads the sender's row, which would send the group's
+                        # writes and take the lock for the rest of the group, so the group is written first.
                         break
                     group.append(row)
                     if sender is not None:
                         in_group.add(sender)
-                    decided[row.id] = self._decide_one(session, row, after, senders, facts,
+                    decided[row.id] = self._decide_one(session, row, after, senders, facts, parsed,
                                                        finished=finished, ignored=ignored)
                     if self._writing(session):
                         break
@@ -541,7 +557,7 @@ class EventWorker:
         events, see ``_claim_then_decide_held_back``); the batch's sender rows and facts are read again."""
         for row in to_decide:
             try:
-                answer = self._decide_one(session, row, after, {}, {}, claim_committed=True)
+                answer = self._decide_one(session, row, after, {}, {}, {}, claim_committed=True)
                 session.commit()
                 # Only once committed: an answer whose commit failed has no outbox row (its id, from the
                 # rolled-back insert, may be reused by the next event's), and the event is recorded failed.
@@ -596,11 +612,12 @@ class EventWorker:
         return len(claimed), [answer for row in claimed if (answer := found.get(row.id)) is not None]
 
     def _decide_one(self, session: Session, row: Any, after: dict[int, list[Callable[[], None]]],
-                    senders: dict[str, LineUser], facts: dict[int, SenderFacts],
+                    senders: dict[str, LineUser], facts: dict[int, SenderFacts], parsed: dict[int, object],
                     claim_committed: bool = False, finished: list[int] | None = None,
                     ignored: dict[int, str] | None = None) -> Answer | None:
         """Decide one claimed event; a sender's row and facts loaded for the batch serve their first event in it
-        (a later one may follow a change to them, such as a deletion, so it reads the database).
+        (a later one may follow a change to them, such as a deletion, so it reads the database), and an event
+        already parsed for the batch (``parsed``: a first contact's, ``_first_contacts``) is not parsed again.
 
         ``claim_committed``: the claim was committed apart from this transaction (SQLite,
         one event at a time), so a new sender's row is committed at once and the lease is
@@ -612,7 +629,7 @@ class EventWorker:
         services = self.services
         payload = dict(row.payload)
         try:
-            event = parse_event(payload)
+            event = parsed.pop(row.id) if row.id in parsed else parse_event(payload)
         except MalformedEvent as malformed:
             # Nothing a handler could act on, and nothing to retry: recorded, not failed, and
             # only while this worker holds it (on SQLite the claim committed apart from this).
@@ -684,10 +701,10 @@ class EventWorker:
         finally:  # a push planned by the handler is committed: it goes even if the reply failed
             run_after_replies(after)
 
-    def note_push(self, answer: Answer, retry_key: str) -> None:
-        """Persist that this answer is now going by push (see ``outbox.note_push``)."""
+    def note_push(self, answer: Answer, retry_key: str) -> bool:
+        """Persist that this answer is now going by push; whether it may (see ``outbox.note_push``)."""
         with self.services.db.session() as session:
-            outbox.note_push(session, answer.outbox_id, retry_key)
+            return outbox.note_push(session, answer.outbox_id, retry_key)
 
     def _close(self, sent: list[Sent]) -> None:
         """Mark the answers and close their events, in one transaction."""
