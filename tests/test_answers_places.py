@@ -8,7 +8,6 @@ import pytest
 
 from bot.clock import JST
 from bot.qa import Answerer
-from bot.qa.features import PLACE_TOKEN
 from bot.qa.places import named_venues, with_kanji_places
 from tests.helpers import AUGUST_5_2025, JUNE_20_2023, ask
 
@@ -87,14 +86,6 @@ def test_a_place_word_that_is_a_name_hides_no_session(answerer: Answerer, text: 
     reply = ask(answerer, text, AUGUST_5_2025)
     every_session = "全8日程" in reply.text or ("大垣市民病院" in reply.text and "東北大学医学部良陵会館" in reply.text)
     assert every_session, reply.text  # the schedule's summary or every venue, not one region's
-
-
-def test_a_place_only_another_training_is_held_at_is_no_venue_of_the_training_named(answerer: Answerer) -> None:
-    # Tokyo is one of ECMO's venues; in "the Tokyo clozapine training" it is part of the name, no venue asked.
-    topic = answerer.index.topic
-    assert PLACE_TOKEN not in topic.of("Who runs the Tokyo clozapine training?", "nanchisei-tokyo")
-    assert PLACE_TOKEN in topic.of("Who runs the Tokyo ECMO training?", "ecmo-ventilator")
-    assert PLACE_TOKEN in topic.of("Where is the Tokyo session?")  # nobody's training known: any venue's place
 
 
 def test_a_city_in_latin_letters_finds_its_session(answerer: Answerer) -> None:

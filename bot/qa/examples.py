@@ -68,16 +68,10 @@ class TopicText:
         self._region_places = {t: pattern for t, found in region_words.items()
                                if (pattern := _longest_first(found - words)) is not None}
 
-    def _with_place_tokens(self, plain: str, pattern: re.Pattern[str], training_id: str | None = None) -> str:
-        """Each place the pattern finds as the place token; for a known training, a venue place of only other
-        trainings as nothing: "the Tokyo clozapine training" names no venue of the clozapine training (held
-        online), and the token would read as a venue question."""
+    def _with_place_tokens(self, plain: str, pattern: re.Pattern[str]) -> str:
         folded = hiragana_to_katakana(plain)
-        for match in reversed(list(pattern.finditer(folded))):
-            start, end = match.span()
-            held_here = self._place_trainings.get(match.group(0))
-            other_trainings_only = training_id is not None and held_here is not None and training_id not in held_here
-            plain = f"{plain[:start]} {'' if other_trainings_only else PLACE_TOKEN} {plain[end:]}"
+        for start, end in reversed([m.span() for m in pattern.finditer(folded)]):
+            plain = f"{plain[:start]} {PLACE_TOKEN} {plain[end:]}"
         return plain
 
     def named_training(self, text: str) -> str | None:
@@ -109,7 +103,7 @@ class TopicText:
         # training's name (喀痰吸引研修) keeps its 研修, which tells the model it is not ours.
         plain = _AFTER_NAME.sub(" ", plain)
         if self._places is not None:
-            plain = self._with_place_tokens(plain, self._places, training_id)
+            plain = self._with_place_tokens(plain, self._places)
         if training_id in self._region_places:
             plain = self._with_place_tokens(plain, self._region_places[training_id])
         return self._municipalities.rewrite(self.date_words.with_date_token(plain))
