@@ -76,6 +76,9 @@ def test_two_subscriptions_neither_of_whose_guides_holds_the_topic_ask_as_from_a
     reply = ask(answerer, "返金はありますか", subscribed_training_ids=("nanchisei-tokyo", "ecmo-ventilator"))
     assert (reply.decision.kind, reply.decision.entry_id) == ("ask_training", "refund")
     assert "研修以外" not in reply.text
+    # One training's own entry is asked too: 主任's 推薦要件 would read as the asker's own.
+    own = ask(answerer, "推薦書は必要ですか", subscribed_training_ids=("nanchisei-tokyo", "ecmo-ventilator"))
+    assert (own.decision.kind, own.decision.entry_id) == ("ask_training", "requirement-recommendation")
 
 
 def test_a_question_without_a_training_asks_which_one_with_a_button_each(answerer: Answerer) -> None:

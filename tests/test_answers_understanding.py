@@ -108,9 +108,27 @@ def test_two_things_asked_at_once_are_both_answered(answerer: Answerer, text: st
     assert reply.decision.kind == "answer" and all(fact in reply.text for fact in facts), reply.text
 
 
-def test_two_nouns_of_one_question_are_one_thing_asked(answerer: Answerer) -> None:
-    # 医師と看護師 joins two people of one team, not two questions.
-    assert ask(answerer, "ECMO研修は医師と看護師のチームで申し込めますか", AUGUST_5_2025).decision.also == ()
+@pytest.mark.parametrize(("text", "training"), [
+    ("ECMO研修は医師と看護師のチームで申し込めますか", ECMO),  # two people of one team
+    ("講義と演習の時間は？", SHUNIN),  # one time of two things: the noun after both is what is asked
+    ("受講料は？私は医師です", SHUNIN),  # a statement after the question asks nothing
+])
+def test_two_nouns_or_a_statement_of_one_question_are_one_thing_asked(answerer: Answerer, text: str,
+                                                                     training: str) -> None:
+    reply = ask(answerer, text, AUGUST_5_2025 if training == ECMO else JUNE_27_2023, subscribed_training_ids=(training,))
+    assert reply.decision.also == (), reply.text
+
+
+def test_a_part_read_alone_as_an_entry_the_question_never_suggested_is_not_answered(answerer: Answerer) -> None:
+    # 「名簿の登録は？」 alone reads as moving one's registration (登録移転); the whole asks about the graduate list.
+    reply = ask(answerer, "修了証と名簿の登録は？", JUNE_27_2023, subscribed_training_ids=(SHUNIN,))
+    assert "registration-transfer" not in (reply.decision.entry_id, *reply.decision.also)
+
+
+@pytest.mark.parametrize("text", ["ありがとう、締切は？", "ありがとうございます。締切は？", "こんにちは。申込の締切はいつですか"])
+def test_thanks_or_a_greeting_before_a_question_leaves_the_question(answerer: Answerer, text: str) -> None:
+    reply = ask(answerer, text, JUNE_27_2023, subscribed_training_ids=(NANCHISEI,))
+    assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "application-period"), reply.text
 
 
 @pytest.mark.parametrize("text", ["クロザピンって最初はどれくらいの量で始めるの？", "ECTの麻酔って何を使うんですか"])
@@ -225,6 +243,7 @@ CLINICAL = [
     "息子の症状について相談したい", "ECTの後の記憶障害", "クロザピンの初期量", "my mother needs ECT",
     "腹臥位療法は何時間やればいいですか（いま担当してる患者）", "クロザピン治療そのものの相談はどこにすればいい？",
     "Where is the consultation desk website for specialised treatment (clozapine/ECT)?",
+    "what anesthetic is used for ECT", "anticoagulation target during ECMO",
 ]
 
 
@@ -234,7 +253,8 @@ def test_every_clinical_question_is_redirected(answerer: Answerer, text: str) ->
 
 
 ABOUT_THE_TRAINING = ["クロザピン研修の申込締切", "ECT研修の修了証の条件", "クロザピン研修の採血の講義はありますか",
-                      "クロザピン研修の相談窓口はどこですか", "ECMO研修で腹臥位の講義はありますか"]
+                      "クロザピン研修の相談窓口はどこですか", "ECMO研修で腹臥位の講義はありますか",
+                      "ECMO研修で腹臥位の実習はありますか"]
 
 
 @pytest.mark.parametrize("text", ABOUT_THE_TRAINING)
@@ -277,6 +297,12 @@ def test_a_menu_word_as_the_message_shows_the_menu(answerer: Answerer, text: str
 
 @pytest.mark.parametrize("text", ["Does the secretariat help with network connection problems?", "Zoomの使い方を教えて",
                                   "What can you do if you miss a lecture?", "研修で何ができるようになりますか",
-                                  "ヘルプデスクは？", "ﾍﾙﾌﾟﾃﾞｽｸの電話番号"])
+                                  "ﾍﾙﾌﾟﾃﾞｽｸの電話番号"])
 def test_a_question_holding_a_menu_word_is_a_question(answerer: Answerer, text: str) -> None:
     assert ask(answerer, text).decision.kind != "menu"
+
+
+def test_the_help_desk_is_the_secretariat_s_contact(answerer: Answerer) -> None:
+    # ヘルプ opens it, but 「ヘルプデスク」 is one word: no menu, and no clinical reply either.
+    decision = ask(answerer, "ヘルプデスクは？").decision
+    assert (decision.kind, decision.entry_id) == ("ask_training", "contact")

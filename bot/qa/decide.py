@@ -80,11 +80,13 @@ _FOLLOW_UP = re.compile(
 )
 
 
-# Where a question joins two parts: と between two nouns (「定員と締切」), "and" before a question word, or a
-# question mark with more after it (「京都はいつ？会場は？」).
+# Where a question joins two parts: と between two nouns (「定員と締切」), unless a noun after both follows (「講義と
+# 演習の時間」 asks one time of two things); "and" before a question word; a question mark when another ends the
+# text (「京都はいつ？会場は？」, not 「受講料は？私は医師です」).
+_NOUN = r"[\u4e00-\u9fff\u30a1-\u30faー]"
 _TWO_PARTS = re.compile(
-    r"(?<=[\u4e00-\u9fff\u30a1-\u30fa])と(?=[\u4e00-\u9fff\u30a1-\u30fa])"
-    r"|,?\s+and\s+(?=(?:what|when|where|how|which|who)\b)|[?？](?=\s*\S)"
+    rf"(?<={_NOUN})と(?={_NOUN}++(?!の))"
+    r"|,?\s+and\s+(?=(?:what|when|where|how|which|who)\b)|[?？](?=[^?？]+[?？]\s*$)"
 )
 
 
@@ -245,8 +247,9 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
 
 def _both_topics(verdict: Verdict, query: Query, index: FaqIndex) -> Verdict:
     """Two things asked at once (「定員と締切だけ教えて」「日付と時間を教えて」 "Which day is it, and what time does it
-    start?"): when each part alone is one entry the model is sure of, both are answered; a did-you-mean would
-    offer them as rivals, an answer would give one of the two."""
+    start?"): when each part alone is one entry the model is sure of (by that entry's own threshold, as a whole
+    question's), both are answered; a did-you-mean would offer them as rivals (it becomes the answer only when it
+    offered both), an answer would give one of the two."""
     if not isinstance(verdict, AnswerEntry | DidYouMean):
         return verdict
     topics = _part_topics(query, index)
@@ -257,6 +260,8 @@ def _both_topics(verdict: Verdict, query: Query, index: FaqIndex) -> Verdict:
             return verdict
         other = next(label for label in topics if label != verdict.entry_id)
         return verdict if other in verdict.also else replace(verdict, also=(*verdict.also, other))
+    if not set(topics) <= {verdict.likely, *verdict.entry_ids}:
+        return verdict  # a part read alone as an entry the whole question never suggested (名簿の登録 -> 登録移転)
     first, second = topics
     return _entry(first, query.resolution, verdict.confidence, index, verdict.entry_ids, also=(second,))
 
@@ -273,7 +278,7 @@ def _part_topics(query: Query, index: FaqIndex) -> tuple[str, str] | None:
         prediction = index.model.predict(features)
         ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
         if not ranked or ranked[0][0] in GUARD_LABELS or index.model.known_share(features) < MIN_KNOWN_WORDS or \
-                ranked[0][1] < index.model.calibration.answer_probability:
+                ranked[0][1] < index.model.calibration.threshold(ranked[0][0]):
             return None
         labels.append(ranked[0][0])
     first, second = labels
@@ -393,18 +398,18 @@ def _silent_entry(top: str, probability: float, query: Query, index: FaqIndex) -
     return AnswerEntry(top, training_id, query.resolution.course_ids, round(probability, 3), (top,))
 
 
-def _beyond_the_candidates(top: str, probability: float, query: Query,
-                           index: FaqIndex) -> AnswerEntry | AskTraining | None:
+def _beyond_the_candidates(top: str, probability: float, query: Query, index: FaqIndex) -> AskTraining | None:
     """The model is sure of an entry that none of the trainings the asker follows answers (「返金はありますか」 from a
     subscriber of 難治性 and ECMO: only 主任's guide speaks of refunds). Left to those trainings, the question
-    would be called out of scope; it is read as anyone's instead, asking which training."""
+    would be called out of scope; answered for the training that has it, another training's facts would read as
+    the asker's own (主任's 推薦要件 to a 難治性 trainee): it asks which training, a button each."""
     resolution = query.resolution
     if resolution.training_id is not None or not resolution.candidates or top not in index.entries or \
             probability < index.model.calibration.threshold(top):
         return None
     if any(index.applies(top, training_id) for training_id in resolution.candidates):
         return None
-    return _entry(top, replace(resolution, candidates=()), round(probability, 3), index)
+    return AskTraining(top, tuple(index.knowledge.trainings), round(probability, 3), short_for_all=False)
 
 
 def _did_you_mean(offered: tuple[str, ...], resolution: Resolution, probability: float,

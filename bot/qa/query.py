@@ -92,7 +92,9 @@ def read(index: FaqIndex, text: str, locale: str, linked_edition_ids: tuple[str,
             training_id = held_at.pop()
             resolution = replace(resolution, training_id=training_id, source="place", candidates=(training_id,))
     route = index.router.route(folded) if folded else Route.MENU
-    topic = index.topic.of(folded, resolution.training_id)
+    # 「ありがとう、締切は？」 asks 「締切は？」: the thanks before a question is no topic.
+    asked = index.router.after_opening(folded) if route is Route.QUESTION else folded
+    topic = index.topic.of(asked, resolution.training_id)
     if route is Route.QUESTION and resolution.source != "named" and index.router.names_another_training(topic):
         route = Route.OFF_TOPIC  # 「喀痰吸引研修の申込締切」: another training's question
     return Reading(text, folded, resolution, _locale(text, locale, resolution.remainder), route, topic,

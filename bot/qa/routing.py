@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from bot.knowledge import Lexicon
-from bot.textfold import fold_width_and_case, fold_width_case_and_kana
+from bot.textfold import fold_width_and_case, fold_width_case_and_kana, hiragana_to_katakana
 
 
 class Route(StrEnum):
@@ -54,8 +54,7 @@ class Router:
         folded = fold_width_case_and_kana(text)
         if self.is_clinical(folded):
             return Route.CLINICAL
-        # Laughter (笑, www) goes only at the end: a w inside "which" is a letter of the word.
-        bare = re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded))
+        bare = _bare(folded)
         written = fold_width_and_case(text).strip()
         starts_a_longer_word = any(_continues_in_katakana(written, word) for word in self._katakana_menu)
         if (any(_short_phrase(bare, folded, word) for word in self._menu) and not starts_a_longer_word) or any(
@@ -74,8 +73,20 @@ class Router:
         """THANKS or GREETING when the text opens with one, even if a question follows: 「こんにちは！元気？」
         is still a greeting when the question after it is no question about the trainings."""
         folded = fold_width_case_and_kana(text)
-        opening = self._opening(re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded)), folded)
+        opening = self._opening(_bare(folded), folded)
         return opening[0] if opening else None
+
+    def after_opening(self, text: str) -> str:
+        """The text (width and case folded) without the thanks or greeting it opens with, its polite ending and
+        the signs after it: 「ありがとうございます。締切は？」 asks 「締切は？」, and the thanks word would make the
+        model read small talk. Unchanged when it opens with none."""
+        written = fold_width_and_case(text).lstrip()
+        folded = hiragana_to_katakana(written)  # one character for one: spans agree with ``written``
+        word = next((word for word in (*self._thanks, *self._greetings) if _opens_with(folded, word)), None)
+        if word is None:
+            return written
+        tail = _POLITE_TAIL.match(folded, len(word))
+        return written[tail.end() if tail else len(word):]
 
     def _opening(self, bare: str, folded: str) -> tuple[Route, str] | None:
         """The route and word of a thanks or greeting the message opens with, within a short phrase's room."""
@@ -130,7 +141,7 @@ MENU_PHRASE_ROOM = 7
 _SIGNS = re.compile(r"[\s!！?？。、.,~ー〜笑]+")
 # A greeting, thanks or menu word with at most this much after it is the message (「ありがとうございました」).
 SHORT_PHRASE_ROOM = 6
-# ...unless at least this much of it follows the word and the message asks (ends in a question mark).
+# ...unless at least this much of it follows the word and the message asks (holds a question mark).
 MIN_ASKED_AFTER_A_GREETING = 2
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but
 # 「りょうきん」 (料金) starts with it, as "which city" starts with "hi" once its w is read as laughter.
@@ -138,6 +149,8 @@ MIN_WORD_WITH_ENDING = 3
 
 
 _KATAKANA = re.compile(r"[\u30a1-\u30faー]+")
+# What may follow a thanks or greeting before the question it opens (kana folded): a polite ending and signs.
+_POLITE_TAIL = re.compile(r"(?:ゴザイマス|ゴザイマシタ|デス|マス)?[\s!！?？。、.,~ー〜笑]*")
 
 
 def _continues_in_katakana(written: str, word: str) -> bool:
@@ -157,9 +170,25 @@ def _short_phrase(bare: str, folded: str, word: str) -> bool:
     return word.isascii() and re.match(rf"{re.escape(word)}(?![a-z0-9])", folded.strip()) is not None
 
 
+def _bare(folded: str) -> str:
+    """The folded text without spaces, signs and laughter (笑, www), as a short message is compared with a word;
+    a w goes only at the end: inside "which" it is a letter of the word."""
+    return re.sub(r"[wｗ]+$", "", _SIGNS.sub("", folded))
+
+
+def _opens_with(folded: str, word: str) -> bool:
+    """True when the text starts with the word as a word of its own: 「りょうきん」 does not open with 「りょ」, nor
+    "hiroshima" with "hi"."""
+    if not folded.startswith(word):
+        return False
+    if word.isascii():
+        return re.match(r"[a-z0-9]", folded[len(word):]) is None
+    return len(word) >= MIN_WORD_WITH_ENDING
+
+
 def _asks_after(bare: str, folded: str, word: str) -> bool:
-    """True when words after a greeting or thanks end in a question mark: 「おはよう、研修の日程は？」 is a
-    question, though its bare form fits in a short phrase's room."""
+    """True when words follow a greeting or thanks and the message holds a question mark: 「おはよう、研修の日程は？」
+    is a question, though its bare form fits in a short phrase's room."""
     rest = bare[len(_SIGNS.sub("", word)):]
     return len(rest) >= MIN_ASKED_AFTER_A_GREETING and ("?" in folded or "？" in folded)
 
