@@ -1,8 +1,7 @@
 """The Procfile's worker line is a valid ``kenshu worker`` invocation that runs two processes.
 
-A typo in a Procfile flag shows only at deploy time; on PostgreSQL a second worker process
-answered 1.2-1.4x as many questions a second as one (README, "Webhook > PostgreSQL: two worker
-processes").
+A typo in a Procfile flag shows only at deploy time; why two processes: README, "PostgreSQL: two worker
+processes".
 """
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def note_push(session: Session, outbox_id: int, retry_key: str) -> bool:
     trying the reply token, whose refusal would be read as "an earlier reply used it".
     False when the row has lost its push address since the answer was decided: a
     「データ削除」 decided later in the same batch (``forget_recipient``), whose answer
-    in memory still names the user. A row already marked returns True, as before:
+    in memory still names the user. A row already settled (no longer pending) returns True, as before:
     whatever push follows carries the retry key LINE already accepted.
     """
     pending = session.execute(

@@ -403,7 +403,9 @@ class EventWorker:
         event starts the next group, once the events before it are written:
 
         - the sender's second event in the batch (the row loaded for the batch serves only
-          their first; the first may have changed it, a deletion or a link);
+          their first, and is used up by it: ``senders`` loses it; the first may have changed
+          it, a deletion or a link), caught in the group as a second event, after it as a sender
+          without a row in hand;
         - a sender without a row in hand: one unknown whose row was not created before
           the decisions (an unfollow from someone unknown, or every first contact if
           ``_add_new_senders`` failed), whose decision reads the row or creates it. The
@@ -503,9 +505,10 @@ class EventWorker:
                 for row in rows:
                     sender = sender_id(row.payload)
                     if group and (sender in in_group or (sender is not None and sender not in senders)):
-                        # The sender's second event in the batch (their row in hand served the first) or an
-                        # unknown sender: its decision reads the sender's row, which would send the group's
-                        # writes and take the lock for the rest of the group, so the group is written first.
+                        # The sender's second event (in this group, or after it: their row in hand, used up by
+                        # the first, is gone from ``senders``) or an unknown sender: its decision reads the
+                        # sender's row, which would send the group's writes and take the lock for the rest of
+                        # the group, so the group is written first.
                         break
                     group.append(row)
                     if sender is not None:

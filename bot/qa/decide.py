@@ -49,9 +49,11 @@ from bot.textfold import fold_width_case_and_kana
 SUGGEST_PROBABILITY = 0.12
 # Choices offered beside the best one must be at least this likely.
 CHOICE_PROBABILITY = 0.02
-# Four buttons: three left the right entry out of 0.3% more held-out questions (cross-validation, seed 0).
+# Four buttons: with three, 0.3% more of the questions held out in cross-validation's folds (seed 0, the one
+# seed run both ways) had no button for the right entry.
 MAX_CHOICES = 4
-# The likeliest entries searched for one stating the day a question asks about.
+# The likeliest entries searched for one stating the day a question asks about (three, as many as the buttons
+# were when it was written; not measured since).
 DATED_ENTRIES_SEARCHED = 3
 # From this probability a "did you mean" starts with the best entry's answer.
 LIKELY_PROBABILITY = 0.6
@@ -192,9 +194,11 @@ def decide(query: Query, index: FaqIndex) -> Verdict:
         return _entry(previous, resolution, 1.0, index)  # 「それはいつ？」「あと何日？」 about the last answer
     ranked = _candidates(prediction.labels, prediction.probabilities, query, index)
     verdict = _by_the_model(query, index, features, prediction.labels[0], prediction.probabilities[0], ranked)
+    # 「こんにちは！元気？」: a greeting and small talk. An unsure reading after a greeting loses its buttons to the
+    # greeting, whose reply says what the bot covers as the out-of-scope one does.
     opening = index.router.opening(query.text) if isinstance(verdict, OutOfScope) else None
     if opening is not None:
-        return ShowMenu(opening, resolution.training_id)  # 「こんにちは！元気？」: a greeting and small talk
+        return ShowMenu(opening, resolution.training_id)
     if isinstance(verdict, Redirect | OutOfScope) or COUNTDOWN_ENTRY not in index.entries:
         return verdict  # a clinical or out-of-scope question stays one, whatever it counts down to
     verdict = _both_topics(verdict, query, index)
@@ -213,10 +217,11 @@ def _by_the_model(query: Query, index: FaqIndex, features: list[str], best: str,
     resolution = query.resolution
     if not ranked:
         return OutOfScope(resolution.training_id, 0.0)
-    silent = _silent_entry(best, best_probability, query, index) or _beyond_the_candidates(
+    # Sure of an entry the trainings in question cannot answer: say so, or ask which training.
+    beside_the_trainings = _silent_entry(best, best_probability, query, index) or _beyond_the_candidates(
         best, best_probability, query, index)
-    if silent is not None:
-        return silent
+    if beside_the_trainings is not None:
+        return beside_the_trainings
     entries = [(label, p) for label, p in ranked if label not in GUARD_LABELS]
     offered = tuple(label for label, p in entries[:MAX_CHOICES] if p >= CHOICE_PROBABILITY)
     answer = cover(ranked, index.siblings, index.coverage)

@@ -82,7 +82,8 @@ class Router:
         model read small talk. Unchanged when it opens with none."""
         written = fold_width_and_case(text).lstrip()
         folded = hiragana_to_katakana(written)  # one character for one: spans agree with ``written``
-        word = next((word for word in (*self._thanks, *self._greetings) if _opens_with(folded, word)), None)
+        words = sorted((*self._thanks, *self._greetings), key=len, reverse=True)  # ありがとう before ありがと
+        word = next((word for word in words if _opens_with(folded, word)), None)
         if word is None:
             return written
         tail = _POLITE_TAIL.match(folded, len(word))
@@ -141,7 +142,8 @@ MENU_PHRASE_ROOM = 7
 _SIGNS = re.compile(r"[\s!！?？。、.,~ー〜笑]+")
 # A greeting, thanks or menu word with at most this much after it is the message (「ありがとうございました」).
 SHORT_PHRASE_ROOM = 6
-# ...unless at least this much of it follows the word and the message asks (holds a question mark).
+# ...unless at least this many characters (signs left out) follow the word and the message holds a question
+# mark: two, so that 「元気？」 after こんにちは is read as asked.
 MIN_ASKED_AFTER_A_GREETING = 2
 # A thanks or greeting word shorter than this must end where a word ends: 「りょ」 is 了解, but
 # 「りょうきん」 (料金) starts with it, as "which city" starts with "hi" once its w is read as laughter.
