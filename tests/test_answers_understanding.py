@@ -116,7 +116,8 @@ def test_two_things_asked_at_once_are_both_answered(answerer: Answerer, text: st
 ])
 def test_two_nouns_or_a_statement_of_one_question_are_one_thing_asked(answerer: Answerer, text: str,
                                                                      training: str, entry: str) -> None:
-    reply = ask(answerer, text, AUGUST_5_2025 if training == ECMO else JUNE_27_2023, subscribed_training_ids=(training,))
+    now = AUGUST_5_2025 if training == ECMO else JUNE_27_2023
+    reply = ask(answerer, text, now, subscribed_training_ids=(training,))
     decision = reply.decision
     assert decision.also == () and entry in (decision.entry_id, *decision.candidates[:1]), reply.text
 
@@ -128,7 +129,8 @@ def test_a_part_read_alone_as_an_entry_the_question_never_suggested_is_not_answe
     assert "registration-transfer" not in (reply.decision.entry_id, *reply.decision.also)
 
 
-@pytest.mark.parametrize("text", ["ありがとう、締切は？", "ありがとうございます。締切は？", "こんにちは。申込の締切はいつですか"])
+@pytest.mark.parametrize("text", ["ありがとう、締切は？", "ありがとうございます。締切は？",
+                                  "こんにちは。申込の締切はいつですか"])
 def test_thanks_or_a_greeting_before_a_question_leaves_the_question(answerer: Answerer, text: str) -> None:
     reply = ask(answerer, text, JUNE_27_2023, subscribed_training_ids=(NANCHISEI,))
     assert (reply.decision.kind, reply.decision.entry_id) == ("answer", "application-period"), reply.text
