@@ -125,9 +125,9 @@ def test_the_rich_menu_contact_button_still_gives_the_contacts_and_offers_the_st
 
 
 def test_a_second_did_you_mean_in_a_row_offers_the_staff(line: LocalLine, trainee: Persona) -> None:
-    first = line.say(trainee.line_user_id, "ECTの配信ってどうなりますか")  # the live stream or on-demand: the bot asks which
+    first = line.say(trainee.line_user_id, "ECTの視聴")  # the on-demand period or the login details: the bot asks which
     assert "次のどれか" in first[0]["text"] and not offered(first)
-    assert offered(line.say(trainee.line_user_id, "ECTの配信ってどうなりますか"))
+    assert offered(line.say(trainee.line_user_id, "ECTの視聴"))
 
 
 # -- while with the secretariat ------------------------------------------------------------------

@@ -55,7 +55,7 @@ def test_the_choice_tapped_after_did_you_mean_is_recorded(review_app: Flask, fak
     monkeypatch.setenv("KENSHU_NOW", JUNE_27_2023.isoformat())
     line = LocalLine(review_app, fake_line)
     user = "U" + "d" * 32
-    messages = line.say(user, "ECTの配信ってどうなりますか")
+    messages = line.say(user, "ECTの視聴")  # the on-demand period or the login details
     items = messages[-1]["quickReply"]["items"]
     on_demand = next(item for item in items if "オンデマンド" in item["action"]["label"])
     line.say(user, on_demand["action"]["text"])
