@@ -42,6 +42,8 @@ class Router:
         self._patterns = tuple(re.compile(fold_width_case_and_kana(p)) for p in lexicon.clinical_patterns)
         self._greetings = _folded(lexicon.greetings)
         self._thanks = _folded(lexicon.thanks)
+        # Longest first, so that a text opens with ありがとう before ありがと.
+        self._openings = tuple(sorted((*self._thanks, *self._greetings), key=len, reverse=True))
         self._menu = _folded(lexicon.menu_words)
         self._katakana_menu = tuple(w for w in map(fold_width_and_case, lexicon.menu_words) if _KATAKANA.fullmatch(w))
         self._off_topic = _any_of(_folded(lexicon.off_topic_terms))
@@ -82,8 +84,7 @@ class Router:
         model read small talk. Unchanged when it opens with none."""
         written = fold_width_and_case(text).lstrip()
         folded = hiragana_to_katakana(written)  # one character for one: spans agree with ``written``
-        words = sorted((*self._thanks, *self._greetings), key=len, reverse=True)  # ありがとう before ありがと
-        word = next((word for word in words if _opens_with(folded, word)), None)
+        word = next((word for word in self._openings if _opens_with(folded, word)), None)
         if word is None:
             return written
         tail = _POLITE_TAIL.match(folded, len(word))
